@@ -1,0 +1,345 @@
+"""The CRM tables, named as Creatio names them so that a Creatio admin recognises them.
+
+Lookup columns are stored as `<Name>Id`. Every editable row carries `Version` for optimistic
+locking; repositories bump it on each update and refuse a stale one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "IX_%(table_name)s_%(column_0_N_name)s",
+    "uq": "UQ_%(table_name)s_%(column_0_N_name)s",
+    "ck": "CK_%(table_name)s_%(constraint_name)s",
+    "fk": "FK_%(table_name)s_%(column_0_name)s",
+    "pk": "PK_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class BaseEntity:
+    """Creatio's BaseEntity columns plus the optimistic-lock version."""
+
+    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4, sort_order=-1)
+    CreatedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    CreatedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    ModifiedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ModifiedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    Version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Account(BaseEntity, Base):
+    __tablename__ = "Account"
+
+    Name: Mapped[str] = mapped_column(String(250))
+    Phone: Mapped[str] = mapped_column(String(250), default="")
+    Web: Mapped[str] = mapped_column(String(250), default="")
+    # Casefolded text the quick search runs over (contains, case-insensitive, any alphabet).
+    SearchText: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index(None, "Name", "Id"),)
+
+
+class Contact(BaseEntity, Base):
+    __tablename__ = "Contact"
+
+    Name: Mapped[str] = mapped_column(String(250))
+    Surname: Mapped[str] = mapped_column(String(250), default="")
+    GivenName: Mapped[str] = mapped_column(String(250), default="")
+    MiddleName: Mapped[str] = mapped_column(String(250), default="")
+    AccountId: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("Account.Id", ondelete="SET NULL")
+    )
+    JobTitle: Mapped[str] = mapped_column(String(250), default="")
+    Phone: Mapped[str] = mapped_column(String(250), default="")
+    MobilePhone: Mapped[str] = mapped_column(String(250), default="")
+    Email: Mapped[str] = mapped_column(String(250), default="")
+    # Normalised full name (casefolded, single spaces) used by the import's name matching.
+    NameKey: Mapped[str] = mapped_column(String(250), default="")
+    SearchText: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index(None, "Name", "Id"), Index(None, "NameKey"))
+
+
+class SysAdminUnit(BaseEntity, Base):
+    """Users and roles in one table, as in Creatio (`SysAdminUnitTypeValue` tells which)."""
+
+    __tablename__ = "SysAdminUnit"
+
+    Name: Mapped[str] = mapped_column(String(250))
+    # Lower-cased Name: user names are unique regardless of case, as Creatio enforces.
+    NameKey: Mapped[str] = mapped_column(String(250), unique=True)
+    Description: Mapped[str] = mapped_column(String(250), default="")
+    SysAdminUnitTypeValue: Mapped[int] = mapped_column(Integer)
+    ParentRoleId: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("SysAdminUnit.Id", ondelete="SET NULL")
+    )
+    ContactId: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("Contact.Id", ondelete="RESTRICT")
+    )
+    AccountId: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("Account.Id", ondelete="SET NULL")
+    )
+    ConnectionType: Mapped[int] = mapped_column(Integer, default=0)
+    Active: Mapped[bool] = mapped_column(Boolean, default=True)
+    UserPassword: Mapped[str] = mapped_column(String(250), default="")
+    PasswordExpireDate: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ForceChangePassword: Mapped[bool] = mapped_column(Boolean, default=False)
+    LoginAttemptCount: Mapped[int] = mapped_column(Integer, default=0)
+    UnblockTime: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    Email: Mapped[str] = mapped_column(String(250), default="")
+    # Denormalised contact name, kept by the repository, so the grid sorts without a join.
+    ContactName: Mapped[str] = mapped_column(String(250), default="")
+    SearchText: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index(None, "SysAdminUnitTypeValue", "Name", "Id"),
+        Index(None, "SysAdminUnitTypeValue", "ContactName", "Id"),
+        Index(None, "SysAdminUnitTypeValue", "ConnectionType", "Id"),
+        Index(None, "SysAdminUnitTypeValue", "Active", "Id"),
+        Index(None, "ContactId"),
+    )
+
+
+class SysUserInRole(BaseEntity, Base):
+    __tablename__ = "SysUserInRole"
+
+    SysUserId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysAdminUnit.Id", ondelete="CASCADE")
+    )
+    SysRoleId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysAdminUnit.Id", ondelete="CASCADE")
+    )
+
+    __table_args__ = (UniqueConstraint("SysUserId", "SysRoleId"), Index(None, "SysRoleId"))
+
+
+class SysModule(BaseEntity, Base):
+    """A section."""
+
+    __tablename__ = "SysModule"
+
+    Caption: Mapped[str] = mapped_column(String(250))
+    Code: Mapped[str] = mapped_column(String(250), unique=True)
+
+
+class SysWorkplace(BaseEntity, Base):
+    __tablename__ = "SysWorkplace"
+
+    Name: Mapped[str] = mapped_column(String(250), unique=True)
+    Position: Mapped[int] = mapped_column(Integer, default=0)
+    IsPersonal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SysModuleInWorkplace(BaseEntity, Base):
+    __tablename__ = "SysModuleInWorkplace"
+
+    SysWorkplaceId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysWorkplace.Id", ondelete="CASCADE")
+    )
+    SysModuleId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysModule.Id", ondelete="CASCADE")
+    )
+    Position: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("SysWorkplaceId", "SysModuleId"),)
+
+
+class SysAdminUnitInWorkplace(BaseEntity, Base):
+    """The workplace's "User groups": roles (or users) that see the workplace."""
+
+    __tablename__ = "SysAdminUnitInWorkplace"
+
+    SysWorkplaceId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysWorkplace.Id", ondelete="CASCADE")
+    )
+    SysAdminUnitId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysAdminUnit.Id", ondelete="CASCADE")
+    )
+
+    __table_args__ = (UniqueConstraint("SysWorkplaceId", "SysAdminUnitId"),)
+
+
+class WebitelUser(BaseEntity, Base):
+    """A CRM user who also has a Webitel telephony account (the "Webitel users" section)."""
+
+    __tablename__ = "WebitelUser"
+
+    SysAdminUnitId: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("SysAdminUnit.Id", ondelete="RESTRICT"), unique=True
+    )
+    ContactId: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("Contact.Id", ondelete="SET NULL")
+    )
+    # The Webitel login ("Webitel user name").
+    Name: Mapped[str] = mapped_column(String(250), unique=True)
+    # NULL when empty: many users may have no extension, but two may never share one.
+    Extension: Mapped[str | None] = mapped_column(String(50), unique=True)
+    # Webitel's own ids are int64; NULL until the server has accepted the user.
+    WebitelId: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    DefaultDeviceId: Mapped[int | None] = mapped_column(BigInteger)
+    DefaultDeviceName: Mapped[str] = mapped_column(String(250), default="")
+    EnableStun: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Denormalised for the grid: the contact's name and the licence products, kept by the
+    # repository so that sorting and searching them needs no join.
+    ContactName: Mapped[str] = mapped_column(String(250), default="")
+    LicensesText: Mapped[str] = mapped_column(String(500), default="")
+    SearchText: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index(None, "Name", "Id"),
+        Index(None, "ContactName", "Id"),
+        Index(None, "DefaultDeviceName", "Id"),
+        Index(None, "LicensesText", "Id"),
+        Index(None, "EnableStun", "Id"),
+        Index(None, "ContactId"),
+    )
+
+
+class WebitelUserLicense(BaseEntity, Base):
+    """The "User licenses" detail: a Webitel licence (by serial) granted to the user."""
+
+    __tablename__ = "WebitelUserLicense"
+
+    WebitelUserId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("WebitelUser.Id", ondelete="CASCADE")
+    )
+    LicenseId: Mapped[str] = mapped_column(String(100))
+    Product: Mapped[str] = mapped_column(String(250), default="")
+    Name: Mapped[str] = mapped_column(String(250), default="")
+    ExpiresOn: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("WebitelUserId", "LicenseId"),)
+
+
+class WebitelUserRole(BaseEntity, Base):
+    """The "User roles" detail: a Webitel role (roles are defined on Webitel only)."""
+
+    __tablename__ = "WebitelUserRole"
+
+    WebitelUserId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("WebitelUser.Id", ondelete="CASCADE")
+    )
+    RoleId: Mapped[int] = mapped_column(BigInteger)
+    Name: Mapped[str] = mapped_column(String(250), default="")
+
+    __table_args__ = (UniqueConstraint("WebitelUserId", "RoleId"),)
+
+
+class SysProcess(BaseEntity, Base):
+    """The business-process catalogue the "Run process" launcher offers (VwSysProcess-like)."""
+
+    __tablename__ = "SysProcess"
+
+    Caption: Mapped[str] = mapped_column(String(250))
+    Code: Mapped[str] = mapped_column(String(250), unique=True)
+    Description: Mapped[str] = mapped_column(String(500), default="")
+    Enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SysProcessLog(BaseEntity, Base):
+    """One run of a business process: when, who, counts and outcome."""
+
+    __tablename__ = "SysProcessLog"
+
+    SysProcessId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysProcess.Id", ondelete="CASCADE")
+    )
+    StartedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    CompletedOn: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    Status: Mapped[str] = mapped_column(String(50), default="Running")
+    Counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    Message: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index(None, "StartedOn"),)
+
+
+class SysSettings(BaseEntity, Base):
+    """System settings (key/value), e.g. the STUN/TURN server list."""
+
+    __tablename__ = "SysSettings"
+
+    Code: Mapped[str] = mapped_column(String(250), unique=True)
+    Name: Mapped[str] = mapped_column(String(250))
+    ValueTypeName: Mapped[str] = mapped_column(String(50), default="Text")
+    Value: Mapped[str] = mapped_column(Text, default="")
+    IsSecret: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SysChangeLog(Base):
+    """Who changed which record when, with the old and new values of the changed columns."""
+
+    __tablename__ = "SysChangeLog"
+
+    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    CreatedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    CreatedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    EntitySchemaName: Mapped[str] = mapped_column(String(100))
+    RecordId: Mapped[uuid.UUID] = mapped_column(Uuid)
+    Operation: Mapped[str] = mapped_column(String(20))
+    OldValues: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    NewValues: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index(None, "EntitySchemaName", "RecordId", "CreatedOn"),)
+
+
+# Keyset paging sorts nullable columns by a non-null expression; these indexes serve it.
+Index("IX_WebitelUser_ExtensionSort", func.coalesce(WebitelUser.Extension, ""), WebitelUser.Id)
+Index("IX_WebitelUser_WebitelIdSort", func.coalesce(WebitelUser.WebitelId, -1), WebitelUser.Id)
+
+# Quick search is "contains": on PostgreSQL a trigram index serves it; SQLite scans.
+for _table in (Account, Contact, SysAdminUnit, WebitelUser):
+    Index(
+        f"IX_{_table.__tablename__}_SearchTrgm",
+        _table.SearchText,
+        postgresql_using="gin",
+        postgresql_ops={"SearchText": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
