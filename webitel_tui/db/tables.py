@@ -27,7 +27,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "IX_%(table_name)s_%(column_0_N_name)s",
@@ -74,6 +74,11 @@ class BaseEntity:
     ModifiedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ModifiedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     Version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # SQLAlchemy then updates with "WHERE Version = :seen" and bumps it (optimistic lock).
+        return {"version_id_col": cls.__table__.c.Version}  # type: ignore[attr-defined]
 
 
 class Account(BaseEntity, Base):

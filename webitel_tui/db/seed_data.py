@@ -1,0 +1,73 @@
+"""Seed data: what every CRM starts with, and the demo data of `webitel-tui demo`.
+
+`processes/setup.py` writes it, idempotently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webitel_tui.domain import known
+from webitel_tui.domain.users import AdminUnitType, UserType
+
+ROLES = (
+    (known.SYSTEM_ADMINISTRATORS, "System administrators", AdminUnitType.FUNCTIONAL_ROLE),
+    (known.ALL_EMPLOYEES, "All employees", AdminUnitType.ORGANIZATION),
+    (known.PORTAL_USERS, "Portal users", AdminUnitType.ORGANIZATION),
+)
+
+# (code, caption): the sections a Creatio admin expects to find.
+SECTIONS = (
+    ("Contacts", "Contacts"),
+    ("Accounts", "Accounts"),
+    ("Activities", "Activities"),
+    ("SystemUsers", "System users"),
+    (known.WEBITEL_USERS_SECTION_CODE, "Webitel users"),
+    ("ProcessLog", "Process log"),
+)
+
+# Workplaces and their sections. "Contact center" deliberately lacks "Webitel users": adding
+# it is the admin's first step (M1).
+WORKPLACES = (
+    ("General", ("Contacts", "Accounts", "Activities")),
+    (known.CONTACT_CENTER_WORKPLACE, ("Contacts", "Accounts", "Activities")),
+)
+
+PROCESSES = (
+    (
+        known.GET_WEBITEL_USERS_PROCESS_CODE,
+        "GetWebitelUsers",
+        "Load Webitel users: import the users of the Webitel server into the CRM.",
+    ),
+)
+
+SETTINGS = (
+    (
+        known.STUN_SERVERS_SETTING,
+        "Webitel STUN/TURN servers",
+        "stun:stun.l.google.com:19302",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    login: str
+    full_name: str
+    user_type: UserType | None  # None: a contact without a CRM user
+    job_title: str = ""
+
+
+DEMO_ADMIN_LOGIN = "Supervisor"
+DEMO_PASSWORD_COST = 2**14
+# Names chosen to meet the simulator's users: matches, an ambiguous pair, a portal user.
+DEMO_PEOPLE = (
+    DemoPerson("okovalenko", "Olena Kovalenko", UserType.EMPLOYEE, "Contact center operator"),
+    DemoPerson("amelnyk", "Andrii Melnyk", UserType.EMPLOYEE, "Contact center operator"),
+    DemoPerson("ibondarenko", "Iryna Bondarenko", UserType.EMPLOYEE, "Team lead"),
+    DemoPerson("oshevchenko", "Oleksandr Shevchenko", UserType.EMPLOYEE, "Sales manager"),
+    DemoPerson("", "Oleksandr Shevchenko", None, "Supplier contact"),
+    DemoPerson("jsmith", "John Smith", UserType.EMPLOYEE, "Support engineer"),
+    DemoPerson("mtkachenko", "Maria Tkachenko", UserType.PORTAL, "Customer"),
+    DemoPerson("psavchenko", "Petro Savchenko", UserType.PORTAL, "Customer"),
+)

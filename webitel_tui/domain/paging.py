@@ -1,0 +1,45 @@
+"""Keyset paging requests and pages: what a grid asks for and what it gets back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+SortValue = str | int | bool | None
+
+
+class Cursor(BaseModel):
+    """Where the previous page ended: the sort value and id of its last row."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: SortValue
+    id: uuid.UUID
+
+
+class PageRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    after: Cursor | None = None
+    limit: int = Field(default=50, ge=1, le=1000)
+
+    def next(self, cursor: Cursor) -> PageRequest:
+        return self.model_copy(update={"after": cursor})
+
+
+class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(frozen=True)
+
+    items: list[T]
+    next_cursor: Cursor | None = None
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None

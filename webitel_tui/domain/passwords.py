@@ -1,0 +1,47 @@
+"""Password hashing with scrypt (a slow KDF from the standard library)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+# OWASP's minimum for scrypt: N=2^17, r=8, p=1 (about 128 MiB and ~0.1-0.3 s per hash).
+_N, _R, _P = 2**17, 8, 1
+_MAXMEM = 256 * 1024 * 1024
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def hash_password(password: str, *, n: int = _N) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=_R, p=_P, maxmem=_MAXMEM)
+    return f"scrypt${n}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=_MAXMEM,
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def random_password(length: int = 20) -> str:
+    """For accounts created by the import: nobody knows it; the user must change it."""
+    return secrets.token_urlsafe(length)

@@ -1,0 +1,59 @@
+"""Pure business rules, with the messages the admin sees."""
+
+from __future__ import annotations
+
+import re
+
+from webitel_tui.domain.errors import RequiredFieldError, ValidationError
+from webitel_tui.domain.users import SystemUser, UserType
+
+_EXTENSION = re.compile(r"[0-9]+")
+# Webitel: Latin letters, digits, "-", "_", "."; no "@" and no spaces.
+_WEBITEL_LOGIN = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def require(value: str | None, caption: str) -> str:
+    """The stripped value, or Creatio's "Fill in the required ... field" error."""
+    if value is None or not value.strip():
+        raise RequiredFieldError(caption)
+    return value.strip()
+
+
+def normalize_extension(value: str | None) -> str | None:
+    """Digits only; empty means "no extension" (allowed, with a warning in the card)."""
+    if value is None or not value.strip():
+        return None
+    extension = value.strip()
+    if not _EXTENSION.fullmatch(extension) or not extension.isascii():
+        raise ValidationError("The extension must contain only digits.", "Extension")
+    return extension
+
+
+def check_webitel_login(value: str) -> str:
+    login = require(value, "Webitel user name")
+    if not _WEBITEL_LOGIN.fullmatch(login):
+        raise ValidationError(
+            "The Webitel user name may contain only Latin letters, digits, "
+            '"-", "_" and "." (no "@" and no spaces).',
+            "Webitel user name",
+        )
+    return login
+
+
+def check_passwords_match(password: str, confirmation: str) -> None:
+    if password != confirmation:
+        raise ValidationError("Passwords do not match", "Password confirmation")
+
+
+def check_can_be_webitel_user(user: SystemUser) -> None:
+    """M4: portal users are never telephony users; inactive users make no calls either."""
+    if user.user_type is UserType.PORTAL:
+        raise ValidationError(
+            f'"{user.name}" is a portal user. Portal users cannot be Webitel users: '
+            "phone integration is not available to them.",
+            "User",
+        )
+    if not user.active:
+        raise ValidationError(
+            f'"{user.name}" is not active and cannot be made a Webitel user.', "User"
+        )

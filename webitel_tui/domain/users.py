@@ -1,0 +1,63 @@
+"""CRM system users and roles (both are SysAdminUnit rows in Creatio)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import IntEnum
+
+from webitel_tui.domain.records import AuditedRecord, Record
+
+
+class UserType(IntEnum):
+    """`SysAdminUnit.ConnectionType`."""
+
+    EMPLOYEE = 0
+    PORTAL = 1
+
+    @property
+    def caption(self) -> str:
+        return "Company employee" if self is UserType.EMPLOYEE else "Portal user"
+
+
+class AdminUnitType(IntEnum):
+    """`SysAdminUnitTypeValue`: what kind of row a SysAdminUnit is."""
+
+    ORGANIZATION = 0
+    DEPARTMENT = 1
+    MANAGER = 2
+    TEAM = 3
+    USER = 4
+    PORTAL_USER = 5
+    FUNCTIONAL_ROLE = 6
+
+
+class SystemUser(AuditedRecord):
+    name: str
+    contact_id: uuid.UUID | None = None
+    contact_name: str = ""
+    account_id: uuid.UUID | None = None
+    user_type: UserType = UserType.EMPLOYEE
+    active: bool = True
+    email: str = ""
+    force_change_password: bool = False
+    password_expire_date: datetime | None = None
+    login_attempt_count: int = 0
+    unblock_time: datetime | None = None
+
+
+class NewSystemUser(Record):
+    name: str
+    contact_id: uuid.UUID | None = None
+    account_id: uuid.UUID | None = None
+    user_type: UserType = UserType.EMPLOYEE
+    active: bool = True
+    email: str = ""
+    force_change_password: bool = False
+
+
+class Role(AuditedRecord):
+    name: str
+    unit_type: AdminUnitType
+    description: str = ""
+    parent_role_id: uuid.UUID | None = None

@@ -1,0 +1,62 @@
+"""The CRM's record of a Webitel user, with its licence and role details."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from webitel_tui.domain.records import AuditedRecord, Record
+
+
+class WebitelUser(AuditedRecord):
+    user_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    contact_name: str = ""
+    name: str
+    extension: str | None = None
+    webitel_id: int | None = None
+    default_device_id: int | None = None
+    default_device_name: str = ""
+    enable_stun: bool = False
+    licenses_text: str = ""
+
+
+class NewWebitelUser(Record):
+    user_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    name: str
+    extension: str | None = None
+    webitel_id: int | None = None
+    default_device_id: int | None = None
+    default_device_name: str = ""
+    enable_stun: bool = False
+
+
+class UserLicense(AuditedRecord):
+    """A row of "User licenses"."""
+
+    webitel_user_id: uuid.UUID
+    license_id: str
+    product: str = ""
+    name: str = ""
+    expires_on: datetime | None = None
+
+
+class LicenseGrant(Record):
+    license_id: str
+    product: str = ""
+    name: str = ""
+    expires_on: datetime | None = None
+
+
+class UserRole(AuditedRecord):
+    """A row of "User roles"."""
+
+    webitel_user_id: uuid.UUID
+    role_id: int
+    name: str = ""
+
+
+class RoleGrant(Record):
+    role_id: int
+    name: str = ""

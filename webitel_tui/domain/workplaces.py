@@ -1,0 +1,28 @@
+"""Workplaces and the sections (SysModule) placed in them."""
+
+from __future__ import annotations
+
+import uuid
+
+from webitel_tui.domain.records import AuditedRecord
+
+
+class Section(AuditedRecord):
+    caption: str
+    code: str
+
+
+class Workplace(AuditedRecord):
+    name: str
+    position: int = 0
+    is_personal: bool = False
+
+
+class SectionInWorkplace(AuditedRecord):
+    """A row of the workplace's "Sections" detail."""
+
+    workplace_id: uuid.UUID
+    section_id: uuid.UUID
+    caption: str
+    code: str
+    position: int = 0

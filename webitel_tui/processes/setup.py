@@ -1,0 +1,94 @@
+"""Setting up a CRM database: migrate, seed (idempotently), create the first administrator.
+
+Running it again changes nothing: each row is looked up by its fixed id or unique code first.
+"""
+
+from __future__ import annotations
+
+from webitel_tui.db.engine import Database
+from webitel_tui.db.migrate import upgrade
+from webitel_tui.db.seed_data import (
+    DEMO_ADMIN_LOGIN,
+    DEMO_PASSWORD_COST,
+    DEMO_PEOPLE,
+    PROCESSES,
+    ROLES,
+    SECTIONS,
+    SETTINGS,
+    WORKPLACES,
+)
+from webitel_tui.domain import known
+from webitel_tui.domain.contacts import NewContact
+from webitel_tui.domain.users import NewSystemUser, UserType
+from webitel_tui.repositories import UnitOfWork, unit_of_work
+
+
+async def seed_base(uow: UnitOfWork) -> None:
+    for role_id, name, unit_type in ROLES:
+        await uow.users.ensure_role(role_id, name, unit_type)
+    sections = {
+        code: await uow.workplaces.ensure_section(code, caption) for code, caption in SECTIONS
+    }
+    for name, codes in WORKPLACES:
+        if await uow.workplaces.get_by_name(name) is not None:
+            continue  # the admin owns it now: never re-add what they removed
+        workplace = await uow.workplaces.create(name)
+        await uow.workplaces.add_sections(workplace.id, [sections[code].id for code in codes])
+    for code, caption, description in PROCESSES:
+        await uow.processes.ensure(code, caption, description)
+    for code, name, value in SETTINGS:
+        await uow.settings.ensure(code, name, value)
+
+
+async def has_admin(uow: UnitOfWork) -> bool:
+    """Whether some active user can open the System designer."""
+    return await uow.users.count_active_members(known.SYSTEM_ADMINISTRATORS) > 0
+
+
+async def create_admin(uow: UnitOfWork, login: str, password: str, full_name: str) -> None:
+    """The first administrator (from `webitel-tui init`, or the demo's Supervisor)."""
+    contact = await uow.contacts.create(NewContact(name=full_name, job_title="Administrator"))
+    user = await uow.users.create_user(
+        NewSystemUser(name=login, contact_id=contact.id, user_type=UserType.EMPLOYEE), password
+    )
+    await uow.users.add_to_role(user.id, known.SYSTEM_ADMINISTRATORS)
+    await uow.users.add_to_role(user.id, known.ALL_EMPLOYEES)
+
+
+async def seed_demo(uow: UnitOfWork) -> None:
+    if await uow.users.get_by_name(DEMO_ADMIN_LOGIN) is None:
+        await create_admin(uow, DEMO_ADMIN_LOGIN, DEMO_ADMIN_LOGIN, DEMO_ADMIN_LOGIN)
+    existing_contacts = {
+        (c.name, c.job_title)
+        for person in DEMO_PEOPLE
+        for c in await uow.contacts.find_by_name(person.full_name)
+    }
+    for person in DEMO_PEOPLE:
+        if person.user_type is not None and await uow.users.get_by_name(person.login):
+            continue
+        if (person.full_name, person.job_title) in existing_contacts:
+            continue
+        contact = await uow.contacts.create(
+            NewContact(name=person.full_name, job_title=person.job_title)
+        )
+        if person.user_type is None:
+            continue
+        user = await uow.users.create_user(
+            NewSystemUser(name=person.login, contact_id=contact.id, user_type=person.user_type),
+            # Demo accounts log in with their login as password, like Creatio's demo users;
+            # a known password gains nothing from the full KDF cost, so start-up stays quick.
+            person.login,
+            password_cost=DEMO_PASSWORD_COST,
+        )
+        role = known.ALL_EMPLOYEES if person.user_type is UserType.EMPLOYEE else known.PORTAL_USERS
+        await uow.users.add_to_role(user.id, role)
+
+
+async def prepare(db: Database, *, demo: bool = False) -> bool:
+    """Migrate and seed; returns whether an administrator exists (else `init` must run)."""
+    await upgrade(db)
+    async with unit_of_work(db) as uow:
+        await seed_base(uow)
+        if demo:
+            await seed_demo(uow)
+        return await has_admin(uow)

@@ -1,0 +1,137 @@
+"""What every repository shares: the session, the actor, audit columns, change log, errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from webitel_tui.db.tables import BaseEntity, SysChangeLog, utcnow
+from webitel_tui.domain.changelog import Operation
+from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
+from webitel_tui.domain.records import Actor
+
+E = TypeVar("E", bound=BaseEntity)
+
+# Columns the change log never records: hashes and derived search helpers.
+_NOT_LOGGED = frozenset({"UserPassword", "SearchText", "NameKey", "Version", "ModifiedOn"})
+_MASKED = "********"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def column_values(entity: BaseEntity, *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
+    """The entity's loggable column values, JSON-safe, secrets masked."""
+    secrets = set(secret_columns)
+    values: dict[str, Any] = {}
+    for attr in inspect(entity).mapper.column_attrs:
+        key = attr.key
+        if key in _NOT_LOGGED:
+            continue
+        value = getattr(entity, key)
+        values[key] = _MASKED if key in secrets and value else _json_safe(value)
+    return values
+
+
+class Repository:
+    """Base of the repositories: one session (one transaction) and the acting user."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    def stamp_new(self, entity: BaseEntity) -> None:
+        now = utcnow()
+        entity.Id = entity.Id or uuid.uuid4()
+        entity.CreatedOn = now
+        entity.ModifiedOn = now
+        entity.CreatedById = self.actor.contact_id
+        entity.ModifiedById = self.actor.contact_id
+
+    def stamp_modified(self, entity: BaseEntity) -> None:
+        entity.ModifiedOn = utcnow()
+        entity.ModifiedById = self.actor.contact_id
+
+    async def load_for_update(
+        self, table: type[E], record_id: uuid.UUID, version: int, entity: str
+    ) -> E:
+        """The row to change, refused if someone saved it since `version` was read."""
+        row = await self.session.get(table, record_id)
+        if row is None:
+            raise RecordConflictError(entity, record_id)
+        if row.Version != version:
+            raise RecordConflictError(entity, record_id)
+        return row
+
+    async def get_or_missing(self, table: type[E], record_id: uuid.UUID, entity: str) -> E:
+        row = await self.session.get(table, record_id)
+        if row is None:
+            raise RecordNotFoundError(entity, record_id)
+        return row
+
+    async def flush(self, entity: str, record_id: uuid.UUID | None = None) -> None:
+        """Flush, turning a lost optimistic-lock race into the conflict error."""
+        try:
+            await self.session.flush()
+        except StaleDataError as exc:
+            raise RecordConflictError(entity, record_id or uuid.UUID(int=0)) from exc
+
+    async def flush_unique(
+        self, on_duplicate: Exception, entity: str, record_id: uuid.UUID | None = None
+    ) -> None:
+        """Flush inside a savepoint; a unique-index violation becomes `on_duplicate`.
+
+        The repositories check uniqueness first for a precise message; this catches the race
+        where two admins save the same value at once.
+        """
+        try:
+            async with self.session.begin_nested():
+                await self.session.flush()
+        except IntegrityError as exc:
+            raise on_duplicate from exc
+        except StaleDataError as exc:
+            raise RecordConflictError(entity, record_id or uuid.UUID(int=0)) from exc
+
+    def log_change(
+        self,
+        entity: str,
+        record_id: uuid.UUID,
+        operation: Operation,
+        old: Mapping[str, Any] | None,
+        new: Mapping[str, Any] | None,
+    ) -> None:
+        old_values = dict(old or {})
+        new_values = dict(new or {})
+        if operation is Operation.UPDATE:
+            changed = {k for k in new_values if old_values.get(k) != new_values.get(k)}
+            if not changed:
+                return
+            old_values = {k: old_values.get(k) for k in sorted(changed)}
+            new_values = {k: new_values[k] for k in sorted(changed)}
+        self.session.add(
+            SysChangeLog(
+                Id=uuid.uuid4(),
+                CreatedOn=utcnow(),
+                CreatedById=self.actor.contact_id,
+                EntitySchemaName=entity,
+                RecordId=record_id,
+                Operation=operation.value,
+                OldValues=old_values,
+                NewValues=new_values,
+            )
+        )

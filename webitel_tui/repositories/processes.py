@@ -1,0 +1,118 @@
+"""The business-process catalogue ("Run process") and the log of its runs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from webitel_tui.db.tables import SysProcess, SysProcessLog, utcnow
+from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.processes import Process, ProcessRun, ProcessStatus
+from webitel_tui.domain.text import like_pattern
+from webitel_tui.repositories.base import Repository
+from webitel_tui.repositories.paging import fetch_page
+
+PROCESS_SORT_COLUMNS = {"caption": SysProcess.Caption, "code": SysProcess.Code}
+
+
+def _process(row: SysProcess) -> Process:
+    return Process(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        caption=row.Caption,
+        code=row.Code,
+        description=row.Description,
+        enabled=row.Enabled,
+    )
+
+
+def _run(row: SysProcessLog) -> ProcessRun:
+    return ProcessRun(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        process_id=row.SysProcessId,
+        started_on=row.StartedOn,
+        started_by=row.CreatedById,
+        completed_on=row.CompletedOn,
+        status=ProcessStatus(row.Status),
+        counts=dict(row.Counts),
+        message=row.Message,
+    )
+
+
+class ProcessRepository(Repository):
+    async def page_processes(
+        self, request: PageRequest, *, enabled_only: bool = True
+    ) -> Page[Process]:
+        """The "Process start" lookup: enabled processes, searched by caption or code."""
+        query = select(SysProcess)
+        if enabled_only:
+            query = query.where(SysProcess.Enabled.is_(True))
+        if request.search.strip():
+            pattern = like_pattern(request.search)
+            query = query.where(
+                SysProcess.Caption.ilike(pattern, escape="\\")
+                | SysProcess.Code.ilike(pattern, escape="\\")
+            )
+        return await fetch_page(
+            self.session,
+            query,
+            request=request.model_copy(update={"search": ""}),
+            sort_columns=PROCESS_SORT_COLUMNS,
+            id_column=SysProcess.Id,
+            search_column=None,
+            to_model=_process,
+        )
+
+    async def by_code(self, code: str) -> Process | None:
+        row = await self.session.scalar(select(SysProcess).where(SysProcess.Code == code))
+        return None if row is None else _process(row)
+
+    async def ensure(self, code: str, caption: str, description: str = "") -> Process:
+        row = await self.session.scalar(select(SysProcess).where(SysProcess.Code == code))
+        if row is None:
+            row = SysProcess(Code=code, Caption=caption, Description=description, Enabled=True)
+            self.stamp_new(row)
+            self.session.add(row)
+            await self.flush("process")
+        return _process(row)
+
+    async def start_run(self, process_id: uuid.UUID) -> ProcessRun:
+        row = SysProcessLog(
+            SysProcessId=process_id,
+            StartedOn=utcnow(),
+            Status=ProcessStatus.RUNNING.value,
+            Counts={},
+            Message="",
+        )
+        self.stamp_new(row)
+        self.session.add(row)
+        await self.flush("process log")
+        return _run(row)
+
+    async def finish_run(
+        self, run_id: uuid.UUID, status: ProcessStatus, counts: dict[str, Any], message: str = ""
+    ) -> ProcessRun:
+        row = await self.get_or_missing(SysProcessLog, run_id, "process log")
+        row.Status = status.value
+        row.Counts = dict(counts)
+        row.Message = message
+        row.CompletedOn = utcnow()
+        self.stamp_modified(row)
+        await self.flush("process log", run_id)
+        return _run(row)
+
+    async def recent_runs(self, process_id: uuid.UUID, limit: int = 20) -> list[ProcessRun]:
+        rows = await self.session.scalars(
+            select(SysProcessLog)
+            .where(SysProcessLog.SysProcessId == process_id)
+            .order_by(SysProcessLog.StartedOn.desc())
+            .limit(limit)
+        )
+        return [_run(row) for row in rows]

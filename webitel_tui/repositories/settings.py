@@ -1,0 +1,80 @@
+"""System settings (SysSettings): small key/value table, read whole."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from webitel_tui.db.tables import SysSettings
+from webitel_tui.domain.changelog import Operation
+from webitel_tui.domain.errors import RecordNotFoundError
+from webitel_tui.domain.settings import SystemSetting
+from webitel_tui.repositories.base import Repository, column_values
+
+
+def _setting(row: SysSettings) -> SystemSetting:
+    return SystemSetting(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        code=row.Code,
+        name=row.Name,
+        value_type=row.ValueTypeName,
+        value=row.Value,
+        is_secret=row.IsSecret,
+    )
+
+
+class SettingsRepository(Repository):
+    async def list(self) -> list[SystemSetting]:
+        rows = await self.session.scalars(select(SysSettings).order_by(SysSettings.Name))
+        return [_setting(row) for row in rows]
+
+    async def _row(self, code: str) -> SysSettings | None:
+        return await self.session.scalar(select(SysSettings).where(SysSettings.Code == code))
+
+    async def get(self, code: str) -> SystemSetting:
+        row = await self._row(code)
+        if row is None:
+            raise RecordNotFoundError("system setting", code)
+        return _setting(row)
+
+    async def value(self, code: str, default: str = "") -> str:
+        row = await self._row(code)
+        return default if row is None else row.Value
+
+    async def ensure(
+        self,
+        code: str,
+        name: str,
+        value: str = "",
+        *,
+        value_type: str = "Text",
+        secret: bool = False,
+    ) -> SystemSetting:
+        """Create the setting with its default if missing; an existing value is kept."""
+        row = await self._row(code)
+        if row is None:
+            row = SysSettings(
+                Code=code, Name=name, Value=value, ValueTypeName=value_type, IsSecret=secret
+            )
+            self.stamp_new(row)
+            self.session.add(row)
+            await self.flush("system setting")
+        return _setting(row)
+
+    async def set_value(self, setting: SystemSetting, value: str) -> SystemSetting:
+        row = await self.load_for_update(SysSettings, setting.id, setting.version, "system setting")
+        secret = ("Value",) if row.IsSecret else ()
+        old = column_values(row, secret_columns=secret)
+        row.Value = value
+        self.stamp_modified(row)
+        await self.flush("system setting", row.Id)
+        self.log_change(
+            "SysSettings",
+            row.Id,
+            Operation.UPDATE,
+            old,
+            column_values(row, secret_columns=secret),
+        )
+        return _setting(row)

@@ -1,0 +1,323 @@
+"""CRM system users, roles and role membership (SysAdminUnit, SysUserInRole)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+
+from webitel_tui.db.tables import Contact, SysAdminUnit, SysUserInRole, WebitelUser
+from webitel_tui.domain import passwords
+from webitel_tui.domain.changelog import Operation
+from webitel_tui.domain.errors import DuplicateValueError, ValidationError
+from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.rules import require
+from webitel_tui.domain.users import AdminUnitType, NewSystemUser, Role, SystemUser, UserType
+from webitel_tui.repositories.base import Repository, column_values
+from webitel_tui.repositories.paging import fetch_page
+from webitel_tui.repositories.search_text import refresh_user
+
+ENTITY = "SysAdminUnit"
+_USER_CAPTION = "system user"
+_DUPLICATE = "Administration object with this name or email already exists."
+_USER_TYPES = (AdminUnitType.USER, AdminUnitType.PORTAL_USER)
+_ROLE_TYPES = tuple(t for t in AdminUnitType if t not in _USER_TYPES)
+
+USER_SORT_COLUMNS = {
+    "name": SysAdminUnit.Name,
+    "contact": SysAdminUnit.ContactName,
+    "type": SysAdminUnit.ConnectionType,
+    "active": SysAdminUnit.Active,
+}
+
+
+def _user(row: SysAdminUnit) -> SystemUser:
+    return SystemUser(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        name=row.Name,
+        contact_id=row.ContactId,
+        contact_name=row.ContactName,
+        account_id=row.AccountId,
+        user_type=UserType(row.ConnectionType),
+        active=row.Active,
+        email=row.Email,
+        force_change_password=row.ForceChangePassword,
+        password_expire_date=row.PasswordExpireDate,
+        login_attempt_count=row.LoginAttemptCount,
+        unblock_time=row.UnblockTime,
+    )
+
+
+def _role(row: SysAdminUnit) -> Role:
+    return Role(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        name=row.Name,
+        unit_type=AdminUnitType(row.SysAdminUnitTypeValue),
+        description=row.Description,
+        parent_role_id=row.ParentRoleId,
+    )
+
+
+class UserRepository(Repository):
+    async def page_users(
+        self,
+        request: PageRequest,
+        *,
+        user_type: UserType | None = None,
+        active: bool | None = None,
+        without_webitel_user: bool = False,
+    ) -> Page[SystemUser]:
+        """The "System users" grid, or a lookup of users filtered as the caller needs."""
+        query = select(SysAdminUnit).where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
+        if user_type is not None:
+            query = query.where(SysAdminUnit.ConnectionType == user_type)
+        if active is not None:
+            query = query.where(SysAdminUnit.Active == active)
+        if without_webitel_user:
+            query = query.where(~exists().where(WebitelUser.SysAdminUnitId == SysAdminUnit.Id))
+        return await fetch_page(
+            self.session,
+            query,
+            request=request,
+            sort_columns=USER_SORT_COLUMNS,
+            id_column=SysAdminUnit.Id,
+            search_column=SysAdminUnit.SearchText,
+            to_model=_user,
+        )
+
+    async def get(self, user_id: uuid.UUID) -> SystemUser:
+        return _user(await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION))
+
+    async def find(self, user_id: uuid.UUID) -> SystemUser | None:
+        row = await self.session.get(SysAdminUnit, user_id)
+        if row is None or row.SysAdminUnitTypeValue != AdminUnitType.USER:
+            return None
+        return _user(row)
+
+    async def get_by_name(self, name: str) -> SystemUser | None:
+        row = await self._row_by_name(name)
+        if row is None or row.SysAdminUnitTypeValue != AdminUnitType.USER:
+            return None
+        return _user(row)
+
+    async def find_by_contact(self, contact_id: uuid.UUID) -> list[SystemUser]:
+        rows = await self.session.scalars(
+            select(SysAdminUnit)
+            .where(SysAdminUnit.ContactId == contact_id)
+            .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
+            .order_by(SysAdminUnit.Name)
+        )
+        return [_user(row) for row in rows]
+
+    async def _row_by_name(self, name: str) -> SysAdminUnit | None:
+        return await self.session.scalar(
+            select(SysAdminUnit).where(SysAdminUnit.NameKey == name.strip().casefold())
+        )
+
+    async def _contact_name(self, contact_id: uuid.UUID | None) -> str:
+        if contact_id is None:
+            return ""
+        name = await self.session.scalar(select(Contact.Name).where(Contact.Id == contact_id))
+        if name is None:
+            raise ValidationError("The selected contact does not exist.", "Contact")
+        return name
+
+    async def _check_name_free(self, name: str, own_id: uuid.UUID | None = None) -> None:
+        other = await self._row_by_name(name)
+        if other is not None and other.Id != own_id:
+            raise DuplicateValueError(_DUPLICATE, "User name")
+
+    async def create_user(
+        self, user: NewSystemUser, password: str | None, *, password_cost: int | None = None
+    ) -> SystemUser:
+        """A new user; `password_cost` lowers scrypt's N for random, never-typed passwords."""
+        name = require(user.name, "User name")
+        await self._check_name_free(name)
+        if password is not None and not password:
+            raise ValidationError("Fill in the required Password field to save the record.")
+        hashed = ""
+        if password:
+            cost = password_cost or 0
+            hashed = await asyncio.to_thread(
+                passwords.hash_password, password, **({"n": cost} if cost else {})
+            )
+        row = SysAdminUnit(
+            Name=name,
+            NameKey=name.casefold(),
+            SysAdminUnitTypeValue=AdminUnitType.USER,
+            ContactId=user.contact_id,
+            ContactName=await self._contact_name(user.contact_id),
+            AccountId=user.account_id,
+            ConnectionType=int(user.user_type),
+            Active=user.active,
+            UserPassword=hashed,
+            ForceChangePassword=user.force_change_password,
+            Email=user.email,
+            LoginAttemptCount=0,
+            Description="",
+        )
+        refresh_user(row)
+        self.stamp_new(row)
+        self.session.add(row)
+        await self.flush_unique(DuplicateValueError(_DUPLICATE, "User name"), _USER_CAPTION)
+        self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
+        return _user(row)
+
+    async def update_user(self, user: SystemUser) -> SystemUser:
+        row = await self.load_for_update(SysAdminUnit, user.id, user.version, _USER_CAPTION)
+        old = column_values(row)
+        name = require(user.name, "User name")
+        await self._check_name_free(name, row.Id)
+        row.Name = name
+        row.NameKey = name.casefold()
+        row.ContactId = user.contact_id
+        row.ContactName = await self._contact_name(user.contact_id)
+        row.AccountId = user.account_id
+        row.ConnectionType = int(user.user_type)
+        row.Active = user.active
+        row.Email = user.email
+        row.ForceChangePassword = user.force_change_password
+        row.PasswordExpireDate = user.password_expire_date
+        refresh_user(row)
+        self.stamp_modified(row)
+        await self.flush_unique(DuplicateValueError(_DUPLICATE, "User name"), _USER_CAPTION, row.Id)
+        self.log_change(ENTITY, row.Id, Operation.UPDATE, old, column_values(row))
+        return _user(row)
+
+    async def delete_user(self, user_id: uuid.UUID, version: int) -> None:
+        row = await self.load_for_update(SysAdminUnit, user_id, version, _USER_CAPTION)
+        old = column_values(row)
+        await self.session.delete(row)
+        await self.flush(_USER_CAPTION, user_id)
+        self.log_change(ENTITY, user_id, Operation.DELETE, old, None)
+
+    async def password_hash(self, user_id: uuid.UUID) -> str:
+        row = await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION)
+        return row.UserPassword
+
+    async def set_password(
+        self, user_id: uuid.UUID, password: str, *, force_change: bool = False
+    ) -> None:
+        if not password:
+            raise ValidationError("Fill in the required Password field to save the record.")
+        row = await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION)
+        row.UserPassword = await asyncio.to_thread(passwords.hash_password, password)
+        row.ForceChangePassword = force_change
+        self.stamp_modified(row)
+        await self.flush(_USER_CAPTION, user_id)
+        # The change itself is logged, never the hash.
+        self.log_change(
+            ENTITY, user_id, Operation.UPDATE, {"UserPassword": None}, {"UserPassword": "changed"}
+        )
+
+    async def record_login_failure(
+        self, user_id: uuid.UUID, *, lock_after: int, unblock_time: datetime
+    ) -> int:
+        """Count a failed login; lock the account when the count reaches `lock_after`."""
+        row = await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION)
+        row.LoginAttemptCount += 1
+        if row.LoginAttemptCount >= lock_after:
+            row.UnblockTime = unblock_time
+        await self.flush(_USER_CAPTION, user_id)
+        return row.LoginAttemptCount
+
+    async def reset_login_failures(self, user_id: uuid.UUID) -> None:
+        row = await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION)
+        row.LoginAttemptCount = 0
+        row.UnblockTime = None
+        await self.flush(_USER_CAPTION, user_id)
+
+    # Roles -----------------------------------------------------------------------------------
+
+    async def list_roles(self) -> list[Role]:
+        """All roles; a CRM has tens of them, so no paging."""
+        rows = await self.session.scalars(
+            select(SysAdminUnit)
+            .where(SysAdminUnit.SysAdminUnitTypeValue.in_(_ROLE_TYPES))
+            .order_by(SysAdminUnit.Name)
+        )
+        return [_role(row) for row in rows]
+
+    async def get_role(self, role_id: uuid.UUID) -> Role:
+        return _role(await self.get_or_missing(SysAdminUnit, role_id, "role"))
+
+    async def ensure_role(
+        self, role_id: uuid.UUID, name: str, unit_type: AdminUnitType, description: str = ""
+    ) -> Role:
+        """Create the role if it is missing (seed data); an existing one is left as it is."""
+        row = await self.session.get(SysAdminUnit, role_id)
+        if row is None:
+            row = SysAdminUnit(
+                Id=role_id,
+                Name=name,
+                NameKey=name.casefold(),
+                SysAdminUnitTypeValue=unit_type,
+                Description=description,
+                ConnectionType=0,
+                Active=True,
+                UserPassword="",
+                Email="",
+                ContactName="",
+                LoginAttemptCount=0,
+            )
+            refresh_user(row)
+            self.stamp_new(row)
+            self.session.add(row)
+            await self.flush("role", role_id)
+        return _role(row)
+
+    async def roles_of(self, user_id: uuid.UUID) -> list[Role]:
+        rows = await self.session.scalars(
+            select(SysAdminUnit)
+            .join(SysUserInRole, SysUserInRole.SysRoleId == SysAdminUnit.Id)
+            .where(SysUserInRole.SysUserId == user_id)
+            .order_by(SysAdminUnit.Name)
+        )
+        return [_role(row) for row in rows]
+
+    async def is_member(self, user_id: uuid.UUID, role_id: uuid.UUID) -> bool:
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(SysUserInRole)
+            .where(SysUserInRole.SysUserId == user_id, SysUserInRole.SysRoleId == role_id)
+        )
+        return bool(found)
+
+    async def count_active_members(self, role_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(SysUserInRole)
+            .join(SysAdminUnit, SysAdminUnit.Id == SysUserInRole.SysUserId)
+            .where(SysUserInRole.SysRoleId == role_id, SysAdminUnit.Active.is_(True))
+        )
+        return count or 0
+
+    async def add_to_role(self, user_id: uuid.UUID, role_id: uuid.UUID) -> None:
+        if await self.is_member(user_id, role_id):
+            return
+        link = SysUserInRole(SysUserId=user_id, SysRoleId=role_id)
+        self.stamp_new(link)
+        self.session.add(link)
+        await self.flush("role membership")
+        self.log_change("SysUserInRole", link.Id, Operation.INSERT, None, column_values(link))
+
+    async def remove_from_role(self, user_id: uuid.UUID, role_id: uuid.UUID) -> None:
+        link = await self.session.scalar(
+            select(SysUserInRole).where(
+                SysUserInRole.SysUserId == user_id, SysUserInRole.SysRoleId == role_id
+            )
+        )
+        if link is None:
+            return
+        old = column_values(link)
+        await self.session.delete(link)
+        await self.flush("role membership")
+        self.log_change("SysUserInRole", link.Id, Operation.DELETE, old, None)

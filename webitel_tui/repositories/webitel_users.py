@@ -1,0 +1,319 @@
+"""The CRM's Webitel user records with their "User licenses" and "User roles" details."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from webitel_tui.db.tables import (
+    Contact,
+    SysAdminUnit,
+    WebitelUser,
+    WebitelUserLicense,
+    WebitelUserRole,
+)
+from webitel_tui.domain.changelog import Operation
+from webitel_tui.domain.errors import DuplicateValueError, ValidationError
+from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.rules import check_webitel_login, normalize_extension
+from webitel_tui.domain.webitel_users import (
+    LicenseGrant,
+    NewWebitelUser,
+    RoleGrant,
+    UserLicense,
+    UserRole,
+)
+from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
+from webitel_tui.repositories.base import Repository, column_values
+from webitel_tui.repositories.paging import EMPTY_TEXT, NO_NUMBER, fetch_page
+from webitel_tui.repositories.search_text import refresh_webitel_user
+
+ENTITY = "WebitelUser"
+_CAPTION = "Webitel user"
+
+WEBITEL_USER_SORT_COLUMNS = {
+    "name": WebitelUser.Name,
+    "contact": WebitelUser.ContactName,
+    "extension": func.coalesce(WebitelUser.Extension, EMPTY_TEXT),
+    "webitel_id": func.coalesce(WebitelUser.WebitelId, NO_NUMBER),
+    "default_device": WebitelUser.DefaultDeviceName,
+    "licenses": WebitelUser.LicensesText,
+    "stun": WebitelUser.EnableStun,
+}
+
+
+def _model(row: WebitelUser) -> WebitelUserModel:
+    return WebitelUserModel(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        user_id=row.SysAdminUnitId,
+        contact_id=row.ContactId,
+        contact_name=row.ContactName,
+        name=row.Name,
+        extension=row.Extension,
+        webitel_id=row.WebitelId,
+        default_device_id=row.DefaultDeviceId,
+        default_device_name=row.DefaultDeviceName,
+        enable_stun=row.EnableStun,
+        licenses_text=row.LicensesText,
+    )
+
+
+def _license(row: WebitelUserLicense) -> UserLicense:
+    return UserLicense(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        webitel_user_id=row.WebitelUserId,
+        license_id=row.LicenseId,
+        product=row.Product,
+        name=row.Name,
+        expires_on=row.ExpiresOn,
+    )
+
+
+def _role(row: WebitelUserRole) -> UserRole:
+    return UserRole(
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
+        webitel_user_id=row.WebitelUserId,
+        role_id=row.RoleId,
+        name=row.Name,
+    )
+
+
+class WebitelUserRepository(Repository):
+    async def page(self, request: PageRequest) -> Page[WebitelUserModel]:
+        return await fetch_page(
+            self.session,
+            select(WebitelUser),
+            request=request,
+            sort_columns=WEBITEL_USER_SORT_COLUMNS,
+            id_column=WebitelUser.Id,
+            search_column=WebitelUser.SearchText,
+            to_model=_model,
+        )
+
+    async def get(self, record_id: uuid.UUID) -> WebitelUserModel:
+        return _model(await self.get_or_missing(WebitelUser, record_id, _CAPTION))
+
+    async def _one(self, *where: object) -> WebitelUserModel | None:
+        row = await self.session.scalar(select(WebitelUser).where(*where))  # type: ignore[arg-type]
+        return None if row is None else _model(row)
+
+    async def find_by_name(self, name: str) -> WebitelUserModel | None:
+        return await self._one(WebitelUser.Name == name)
+
+    async def find_by_extension(self, extension: str) -> WebitelUserModel | None:
+        return await self._one(WebitelUser.Extension == extension)
+
+    async def find_by_webitel_id(self, webitel_id: int) -> WebitelUserModel | None:
+        return await self._one(WebitelUser.WebitelId == webitel_id)
+
+    async def find_by_user(self, user_id: uuid.UUID) -> WebitelUserModel | None:
+        return await self._one(WebitelUser.SysAdminUnitId == user_id)
+
+    async def _check_unique(
+        self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
+    ) -> None:
+        """Refuse duplicates with a message naming who already holds the value."""
+        holder = await self.find_by_name(name)
+        if holder is not None and holder.id != own:
+            raise DuplicateValueError(
+                f'The Webitel user name "{name}" is already used by another Webitel user.',
+                "Webitel user name",
+            )
+        if extension is not None:
+            holder = await self.find_by_extension(extension)
+            if holder is not None and holder.id != own:
+                who = holder.contact_name or holder.name
+                raise DuplicateValueError(
+                    f'The extension {extension} is already used by the Webitel user "{who}".',
+                    "Extension",
+                )
+        if user_id is not None:
+            holder = await self.find_by_user(user_id)
+            if holder is not None and holder.id != own:
+                raise DuplicateValueError(
+                    f'This CRM user is already the Webitel user "{holder.name}".', "User"
+                )
+
+    async def _contact_name(self, contact_id: uuid.UUID | None) -> str:
+        if contact_id is None:
+            return ""
+        name = await self.session.scalar(select(Contact.Name).where(Contact.Id == contact_id))
+        if name is None:
+            raise ValidationError("The selected contact does not exist.", "Contact")
+        return name
+
+    async def _check_user(self, user_id: uuid.UUID | None) -> None:
+        if user_id is None:
+            return
+        exists = await self.session.scalar(
+            select(SysAdminUnit.Id).where(SysAdminUnit.Id == user_id)
+        )
+        if exists is None:
+            raise ValidationError("The selected user does not exist.", "User")
+
+    async def create(self, data: NewWebitelUser) -> WebitelUserModel:
+        name = check_webitel_login(data.name)
+        extension = normalize_extension(data.extension)
+        await self._check_user(data.user_id)
+        await self._check_unique(name, extension, data.user_id, None)
+        row = WebitelUser(
+            SysAdminUnitId=data.user_id,
+            ContactId=data.contact_id,
+            ContactName=await self._contact_name(data.contact_id),
+            Name=name,
+            Extension=extension,
+            WebitelId=data.webitel_id,
+            DefaultDeviceId=data.default_device_id,
+            DefaultDeviceName=data.default_device_name,
+            EnableStun=data.enable_stun,
+            LicensesText="",
+        )
+        refresh_webitel_user(row)
+        self.stamp_new(row)
+        self.session.add(row)
+        await self.flush_unique(
+            DuplicateValueError(
+                "A Webitel user with this name, extension or user id already exists."
+            ),
+            _CAPTION,
+        )
+        self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
+        return _model(row)
+
+    async def update(self, data: WebitelUserModel) -> WebitelUserModel:
+        row = await self.load_for_update(WebitelUser, data.id, data.version, _CAPTION)
+        old = column_values(row)
+        name = check_webitel_login(data.name)
+        extension = normalize_extension(data.extension)
+        await self._check_user(data.user_id)
+        await self._check_unique(name, extension, data.user_id, row.Id)
+        row.SysAdminUnitId = data.user_id
+        row.ContactId = data.contact_id
+        row.ContactName = await self._contact_name(data.contact_id)
+        row.Name = name
+        row.Extension = extension
+        row.WebitelId = data.webitel_id
+        row.DefaultDeviceId = data.default_device_id
+        row.DefaultDeviceName = data.default_device_name
+        row.EnableStun = data.enable_stun
+        refresh_webitel_user(row)
+        self.stamp_modified(row)
+        await self.flush_unique(
+            DuplicateValueError(
+                "A Webitel user with this name, extension or user id already exists."
+            ),
+            _CAPTION,
+            row.Id,
+        )
+        self.log_change(ENTITY, row.Id, Operation.UPDATE, old, column_values(row))
+        return _model(row)
+
+    async def delete(self, record_id: uuid.UUID, version: int) -> None:
+        row = await self.load_for_update(WebitelUser, record_id, version, _CAPTION)
+        old = column_values(row)
+        await self.session.delete(row)
+        await self.flush(_CAPTION, record_id)
+        self.log_change(ENTITY, record_id, Operation.DELETE, old, None)
+
+    # Details ---------------------------------------------------------------------------------
+
+    async def licenses(self, record_id: uuid.UUID) -> list[UserLicense]:
+        rows = await self.session.scalars(
+            select(WebitelUserLicense)
+            .where(WebitelUserLicense.WebitelUserId == record_id)
+            .order_by(WebitelUserLicense.Product, WebitelUserLicense.LicenseId)
+        )
+        return [_license(row) for row in rows]
+
+    async def roles(self, record_id: uuid.UUID) -> list[UserRole]:
+        rows = await self.session.scalars(
+            select(WebitelUserRole)
+            .where(WebitelUserRole.WebitelUserId == record_id)
+            .order_by(WebitelUserRole.Name, WebitelUserRole.RoleId)
+        )
+        return [_role(row) for row in rows]
+
+    async def set_licenses(
+        self, record_id: uuid.UUID, grants: Sequence[LicenseGrant]
+    ) -> list[UserLicense]:
+        """Make the "User licenses" detail exactly `grants` (Webitel's full-list semantics)."""
+        row = await self.get_or_missing(WebitelUser, record_id, _CAPTION)
+        existing = {lic.LicenseId: lic for lic in await self._license_rows(record_id)}
+        wanted = {grant.license_id: grant for grant in grants}
+        for license_id, lic in existing.items():
+            if license_id not in wanted:
+                self.log_change(
+                    "WebitelUserLicense", lic.Id, Operation.DELETE, column_values(lic), None
+                )
+                await self.session.delete(lic)
+        for license_id, grant in wanted.items():
+            found = existing.get(license_id)
+            if found is None:
+                lic = WebitelUserLicense(WebitelUserId=record_id, LicenseId=license_id)
+                self.stamp_new(lic)
+                self.session.add(lic)
+                old = None
+            else:
+                lic, old = found, column_values(found)
+            lic.Product = grant.product
+            lic.Name = grant.name
+            lic.ExpiresOn = grant.expires_on
+            await self.flush("licence")
+            self.log_change(
+                "WebitelUserLicense",
+                lic.Id,
+                Operation.INSERT if old is None else Operation.UPDATE,
+                old,
+                column_values(lic),
+            )
+        row.LicensesText = ", ".join(sorted({g.product or g.name for g in grants} - {""}))
+        await self.flush(_CAPTION, record_id)
+        return await self.licenses(record_id)
+
+    async def _license_rows(self, record_id: uuid.UUID) -> list[WebitelUserLicense]:
+        rows = await self.session.scalars(
+            select(WebitelUserLicense).where(WebitelUserLicense.WebitelUserId == record_id)
+        )
+        return list(rows)
+
+    async def set_roles(self, record_id: uuid.UUID, grants: Sequence[RoleGrant]) -> list[UserRole]:
+        """Make the "User roles" detail exactly `grants`."""
+        await self.get_or_missing(WebitelUser, record_id, _CAPTION)
+        existing = {
+            role.RoleId: role
+            for role in await self.session.scalars(
+                select(WebitelUserRole).where(WebitelUserRole.WebitelUserId == record_id)
+            )
+        }
+        wanted = {grant.role_id: grant for grant in grants}
+        for role_id, role in existing.items():
+            if role_id not in wanted:
+                self.log_change(
+                    "WebitelUserRole", role.Id, Operation.DELETE, column_values(role), None
+                )
+                await self.session.delete(role)
+        for role_id, grant in wanted.items():
+            found = existing.get(role_id)
+            if found is None:
+                added = WebitelUserRole(WebitelUserId=record_id, RoleId=role_id, Name=grant.name)
+                self.stamp_new(added)
+                self.session.add(added)
+                await self.flush("role")
+                self.log_change(
+                    "WebitelUserRole", added.Id, Operation.INSERT, None, column_values(added)
+                )
+            elif found.Name != grant.name:
+                found.Name = grant.name
+        await self.flush(_CAPTION, record_id)
+        return await self.roles(record_id)
