@@ -1,0 +1,82 @@
+"""Async client for the Webitel REST API (``reference/webitel-api.md``).
+
+Only this package talks HTTP to Webitel. Typical use::
+
+    options = WebitelOptions(base_url="https://pbx.example.com", domain="acme",
+                             username="admin", password=SecretStr("..."))
+    async with WebitelClient(options) as client:
+        async for user in client.iter_users(q="john*"):
+            ...
+"""
+
+from webitel_tui.webitel.client import Id, WebitelClient
+from webitel_tui.webitel.errors import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    DeviceProvisioningError,
+    InvalidCredentialsError,
+    LicenseError,
+    MalformedResponseError,
+    NetworkError,
+    NotFoundError,
+    PasswordExpiredError,
+    PermissionDeniedError,
+    ServerError,
+    TokenExpiredError,
+    TwoFactorRequiredError,
+    WebitelError,
+    WebitelTimeoutError,
+)
+from webitel_tui.webitel.options import DEFAULT_PAGE_SIZE, DeviceMode, WebitelOptions
+from webitel_tui.webitel.paging import iter_items, iter_pages
+from webitel_tui.webitel.wire import (
+    Device,
+    InputDevice,
+    InputUser,
+    License,
+    LicenseGrant,
+    ObjectRef,
+    Page,
+    PhoneSettings,
+    Role,
+    User,
+    Userinfo,
+)
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "AuthError",
+    "BadRequestError",
+    "ConflictError",
+    "Device",
+    "DeviceMode",
+    "DeviceProvisioningError",
+    "Id",
+    "InputDevice",
+    "InputUser",
+    "InvalidCredentialsError",
+    "License",
+    "LicenseError",
+    "LicenseGrant",
+    "MalformedResponseError",
+    "NetworkError",
+    "NotFoundError",
+    "ObjectRef",
+    "Page",
+    "PasswordExpiredError",
+    "PermissionDeniedError",
+    "PhoneSettings",
+    "Role",
+    "ServerError",
+    "TokenExpiredError",
+    "TwoFactorRequiredError",
+    "User",
+    "Userinfo",
+    "WebitelClient",
+    "WebitelError",
+    "WebitelOptions",
+    "WebitelTimeoutError",
+    "iter_items",
+    "iter_pages",
+]

@@ -1,0 +1,511 @@
+"""The async Webitel client: every user, role, license and device operation of the product."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from types import TracebackType
+from typing import Self
+from urllib.parse import quote
+
+import httpx
+
+from webitel_tui.webitel.errors import (
+    ConflictError,
+    DeviceProvisioningError,
+    NetworkError,
+    NotFoundError,
+    ServerError,
+    WebitelError,
+    WebitelTimeoutError,
+)
+from webitel_tui.webitel.options import DeviceMode, WebitelOptions
+from webitel_tui.webitel.paging import iter_items
+from webitel_tui.webitel.session import Params, Session, is_unknown_parameter
+from webitel_tui.webitel.wire import (
+    Device,
+    InputDevice,
+    InputUser,
+    License,
+    ObjectRef,
+    Page,
+    PhoneSettings,
+    Role,
+    User,
+    Userinfo,
+    parse_model,
+    parse_page,
+)
+
+__all__ = ["Id", "WebitelClient"]
+
+log = logging.getLogger("webitel_tui.webitel")
+
+Id = str | int
+"""Webitel int64 ids: sent as strings, numbers accepted."""
+
+
+def _seg(value: Id) -> str:
+    return quote(str(value), safe="")
+
+
+def _refs(ids: Sequence[str]) -> list[ObjectRef]:
+    return [ObjectRef(id=item) for item in ids]
+
+
+def _same_user(found: User, sent: InputUser) -> bool:
+    """Whether a user found after an ambiguous POST is the one that POST created."""
+    return (sent.extension is None or found.extension == sent.extension) and (
+        sent.name is None or found.name == sent.name
+    )
+
+
+class WebitelClient:
+    """One Webitel domain, reached with one set of credentials.
+
+    Use as ``async with WebitelClient(options) as client: ...`` or call :meth:`aclose`.
+    It logs in lazily on the first request when a user name and password are configured.
+    ``transport`` is for tests (an httpx mock transport).
+    """
+
+    def __init__(
+        self,
+        options: WebitelOptions,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._options = options
+        self._session = Session(options, transport=transport)
+        self._device_mode: DeviceMode = options.device_mode
+
+    def __repr__(self) -> str:
+        return f"WebitelClient(url={self._options.api_url!r}, domain={self._options.domain!r})"
+
+    @property
+    def options(self) -> WebitelOptions:
+        return self._options
+
+    @property
+    def device_mode(self) -> DeviceMode:
+        """The device flow in use; ``auto`` becomes ``query`` or ``legacy`` once learnt."""
+        return self._device_mode
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._session.aclose()
+
+    async def _get(self, path: str, params: Params | None = None) -> object:
+        return await self._session.request("GET", path, params=params)
+
+    # -- authentication -------------------------------------------------------------------
+
+    async def login(self) -> None:
+        """Log in now (otherwise the first request does). Raises an :class:`AuthError`."""
+        await self._session.login()
+
+    async def login_2fa(self, session_id: str, totp: str) -> None:
+        """Finish a login that raised :class:`TwoFactorRequiredError` with the TOTP code."""
+        await self._session.login_2fa(session_id, totp)
+
+    async def logout(self) -> None:
+        if self._session.has_token:
+            await self._session.request("POST", "/logout", json={})
+        self._session.forget_token()
+
+    async def userinfo(self) -> Userinfo:
+        return parse_model(Userinfo, await self._get("/userinfo"))
+
+    # -- users ----------------------------------------------------------------------------
+
+    async def search_users(
+        self,
+        *,
+        q: str | None = None,
+        page: int = 1,
+        size: int | None = None,
+        sort: Sequence[str] | None = None,
+        fields: Sequence[str] | None = None,
+        name: str | None = None,
+        username: str | None = None,
+        extension: str | None = None,
+        ids: Sequence[Id] | None = None,
+        include_deleted: bool = False,
+        only_deleted: bool = False,
+    ) -> Page[User]:
+        """One page of ``GET /api/users``. ``q`` takes Webitel's ``*``/``?`` wildcards;
+        ``sort`` items look like ``+name`` or ``-extension``."""
+        params: Params = {
+            "page": page,
+            "size": size or self._options.page_size,
+            "q": q,
+            "name": name,
+            "username": username,
+            "extension": extension,
+            "id": [str(item) for item in ids] if ids else None,
+            "sort": list(sort) if sort else None,
+            "fields": list(fields) if fields else None,
+            "any": True if include_deleted else None,
+            "deleted": True if only_deleted else None,
+        }
+        return parse_page(User, await self._get("/users", params))
+
+    def iter_users(
+        self,
+        *,
+        q: str | None = None,
+        sort: Sequence[str] | None = None,
+        fields: Sequence[str] | None = None,
+        name: str | None = None,
+        username: str | None = None,
+        extension: str | None = None,
+        include_deleted: bool = False,
+        only_deleted: bool = False,
+        page_size: int | None = None,
+    ) -> AsyncIterator[User]:
+        """Every matching user, page after page until the server says ``next: false``."""
+
+        async def fetch(number: int) -> Page[User]:
+            return await self.search_users(
+                q=q,
+                page=number,
+                size=page_size,
+                sort=sort,
+                fields=fields,
+                name=name,
+                username=username,
+                extension=extension,
+                include_deleted=include_deleted,
+                only_deleted=only_deleted,
+            )
+
+        return iter_items(fetch)
+
+    async def list_users(
+        self,
+        *,
+        q: str | None = None,
+        sort: Sequence[str] | None = None,
+        fields: Sequence[str] | None = None,
+        include_deleted: bool = False,
+        page_size: int | None = None,
+    ) -> list[User]:
+        return [
+            user
+            async for user in self.iter_users(
+                q=q,
+                sort=sort,
+                fields=fields,
+                include_deleted=include_deleted,
+                page_size=page_size,
+            )
+        ]
+
+    async def get_user(self, user_id: Id) -> User:
+        return parse_model(User, await self._get(f"/users/{_seg(user_id)}"))
+
+    async def find_user_by_username(
+        self, username: str, *, include_deleted: bool = False
+    ) -> User | None:
+        """The user whose login is exactly ``username`` (the server filter may be a pattern)."""
+        wanted = username.casefold()
+        async for user in self.iter_users(username=username, include_deleted=include_deleted):
+            if (user.username or "").casefold() == wanted:
+                return user
+        return None
+
+    async def create_user(
+        self,
+        user: InputUser,
+        *,
+        default_device: bool = True,
+        device_name: str | None = None,
+    ) -> User:
+        """Create a user; with ``default_device`` it also gets a SIP device as ``device``.
+
+        The device comes from ``?generate_device=true`` or from the legacy two-step flow,
+        according to ``options.device_mode``. If the user is created but its device fails,
+        :class:`DeviceProvisioningError` names the created user so the caller can compensate.
+        """
+        if not user.username:
+            raise ValueError("a Webitel user needs a user name")
+        name = device_name or user.username
+        mode = self._device_mode if default_device else None
+        params: Params | None = None
+        if mode in ("auto", "query"):
+            params = {
+                "generate_device": True,
+                "device.name": name,
+                "device.generate_password": True,
+            }
+        try:
+            created = await self._post_user(user, params)
+        except WebitelError as exc:
+            if mode != "auto" or not is_unknown_parameter(exc):
+                raise
+            log.info("Webitel does not know generate_device; creating devices the old way")
+            self._device_mode = mode = "legacy"
+            # A 400 is answered before anything is stored, so posting again is safe.
+            created = await self._post_user(user, None)
+        if not default_device:
+            return created
+        if created.device is not None:
+            if self._device_mode == "auto":
+                self._device_mode = "query"
+            return created
+        if mode in ("auto", "query"):
+            # Older servers silently ignore unknown query parameters.
+            log.info("Webitel ignored generate_device; adding the device the old way")
+            if self._device_mode == "auto":
+                self._device_mode = "legacy"
+        return await self._attach_new_device(created, name)
+
+    async def _post_user(self, user: InputUser, params: Params | None) -> User:
+        body = user.to_wire()
+        username = user.username or ""
+        attempt = 0
+        while True:
+            try:
+                data = await self._session.request(
+                    "POST", "/users", params=params, json=body, idempotent=False
+                )
+                return parse_model(User, data)
+            except (WebitelTimeoutError, NetworkError, ServerError) as exc:
+                # The server may have stored the user before the answer was lost: look first.
+                try:
+                    existing = await self.find_user_by_username(username)
+                except WebitelError:
+                    raise exc from None
+                if existing is not None:
+                    if _same_user(existing, user):
+                        log.info("user %s was created despite the error; using it", username)
+                        return existing
+                    raise ConflictError(
+                        f"user name {username} is already taken by user {existing.id}",
+                        method="POST",
+                        path="/users",
+                    ) from exc
+                retryable = not isinstance(exc, ServerError) or exc.code in (502, 503, 504)
+                if not retryable or attempt >= self._options.retries:
+                    raise
+                attempt += 1
+                delay = min(self._options.backoff_max, self._options.backoff * 2 ** (attempt - 1))
+                await asyncio.sleep(delay)
+
+    async def _attach_new_device(self, user: User, name: str) -> User:
+        try:
+            device = await self.create_device(
+                InputDevice(name=name, account=user.username or name, user=ObjectRef(id=user.id))
+            )
+            return await self.set_default_device(user.id, device.id, current=user)
+        except WebitelError as exc:
+            raise DeviceProvisioningError(user.id, exc) from exc
+
+    async def update_user(self, user_id: Id, user: InputUser) -> User:
+        """``PUT /api/users/{id}``: replaces the fields that are set in ``user``."""
+        data = await self._session.request("PUT", f"/users/{_seg(user_id)}", json=user.to_wire())
+        return parse_model(User, data)
+
+    async def patch_user(self, user_id: Id, changes: InputUser) -> User:
+        """``PATCH /api/users/{id}`` with only the set fields; lists replace the whole set."""
+        data = await self._session.request(
+            "PATCH", f"/users/{_seg(user_id)}", json=changes.to_wire()
+        )
+        return parse_model(User, data)
+
+    async def delete_user(
+        self, user_id: Id, *, permanent: bool = True, missing_ok: bool = False
+    ) -> None:
+        """Delete a user; ``permanent=False`` is Webitel's soft delete (``deleted_at`` set)."""
+        try:
+            await self._session.request(
+                "DELETE", f"/users/{_seg(user_id)}", params={"permanent": permanent}
+            )
+        except NotFoundError:
+            if not missing_ok:
+                raise
+
+    async def set_user_licenses(self, user_id: Id, license_ids: Sequence[str]) -> User:
+        return await self.patch_user(user_id, InputUser(license=_refs(license_ids)))
+
+    async def grant_license(self, user_id: Id, license_id: str) -> User:
+        """Add one license serial to the user's list, as the admin UI does (full list PATCH)."""
+        user = await self.get_user(user_id)
+        if license_id in user.license_ids:
+            return user
+        return await self.set_user_licenses(user_id, [*user.license_ids, license_id])
+
+    async def revoke_license(self, user_id: Id, license_id: str) -> User:
+        user = await self.get_user(user_id)
+        if license_id not in user.license_ids:
+            return user
+        return await self.set_user_licenses(
+            user_id, [item for item in user.license_ids if item != license_id]
+        )
+
+    async def set_user_roles(self, user_id: Id, role_ids: Sequence[str]) -> User:
+        return await self.patch_user(user_id, InputUser(roles=_refs(role_ids)))
+
+    async def add_role(self, user_id: Id, role_id: Id) -> User:
+        user = await self.get_user(user_id)
+        if str(role_id) in user.role_ids:
+            return user
+        return await self.set_user_roles(user_id, [*user.role_ids, str(role_id)])
+
+    async def remove_role(self, user_id: Id, role_id: Id) -> User:
+        user = await self.get_user(user_id)
+        if str(role_id) not in user.role_ids:
+            return user
+        return await self.set_user_roles(
+            user_id, [item for item in user.role_ids if item != str(role_id)]
+        )
+
+    async def set_default_device(
+        self, user_id: Id, device_id: Id, *, current: User | None = None
+    ) -> User:
+        """Make ``device_id`` the user's default device (and one of its ``devices``)."""
+        user = current or await self.get_user(user_id)
+        device_ids = user.device_ids
+        if str(device_id) not in device_ids:
+            device_ids = [*device_ids, str(device_id)]
+        return await self.patch_user(
+            user_id, InputUser(devices=_refs(device_ids), device=ObjectRef(id=str(device_id)))
+        )
+
+    # -- roles ----------------------------------------------------------------------------
+
+    async def search_roles(
+        self,
+        *,
+        q: str | None = None,
+        name: str | None = None,
+        page: int = 1,
+        size: int | None = None,
+        sort: Sequence[str] | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> Page[Role]:
+        params: Params = {
+            "page": page,
+            "size": size or self._options.page_size,
+            "q": q,
+            "name": name,
+            "sort": list(sort) if sort else None,
+            "fields": list(fields) if fields else None,
+        }
+        return parse_page(Role, await self._get("/roles", params))
+
+    async def list_roles(
+        self, *, q: str | None = None, include_user_roles: bool = False
+    ) -> list[Role]:
+        """All roles; Webitel's internal per-user roles (``user: true``) are left out unless
+        asked for, because they are not meant to be granted."""
+
+        async def fetch(number: int) -> Page[Role]:
+            return await self.search_roles(q=q, page=number)
+
+        return [role async for role in iter_items(fetch) if include_user_roles or not role.user]
+
+    async def get_role(self, role_id: Id) -> Role:
+        return parse_model(Role, await self._get(f"/roles/{_seg(role_id)}"))
+
+    # -- licenses -------------------------------------------------------------------------
+
+    async def search_licenses(
+        self,
+        *,
+        valid: bool | None = None,
+        ids: Sequence[str] | None = None,
+        products: Sequence[str] | None = None,
+        q: str | None = None,
+        page: int = 1,
+        size: int | None = None,
+    ) -> Page[License]:
+        """``GET /api/license``; ``valid=True`` keeps only licenses that can still be granted."""
+        params: Params = {
+            "page": page,
+            "size": size or self._options.page_size,
+            "valid": valid,
+            "id": list(ids) if ids else None,
+            "product": list(products) if products else None,
+            "q": q,
+        }
+        return parse_page(License, await self._get("/license", params))
+
+    async def list_licenses(self, *, valid: bool | None = None) -> list[License]:
+        async def fetch(number: int) -> Page[License]:
+            return await self.search_licenses(valid=valid, page=number)
+
+        return [item async for item in iter_items(fetch)]
+
+    # -- devices --------------------------------------------------------------------------
+
+    async def create_device(self, device: InputDevice) -> Device:
+        data = await self._session.request(
+            "POST", "/devices", json=device.to_wire(), idempotent=False
+        )
+        return parse_model(Device, data)
+
+    async def search_devices(
+        self,
+        *,
+        q: str | None = None,
+        name: str | None = None,
+        account: str | None = None,
+        user_id: Id | None = None,
+        page: int = 1,
+        size: int | None = None,
+    ) -> Page[Device]:
+        params: Params = {
+            "page": page,
+            "size": size or self._options.page_size,
+            "q": q,
+            "name": name,
+            "account": account,
+            "user.id": str(user_id) if user_id is not None else None,
+        }
+        return parse_page(Device, await self._get("/devices", params))
+
+    async def list_devices(
+        self, *, q: str | None = None, user_id: Id | None = None
+    ) -> list[Device]:
+        async def fetch(number: int) -> Page[Device]:
+            return await self.search_devices(q=q, user_id=user_id, page=number)
+
+        return [item async for item in iter_items(fetch)]
+
+    async def get_device(self, device_id: Id) -> Device:
+        return parse_model(Device, await self._get(f"/devices/{_seg(device_id)}"))
+
+    async def delete_device(
+        self, device_id: Id, *, permanent: bool = True, missing_ok: bool = False
+    ) -> None:
+        try:
+            await self._session.request(
+                "DELETE", f"/devices/{_seg(device_id)}", params={"permanent": permanent}
+            )
+        except NotFoundError:
+            if not missing_ok:
+                raise
+
+    # -- the token owner's phone settings ---------------------------------------------------
+
+    async def get_phone_settings(self) -> PhoneSettings | None:
+        """The token owner's web phone / STUN switches; ``None`` until first set (404)."""
+        try:
+            return parse_model(PhoneSettings, await self._get("/user/settings/phone"))
+        except NotFoundError:
+            return None
+
+    async def set_phone_settings(self, settings: PhoneSettings) -> PhoneSettings:
+        data = await self._session.request("PUT", "/user/settings/phone", json=settings.to_wire())
+        return parse_model(PhoneSettings, data) if data else settings
