@@ -1,0 +1,3 @@
+from webitel_tui.simulator.cli import main
+
+raise SystemExit(main())

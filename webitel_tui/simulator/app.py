@@ -1,0 +1,368 @@
+"""The simulator as a plain ASGI application (served by uvicorn).
+
+API routes live under ``/api`` like behind Webitel's nginx. The admin routes under
+``/__sim__/`` are never faulted and need no token:
+
+* ``GET /__sim__/state``: counts, licenses and switches;
+* ``GET|POST|DELETE /__sim__/faults``: read, replace (JSON :class:`FaultConfig`) or clear faults;
+* ``POST /__sim__/mode``: ``{"legacy_devices": "off"|"reject"|"ignore"}``;
+* ``POST /__sim__/tokens/revoke``: every issued token stops working;
+* ``POST /__sim__/reset``: reseed the data and go back to the faults given at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from pydantic import ValidationError
+
+from webitel_tui.simulator.faults import FaultConfig, FaultPlan, FaultRule
+from webitel_tui.simulator.model import SimError, SimUser, bad_args
+from webitel_tui.simulator.state import Query, SimulatorState, flag
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: Query
+    body: bytes
+    token: str | None
+    params: dict[str, str] = field(default_factory=dict)
+    user: SimUser | None = None
+
+    def json(self) -> object:
+        if not self.body.strip():
+            return {}
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise bad_args("the request body is not valid JSON") from None
+
+    def int_param(self, name: str) -> int:
+        try:
+            return int(self.params[name])
+        except ValueError:
+            raise bad_args(f"{name}: not an id") from None
+
+    @property
+    def actor(self) -> SimUser:
+        assert self.user is not None
+        return self.user
+
+
+Handler = Callable[[SimulatorState, Request], object]
+
+
+def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
+    """(method, path regex, needs a token, handler)."""
+    table: list[tuple[str, str, bool, Handler]] = [
+        ("POST", "/login", False, lambda s, r: s.login(r.json())),
+        ("POST", "/login/2fa", False, lambda s, r: s.login_2fa(r.json())),
+        ("GET", "/login", False, lambda s, r: {"domain": s.domain, "providers": []}),
+        ("POST", "/logout", True, lambda s, r: s.logout(r.token)),
+        ("GET", "/userinfo", True, lambda s, r: s.userinfo(r.actor)),
+        ("POST", "/userinfo", True, lambda s, r: s.userinfo(r.actor)),
+        ("GET", "/users", True, lambda s, r: s.search_users(r.query)),
+        ("POST", "/users/search", True, _search_users_body),
+        ("POST", "/users", True, lambda s, r: s.create_user(r.actor, r.json(), r.query)),
+        ("DELETE", "/users", True, _delete_users_bulk),
+        ("GET", "/users/(?P<id>[^/]+)", True, lambda s, r: _user(s, r.int_param("id"))),
+        ("GET", "/user", True, _user_alias),
+        ("PUT", "/users/(?P<id>[^/]+)", True, _update_user),
+        ("PATCH", "/users/(?P<id>[^/]+)", True, _update_user),
+        ("DELETE", "/users/(?P<id>[^/]+)", True, _delete_user),
+        ("GET", "/roles", True, lambda s, r: s.search_roles(r.query)),
+        ("GET", "/roles/(?P<id>[^/]+)", True, lambda s, r: s.get_role(r.int_param("id"))),
+        ("GET", "/license", True, lambda s, r: s.search_licenses(r.query)),
+        ("GET", "/products", True, lambda s, r: s.search_licenses(r.query)),
+        ("GET", "/devices", True, lambda s, r: s.search_devices(r.query)),
+        ("POST", "/devices", True, lambda s, r: s.create_device(r.actor, r.json())),
+        ("GET", "/devices/(?P<id>[^/]+)", True, _device),
+        ("PUT", "/devices/(?P<id>[^/]+)", True, _update_device),
+        ("PATCH", "/devices/(?P<id>[^/]+)", True, _update_device),
+        ("DELETE", "/devices/(?P<id>[^/]+)", True, _delete_device),
+        ("GET", "/user/settings/phone", True, lambda s, r: s.get_phone_settings(r.actor)),
+        ("PUT", "/user/settings/phone", True, lambda s, r: s.put_phone_settings(r.actor, r.json())),
+    ]
+    return [(m, re.compile(f"^/api{p}/?$"), auth, h) for m, p, auth, h in table]
+
+
+def _user(state: SimulatorState, user_id: int) -> object:
+    return state.user_wire(state.get_user(user_id))
+
+
+def _user_alias(state: SimulatorState, request: Request) -> object:
+    wanted = request.query.get("id")
+    if wanted:
+        try:
+            return _user(state, int(wanted[0]))
+        except ValueError:
+            raise bad_args("id: not an id") from None
+    return state.user_wire(request.actor)
+
+
+def _search_users_body(state: SimulatorState, request: Request) -> object:
+    body = request.json()
+    if not isinstance(body, dict):
+        raise bad_args("the request body must be a JSON object")
+    query: dict[str, list[str]] = {}
+    for key, value in body.items():
+        values = value if isinstance(value, list) else [value]
+        query[key] = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+    return state.search_users(query)
+
+
+def _update_user(state: SimulatorState, request: Request) -> object:
+    return state.update_user(request.actor, request.int_param("id"), request.json(), request.query)
+
+
+def _delete_user(state: SimulatorState, request: Request) -> object:
+    permanent = flag(request.query, "permanent")
+    return state.delete_users(request.actor, [request.int_param("id")], permanent)
+
+
+def _delete_users_bulk(state: SimulatorState, request: Request) -> object:
+    body = request.json()
+    if isinstance(body, dict):
+        body = body.get("selection", body.get("id"))
+    if not isinstance(body, list):
+        raise bad_args("the request body must be a JSON array of user ids")
+    try:
+        ids = [int(item) for item in body]
+    except (TypeError, ValueError):
+        raise bad_args("the request body must be a JSON array of user ids") from None
+    return state.delete_users(request.actor, ids, flag(request.query, "permanent"))
+
+
+def _device(state: SimulatorState, request: Request) -> object:
+    return state.device_wire(state.get_device(request.int_param("id")))
+
+
+def _update_device(state: SimulatorState, request: Request) -> object:
+    return state.update_device(request.actor, request.int_param("id"), request.json())
+
+
+def _delete_device(state: SimulatorState, request: Request) -> object:
+    return state.delete_device(request.actor, request.int_param("id"))
+
+
+def _encode(payload: object) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def _respond(send: Send, status: int, payload: object) -> None:
+    await _respond_raw(send, status, _encode(payload))
+
+
+async def _respond_raw(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class SimulatorApp:
+    """ASGI callable. ``hold_seconds`` bounds a ``timeout`` fault (then it answers 504)."""
+
+    def __init__(
+        self,
+        state: SimulatorState,
+        faults: FaultConfig | None = None,
+        *,
+        hold_seconds: float = 30.0,
+    ) -> None:
+        self.state = state
+        self.initial_faults = faults or FaultConfig()
+        self.hold_seconds = hold_seconds
+        self.faults = FaultPlan(self.initial_faults)
+        self.state.token_expiry_after = self.initial_faults.token_expiry_after
+        self._routes = _routes()
+
+    def set_faults(self, config: FaultConfig) -> None:
+        self.faults = FaultPlan(config)
+        self.state.token_expiry_after = config.token_expiry_after
+
+    def reset(self) -> None:
+        self.state.reset()
+        self.set_faults(self.initial_faults)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        method = str(scope["method"]).upper()
+        path = str(scope["path"])
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        token = headers.get("x-webitel-access") or (query.get("access_token") or [None])[0]
+        if token is None and headers.get("authorization", "").lower().startswith("bearer "):
+            token = headers["authorization"][7:].strip()
+        request = Request(method, path, query, bytes(body), token)
+        if path.startswith("/__sim__/"):
+            await self._admin(request, send)
+            return
+        await self._api(request, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _api(self, request: Request, receive: Receive, send: Send) -> None:
+        self.state.requests += 1
+        config = self.faults.config
+        if config.latency_ms:
+            await asyncio.sleep(config.latency_ms / 1000)
+        rule = self.faults.pick(request.method, request.path)
+        if rule is not None and await self._misbehave(rule, receive, send):
+            return
+        status, payload = self._dispatch(request)
+        await _respond(send, status, payload)
+
+    def _dispatch(self, request: Request) -> tuple[int, object]:
+        known_path = False
+        for method, regex, needs_token, handler in self._routes:
+            match = regex.match(request.path)
+            if match is None:
+                continue
+            known_path = True
+            if method != request.method:
+                continue
+            request.params = match.groupdict()
+            try:
+                if needs_token:
+                    request.user = self.state.authenticate(request.token)
+                return 200, handler(self.state, request)
+            except SimError as exc:
+                return exc.code, exc.body()
+        if known_path:
+            return 405, SimError(405, "api.process.method", "method not allowed").body()
+        error = SimError(404, "api.process.not_found", f"no route {request.path}")
+        return 404, error.body()
+
+    async def _misbehave(self, rule: FaultRule, receive: Receive, send: Send) -> bool:
+        """Apply a fault; False means "go on and answer normally" (a slow rule)."""
+        if rule.kind == "slow":
+            await asyncio.sleep(rule.latency_ms / 1000)
+            return False
+        if rule.kind == "status":
+            error_id = {
+                400: "api.process.bad_args",
+                401: "api.process.unauthenticated",
+                403: "api.process.unauthorized",
+                404: "api.process.not_found",
+            }.get(rule.status, "api.process.internal")
+            error = SimError(rule.status, error_id, f"simulated fault: HTTP {rule.status}")
+            await _respond(send, rule.status, error.body())
+            return True
+        if rule.kind == "malformed":
+            await _respond_raw(send, 200, b'{"items":[{"id":"1","name":"trunc')
+            return True
+        if rule.kind == "timeout":
+            await self._hold(receive)
+            error = SimError(504, "api.process.timeout", "simulated fault: upstream timeout")
+            with contextlib.suppress(Exception):
+                await _respond(send, 504, error.body())
+            return True
+        await self._drop(receive, send)
+        return True
+
+    async def _hold(self, receive: Receive) -> None:
+        """Say nothing until the client gives up (disconnects) or ``hold_seconds`` pass."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.hold_seconds):
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+
+    async def _drop(self, receive: Receive, send: Send) -> None:
+        # uvicorn's send() is a bound method of the request cycle that owns the transport;
+        # closing it drops the connection without a response, as a crashed proxy would.
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if transport is None:
+            raise ConnectionAbortedError("simulated fault: dropped connection")
+        transport.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+
+    async def _admin(self, request: Request, send: Send) -> None:
+        route = (request.method, request.path.rstrip("/"))
+        try:
+            if route == ("GET", "/__sim__/state"):
+                payload: object = self.state.summary()
+            elif route == ("GET", "/__sim__/faults"):
+                payload = self.faults.describe()
+            elif route == ("POST", "/__sim__/faults"):
+                self.set_faults(FaultConfig.model_validate(request.json()))
+                payload = self.faults.describe()
+            elif route == ("DELETE", "/__sim__/faults"):
+                self.set_faults(FaultConfig())
+                payload = self.faults.describe()
+            elif route == ("POST", "/__sim__/mode"):
+                body = request.json()
+                mode = body.get("legacy_devices") if isinstance(body, dict) else None
+                if mode not in ("off", "reject", "ignore"):
+                    raise bad_args('legacy_devices must be "off", "reject" or "ignore"')
+                self.state.legacy_devices = mode
+                payload = {"legacy_devices": mode}
+            elif route == ("POST", "/__sim__/tokens/revoke"):
+                self.state.revoke_tokens()
+                payload = {}
+            elif route == ("POST", "/__sim__/reset"):
+                self.reset()
+                payload = self.state.summary()
+            else:
+                raise SimError(404, "api.process.not_found", f"no admin route {request.path}")
+        except ValidationError as exc:
+            await _respond(send, 400, bad_args(str(exc)).body())
+            return
+        except SimError as exc:
+            await _respond(send, exc.code, exc.body())
+            return
+        await _respond(send, 200, payload)
+
+
+def create_app(
+    state: SimulatorState | None = None,
+    *,
+    faults: FaultConfig | None = None,
+    hold_seconds: float = 30.0,
+    **state_options: Any,
+) -> SimulatorApp:
+    """The ASGI app; ``state_options`` go to :class:`SimulatorState` when no state is given."""
+    return SimulatorApp(state or SimulatorState(**state_options), faults, hold_seconds=hold_seconds)

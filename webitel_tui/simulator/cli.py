@@ -1,0 +1,99 @@
+"""``simulator`` command: serve a Webitel-compatible API on loopback until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+
+from webitel_tui.simulator.app import create_app
+from webitel_tui.simulator.faults import parse_fault_spec
+from webitel_tui.simulator.runner import QuietServer, bind_socket, uvicorn_config
+from webitel_tui.simulator.state import SimulatorState
+
+FAULTS_HELP = (
+    "fault to inject (repeatable): latency=MS | token-expiry=N | status=CODE | timeout | "
+    "drop | malformed | slow=MS, rules optionally followed by ,route=[METHOD ]/glob "
+    ",rate=0..1 ,count=N; e.g. 'status=503,route=GET /api/users*,rate=0.2'"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simulator", description="Serve a Webitel-compatible REST API with demo data."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--users", type=int, default=1000, help="number of seeded users")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the demo data")
+    parser.add_argument("--username", default="admin", help="administrator login")
+    parser.add_argument("--password", default="admin", help="administrator password")
+    parser.add_argument("--domain", default="demo")
+    parser.add_argument(
+        "--user-password", default="demo", help="password of every seeded non-admin user"
+    )
+    parser.add_argument(
+        "--legacy-devices",
+        choices=("off", "reject", "ignore"),
+        default="off",
+        help="behave like a server older than generate_device: reject or ignore the parameter",
+    )
+    parser.add_argument("--faults", action="append", default=[], metavar="SPEC", help=FAULTS_HELP)
+    parser.add_argument("--log-level", default="warning")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        faults = parse_fault_spec(args.faults, seed=args.seed)
+    except ValueError as exc:
+        print(f"simulator: bad --faults: {exc}", file=sys.stderr)
+        return 2
+    state = SimulatorState(
+        users=args.users,
+        seed=args.seed,
+        username=args.username,
+        password=args.password,
+        domain=args.domain,
+        user_password=args.user_password,
+        legacy_devices=args.legacy_devices,
+    )
+    app = create_app(state, faults=faults)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    # The password is the simulator's own demo credential, so printing it here is the point.
+    print(f"Webitel simulator: http://{shown}:{port}/api", flush=True)
+    print(
+        f"  domain {args.domain}  user {args.username}  password {args.password}  "
+        f"({len(state.users)} users; other users' password: {args.user_password})",
+        flush=True,
+    )
+    if faults.rules or faults.latency_ms or faults.token_expiry_after is not None:
+        print(f"  faults: {faults.model_dump_json()}", flush=True)
+    server = QuietServer(uvicorn_config(app, args.log_level))
+    try:
+        asyncio.run(_serve(server, sock))
+    finally:
+        sock.close()
+    return 0
+
+
+async def _serve(server: QuietServer, sock: socket.socket) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    await server.serve(sockets=[sock])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
