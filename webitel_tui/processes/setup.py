@@ -19,6 +19,7 @@ from webitel_tui.db.seed_data import (
 )
 from webitel_tui.domain import known
 from webitel_tui.domain.contacts import NewContact
+from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.users import NewSystemUser, UserType
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 
@@ -92,3 +93,11 @@ async def prepare(db: Database, *, demo: bool = False) -> bool:
         if demo:
             await seed_demo(uow)
         return await has_admin(uow)
+
+
+async def create_first_admin(db: Database, login: str, password: str, full_name: str) -> None:
+    """`webitel-tui init`: refused once any administrator exists (never a second backdoor)."""
+    async with unit_of_work(db) as uow:
+        if await has_admin(uow):
+            raise DomainError("An administrator already exists.")
+        await create_admin(uow, login, password, full_name)

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.factories import make_user, make_webitel_user
+from webitel_tui.db.engine import Database
+from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
+from webitel_tui.domain.paging import PageRequest
+from webitel_tui.domain.webitel_users import LicenseGrant, NewWebitelUser, RoleGrant
+from webitel_tui.repositories import unit_of_work
+
+
+async def test_create_read_update_delete(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        record = await make_webitel_user(uow, "jdoe", "1001", webitel_id=42)
+    async with unit_of_work(db) as uow:
+        loaded = await uow.webitel_users.get(record.id)
+        assert (loaded.name, loaded.extension, loaded.webitel_id) == ("jdoe", "1001", 42)
+        assert loaded.contact_name == "Jdoe"
+        updated = await uow.webitel_users.update(
+            loaded.model_copy(update={"extension": "1002", "enable_stun": True})
+        )
+    assert updated.version == 2 and updated.enable_stun
+    async with unit_of_work(db) as uow:
+        assert (await uow.webitel_users.find_by_extension("1002")) is not None
+        assert (await uow.webitel_users.find_by_webitel_id(42)) is not None
+        await uow.webitel_users.delete(updated.id, updated.version)
+    async with unit_of_work(db) as uow:
+        assert (await uow.webitel_users.page(PageRequest())).items == []
+
+
+async def test_extension_is_unique_and_the_message_names_the_holder(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        await make_webitel_user(uow, "jdoe", "1001")
+    with pytest.raises(DuplicateValueError) as caught:
+        async with unit_of_work(db) as uow:
+            await make_webitel_user(uow, "asmith", "1001")
+    assert str(caught.value) == 'The extension 1001 is already used by the Webitel user "Jdoe".'
+    assert caught.value.field == "Extension"
+
+
+async def test_unique_index_backs_the_check_when_two_admins_race(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        first = await make_webitel_user(uow, "jdoe", "1001")
+        second = await make_webitel_user(uow, "asmith", "1002")
+
+    # Bypass the friendly pre-check as a concurrent save would: the index still refuses.
+    async def no_check(*_: object) -> None:
+        return None
+
+    with pytest.raises(DuplicateValueError):
+        async with unit_of_work(db) as uow:
+            uow.webitel_users._check_unique = no_check  # type: ignore[method-assign]
+            await uow.webitel_users.update(second.model_copy(update={"extension": "1001"}))
+    async with unit_of_work(db) as uow:
+        assert (await uow.webitel_users.get(first.id)).extension == "1001"
+        assert (await uow.webitel_users.get(second.id)).extension == "1002"
+
+
+async def test_empty_extensions_do_not_collide(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        await make_webitel_user(uow, "a", None)
+        await make_webitel_user(uow, "b", "  ")
+        page = await uow.webitel_users.page(PageRequest())
+    assert [u.extension for u in page.items] == [None, None]
+
+
+@pytest.mark.parametrize("bad", ["12a", "１２３", "+380", "1 2"])
+async def test_extension_must_be_digits(db: Database, bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        async with unit_of_work(db) as uow:
+            await make_webitel_user(uow, "jdoe", bad)
+    assert str(caught.value) == "The extension must contain only digits."
+
+
+async def test_one_webitel_user_per_crm_user(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        record = await make_webitel_user(uow, "jdoe", "1001")
+    with pytest.raises(DuplicateValueError):
+        async with unit_of_work(db) as uow:
+            await uow.webitel_users.create(NewWebitelUser(user_id=record.user_id, name="other"))
+
+
+async def test_stale_version_is_a_conflict(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        record = await make_webitel_user(uow, "jdoe", "1001")
+        await uow.webitel_users.update(record.model_copy(update={"extension": "1005"}))
+    with pytest.raises(RecordConflictError):
+        async with unit_of_work(db) as uow:
+            await uow.webitel_users.delete(record.id, record.version)
+
+
+async def test_licenses_and_roles_follow_full_list_semantics(db: Database) -> None:
+    expiry = datetime(2030, 1, 1, tzinfo=UTC)
+    async with unit_of_work(db) as uow:
+        record = await make_webitel_user(uow, "jdoe", "1001")
+        await uow.webitel_users.set_licenses(
+            record.id,
+            [
+                LicenseGrant(license_id="lic-op", product="OPERATOR", expires_on=expiry),
+                LicenseGrant(license_id="lic-mg", product="MANAGER"),
+            ],
+        )
+        await uow.webitel_users.set_roles(
+            record.id, [RoleGrant(role_id=3, name="agents"), RoleGrant(role_id=4, name="admins")]
+        )
+    async with unit_of_work(db) as uow:
+        licenses = await uow.webitel_users.licenses(record.id)
+        assert [lic.product for lic in licenses] == ["MANAGER", "OPERATOR"]
+        assert licenses[1].expires_on == expiry
+        assert (await uow.webitel_users.get(record.id)).licenses_text == "MANAGER, OPERATOR"
+        await uow.webitel_users.set_licenses(
+            record.id, [LicenseGrant(license_id="lic-op", product="OPERATOR")]
+        )
+        roles = await uow.webitel_users.set_roles(record.id, [RoleGrant(role_id=4, name="admins")])
+        assert [r.role_id for r in roles] == [4]
+    async with unit_of_work(db) as uow:
+        assert [lic.license_id for lic in await uow.webitel_users.licenses(record.id)] == ["lic-op"]
+        assert (await uow.webitel_users.get(record.id)).licenses_text == "OPERATOR"
+
+
+async def test_contact_rename_reaches_the_grids(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        record = await make_webitel_user(uow, "jdoe", "1001")
+        assert record.contact_id is not None
+        contact = await uow.contacts.get(record.contact_id)
+        await uow.contacts.update(contact.model_copy(update={"name": "Олена Коваленко"}))
+    async with unit_of_work(db) as uow:
+        assert (await uow.webitel_users.get(record.id)).contact_name == "Олена Коваленко"
+        assert record.user_id is not None
+        assert (await uow.users.get(record.user_id)).contact_name == "Олена Коваленко"
+        # Search is case-insensitive in any alphabet.
+        found = await uow.webitel_users.page(PageRequest(search="КОВАЛЕНКО"))
+        assert [u.name for u in found.items] == ["jdoe"]
+
+
+async def test_portal_user_rule_is_a_domain_rule(db: Database) -> None:
+    from webitel_tui.domain.rules import check_can_be_webitel_user
+    from webitel_tui.domain.users import UserType
+
+    async with unit_of_work(db) as uow:
+        portal = await make_user(uow, "mtkachenko", user_type=UserType.PORTAL)
+    with pytest.raises(ValidationError) as caught:
+        check_can_be_webitel_user(portal)
+    assert "Portal users cannot be Webitel users" in str(caught.value)

@@ -1,0 +1,3 @@
+from webitel_tui.cli import main
+
+raise SystemExit(main())

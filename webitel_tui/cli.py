@@ -1,0 +1,220 @@
+"""The `webitel-tui` command: start the TUI (default), `demo`, `db upgrade`, `init`, `simulator`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from webitel_tui import __version__
+from webitel_tui.config import ConfigError, LoadedSettings, Settings, load_settings
+from webitel_tui.db.engine import Database, DatabaseUrlError
+from webitel_tui.db.migrate import current_revision
+from webitel_tui.domain.errors import DomainError
+from webitel_tui.domain.rules import check_passwords_match, require
+from webitel_tui.processes import setup
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="webitel-tui",
+        description="Manage Webitel telephony users the Creatio way, from a terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config", type=Path, metavar="PATH", help="configuration file (TOML) to read"
+    )
+    parser.add_argument(
+        "--database", metavar="URL", help="database URL (sqlite:///PATH or postgresql://...)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="start the TUI (the default)")
+    commands.add_parser(
+        "demo", help="start the TUI on demo data and the built-in Webitel simulator"
+    )
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="migrate the database to the current schema")
+    init = commands.add_parser("init", help="create the first administrator of a new install")
+    init.add_argument("--login", help="the administrator's user name (asked if omitted)")
+    init.add_argument("--full-name", help="the administrator's contact name")
+    init.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+    commands.add_parser(
+        "simulator",
+        help="serve the built-in Webitel simulator (see `webitel-tui simulator --help`)",
+        add_help=False,
+    )
+    return parser
+
+
+def _load(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> LoadedSettings:
+    overrides: dict[str, Any] = dict(extra or {})
+    if args.database:
+        overrides["database"] = {"url": args.database}
+    loaded = load_settings(args.config, overrides)
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return loaded
+
+
+def _prepare(settings: Settings, *, demo: bool = False) -> bool:
+    async def go() -> bool:
+        db = Database(settings.database.url)
+        try:
+            return await setup.prepare(db, demo=demo)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> str:
+    if secret:
+        return getpass.getpass(prompt)
+    print(prompt, end="", flush=True)
+    return stream.readline().rstrip("\n")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = _load(args).settings
+    _prepare(settings)
+
+    async def revision() -> str | None:
+        db = Database(settings.database.url)
+        try:
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    print(f"Database is at revision {asyncio.run(revision())}.")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    settings = _load(args).settings
+    if _prepare(settings):
+        print("An administrator already exists; nothing to do.")
+        return EXIT_OK
+    interactive = sys.stdin.isatty() and not args.password_stdin
+    if not interactive and not args.password_stdin:
+        print(
+            "No administrator yet. Run `webitel-tui init` in a terminal, or pass --login "
+            "and --password-stdin.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    login = require(args.login or _ask("Administrator user name: "), "User name")
+    full_name = args.full_name or (_ask(f"Full name [{login}]: ") if interactive else "")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = _ask("Password: ", secret=True)
+        check_passwords_match(password, _ask("Password confirmation: ", secret=True))
+    require(password, "Password")
+
+    async def create() -> None:
+        db = Database(settings.database.url)
+        try:
+            await setup.create_first_admin(db, login, password, full_name or login)
+        finally:
+            await db.dispose()
+
+    asyncio.run(create())
+    print(f"Administrator {login} created; log in with this user name.")
+    return EXIT_OK
+
+
+def _run_app(settings: Settings) -> int:
+    from webitel_tui.ui.app import create_app
+
+    create_app(settings).run(mouse=settings.mouse)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _load(args).settings
+    if not _prepare(settings):
+        if not sys.stdin.isatty():
+            print("No administrator yet: run `webitel-tui init` first.", file=sys.stderr)
+            return EXIT_USAGE
+        print("This is a new installation: create the first administrator.")
+        status = cmd_init(
+            argparse.Namespace(
+                **{**vars(args), "login": None, "full_name": None, "password_stdin": False}
+            )
+        )
+        if status != EXIT_OK:
+            return status
+    return _run_app(settings)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from webitel_tui.simulator.runner import start_simulator_thread
+
+    with tempfile.TemporaryDirectory(prefix="webitel-tui-demo-") as workdir:
+        simulator = start_simulator_thread()
+        try:
+            overrides = {
+                "database": {"url": f"sqlite:///{Path(workdir) / 'demo.db'}"},
+                "webitel": {
+                    "url": simulator.base_url,
+                    "domain": simulator.domain,
+                    "username": simulator.username,
+                    "password": simulator.password,
+                },
+            }
+            settings = _load(args, overrides).settings
+            _prepare(settings, demo=True)
+            print(f"Demo: Webitel simulator at {simulator.base_url}; log in as Supervisor.")
+            return _run_app(settings)
+        finally:
+            simulator.stop()
+
+
+def cmd_simulator(argv: Sequence[str]) -> int:
+    from webitel_tui.simulator.cli import main as simulator_main
+
+    return simulator_main(list(argv))
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: cmd_run,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "init": cmd_init,
+    "db": cmd_db_upgrade,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # The simulator has its own options; hand it everything after its name untouched.
+    if "simulator" in arguments:
+        index = arguments.index("simulator")
+        if all(a.startswith("-") or a == "simulator" for a in arguments[:index]):
+            return cmd_simulator(arguments[index + 1 :])
+    args = build_parser().parse_args(arguments)
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, DatabaseUrlError, DomainError) as exc:
+        print(f"webitel-tui: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,200 @@
+"""Configuration: a TOML file, `WEBITEL_TUI_*` environment variables, command-line overrides.
+
+Precedence, strongest first: explicit overrides (CLI), environment, the TOML file, defaults.
+Nested keys map to environment names with "__": `[webitel] url` is `WEBITEL_TUI_WEBITEL__URL`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+APP_NAME = "webitel-tui"
+ENV_PREFIX = "WEBITEL_TUI_"
+CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
+DEFAULT_THEME = "creatio-classic"
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'webitel-tui.db'}"
+
+
+class ConfigError(Exception):
+    """A configuration problem, as one line naming the file (or variable), key and problem."""
+
+
+class DatabaseSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(default_factory=default_database_url)
+    """`sqlite:///PATH` (the embedded default) or `postgresql://user@host/db`."""
+    echo: bool = False
+    """Log every SQL statement (debugging)."""
+
+
+class WebitelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = ""
+    """Base URL of the Webitel API, e.g. `https://webitel.example.com/api`."""
+    domain: str = ""
+    username: str = ""
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    """A ready access token (`X-Webitel-Access`); used instead of user name and password."""
+    timeout: float = Field(default=10.0, gt=0)
+    """Seconds to wait for one request."""
+    page_size: int = Field(default=100, ge=1, le=1000)
+    device_mode: Literal["auto", "query", "legacy"] = "auto"
+    """How a new user gets its default device: `?generate_device=true` (query), a device
+    created then attached (legacy), or try the first and fall back (auto)."""
+    retries: int = Field(default=2, ge=0, le=10)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    webitel: WebitelSettings = Field(default_factory=WebitelSettings)
+    theme: str = DEFAULT_THEME
+    language: Literal["en", "uk"] = "en"
+    keymap: dict[str, str] = Field(default_factory=dict)
+    """Binding id -> keys, e.g. `"section.new" = "n,insert"`."""
+    mouse: bool = True
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_data = _FILE_DATA.get(settings_cls, {})
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, file_data))
+
+
+# The parsed TOML handed to `settings_customise_sources` (a classmethod cannot take it).
+_FILE_DATA: dict[type[BaseSettings], dict[str, Any]] = {}
+
+
+class LoadedSettings(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    path: Path | None
+    warnings: list[str]
+
+
+def resolve_config_path(explicit: Path | None) -> tuple[Path, bool]:
+    """The config file to read, and whether the admin named it (then it must exist)."""
+    if explicit is not None:
+        return explicit, True
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env), True
+    return default_config_path(), False
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def _has_key(data: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
+    node: Any = data
+    for part in loc:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _describe(error: Any, path: Path | None, data: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    key = ".".join(str(part) for part in loc)
+    problem = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+    if path is not None and _has_key(data, loc):
+        return f"{path}: {key}: {problem}"
+    env_name = ENV_PREFIX + "__".join(str(part) for part in loc).upper()
+    return f"{env_name}: {key}: {problem}"
+
+
+def _secret_file_warning(path: Path, data: dict[str, Any]) -> str | None:
+    webitel = data.get("webitel")
+    holds_secret = isinstance(webitel, dict) and any(webitel.get(k) for k in ("password", "token"))
+    if not holds_secret or os.name != "posix":
+        return None
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return (
+            f"{path} holds a Webitel password or token but other users can read it; "
+            f"run: chmod 600 {path}"
+        )
+    return None
+
+
+def load_settings(
+    config_path: Path | None = None, overrides: dict[str, Any] | None = None
+) -> LoadedSettings:
+    """Read the settings; a problem raises ConfigError with one clear line."""
+    path, named = resolve_config_path(config_path)
+    data: dict[str, Any] = {}
+    warnings: list[str] = []
+    if path.exists():
+        data = _read_toml(path)
+        warning = _secret_file_warning(path, data)
+        if warning:
+            warnings.append(warning)
+    elif named:
+        raise ConfigError(f"{path}: no such configuration file")
+    _FILE_DATA[Settings] = data
+    try:
+        settings = Settings(**(overrides or {}))
+    except ValidationError as exc:
+        lines = [_describe(error, path if path.exists() else None, data) for error in exc.errors()]
+        raise ConfigError("; ".join(lines)) from None
+    finally:
+        _FILE_DATA.pop(Settings, None)
+    return LoadedSettings(
+        settings=settings, path=path if path.exists() else None, warnings=warnings
+    )
