@@ -201,7 +201,7 @@ class WorkplaceRepository(Repository):
                 code=section.Code,
                 position=link.Position,
             )
-            for link, section in rows.tuples()
+            for link, section in rows.all()
         ]
 
     async def add_sections(

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import make_user
+from webitel_tui.db.engine import Database
+from webitel_tui.db.tables import Base
+from webitel_tui.domain import known, passwords
+from webitel_tui.domain.errors import DomainError, RecordConflictError
+from webitel_tui.domain.paging import PageRequest
+from webitel_tui.processes.setup import create_first_admin, prepare
+from webitel_tui.repositories import unit_of_work
+
+
+async def table_counts(db: Database) -> dict[str, int]:
+    counts = {}
+    async with db.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            counts[table.name] = (
+                await connection.scalar(select(func.count()).select_from(table)) or 0
+            )
+    return counts
+
+
+async def test_seed_is_idempotent(db: Database) -> None:
+    assert await prepare(db) is False  # a real install has no admin until `init`
+    first = await table_counts(db)
+    assert await prepare(db) is False
+    assert await table_counts(db) == first
+    assert first["SysWorkplace"] == 2 and first["SysProcess"] == 1
+
+
+async def test_contact_center_starts_without_webitel_users(db: Database) -> None:
+    await prepare(db)
+    async with unit_of_work(db) as uow:
+        workplace = await uow.workplaces.get_by_name(known.CONTACT_CENTER_WORKPLACE)
+        assert workplace is not None
+        codes = [s.code for s in await uow.workplaces.sections_of(workplace.id)]
+        assert known.WEBITEL_USERS_SECTION_CODE not in codes
+        offered = await uow.workplaces.available_sections(workplace.id, PageRequest(sort="caption"))
+        assert "Webitel users" in [s.caption for s in offered.items]
+        assert "Contacts" not in [s.caption for s in offered.items]
+        process = await uow.processes.by_code(known.GET_WEBITEL_USERS_PROCESS_CODE)
+        assert process is not None and process.enabled
+
+
+async def test_demo_seed_has_supervisor_and_is_idempotent(db: Database) -> None:
+    assert await prepare(db, demo=True) is True
+    first = await table_counts(db)
+    assert await prepare(db, demo=True) is True
+    assert await table_counts(db) == first
+    async with unit_of_work(db) as uow:
+        supervisor = await uow.users.get_by_name("Supervisor")
+        assert supervisor is not None
+        assert await uow.users.is_member(supervisor.id, known.SYSTEM_ADMINISTRATORS)
+        assert passwords.verify_password("Supervisor", await uow.users.password_hash(supervisor.id))
+        portal = await uow.users.get_by_name("mtkachenko")
+        assert portal is not None and portal.user_type.caption == "Portal user"
+        assert len(await uow.contacts.find_by_name("oleksandr  SHEVCHENKO")) == 2
+
+
+async def test_first_admin_only_once(db: Database) -> None:
+    await prepare(db)
+    await create_first_admin(db, "boss", "Str0ng pass", "Big Boss")
+    assert await prepare(db) is True
+    with pytest.raises(DomainError):
+        await create_first_admin(db, "intruder", "x", "Intruder")
+
+
+async def test_sections_detail_add_order_remove(db: Database) -> None:
+    await prepare(db)
+    async with unit_of_work(db) as uow:
+        workplace = await uow.workplaces.get_by_name(known.CONTACT_CENTER_WORKPLACE)
+        assert workplace is not None
+        webitel = await uow.workplaces.section_by_code(known.WEBITEL_USERS_SECTION_CODE)
+        assert webitel is not None
+        rows = await uow.workplaces.add_sections(workplace.id, [webitel.id, webitel.id])
+        assert [r.caption for r in rows][-1] == "Webitel users"
+        assert [r.position for r in rows] == list(range(1, len(rows) + 1))
+        rows = await uow.workplaces.move_section(rows[-1].id, -1)
+        assert [r.caption for r in rows][-2] == "Webitel users"
+        rows = await uow.workplaces.move_section(rows[0].id, -5)  # clamps at the top
+        assert rows[0].caption == "Contacts"
+    async with unit_of_work(db) as uow:
+        rows = await uow.workplaces.sections_of(workplace.id)
+        link = next(r for r in rows if r.code == known.WEBITEL_USERS_SECTION_CODE)
+        await uow.workplaces.remove_section(link.id, link.version)
+    with pytest.raises(RecordConflictError):
+        async with unit_of_work(db) as uow:
+            await uow.workplaces.remove_section(link.id, link.version)
+
+
+async def test_workplace_order_and_visibility(db: Database) -> None:
+    await prepare(db)
+    async with unit_of_work(db) as uow:
+        names = [w.name for w in await uow.workplaces.list_workplaces()]
+        assert names == ["General", "Contact center"]
+        moved = await uow.workplaces.move_workplace(
+            (await uow.workplaces.list_workplaces())[1].id, -1
+        )
+        assert [w.name for w in moved] == ["Contact center", "General"]
+        operator = await make_user(uow, "operator")
+        outsider = await make_user(uow, "outsider")
+        await uow.users.add_to_role(operator.id, known.ALL_EMPLOYEES)
+        contact_center = moved[0]
+        await uow.workplaces.add_user_group(contact_center.id, known.ALL_EMPLOYEES)
+        assert [w.name for w in await uow.workplaces.workplaces_for_user(operator.id)] == [
+            "Contact center",
+            "General",
+        ]
+        # A workplace with user groups is hidden from users outside them.
+        assert [w.name for w in await uow.workplaces.workplaces_for_user(outsider.id)] == [
+            "General"
+        ]
+
+
+async def test_settings_and_process_log(db: Database) -> None:
+    await prepare(db)
+    async with unit_of_work(db) as uow:
+        stun = await uow.settings.get(known.STUN_SERVERS_SETTING)
+        stun = await uow.settings.set_value(stun, "stun:stun.example.org:3478")
+        secret = await uow.settings.ensure("WebitelToken", "Webitel token", "t0k3n", secret=True)
+        assert secret.display_value == "********"
+        await uow.settings.set_value(secret, "n3w-t0k3n")
+        process = await uow.processes.by_code(known.GET_WEBITEL_USERS_PROCESS_CODE)
+        assert process is not None
+        run = await uow.processes.start_run(process.id)
+        from webitel_tui.domain.processes import ProcessStatus
+
+        await uow.processes.finish_run(run.id, ProcessStatus.COMPLETED, {"created": 3})
+    with pytest.raises(RecordConflictError):
+        async with unit_of_work(db) as uow:
+            await uow.settings.set_value(stun.model_copy(update={"version": 1}), "x")
+    async with unit_of_work(db) as uow:
+        assert await uow.settings.value(known.STUN_SERVERS_SETTING) == "stun:stun.example.org:3478"
+        runs = await uow.processes.recent_runs(process.id)
+        assert runs[0].status is ProcessStatus.COMPLETED and runs[0].counts == {"created": 3}
+        log = await uow.changelog.for_record(secret.id)
+        assert "t0k3n" not in repr(log) and "n3w-t0k3n" not in repr(log)
+        found = await uow.processes.page_processes(PageRequest(search="getwebitel", sort="caption"))
+        assert [p.code for p in found.items] == ["GetWebitelUsers"]
