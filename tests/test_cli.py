@@ -1,0 +1,66 @@
+"""The `webitel-tui` command as an admin runs it (real subprocesses, a temporary database)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WEBITEL_TUI_")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    return subprocess.run(
+        [sys.executable, "-m", "webitel_tui", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_db_upgrade_creates_and_migrates_the_embedded_database(tmp_path: Path) -> None:
+    result = run(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "Database is at revision 0001." in result.stdout
+    assert (tmp_path / "data" / "webitel-tui" / "webitel-tui.db").exists()
+
+
+def test_init_creates_the_first_admin_once(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'crm.db'}"
+    args = ("--database", database, "init", "--login", "boss", "--password-stdin")
+    created = run(tmp_path, *args, stdin="Str0ng-pass\n")
+    assert created.returncode == 0, created.stderr
+    assert "Administrator boss created" in created.stdout
+    assert "Str0ng-pass" not in created.stdout + created.stderr
+    again = run(tmp_path, *args, stdin="other\n")
+    assert again.returncode == 0
+    assert "already exists" in again.stdout
+
+
+def test_run_without_an_admin_and_without_a_terminal_says_what_to_do(tmp_path: Path) -> None:
+    result = run(tmp_path, "--database", f"sqlite:///{tmp_path / 'crm.db'}")
+    assert result.returncode == 2
+    assert "run `webitel-tui init` first" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--database", "mysql://x/y", "db", "upgrade"), "database 'mysql' is not supported"),
+        (("--config", "/nonexistent/c.toml", "db", "upgrade"), "no such configuration file"),
+    ],
+)
+def test_errors_are_one_line_without_a_traceback(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = run(tmp_path, *args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

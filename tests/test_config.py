@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from webitel_tui.config import ConfigError, load_settings
+from webitel_tui.db.engine import DatabaseUrlError, async_url
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("WEBITEL_TUI_"):
+            monkeypatch.delenv(name)
+    # Keep the real user's config and data out of the tests.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def write(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+def test_defaults_use_embedded_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+    loaded = load_settings()
+    assert loaded.path is None
+    url = loaded.settings.database.url
+    assert url.startswith("sqlite:///") and str(tmp_path / "data") in url
+    assert loaded.settings.theme == "creatio-classic"
+    assert not loaded.settings.webitel.configured
+
+
+def test_file_then_environment_then_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(
+        tmp_path / "c.toml",
+        '[database]\nurl = "postgresql://crm@db/crm"\n'
+        '[webitel]\nurl = "https://w.example/api"\ndomain = "acme"\ntimeout = 5\n'
+        '[keymap]\n"section.new" = "n,insert"\n',
+    )
+    monkeypatch.setenv("WEBITEL_TUI_WEBITEL__DOMAIN", "from-env")
+    monkeypatch.setenv("WEBITEL_TUI_WEBITEL__TOKEN", "s3cr3t-token")
+    monkeypatch.setenv("WEBITEL_TUI_THEME", "ssh-256")
+    settings = load_settings(path, {"database": {"url": "sqlite:///override.db"}}).settings
+    assert settings.database.url == "sqlite:///override.db"
+    assert settings.webitel.url == "https://w.example/api"  # file, merged with env below
+    assert settings.webitel.domain == "from-env"
+    assert settings.webitel.timeout == 5
+    assert settings.theme == "ssh-256"
+    assert settings.keymap == {"section.new": "n,insert"}
+    assert settings.webitel.token is not None
+    assert settings.webitel.token.get_secret_value() == "s3cr3t-token"
+    assert "s3cr3t-token" not in repr(settings) and "s3cr3t-token" not in str(settings)
+
+
+def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path / "env.toml", 'theme = "creatio-freedom"\n')
+    monkeypatch.setenv("WEBITEL_TUI_CONFIG", str(path))
+    assert load_settings().settings.theme == "creatio-freedom"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[database]\nurl = 5\n", "c.toml: database.url: Input should be a valid string"),
+        ("[webitel]\ntimeout = -1\n", "c.toml: webitel.timeout: Input should be greater than 0"),
+        ("[webitel]\nurll = 'x'\n", "c.toml: webitel.urll: unknown key"),
+        ("language = 'fr'\n", "c.toml: language: Input should be 'en' or 'uk'"),
+        ("[database\n", "c.toml: not valid TOML"),
+    ],
+)
+def test_a_bad_file_gives_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path / "c.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBITEL_TUI_WEBITEL__TIMEOUT", "soon")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("WEBITEL_TUI_WEBITEL__TIMEOUT: webitel.timeout:")
+
+
+def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_settings(tmp_path / "missing.toml")
+
+
+def test_secret_in_a_world_readable_file_warns(tmp_path: Path) -> None:
+    text = '[webitel]\nurl = "https://w/api"\npassword = "hunter2"\n'
+    loose = load_settings(write(tmp_path / "loose.toml", text, 0o644))
+    assert len(loose.warnings) == 1 and "chmod 600" in loose.warnings[0]
+    assert "hunter2" not in loose.warnings[0]
+    tight = load_settings(write(tmp_path / "tight.toml", text, 0o600))
+    assert tight.warnings == []
+    no_secret = load_settings(write(tmp_path / "plain.toml", 'theme = "x"\n', 0o644))
+    assert no_secret.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("plain", "driver"),
+    [
+        ("sqlite:///tmp/crm.db", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:///tmp/crm.db", "sqlite+aiosqlite"),
+        ("postgresql://crm:pw@db:5432/crm", "postgresql+asyncpg"),
+        ("postgres://crm@db/crm", "postgresql+asyncpg"),
+        ("postgresql+psycopg://crm@db/crm", "postgresql+asyncpg"),
+    ],
+)
+def test_plain_database_urls_get_the_async_driver(plain: str, driver: str) -> None:
+    assert async_url(plain).drivername == driver
+
+
+@pytest.mark.parametrize("bad", ["mysql://x/y", "not a url"])
+def test_unsupported_database_urls_are_refused(bad: str) -> None:
+    with pytest.raises(DatabaseUrlError):
+        async_url(bad)
