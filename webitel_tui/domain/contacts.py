@@ -7,28 +7,14 @@ import uuid
 from webitel_tui.domain.records import AuditedRecord, Record
 
 
-class Account(AuditedRecord):
-    name: str
-    phone: str = ""
-    web: str = ""
-
-
 class NewAccount(Record):
     name: str
     phone: str = ""
     web: str = ""
 
 
-class Contact(AuditedRecord):
-    name: str
-    surname: str = ""
-    given_name: str = ""
-    middle_name: str = ""
-    account_id: uuid.UUID | None = None
-    job_title: str = ""
-    phone: str = ""
-    mobile_phone: str = ""
-    email: str = ""
+class Account(AuditedRecord, NewAccount):
+    pass
 
 
 class NewContact(Record):
@@ -41,3 +27,7 @@ class NewContact(Record):
     phone: str = ""
     mobile_phone: str = ""
     email: str = ""
+
+
+class Contact(AuditedRecord, NewContact):
+    pass

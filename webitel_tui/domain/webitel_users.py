@@ -8,19 +8,6 @@ from datetime import datetime
 from webitel_tui.domain.records import AuditedRecord, Record
 
 
-class WebitelUser(AuditedRecord):
-    user_id: uuid.UUID | None = None
-    contact_id: uuid.UUID | None = None
-    contact_name: str = ""
-    name: str
-    extension: str | None = None
-    webitel_id: int | None = None
-    default_device_id: int | None = None
-    default_device_name: str = ""
-    enable_stun: bool = False
-    licenses_text: str = ""
-
-
 class NewWebitelUser(Record):
     user_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
@@ -30,6 +17,12 @@ class NewWebitelUser(Record):
     default_device_id: int | None = None
     default_device_name: str = ""
     enable_stun: bool = False
+
+
+class WebitelUser(AuditedRecord, NewWebitelUser):
+    # Kept by the repository from the contact and the licence detail.
+    contact_name: str = ""
+    licenses_text: str = ""
 
 
 class UserLicense(AuditedRecord):

@@ -48,6 +48,16 @@ def column_values(entity: BaseEntity, *, secret_columns: Iterable[str] = ()) -> 
     return values
 
 
+def audit_fields(row: BaseEntity) -> dict[str, Any]:
+    """The AuditedRecord fields of a domain model, from the row's BaseEntity columns."""
+    return {
+        "id": row.Id,
+        "version": row.Version,
+        "created_on": row.CreatedOn,
+        "modified_on": row.ModifiedOn,
+    }
+
+
 class Repository:
     """Base of the repositories: one session (one transaction) and the acting user."""
 

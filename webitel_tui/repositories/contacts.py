@@ -15,7 +15,7 @@ from webitel_tui.domain.errors import RecordInUseError
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
 from webitel_tui.domain.text import fold
-from webitel_tui.repositories.base import Repository, column_values
+from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import (
     refresh_account,
@@ -35,10 +35,7 @@ ACCOUNT_SORT_COLUMNS = {"name": Account.Name, "phone": Account.Phone, "web": Acc
 
 def _contact(row: Contact) -> ContactModel:
     return ContactModel(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         name=row.Name,
         surname=row.Surname,
         given_name=row.GivenName,
@@ -53,10 +50,7 @@ def _contact(row: Contact) -> ContactModel:
 
 def _account(row: Account) -> AccountModel:
     return AccountModel(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         name=row.Name,
         phone=row.Phone,
         web=row.Web,

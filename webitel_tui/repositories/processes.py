@@ -11,7 +11,7 @@ from webitel_tui.db.tables import SysProcess, SysProcessLog, utcnow
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.processes import Process, ProcessRun, ProcessStatus
 from webitel_tui.domain.text import like_pattern
-from webitel_tui.repositories.base import Repository
+from webitel_tui.repositories.base import Repository, audit_fields
 from webitel_tui.repositories.paging import fetch_page
 
 PROCESS_SORT_COLUMNS = {"caption": SysProcess.Caption, "code": SysProcess.Code}
@@ -19,10 +19,7 @@ PROCESS_SORT_COLUMNS = {"caption": SysProcess.Caption, "code": SysProcess.Code}
 
 def _process(row: SysProcess) -> Process:
     return Process(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         caption=row.Caption,
         code=row.Code,
         description=row.Description,
@@ -32,10 +29,7 @@ def _process(row: SysProcess) -> Process:
 
 def _run(row: SysProcessLog) -> ProcessRun:
     return ProcessRun(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         process_id=row.SysProcessId,
         started_on=row.StartedOn,
         started_by=row.CreatedById,

@@ -8,15 +8,12 @@ from webitel_tui.db.tables import SysSettings
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordNotFoundError
 from webitel_tui.domain.settings import SystemSetting
-from webitel_tui.repositories.base import Repository, column_values
+from webitel_tui.repositories.base import Repository, audit_fields, column_values
 
 
 def _setting(row: SysSettings) -> SystemSetting:
     return SystemSetting(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         code=row.Code,
         name=row.Name,
         value_type=row.ValueTypeName,

@@ -15,7 +15,7 @@ from webitel_tui.domain.errors import DuplicateValueError, ValidationError
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
 from webitel_tui.domain.users import AdminUnitType, NewSystemUser, Role, SystemUser, UserType
-from webitel_tui.repositories.base import Repository, column_values
+from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import refresh_user
 
@@ -35,10 +35,7 @@ USER_SORT_COLUMNS = {
 
 def _user(row: SysAdminUnit) -> SystemUser:
     return SystemUser(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         name=row.Name,
         contact_id=row.ContactId,
         contact_name=row.ContactName,
@@ -55,10 +52,7 @@ def _user(row: SysAdminUnit) -> SystemUser:
 
 def _role(row: SysAdminUnit) -> Role:
     return Role(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         name=row.Name,
         unit_type=AdminUnitType(row.SysAdminUnitTypeValue),
         description=row.Description,

@@ -26,7 +26,7 @@ from webitel_tui.domain.webitel_users import (
     UserRole,
 )
 from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
-from webitel_tui.repositories.base import Repository, column_values
+from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import EMPTY_TEXT, NO_NUMBER, fetch_page
 from webitel_tui.repositories.search_text import refresh_webitel_user
 
@@ -46,10 +46,7 @@ WEBITEL_USER_SORT_COLUMNS = {
 
 def _model(row: WebitelUser) -> WebitelUserModel:
     return WebitelUserModel(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         user_id=row.SysAdminUnitId,
         contact_id=row.ContactId,
         contact_name=row.ContactName,
@@ -65,10 +62,7 @@ def _model(row: WebitelUser) -> WebitelUserModel:
 
 def _license(row: WebitelUserLicense) -> UserLicense:
     return UserLicense(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         webitel_user_id=row.WebitelUserId,
         license_id=row.LicenseId,
         product=row.Product,
@@ -79,10 +73,7 @@ def _license(row: WebitelUserLicense) -> UserLicense:
 
 def _role(row: WebitelUserRole) -> UserRole:
     return UserRole(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         webitel_user_id=row.WebitelUserId,
         role_id=row.RoleId,
         name=row.Name,

@@ -20,7 +20,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
 from webitel_tui.domain.text import like_pattern
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
-from webitel_tui.repositories.base import Repository, column_values
+from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 
 Positioned = SysWorkplace | SysModuleInWorkplace
@@ -30,10 +30,7 @@ SECTION_SORT_COLUMNS = {"caption": SysModule.Caption, "code": SysModule.Code}
 
 def _section(row: SysModule) -> Section:
     return Section(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         caption=row.Caption,
         code=row.Code,
     )
@@ -41,10 +38,7 @@ def _section(row: SysModule) -> Section:
 
 def _workplace(row: SysWorkplace) -> Workplace:
     return Workplace(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         name=row.Name,
         position=row.Position,
         is_personal=row.IsPersonal,
@@ -191,10 +185,7 @@ class WorkplaceRepository(Repository):
         )
         return [
             SectionInWorkplace(
-                id=link.Id,
-                version=link.Version,
-                created_on=link.CreatedOn,
-                modified_on=link.ModifiedOn,
+                **audit_fields(link),
                 workplace_id=link.SysWorkplaceId,
                 section_id=section.Id,
                 caption=section.Caption,
