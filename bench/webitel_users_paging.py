@@ -1,0 +1,452 @@
+"""Webitel users section on 100,000 users: what a page costs against a raw 50-row read.
+
+Fills a fresh SQLite CRM database (temp dir, Alembic schema, ANALYZE) with 100,000 Webitel
+users, then times, through the real repository and each including the unit of work (session)
+that a screen opens:
+
+- `first_page`: the first page in name order;
+- `offset_99000`: the page at offset 99,000 in name order (keyset cursor of row 98,999);
+- `extension_desc`: the first page sorted by extension, descending (expression index);
+- `extension_desc_offset_99000`: its page at offset 99,000 (keyset on the expression index);
+- `search_common` / `search_rare`: a quick search ("contains") page for a term that many
+  users match and for one that fewer than a page match.
+
+Every figure is a ratio to the median of a raw `SELECT <columns> FROM "WebitelUser" LIMIT 50`
+run with the stdlib sqlite3 module on the same file in the same run. Each `sql_` figure times
+the exact statement the repository sent (captured from the engine, replayed with sqlite3): it
+says whether the database pages well; the plain figure adds the Python path (session,
+SQLAlchemy, the aiosqlite thread hop, pydantic models). The query plans are printed and the
+pages are checked against raw ORDER BY ... OFFSET queries (a wrong page exits 1; a slow plan
+is only reported: the figures show it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, insert, text
+
+from webitel_tui.db.engine import Database
+from webitel_tui.db.migrate import upgrade
+from webitel_tui.db.tables import WebitelUser
+from webitel_tui.domain.paging import Cursor, Page, PageRequest
+from webitel_tui.domain.text import like_pattern, search_text
+from webitel_tui.domain.webitel_users import NewWebitelUser
+from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
+from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.webitel_users import WEBITEL_USER_SORT_COLUMNS
+
+NAME = "webitel_users_paging"
+USERS = 100_000
+PAGE = 50
+DEEP_OFFSET = 99_000
+# Sub-millisecond operations: many repetitions after a warm-up, the median is reported.
+REPEATS = 200
+WARMUP = 20
+# A search with fewer matches than a page reads the whole table: fewer repetitions.
+SCAN_REPEATS = 30
+SCAN_WARMUP = 3
+
+# Targets: ratio to the raw 50-row read, lower is better.
+# Pages: within 2x of the raw read. The database part meets it (the `sql_` figures); the whole
+# path costs a fixed ~1 ms more per page here (unit of work with the aiosqlite thread hop and
+# commit ~0.3 ms, result typing of 18 columns x 51 rows ~0.3 ms, ORM ~0.1 ms, 50 pydantic
+# models ~0.27 ms), whatever the offset, so the plain figures miss 2x by that overhead.
+PAGE_TARGET = 2.0
+# Quick search is "contains" (LIKE '%term%'), which no B-tree index serves: SQLite walks the
+# (Name, Id) index in page order and tests rows until it has a page of matches; when fewer
+# than a page match, that is every one of the 100,000 rows, against 50 for the raw read. The
+# honest floor on SQLite is one full table scan, measured at ~13 ms = ~150x the raw read
+# (SQLite 3.40, this machine), so 200 is the target for both search figures; 2x would need a
+# trigram index (pg_trgm serves it on PostgreSQL, see migration 0001; FTS5 trigram on SQLite).
+SEARCH_TARGET = 200.0
+
+FIRST_NAMES = (
+    "Olena", "Ivan", "Maria", "Taras", "Iryna", "Petro", "Oksana", "Andrii", "Nataliia",
+    "Dmytro", "Yuliia", "Serhii", "Kateryna", "Oleh", "Sofiia", "Mykola", "Anna", "Pavlo",
+    "Halyna", "Vasyl", "John", "Emma", "Liam", "Olivia", "Noah", "Ava", "James", "Mia",
+    "Lucas", "Amelia", "Jose", "Lucia", "Pierre", "Chloe", "Hans", "Greta", "Marco", "Giulia",
+    "Ahmet", "Elif",
+)  # fmt: skip
+LAST_NAMES = (
+    "Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Kravchenko", "Oliinyk",
+    "Shevchuk", "Polishchuk", "Lysenko", "Marchenko", "Moroz", "Petrenko", "Savchenko",
+    "Rudenko", "Klymenko", "Pavlenko", "Levchenko", "Kharchenko", "Melnyk", "Boiko", "Smith",
+    "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Martinez", "Lopez",
+    "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin", "Jackson", "White", "Harris",
+    "Clark", "Lewis", "Walker", "Hall", "Allen", "Young", "King", "Wright", "Scott", "Green",
+    "Baker", "Adams", "Nelson", "Hill", "Campbell", "Mitchell", "Roberts", "Carter", "Phillips",
+    "Evans", "Turner",
+)  # fmt: skip
+LICENSE_SETS = ("", "", "CALL_CENTER", "CALL_CENTER, CHAT", "CHAT", "CALL_CENTER, GROUP_CHAT")
+COMMON_TERM = "Kovalenko"  # a surname: about 1 user in 60
+RARE_TERM = "747474"  # could only be inside an extension: fewer matches than a page
+REPOSITORY_ROW = "zz.repository.written"
+
+# The columns the repository selects, for the raw baseline read.
+COLUMNS = ", ".join(f'"{column.name}"' for column in WebitelUser.__table__.columns)
+RAW_FIRST_50 = f'SELECT {COLUMNS} FROM "WebitelUser" LIMIT {PAGE}'
+NAME_ORDER = '"Name", "Id"'
+EXTENSION_KEY = "coalesce(\"Extension\", '')"
+EXTENSION_DESC_ORDER = f'{EXTENSION_KEY} DESC, "Id" DESC'
+
+
+# Data -----------------------------------------------------------------------------------------
+
+
+def user_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    """Users as the repository writes them, inserted in random name order."""
+    extensions = rng.sample(range(100_000, 1_000_000), count)
+    webitel_ids = rng.sample(range(1_000, 10_000_000), count)
+    start = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
+    for number in range(count):
+        first = rng.choice(FIRST_NAMES)
+        last = rng.choice(LAST_NAMES)
+        login = f"{first.lower()}.{last.lower()}{number}"
+        contact = f"{first} {last}" if rng.random() < 0.9 else ""
+        # One user in ten has no extension: NULL, sorted as '' by the expression index.
+        extension = str(extensions[number]) if rng.random() < 0.9 else None
+        webitel_id = webitel_ids[number] if rng.random() < 0.98 else None
+        created = start + timedelta(seconds=number * 37, microseconds=rng.randrange(1_000_000))
+        yield {
+            "Id": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "SysAdminUnitId": None,
+            "ContactId": None,
+            "ContactName": contact,
+            "Name": login,
+            "Extension": extension,
+            "WebitelId": webitel_id,
+            "DefaultDeviceId": None if webitel_id is None else webitel_id + 1,
+            "DefaultDeviceName": "" if webitel_id is None else f"{login} softphone",
+            "EnableStun": rng.random() < 0.2,
+            "LicensesText": rng.choice(LICENSE_SETS),
+            "SearchText": search_text([login, contact, extension]),
+            "CreatedOn": created,
+            "CreatedById": None,
+            "ModifiedOn": created + timedelta(days=rng.randrange(30)),
+            "ModifiedById": None,
+            "Version": 1,
+        }
+
+
+async def fill(db: Database, path: Path) -> None:
+    """One user through the repository, the others by a Core bulk insert; then ANALYZE.
+
+    The Core insert binds through the same column types as the repository (Uuid as 32 hex
+    characters, SQLAlchemy's SQLite datetime text); `check_row_format` compares the two.
+    """
+    async with unit_of_work(db) as uow:
+        await uow.webitel_users.create(
+            NewWebitelUser(
+                name=REPOSITORY_ROW,
+                extension="99",
+                webitel_id=1,
+                default_device_id=2,
+                default_device_name="zz softphone",
+            )
+        )
+    rows = list(user_rows(USERS - 1, random.Random(20261127)))
+    async with db.engine.begin() as connection:
+        for chunk in range(0, len(rows), 20_000):
+            await connection.execute(insert(WebitelUser), rows[chunk : chunk + 20_000])
+    async with db.engine.begin() as connection:
+        await connection.execute(text("ANALYZE"))
+    # Fresh pooled connections, each loading the ANALYZE statistics.
+    await db.engine.dispose()
+    check_row_format(path)
+
+
+def check_row_format(path: Path) -> None:
+    """Exit if the bulk rows are not stored exactly like the repository's own row."""
+    shape = (
+        'SELECT length("Id"), typeof("Id"), "Id" = lower("Id"), length("CreatedOn"), '
+        'typeof("CreatedOn"), length("ModifiedOn"), typeof("EnableStun"), typeof("WebitelId"), '
+        '"Version" FROM "WebitelUser" WHERE "Name" = ?'
+    )
+    with closing(sqlite3.connect(path)) as raw:
+        written = raw.execute(shape, (REPOSITORY_ROW,)).fetchone()
+        (other,) = raw.execute(
+            'SELECT "Name" FROM "WebitelUser" WHERE "WebitelId" IS NOT NULL AND "Name" != ? '
+            "LIMIT 1",
+            (REPOSITORY_ROW,),
+        ).fetchone()
+        bulk = raw.execute(shape, (other,)).fetchone()
+        (count,) = raw.execute('SELECT count(*) FROM "WebitelUser"').fetchone()
+    if written != bulk or count != USERS:
+        raise SystemExit(f"bench rows differ from repository rows: {written} != {bulk}, {count}")
+
+
+# Timing and capture ---------------------------------------------------------------------------
+
+
+def median_sync(operation: Callable[[], object], repeats: int, warmup: int) -> float:
+    for _ in range(warmup):
+        operation()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        operation()
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1e9
+
+
+async def median_async(
+    operation: Callable[[], Awaitable[object]], repeats: int, warmup: int
+) -> float:
+    for _ in range(warmup):
+        await operation()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        await operation()
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1e9
+
+
+def fetch_raw(raw: sqlite3.Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
+    return raw.execute(sql, parameters).fetchall()
+
+
+async def page(db: Database, request: PageRequest) -> Page[WebitelUserModel]:
+    """What the section list does for one page: a unit of work and one repository call."""
+    async with unit_of_work(db) as uow:
+        return await uow.webitel_users.page(request)
+
+
+async def empty_unit(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        await uow.session.execute(text("SELECT 1"))
+
+
+Statement = tuple[str, tuple[Any, ...]]
+
+
+async def captured_select(db: Database, request: PageRequest) -> Statement:
+    """The one SELECT (with its bound parameters) the repository sends for `request`."""
+    seen: list[Statement] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        seen.append((statement, tuple(parameters)))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await page(db, request)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    selects = [s for s in seen if s[0].lstrip().upper().startswith("SELECT")]
+    if len(selects) != 1:
+        raise SystemExit(f"expected one SELECT for a page, the repository sent {len(selects)}")
+    return selects[0]
+
+
+# Scenarios ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    request: PageRequest
+    expected_sql: str  # raw sqlite3 query of the names the page must show
+    expected_parameters: tuple[Any, ...]
+    index: str  # the index whose order must serve the ORDER BY
+    target: float
+    search: bool = False
+
+    @property
+    def seeks(self) -> bool:
+        """A keyset page must seek into the index, not walk it from the start."""
+        return self.request.after is not None
+
+
+def scenarios(raw: sqlite3.Connection) -> list[Scenario]:
+    """The measured pages; deep cursors come from raw queries (untimed)."""
+    deep_name, deep_id = raw.execute(
+        f'SELECT "Name", "Id" FROM "WebitelUser" ORDER BY {NAME_ORDER} LIMIT 1 OFFSET ?',
+        (DEEP_OFFSET - 1,),
+    ).fetchone()
+    deep_ext, deep_ext_id = raw.execute(
+        f'SELECT {EXTENSION_KEY}, "Id" FROM "WebitelUser" ORDER BY {EXTENSION_DESC_ORDER} '
+        "LIMIT 1 OFFSET ?",
+        (DEEP_OFFSET - 1,),
+    ).fetchone()
+    by_name = f'SELECT "Name" FROM "WebitelUser" ORDER BY {NAME_ORDER} LIMIT {PAGE} OFFSET ?'
+    by_ext = (
+        f'SELECT "Name" FROM "WebitelUser" ORDER BY {EXTENSION_DESC_ORDER} LIMIT {PAGE} OFFSET ?'
+    )
+    searched = (
+        f'SELECT "Name" FROM "WebitelUser" WHERE "SearchText" LIKE ? ESCAPE \'\\\' '
+        f"ORDER BY {NAME_ORDER} LIMIT {PAGE}"
+    )
+    name_index, ext_index = "IX_WebitelUser_Name_Id", "IX_WebitelUser_ExtensionSort"
+    return [
+        Scenario("first_page", PageRequest(limit=PAGE), by_name, (0,), name_index, PAGE_TARGET),
+        Scenario(
+            "offset_99000",
+            PageRequest(limit=PAGE, after=Cursor(value=deep_name, id=uuid.UUID(hex=deep_id))),
+            by_name,
+            (DEEP_OFFSET,),
+            name_index,
+            PAGE_TARGET,
+        ),
+        Scenario(
+            "extension_desc",
+            PageRequest(limit=PAGE, sort="extension", descending=True),
+            by_ext,
+            (0,),
+            ext_index,
+            PAGE_TARGET,
+        ),
+        Scenario(
+            "extension_desc_offset_99000",
+            PageRequest(
+                limit=PAGE,
+                sort="extension",
+                descending=True,
+                after=Cursor(value=deep_ext, id=uuid.UUID(hex=deep_ext_id)),
+            ),
+            by_ext,
+            (DEEP_OFFSET,),
+            ext_index,
+            PAGE_TARGET,
+        ),
+        Scenario(
+            "search_common",
+            PageRequest(limit=PAGE, search=COMMON_TERM),
+            searched,
+            (like_pattern(COMMON_TERM),),
+            name_index,
+            SEARCH_TARGET,
+            search=True,
+        ),
+        Scenario(
+            "search_rare",
+            PageRequest(limit=PAGE, search=RARE_TERM),
+            searched,
+            (like_pattern(RARE_TERM),),
+            name_index,
+            SEARCH_TARGET,
+            search=True,
+        ),
+    ]
+
+
+def plan_of(raw: sqlite3.Connection, statement: Statement) -> str:
+    sql, parameters = statement
+    return " | ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", parameters))
+
+
+def plan_problem(scenario: Scenario, plan: str) -> str | None:
+    """Why the plan is slower than keyset paging should be, or None."""
+    if "TEMP B-TREE" in plan:
+        return "sorts in a temp B-tree instead of reading an index in order"
+    if scenario.index not in plan:
+        return f"does not read {scenario.index}"
+    if scenario.seeks and not plan.startswith("SEARCH"):
+        return (
+            f"walks {scenario.index} from its start (SCAN) instead of seeking to the cursor "
+            "(SEARCH): the cost grows with the offset"
+        )
+    return None
+
+
+async def survey_keyset_plans(db: Database, raw: sqlite3.Connection) -> None:
+    """The plan of a next-page query for every sort of the section, both directions."""
+    for sort in WEBITEL_USER_SORT_COLUMNS:
+        for descending in (False, True):
+            first = PageRequest(limit=PAGE, sort=sort, descending=descending)
+            cursor = (await page(db, first)).next_cursor
+            assert cursor is not None
+            plan = plan_of(raw, await captured_select(db, first.next(cursor)))
+            seeks = plan.startswith("SEARCH") and "TEMP B-TREE" not in plan
+            verdict = "seeks" if seeks else "PLAN PROBLEM: no seek to the cursor"
+            direction = "desc" if descending else "asc"
+            print(f"query plan next page by {sort} {direction}: {plan} -> {verdict}")
+
+
+def bench_line(figure: str, ratio: float, target: float) -> str:
+    return f"BENCH {NAME}.{figure} {ratio:.2f} x target <= {target:g}"
+
+
+# The run --------------------------------------------------------------------------------------
+
+
+async def measure(db: Database, raw: sqlite3.Connection) -> int:
+    wrong = 0
+    cases = scenarios(raw)
+    statements = {case.key: await captured_select(db, case.request) for case in cases}
+    print("keyset SELECT (offset_99000):", " ".join(statements["offset_99000"][0].split()))
+    await survey_keyset_plans(db, raw)
+    for case in cases:
+        plan = plan_of(raw, statements[case.key])
+        print(f"query plan {case.key}: {plan}")
+        problem = plan_problem(case, plan)
+        if problem is not None:
+            print(f"  PLAN PROBLEM {case.key}: {problem}")
+        elif case.search:
+            print(f"  note: {case.key} filters rows while walking the index (contains-search)")
+        want = [row[0] for row in raw.execute(case.expected_sql, case.expected_parameters)]
+        got = [item.name for item in (await page(db, case.request)).items]
+        if got != want or (not case.search and len(got) != PAGE):
+            print(f"  WRONG PAGE {case.key}: {len(got)} rows, differs from the raw query")
+            wrong += 1
+        if case.search:
+            (matches,) = raw.execute(
+                'SELECT count(*) FROM "WebitelUser" WHERE "SearchText" LIKE ? ESCAPE \'\\\'',
+                case.expected_parameters,
+            ).fetchone()
+            print(f"  {case.key}: {case.request.search!r} matches {matches} of {USERS:,} users")
+
+    baseline = median_sync(partial(fetch_raw, raw, RAW_FIRST_50, ()), REPEATS, WARMUP)
+    session = await median_async(partial(empty_unit, db), REPEATS, WARMUP)
+    print(f"baseline, raw sqlite3 LIMIT {PAGE}: {baseline * 1e6:.0f} us (median)")
+    print(f"unit of work running SELECT 1 (session, aiosqlite, commit): {session * 1e6:.0f} us")
+    lines = []
+    for case in cases:
+        repeats, warmup = (SCAN_REPEATS, SCAN_WARMUP) if case.search else (REPEATS, WARMUP)
+        sql, parameters = statements[case.key]
+        bare = median_sync(partial(fetch_raw, raw, sql, parameters), repeats, warmup)
+        full = await median_async(partial(page, db, case.request), repeats, warmup)
+        print(f"{case.key}: repository {full * 1e6:.0f} us, its SQL alone {bare * 1e6:.0f} us")
+        lines.append(bench_line(case.key, full / baseline, case.target))
+        lines.append(bench_line(f"sql_{case.key}", bare / baseline, case.target))
+    for line in lines:
+        print(line)
+    return 1 if wrong else 0
+
+
+async def run(path: Path) -> int:
+    db = Database(f"sqlite:///{path}")
+    try:
+        await upgrade(db)
+        started = time.perf_counter()
+        await fill(db, path)
+        print(f"filled {USERS:,} Webitel users in {time.perf_counter() - started:.1f} s")
+        with closing(sqlite3.connect(path)) as raw:
+            return await measure(db, raw)
+    finally:
+        await db.dispose()
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-webitel-users-") as directory:
+        return asyncio.run(run(Path(directory) / "crm.db"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
