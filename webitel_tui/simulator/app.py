@@ -248,6 +248,8 @@ class SimulatorApp:
         if config.latency_ms:
             await asyncio.sleep(config.latency_ms / 1000)
         rule = self.faults.pick(request.method, request.path)
+        if rule is not None and rule.apply and rule.kind != "slow":
+            self._dispatch(request)
         if rule is not None and await self._misbehave(rule, receive, send):
             return
         status, payload = self._dispatch(request)

@@ -17,7 +17,7 @@ from webitel_tui.simulator.state import SimulatorState
 FAULTS_HELP = (
     "fault to inject (repeatable): latency=MS | token-expiry=N | status=CODE | timeout | "
     "drop | malformed | slow=MS, rules optionally followed by ,route=[METHOD ]/glob "
-    ",rate=0..1 ,count=N; e.g. 'status=503,route=GET /api/users*,rate=0.2'"
+    ",rate=0..1 ,count=N ,apply=true; e.g. 'status=503,route=GET /api/users*,rate=0.2'"
 )
 
 

@@ -6,7 +6,8 @@ Set at start with ``--faults SPEC`` (repeatable) or at run time with
 * ``latency=MS``: every API request waits MS milliseconds first;
 * ``token-expiry=N``: an access token stops working after N authenticated requests;
 * ``status=CODE``, ``timeout``, ``drop``, ``malformed``, ``slow=MS``: a rule, optionally
-  followed by ``,route=PATTERN``, ``,rate=R`` (0..1) and ``,count=N`` (fire at most N times).
+  followed by ``,route=PATTERN``, ``,rate=R`` (0..1), ``,count=N`` (fire at most N times)
+  and ``,apply=true`` (carry the request out, then fail: the answer is lost, not the change).
 
 PATTERN is ``[METHOD ]/path-glob``, for example ``GET /api/users*`` or ``POST:/api/users``.
 Rates use a seeded random generator, so a run with the same seed fails the same requests.
@@ -32,6 +33,8 @@ class FaultRule(BaseModel):
     rate: float = Field(default=1.0, ge=0.0, le=1.0)
     count: int | None = Field(default=None, ge=0)
     latency_ms: float = Field(default=0.0, ge=0.0)
+    apply: bool = False
+    """Carry the request out first, then fail: the change is stored but the answer is lost."""
 
     def matches(self, method: str, path: str) -> bool:
         route = self.route.strip()
@@ -115,8 +118,10 @@ def parse_fault_spec(specs: list[str], *, seed: int = 0) -> FaultConfig:
         for option in options:
             key, sep, raw = option.partition("=")
             key = key.strip()
-            if not sep or key not in ("route", "rate", "count"):
-                raise ValueError(f"unknown fault option {option!r} (use route=, rate=, count=)")
+            if not sep or key not in ("route", "rate", "count", "apply"):
+                raise ValueError(
+                    f"unknown fault option {option!r} (use route=, rate=, count=, apply=)"
+                )
             fields[key] = raw.strip()
         rules.append(FaultRule.model_validate(fields))
     return FaultConfig(latency_ms=latency, token_expiry_after=expiry, rules=rules, seed=seed)

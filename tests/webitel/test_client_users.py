@@ -1,0 +1,351 @@
+"""Every user, role, license and device operation against the simulator over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.webitel.conftest import SIM_USERS
+from webitel_tui.simulator import RunningSimulator
+from webitel_tui.webitel import (
+    BadRequestError,
+    ConflictError,
+    DeviceProvisioningError,
+    InputDevice,
+    InputUser,
+    LicenseError,
+    NotFoundError,
+    ObjectRef,
+    PermissionDeniedError,
+    PhoneSettings,
+    WebitelClient,
+)
+
+
+def new_user(username: str = "jdoe", extension: str = "5001", **extra: object) -> InputUser:
+    return InputUser(
+        username=username,
+        name="John Doe",
+        extension=extension,
+        password="S3cret!",  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# -- search and paging ----------------------------------------------------------------------
+
+
+async def test_paging_walks_every_page_until_next_is_false(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    users = await client.list_users(page_size=7)
+    assert len(users) == SIM_USERS
+    assert [u.id for u in users] == [str(i) for i in sorted(sim.state.users)]
+    # 60 users by 7 is 9 pages: the last one says next=false (the field is left out).
+    assert sim.state.requests >= 9
+
+
+async def test_exact_page_multiple_ends_on_an_empty_page(client: WebitelClient) -> None:
+    users = await client.list_users(page_size=SIM_USERS // 4)
+    assert len(users) == SIM_USERS
+
+
+async def test_search_page_fields_sort_and_filters(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    page = await client.search_users(q="olena*", size=50, sort=["-name"], fields=["id", "name"])
+    names = [u.name for u in page.items]
+    assert names and all(n and n.lower().startswith("olena") for n in names)
+    assert names == sorted(names, reverse=True)
+    assert all(u.username is None for u in page.items)  # projected out
+    assert not page.next
+
+    first = await client.search_users(size=5, page=2)
+    assert [u.id for u in first.items] == ["6", "7", "8", "9", "10"] and first.next
+
+    by_ext = await client.search_users(extension="1003")
+    assert [u.name for u in by_ext.items] == ["Andrii Melnyk"]
+    by_name = await client.search_users(name="Maria Tkachenko")
+    assert [u.username for u in by_name.items] == ["maria.tkachenko"]
+    by_ids = await client.search_users(ids=[2, "3"])
+    assert {u.id for u in by_ids.items} == {"2", "3"}
+    assert (await client.search_users(q="nobody-like-this")).items == []
+
+
+async def test_seeded_colliding_names_are_present(client: WebitelClient) -> None:
+    for name in ("Olena Kovalenko", "Andrii Melnyk", "Oleksandr Shevchenko", "Maria Tkachenko"):
+        page = await client.search_users(name=name)
+        assert len(page.items) == 1, name
+    andrii = (await client.search_users(name="Andrii Melnyk")).items[0]
+    assert andrii.device is None  # a user without a default device
+
+
+async def test_get_user_and_not_found(client: WebitelClient) -> None:
+    user = await client.get_user(2)
+    assert user.name == "Olena Kovalenko" and user.default_device_id is not None
+    assert user.default_device_id in user.device_ids
+    with pytest.raises(NotFoundError) as caught:
+        await client.get_user(999_999)
+    assert caught.value.code == 404 and "not found" in caught.value.detail
+
+
+async def test_find_user_by_username(client: WebitelClient) -> None:
+    found = await client.find_user_by_username("OLENA.KOVALENKO")
+    assert found is not None and found.id == "2"
+    assert await client.find_user_by_username("no.such.user") is None
+
+
+# -- create with a default device -------------------------------------------------------------
+
+
+async def test_create_with_generate_device(sim: RunningSimulator, client: WebitelClient) -> None:
+    user = await client.create_user(new_user(roles=[ObjectRef(id="2")]))
+    assert user.username == "jdoe" and user.extension == "5001"
+    assert user.role_ids == ["2"]
+    assert user.default_device_id is not None and user.device_ids == [user.default_device_id]
+    assert client.device_mode == "query"
+    device = await client.get_device(user.default_device_id)
+    assert device.user is not None and device.user.id == user.id
+    assert sim.state.users[int(user.id)].password == "S3cret!"
+
+
+async def test_create_falls_back_when_the_server_rejects_generate_device(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    sim.state.legacy_devices = "reject"
+    user = await client.create_user(new_user())
+    assert client.device_mode == "legacy"
+    assert user.default_device_id is not None and user.device_ids == [user.default_device_id]
+    assert len([u for u in sim.state.users.values() if u.username == "jdoe"]) == 1
+    second = await client.create_user(new_user("jdoe2", "5002"))
+    assert second.default_device_id is not None
+
+
+async def test_create_falls_back_when_the_server_ignores_generate_device(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    sim.state.legacy_devices = "ignore"
+    user = await client.create_user(new_user())
+    assert client.device_mode == "legacy"
+    assert user.default_device_id is not None
+
+
+async def test_query_mode_on_an_old_server_is_an_error(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+) -> None:
+    sim.state.legacy_devices = "reject"
+    async with make_client(device_mode="query") as webitel:
+        with pytest.raises(BadRequestError, match="generate_device"):
+            await webitel.create_user(new_user())
+    assert sim.state.user_by_username("jdoe") is None
+
+
+async def test_legacy_mode_creates_the_device_then_patches(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+) -> None:
+    async with make_client(device_mode="legacy") as webitel:
+        user = await webitel.create_user(new_user(), device_name="jdoe-sip")
+    assert user.device is not None and user.device.name == "jdoe-sip"
+    assert sim.state.devices[int(user.device.id or 0)].user_id == int(user.id)
+
+
+async def test_legacy_device_failure_names_the_created_user(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+) -> None:
+    async with make_client(device_mode="legacy") as webitel:
+        # The seeded device "olena.kovalenko" takes that device name.
+        with pytest.raises(DeviceProvisioningError) as caught:
+            await webitel.create_user(new_user(), device_name="olena.kovalenko")
+    created = sim.state.user_by_username("jdoe")
+    assert created is not None and caught.value.user_id == str(created.id)
+    assert isinstance(caught.value.__cause__, ConflictError)
+
+
+async def test_create_without_device(client: WebitelClient) -> None:
+    user = await client.create_user(new_user(), default_device=False)
+    assert user.device is None and user.devices == []
+
+
+@pytest.mark.parametrize(
+    ("username", "extension", "field"),
+    [("olena.kovalenko", "5001", "username"), ("fresh.user", "1002", "extension")],
+)
+async def test_unique_username_and_extension(
+    sim: RunningSimulator, client: WebitelClient, username: str, extension: str, field: str
+) -> None:
+    before = len(sim.state.users)
+    with pytest.raises(ConflictError) as caught:
+        await client.create_user(new_user(username, extension))
+    assert caught.value.field == field and caught.value.code == 400
+    assert "already exists" in caught.value.detail
+    assert len(sim.state.users) == before
+
+
+async def test_invalid_input_is_bad_request(client: WebitelClient) -> None:
+    with pytest.raises(BadRequestError, match="digits only"):
+        await client.create_user(new_user(extension="12a"))
+    with pytest.raises(ValueError):
+        await client.create_user(InputUser(name="No Login"))
+
+
+# -- update and delete ------------------------------------------------------------------------
+
+
+async def test_put_and_patch(client: WebitelClient) -> None:
+    user = await client.create_user(new_user(), default_device=False)
+    updated = await client.update_user(user.id, InputUser(name="John Q. Doe", email="j@x.io"))
+    assert (updated.name, updated.email, updated.extension) == ("John Q. Doe", "j@x.io", "5001")
+    patched = await client.patch_user(user.id, InputUser(extension="5009"))
+    assert patched.extension == "5009" and patched.name == "John Q. Doe"
+    with pytest.raises(ConflictError):
+        await client.patch_user(user.id, InputUser(extension="1002"))
+
+
+async def test_soft_delete_then_permanent(sim: RunningSimulator, client: WebitelClient) -> None:
+    user = await client.create_user(new_user())
+    await client.delete_user(user.id, permanent=False)
+    soft = await client.get_user(user.id)
+    assert soft.is_deleted
+    assert await client.find_user_by_username("jdoe") is None
+    assert await client.find_user_by_username("jdoe", include_deleted=True) is not None
+    deleted_only = await client.search_users(only_deleted=True)
+    assert [u.id for u in deleted_only.items] == [user.id]
+
+    await client.delete_user(user.id, permanent=True)
+    with pytest.raises(NotFoundError):
+        await client.get_user(user.id)
+    with pytest.raises(NotFoundError):
+        await client.delete_user(user.id)
+    await client.delete_user(user.id, missing_ok=True)
+    assert int(user.id) not in sim.state.users
+
+
+async def test_permanent_delete_returns_license_grants(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    operator = sim.state.license_by_product("OPERATOR")
+    user = await client.create_user(new_user(license=[ObjectRef(id=operator.id)]))
+    remain = operator.remain
+    await client.delete_user(user.id)
+    assert operator.remain == remain + 1
+
+
+# -- licenses and roles -----------------------------------------------------------------------
+
+
+async def test_list_licenses_with_limit_remain_and_validity(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    licenses = {lic.product: lic for lic in await client.list_licenses()}
+    assert set(licenses) == {"OPERATOR", "SUPERVISOR", "MANAGER", "CHAT", "DEVICE"}
+    assert licenses["CHAT"].is_expired()
+    assert licenses["SUPERVISOR"].is_exhausted
+    assert licenses["OPERATOR"].limit is not None and licenses["OPERATOR"].remain is not None
+    valid = {lic.product for lic in await client.list_licenses(valid=True)}
+    assert "CHAT" not in valid and "SUPERVISOR" not in valid and "OPERATOR" in valid
+
+
+async def test_grant_and_revoke_license(sim: RunningSimulator, client: WebitelClient) -> None:
+    manager = sim.state.license_by_product("MANAGER")
+    remain = manager.remain
+    user = await client.grant_license(2, manager.id)
+    assert manager.id in user.license_ids and manager.remain == remain - 1
+    again = await client.grant_license(2, manager.id)  # already granted: nothing sent
+    assert again.license_ids == user.license_ids and manager.remain == remain - 1
+    revoked = await client.revoke_license(2, manager.id)
+    assert manager.id not in revoked.license_ids and manager.remain == remain
+    # The other grants of the user were kept (full-list PATCH).
+    assert set(revoked.license_ids) == set(user.license_ids) - {manager.id}
+
+
+async def test_granting_beyond_the_limit_fails(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    supervisor = sim.state.license_by_product("SUPERVISOR")
+    assert supervisor.remain == 0
+    with pytest.raises(LicenseError) as caught:
+        await client.grant_license(2, supervisor.id)
+    assert caught.value.code == 400 and "SUPERVISOR" in caught.value.detail
+
+
+async def test_granting_an_expired_license_fails(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    chat = sim.state.license_by_product("CHAT")
+    holder = next(u for u in sim.state.users.values() if chat.id not in u.licenses)
+    with pytest.raises(LicenseError, match="expired"):
+        await client.grant_license(holder.id, chat.id)
+    with pytest.raises(LicenseError):
+        await client.grant_license(holder.id, "no-such-serial")
+
+
+async def test_roles_list_add_and_remove(client: WebitelClient) -> None:
+    roles = await client.list_roles()
+    names = {role.name for role in roles}
+    assert {"admin", "agents", "supervisors", "managers"} <= names
+    assert not any(role.user for role in roles)
+    everything = await client.list_roles(include_user_roles=True)
+    own = [role for role in everything if role.user]
+    assert len(own) == SIM_USERS and any(role.name == "admin" and role.user for role in own)
+    managers = next(role for role in roles if role.name == "managers")
+    assert (await client.get_role(managers.id)).name == "managers"
+
+    user = await client.add_role(2, managers.id)
+    assert managers.id in user.role_ids
+    assert len(user.role_ids) >= 2 or user.role_ids == [managers.id]
+    user = await client.remove_role(2, managers.id)
+    assert managers.id not in user.role_ids
+    with pytest.raises(BadRequestError, match="role"):
+        await client.add_role(2, 999_999)
+
+
+# -- devices ----------------------------------------------------------------------------------
+
+
+async def test_device_create_list_get_delete(sim: RunningSimulator, client: WebitelClient) -> None:
+    device = await client.create_device(
+        InputDevice(name="desk-42", account="desk42", password="sip!")  # type: ignore[arg-type]
+    )
+    assert device.name == "desk-42" and device.account == "desk42" and device.user is None
+    assert (await client.get_device(device.id)).account == "desk42"
+    found = await client.search_devices(q="desk*")
+    assert [d.id for d in found.items] == [device.id]
+    everyone = await client.list_devices()
+    assert len(everyone) == len(sim.state.devices)
+    with pytest.raises(ConflictError) as caught:
+        await client.create_device(InputDevice(name="desk-42"))
+    assert caught.value.field == "name"
+    await client.delete_device(device.id)
+    with pytest.raises(NotFoundError):
+        await client.get_device(device.id)
+    await client.delete_device(device.id, missing_ok=True)
+
+
+async def test_set_default_device_and_user_devices(client: WebitelClient) -> None:
+    andrii = (await client.search_users(name="Andrii Melnyk")).items[0]
+    device = await client.create_device(InputDevice(name="andrii-sip"))
+    user = await client.set_default_device(andrii.id, device.id)
+    assert user.default_device_id == device.id and device.id in user.device_ids
+    owned = await client.list_devices(user_id=andrii.id)
+    assert [d.id for d in owned] == [device.id]
+
+
+# -- permissions and settings ---------------------------------------------------------------
+
+
+async def test_non_admin_cannot_write(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+) -> None:
+    async with make_client(username="olena.kovalenko", password="demo") as webitel:
+        assert (await webitel.get_user(3)).name == "Andrii Melnyk"
+        with pytest.raises(PermissionDeniedError) as caught:
+            await webitel.create_user(new_user())
+    assert caught.value.code == 403 and caught.value.id
+
+
+async def test_phone_settings(client: WebitelClient) -> None:
+    assert await client.get_phone_settings() is None
+    saved = await client.set_phone_settings(PhoneSettings(webrtc=True, stun=False))
+    assert saved == PhoneSettings(webrtc=True, stun=False)
+    assert await client.get_phone_settings() == saved
