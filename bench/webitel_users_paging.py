@@ -101,7 +101,7 @@ REPOSITORY_ROW = "zz.repository.written"
 COLUMNS = ", ".join(f'"{column.name}"' for column in WebitelUser.__table__.columns)
 RAW_FIRST_50 = f'SELECT {COLUMNS} FROM "WebitelUser" LIMIT {PAGE}'
 NAME_ORDER = '"Name", "Id"'
-EXTENSION_KEY = "coalesce(\"Extension\", '')"
+EXTENSION_KEY = '"ExtensionSort"'
 EXTENSION_DESC_ORDER = f'{EXTENSION_KEY} DESC, "Id" DESC'
 
 
@@ -118,7 +118,7 @@ def user_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         last = rng.choice(LAST_NAMES)
         login = f"{first.lower()}.{last.lower()}{number}"
         contact = f"{first} {last}" if rng.random() < 0.9 else ""
-        # One user in ten has no extension: NULL, sorted as '' by the expression index.
+        # One user in ten has no extension: NULL, sorted as '' (the ExtensionSort column).
         extension = str(extensions[number]) if rng.random() < 0.9 else None
         webitel_id = webitel_ids[number] if rng.random() < 0.98 else None
         created = start + timedelta(seconds=number * 37, microseconds=rng.randrange(1_000_000))
@@ -135,6 +135,8 @@ def user_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
             "EnableStun": rng.random() < 0.2,
             "LicensesText": rng.choice(LICENSE_SETS),
             "SearchText": search_text([login, contact, extension]),
+            "ExtensionSort": extension or "",
+            "WebitelIdSort": -1 if webitel_id is None else webitel_id,
             "CreatedOn": created,
             "CreatedById": None,
             "ModifiedOn": created + timedelta(days=rng.randrange(30)),
@@ -293,7 +295,7 @@ def scenarios(raw: sqlite3.Connection) -> list[Scenario]:
         f'SELECT "Name" FROM "WebitelUser" WHERE "SearchText" LIKE ? ESCAPE \'\\\' '
         f"ORDER BY {NAME_ORDER} LIMIT {PAGE}"
     )
-    name_index, ext_index = "IX_WebitelUser_Name_Id", "IX_WebitelUser_ExtensionSort"
+    name_index, ext_index = "IX_WebitelUser_Name_Id_SearchText", "IX_WebitelUser_ExtensionSort_Id"
     return [
         Scenario("first_page", PageRequest(limit=PAGE), by_name, (0,), name_index, PAGE_TARGET),
         Scenario(

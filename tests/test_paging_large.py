@@ -39,6 +39,8 @@ def generate_rows(seed: int = 7) -> list[dict[str, Any]]:
                 "ContactName": contact,
                 "LicensesText": "OPERATOR" if i % 2 else "",
                 "SearchText": search_text([name, contact, extension]),
+                "ExtensionSort": extension or "",
+                "WebitelIdSort": i + 1,
                 "CreatedOn": now,
                 "ModifiedOn": now,
                 "Version": 1,

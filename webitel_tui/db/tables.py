@@ -24,7 +24,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
-    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -237,10 +236,17 @@ class WebitelUser(BaseEntity, Base):
     # repository so that sorting and searching them needs no join.
     ContactName: Mapped[str] = mapped_column(String(250), default="")
     LicensesText: Mapped[str] = mapped_column(String(500), default="")
+    # Non-null copies of the nullable sort columns: keyset paging seeks an index on (column,
+    # Id) with a row-value comparison, which SQLite cannot do on an expression index.
+    ExtensionSort: Mapped[str] = mapped_column(String(50), default="")
+    WebitelIdSort: Mapped[int] = mapped_column(BigInteger, default=-1)
     SearchText: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
-        Index(None, "Name", "Id"),
+        # SearchText rides along so that a name-sorted quick search reads only the index.
+        Index(None, "Name", "Id", "SearchText"),
+        Index(None, "ExtensionSort", "Id"),
+        Index(None, "WebitelIdSort", "Id"),
         Index(None, "ContactName", "Id"),
         Index(None, "DefaultDeviceName", "Id"),
         Index(None, "LicensesText", "Id"),
@@ -335,10 +341,6 @@ class SysChangeLog(Base):
 
     __table_args__ = (Index(None, "EntitySchemaName", "RecordId", "CreatedOn"),)
 
-
-# Keyset paging sorts nullable columns by a non-null expression; these indexes serve it.
-Index("IX_WebitelUser_ExtensionSort", func.coalesce(WebitelUser.Extension, ""), WebitelUser.Id)
-Index("IX_WebitelUser_WebitelIdSort", func.coalesce(WebitelUser.WebitelId, -1), WebitelUser.Id)
 
 # Quick search is "contains": on PostgreSQL a trigram index serves it; SQLite scans.
 for _table in (Account, Contact, SysAdminUnit, WebitelUser):

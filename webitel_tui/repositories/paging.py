@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, literal_column, tuple_
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -17,10 +17,6 @@ from webitel_tui.domain.text import like_pattern
 T = TypeVar("T")
 
 SortColumns = Mapping[str, SQLColumnExpression[Any]]
-
-# Literal (not bound) so the expression matches the expression index text exactly.
-EMPTY_TEXT: ColumnElement[str] = literal_column("''")
-NO_NUMBER: ColumnElement[int] = literal_column("-1")
 
 
 async def fetch_page(

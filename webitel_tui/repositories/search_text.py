@@ -1,4 +1,4 @@
-"""What quick search matches per table: each row's SearchText is rebuilt from these fields."""
+"""Derived columns rebuilt on every write: what quick search matches (and sort keys)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,6 @@ def refresh_user(row: SysAdminUnit) -> None:
 
 def refresh_webitel_user(row: WebitelUser) -> None:
     row.SearchText = search_text([row.Name, row.ContactName, row.Extension])
+    # Not search, but derived the same way on every write: the non-null sort keys.
+    row.ExtensionSort = row.Extension or ""
+    row.WebitelIdSort = -1 if row.WebitelId is None else row.WebitelId

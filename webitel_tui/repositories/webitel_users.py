@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webitel_tui.db.tables import (
     Contact,
@@ -27,7 +27,7 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
-from webitel_tui.repositories.paging import EMPTY_TEXT, NO_NUMBER, fetch_page
+from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import refresh_webitel_user
 
 ENTITY = "WebitelUser"
@@ -36,8 +36,8 @@ _CAPTION = "Webitel user"
 WEBITEL_USER_SORT_COLUMNS = {
     "name": WebitelUser.Name,
     "contact": WebitelUser.ContactName,
-    "extension": func.coalesce(WebitelUser.Extension, EMPTY_TEXT),
-    "webitel_id": func.coalesce(WebitelUser.WebitelId, NO_NUMBER),
+    "extension": WebitelUser.ExtensionSort,
+    "webitel_id": WebitelUser.WebitelIdSort,
     "default_device": WebitelUser.DefaultDeviceName,
     "licenses": WebitelUser.LicensesText,
     "stun": WebitelUser.EnableStun,

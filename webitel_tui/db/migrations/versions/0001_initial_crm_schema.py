@@ -340,6 +340,8 @@ def upgrade() -> None:
         sa.Column("EnableStun", sa.Boolean(), nullable=False),
         sa.Column("ContactName", sa.String(length=250), nullable=False),
         sa.Column("LicensesText", sa.String(length=500), nullable=False),
+        sa.Column("ExtensionSort", sa.String(length=50), nullable=False),
+        sa.Column("WebitelIdSort", sa.BigInteger(), nullable=False),
         sa.Column("SearchText", sa.Text(), nullable=False),
         sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
         sa.Column("CreatedById", sa.Uuid(), nullable=True),
@@ -380,7 +382,24 @@ def upgrade() -> None:
     op.create_index(
         op.f("IX_WebitelUser_LicensesText_Id"), "WebitelUser", ["LicensesText", "Id"], unique=False
     )
-    op.create_index(op.f("IX_WebitelUser_Name_Id"), "WebitelUser", ["Name", "Id"], unique=False)
+    op.create_index(
+        op.f("IX_WebitelUser_Name_Id_SearchText"),
+        "WebitelUser",
+        ["Name", "Id", "SearchText"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("IX_WebitelUser_ExtensionSort_Id"),
+        "WebitelUser",
+        ["ExtensionSort", "Id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("IX_WebitelUser_WebitelIdSort_Id"),
+        "WebitelUser",
+        ["WebitelIdSort", "Id"],
+        unique=False,
+    )
 
     op.create_table(
         "WebitelUserLicense",
@@ -429,17 +448,6 @@ def upgrade() -> None:
         ),
     )
 
-    # Keyset paging sorts nullable columns by a non-null expression.
-    op.create_index(
-        "IX_WebitelUser_ExtensionSort",
-        "WebitelUser",
-        [sa.text("coalesce(\"Extension\", '')"), "Id"],
-    )
-    op.create_index(
-        "IX_WebitelUser_WebitelIdSort",
-        "WebitelUser",
-        [sa.text('coalesce("WebitelId", -1)'), "Id"],
-    )
     if op.get_bind().dialect.name == "postgresql":
         # Quick search is "contains"; trigram indexes serve it on PostgreSQL.
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
