@@ -125,9 +125,7 @@ async def test_relogin_once_on_401_with_password_auth(
     assert len(sim.state.tokens) == 4
 
 
-async def test_relogin_is_attempted_only_once(
-    sim: RunningSimulator, client: WebitelClient
-) -> None:
+async def test_relogin_is_attempted_only_once(sim: RunningSimulator, client: WebitelClient) -> None:
     await client.login()
     sim.state.token_expiry_after = 0  # every token fails at once, even a fresh one
     with pytest.raises(AuthError) as caught:

@@ -28,8 +28,8 @@ def new_user(username: str = "jdoe", extension: str = "5001", **extra: object) -
         username=username,
         name="John Doe",
         extension=extension,
-        password="S3cret!",  # type: ignore[arg-type]
-        **extra,  # type: ignore[arg-type]
+        password="S3cret!",
+        **extra,
     )
 
 
@@ -55,7 +55,7 @@ async def test_search_page_fields_sort_and_filters(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
     page = await client.search_users(q="olena*", size=50, sort=["-name"], fields=["id", "name"])
-    names = [u.name for u in page.items]
+    names = [u.name or "" for u in page.items]
     assert names and all(n and n.lower().startswith("olena") for n in names)
     assert names == sorted(names, reverse=True)
     assert all(u.username is None for u in page.items)  # projected out
@@ -305,7 +305,7 @@ async def test_roles_list_add_and_remove(client: WebitelClient) -> None:
 
 async def test_device_create_list_get_delete(sim: RunningSimulator, client: WebitelClient) -> None:
     device = await client.create_device(
-        InputDevice(name="desk-42", account="desk42", password="sip!")  # type: ignore[arg-type]
+        InputDevice(name="desk-42", account="desk42", password="sip!")
     )
     assert device.name == "desk-42" and device.account == "desk42" and device.user is None
     assert (await client.get_device(device.id)).account == "desk42"

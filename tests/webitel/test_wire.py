@@ -101,7 +101,7 @@ def test_created_user_flat() -> None:
 def test_create_request_body_matches_the_reference() -> None:
     sent = InputUser(
         username="jdoe",
-        password="S3cret!",  # type: ignore[arg-type]
+        password="S3cret!",
         name="John Doe",
         extension="1001",
         roles=[ObjectRef(id="3")],

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,6 +198,8 @@ class SimulatorApp:
         self.faults = FaultPlan(self.initial_faults)
         self.state.token_expiry_after = self.initial_faults.token_expiry_after
         self._routes = _routes()
+        self.log: deque[tuple[str, str]] = deque(maxlen=2000)
+        """The last API requests as (method, path), for tests that count calls."""
 
     def set_faults(self, config: FaultConfig) -> None:
         self.faults = FaultPlan(config)
@@ -204,6 +207,7 @@ class SimulatorApp:
 
     def reset(self) -> None:
         self.state.reset()
+        self.log.clear()
         self.set_faults(self.initial_faults)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -244,6 +248,7 @@ class SimulatorApp:
 
     async def _api(self, request: Request, receive: Receive, send: Send) -> None:
         self.state.requests += 1
+        self.log.append((request.method, request.path))
         config = self.faults.config
         if config.latency_ms:
             await asyncio.sleep(config.latency_ms / 1000)

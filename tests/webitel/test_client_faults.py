@@ -1,0 +1,344 @@
+"""Retry rules, timeouts, dropped connections and bad bodies, injected by the simulator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.webitel.conftest import inject
+from webitel_tui.simulator import FaultRule, RunningSimulator
+from webitel_tui.simulator.runner import bind_socket
+from webitel_tui.webitel import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    InputDevice,
+    InputUser,
+    MalformedResponseError,
+    NetworkError,
+    ServerError,
+    WebitelClient,
+    WebitelOptions,
+    WebitelTimeoutError,
+)
+
+
+def calls(sim: RunningSimulator, method: str, path: str) -> int:
+    return sum(1 for entry in sim.app.log if entry == (method, path))
+
+
+def jdoe(username: str = "jdoe", extension: str = "5001") -> InputUser:
+    return InputUser(username=username, name="John Doe", extension=extension)
+
+
+# -- idempotent methods are retried -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_get_is_retried_on_gateway_errors(
+    sim: RunningSimulator, client: WebitelClient, status: int
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=status, route="GET /api/users/*", count=2))
+    user = await client.get_user(2)
+    assert user.name == "Olena Kovalenko"
+    assert calls(sim, "GET", "/api/users/2") == 3
+
+
+async def test_get_gives_up_after_the_configured_retries(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=503, route="GET /api/users/*"))
+    started = time.perf_counter()
+    with pytest.raises(ServerError) as caught:
+        await client.get_user(2)
+    assert caught.value.code == 503 and "simulated" in caught.value.detail
+    assert calls(sim, "GET", "/api/users/2") == 3  # first try + 2 retries
+    # Backoff 0.01 s then 0.02 s, with jitter down to half.
+    assert time.perf_counter() - started >= 0.015
+
+
+async def test_500_is_not_retried(sim: RunningSimulator, client: WebitelClient) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=500, route="GET /api/users/*", count=1))
+    with pytest.raises(ServerError):
+        await client.get_user(2)
+    assert calls(sim, "GET", "/api/users/2") == 1
+
+
+async def test_put_and_delete_are_retried(sim: RunningSimulator, client: WebitelClient) -> None:
+    user = await client.create_user(jdoe(), default_device=False)
+    inject(
+        sim,
+        FaultRule(kind="status", status=503, route="PUT /api/users/*", count=1),
+        FaultRule(kind="status", status=502, route="DELETE /api/users/*", count=1),
+    )
+    assert (await client.update_user(user.id, InputUser(name="J. Doe"))).name == "J. Doe"
+    await client.delete_user(user.id)
+    assert calls(sim, "PUT", f"/api/users/{user.id}") == 2
+    assert calls(sim, "DELETE", f"/api/users/{user.id}") == 2
+    assert int(user.id) not in sim.state.users
+
+
+async def test_patch_is_not_retried(sim: RunningSimulator, client: WebitelClient) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=503, route="PATCH /api/users/*", count=1))
+    with pytest.raises(ServerError):
+        await client.patch_user(2, InputUser(chat_name="O."))
+    assert calls(sim, "PATCH", "/api/users/2") == 1
+
+
+async def test_post_device_is_never_retried(sim: RunningSimulator, client: WebitelClient) -> None:
+    await client.login()
+    before = len(sim.state.devices)
+    inject(sim, FaultRule(kind="status", status=503, route="POST /api/devices", count=1))
+    with pytest.raises(ServerError):
+        await client.create_device(InputDevice(name="desk-1"))
+    assert calls(sim, "POST", "/api/devices") == 1
+    assert len(sim.state.devices) == before
+
+
+# -- creating a user: look it up before posting again -----------------------------------------
+
+
+async def test_create_user_after_503_looks_up_then_posts_again(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=503, route="POST /api/users", count=1))
+    user = await client.create_user(jdoe())
+    assert user.default_device_id is not None
+    assert calls(sim, "POST", "/api/users") == 2
+    assert calls(sim, "GET", "/api/users") == 1  # the lookup by user name
+    assert [u.username for u in sim.state.users.values()].count("jdoe") == 1
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        FaultRule(kind="drop", route="POST /api/users", count=1, apply=True),
+        FaultRule(kind="status", status=504, route="POST /api/users", count=1, apply=True),
+        FaultRule(kind="malformed", route="POST /api/users", count=1, apply=True),
+    ],
+    ids=["dropped", "504", "malformed"],
+)
+async def test_create_user_whose_answer_was_lost_is_found_not_posted_twice(
+    sim: RunningSimulator, client: WebitelClient, rule: FaultRule
+) -> None:
+    await client.login()
+    inject(sim, rule)
+    if rule.kind == "malformed":
+        # A garbled answer is not retried: the caller learns the body was unreadable.
+        with pytest.raises(MalformedResponseError):
+            await client.create_user(jdoe())
+        assert calls(sim, "POST", "/api/users") == 1
+        return
+    user = await client.create_user(jdoe())
+    assert user.username == "jdoe" and user.default_device_id is not None
+    assert calls(sim, "POST", "/api/users") == 1
+    assert [u.username for u in sim.state.users.values()].count("jdoe") == 1
+
+
+async def test_create_user_timeout_then_found(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+) -> None:
+    inject(sim, FaultRule(kind="timeout", route="POST /api/users", count=1, apply=True))
+    async with make_client(timeout=0.3) as webitel:
+        user = await webitel.create_user(jdoe())
+    assert user.username == "jdoe"
+    assert calls(sim, "POST", "/api/users") == 1
+
+
+async def test_create_user_500_is_not_posted_again(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=500, route="POST /api/users", count=1))
+    with pytest.raises(ServerError):
+        await client.create_user(jdoe())
+    assert calls(sim, "POST", "/api/users") == 1
+    assert sim.state.user_by_username("jdoe") is None
+
+
+async def test_ambiguous_create_of_a_taken_name_is_a_conflict(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="drop", route="POST /api/users", count=1))
+    with pytest.raises(ConflictError) as caught:
+        await client.create_user(jdoe("olena.kovalenko", "5001"))
+    assert "already taken" in caught.value.detail
+    assert calls(sim, "POST", "/api/users") == 1
+
+
+# -- timeouts, drops, garbage -----------------------------------------------------------------
+
+
+async def test_timeout_is_not_retried(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+) -> None:
+    async with make_client(timeout=0.3) as webitel:
+        await webitel.login()
+        inject(sim, FaultRule(kind="timeout", route="GET /api/users/*"))
+        started = time.perf_counter()
+        with pytest.raises(WebitelTimeoutError) as caught:
+            await webitel.get_user(2)
+    assert time.perf_counter() - started < 1.5
+    assert calls(sim, "GET", "/api/users/2") == 1
+    assert isinstance(caught.value, TimeoutError) and caught.value.code is None
+
+
+async def test_dropped_connection_on_get_is_retried(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="drop", route="GET /api/users/*", count=1))
+    assert (await client.get_user(3)).name == "Andrii Melnyk"
+    assert calls(sim, "GET", "/api/users/3") == 2
+
+
+async def test_connection_dropped_every_time_is_a_network_error(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="drop", route="GET /api/users/*"))
+    with pytest.raises(NetworkError, match="dropped"):
+        await client.get_user(3)
+    assert calls(sim, "GET", "/api/users/3") == 3
+
+
+async def test_malformed_json_is_a_typed_error(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="malformed", route="GET /api/users"))
+    with pytest.raises(MalformedResponseError):
+        await client.search_users()
+
+
+async def test_refused_connection_is_a_network_error() -> None:
+    sock = bind_socket()  # bound but not listening: connections are refused
+    port = sock.getsockname()[1]
+    try:
+        options = WebitelOptions(
+            base_url=f"http://127.0.0.1:{port}", token="t", retries=1, backoff=0.01
+        )
+        async with WebitelClient(options) as webitel:
+            with pytest.raises(NetworkError, match="cannot connect"):
+                await webitel.get_user(1)
+    finally:
+        sock.close()
+
+
+async def test_connect_errors_are_retried_for_every_method() -> None:
+    attempts: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        attempts.append(request.method)
+        raise httpx.ConnectError("refused", request=request)
+
+    options = WebitelOptions(base_url="http://127.0.0.1:9", token="t", retries=3, backoff=0.001)
+    async with WebitelClient(options, transport=httpx.MockTransport(refuse)) as webitel:
+        with pytest.raises(NetworkError):
+            await webitel.create_device(InputDevice(name="x"))
+    # Nothing reached a server, so even a POST may be sent again.
+    assert attempts == ["POST"] * 4
+
+
+# -- status faults and latency ----------------------------------------------------------------
+
+
+async def test_injected_401_logs_in_again(sim: RunningSimulator, client: WebitelClient) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=401, route="GET /api/roles", count=1))
+    assert await client.list_roles()
+    assert len(sim.state.tokens) == 2
+
+
+async def test_injected_401_with_a_token_is_token_expired(sim: RunningSimulator) -> None:
+    token = sim.state.issue_token("admin")
+    inject(sim, FaultRule(kind="status", status=401, route="GET /api/roles", count=1))
+    async with WebitelClient(WebitelOptions(base_url=sim.base_url, token=token)) as webitel:
+        with pytest.raises(AuthError, match="expired or was revoked"):
+            await webitel.list_roles()
+
+
+async def test_injected_400(sim: RunningSimulator, client: WebitelClient) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="status", status=400, route="GET /api/license"))
+    with pytest.raises(BadRequestError) as caught:
+        await client.list_licenses()
+    assert caught.value.id == "api.process.bad_args"
+
+
+async def test_latency_and_slow_routes(sim: RunningSimulator, client: WebitelClient) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="slow", latency_ms=60, route="GET /api/roles"), latency_ms=20)
+    started = time.perf_counter()
+    await client.get_user(2)
+    assert time.perf_counter() - started >= 0.02
+    started = time.perf_counter()
+    await client.search_roles()
+    assert time.perf_counter() - started >= 0.08
+
+
+async def test_error_rate_per_route(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+) -> None:
+    async with make_client(retries=0) as webitel:
+        await webitel.login()
+        inject(sim, FaultRule(kind="status", status=503, route="GET /api/roles", rate=0.5))
+        outcomes = []
+        for _ in range(30):
+            try:
+                await webitel.search_roles()
+                outcomes.append(True)
+            except ServerError:
+                outcomes.append(False)
+        await webitel.get_user(2)  # another route is untouched
+    assert 5 < outcomes.count(False) < 25
+
+
+# -- the admin endpoint -----------------------------------------------------------------------
+
+
+async def test_admin_endpoint_sets_reads_and_clears_faults(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    async with httpx.AsyncClient(base_url=sim.root_url) as admin:
+        answer = await admin.post(
+            "/__sim__/faults",
+            json={"rules": [{"kind": "status", "status": 503, "route": "GET /api/roles"}]},
+        )
+        assert answer.status_code == 200
+        with pytest.raises(ServerError):
+            await client.search_roles()
+        described = (await admin.get("/__sim__/faults")).json()
+        assert described["fired"] == [3]
+        assert (await admin.delete("/__sim__/faults")).status_code == 200
+        assert (await client.search_roles()).items
+        bad = await admin.post("/__sim__/faults", json={"rules": [{"kind": "explode"}]})
+        assert bad.status_code == 400 and bad.json()["id"] == "api.process.bad_args"
+
+
+async def test_admin_mode_revoke_and_reset(sim: RunningSimulator, client: WebitelClient) -> None:
+    async with httpx.AsyncClient(base_url=sim.root_url) as admin:
+        await admin.post("/__sim__/mode", json={"legacy_devices": "reject"})
+        user = await client.create_user(jdoe())
+        assert client.device_mode == "legacy" and user.default_device_id
+        assert (await admin.post("/__sim__/tokens/revoke")).status_code == 200
+        await client.get_user(user.id)  # password auth: logs in again
+        await admin.post("/__sim__/faults", json={"token_expiry_after": 1})
+        assert sim.state.token_expiry_after == 1
+        summary = (await admin.post("/__sim__/reset")).json()
+        assert summary["legacy_devices"] == "off" and summary["token_expiry_after"] is None
+        assert sim.state.user_by_username("jdoe") is None
+        state = (await admin.get("/__sim__/state")).json()
+        assert state["users"] == len(sim.state.users)
+        missing = await admin.get("/__sim__/nothing")
+        assert missing.status_code == 404
