@@ -1,0 +1,99 @@
+"""UI test support: a demo database per test (copied from one prepared file), the app factory,
+and condition waits instead of pause counts."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from webitel_tui.config import DatabaseSettings, Settings
+from webitel_tui.db.engine import Database
+from webitel_tui.processes.setup import prepare
+from webitel_tui.ui.app import WebitelTuiApp, create_app
+
+SIZE = (80, 24)
+
+
+async def _prepare_demo(url: str) -> None:
+    db = Database(url)
+    try:
+        await prepare(db, demo=True)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated, seeded demo database; hashing the demo passwords takes a while."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    asyncio.run(_prepare_demo(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of the demo database for one test."""
+    target = tmp_path / "crm.db"
+    shutil.copyfile(demo_template, target)
+    return f"sqlite:///{target}"
+
+
+def make_settings(url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database": DatabaseSettings(url=url),
+        "theme": "creatio-classic",
+        "keymap": {},
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def make_app(url: str, **overrides: object) -> WebitelTuiApp:
+    return create_app(make_settings(url, **overrides))
+
+
+async def wait_for(
+    pilot: Pilot[None], condition: Callable[[], bool], what: str, seconds: float = 15.0
+) -> None:
+    """Pump the app until `condition` holds; fail naming `what` after `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for: {what}")
+        await pilot.pause(0.02)
+
+
+def no_blink(app: WebitelTuiApp) -> None:
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+
+
+async def stop_blinking(pilot: Pilot[None]) -> None:
+    """`run_before` for snapshots: a steady cursor, so the picture is the same every time."""
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query(Input)), "the login form")
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+def screen_name(app: WebitelTuiApp) -> str:
+    return type(app.screen).__name__
+
+
+async def type_login(pilot: Pilot[None], user_name: str, password: str) -> None:
+    """Fill the login form as a person would, and press Enter."""
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_name(app) == "LoginScreen", "the login screen")  # type: ignore[arg-type]
+    user_field = app.screen.query_one("#user-name", Input)
+    user_field.value = ""
+    user_field.focus()
+    await pilot.press(*user_name, "tab", *password, "enter")
+
+
+RunBefore = Callable[[Pilot[None]], Awaitable[None]]

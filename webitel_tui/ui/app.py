@@ -1,0 +1,127 @@
+"""The Textual application: themes, keymap, login, then the shell.
+
+`create_app(settings)` is the one way to build it, for the CLI and for the tests. The CLI has
+already migrated and seeded the database in its own event loop; the app opens its own
+`Database` when it mounts and disposes of it when it exits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App, InvalidThemeError
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from webitel_tui.config import Settings
+from webitel_tui.db.engine import Database
+from webitel_tui.domain.errors import DomainError
+from webitel_tui.processes.auth import Session
+from webitel_tui.ui.screens.base import WorkerFailed
+from webitel_tui.ui.screens.help import HelpScreen, help_rows
+from webitel_tui.ui.screens.login import LoginScreen
+from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
+
+APP_NAME = "Webitel TUI"
+
+log = logging.getLogger(__name__)
+
+
+class WebitelTuiApp(App[None], inherit_bindings=False):
+    TITLE = APP_NAME
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit the app"),
+        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Keys of this screen"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="app.command_palette",
+            tooltip="Command palette: find any action",
+            priority=True,
+            show=False,  # the Footer shows it at its right end
+        ),
+        Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
+    ]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.session: Session | None = None
+        self._db: Database | None = None
+        # Over SSH every animation frame costs bandwidth; nothing here needs them.
+        self.animation_level = "none"
+        self._startup_messages = self._install_themes(settings.theme)
+        self.set_keymap(settings.keymap)
+
+    def _install_themes(self, wanted: str) -> list[str]:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        try:
+            self.theme = wanted
+        except InvalidThemeError:
+            problems.append(f'Theme "{wanted}" is not known; using {DEFAULT_THEME}.')
+            fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else None
+            self.theme = fallback or "textual-light"
+        return problems
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the database is opened when the app mounts")
+        return self._db
+
+    def on_mount(self) -> None:
+        for message in self._startup_messages:
+            self.notify(message, title="Theme", severity="warning", timeout=15, markup=False)
+        try:
+            self._db = Database(self.settings.database.url)
+        except ValueError as exc:  # DatabaseUrlError: the CLI checks it first, so rare
+            self.exit(return_code=2, message=Text(f"Cannot open the database: {exc}"))
+            return
+        self.push_screen(LoginScreen(self._db), self._logged_in)
+
+    async def on_unmount(self) -> None:
+        if self._db is not None:
+            await self._db.dispose()
+            self._db = None
+
+    def _logged_in(self, session: Session | None) -> None:
+        if session is None:
+            return
+        from webitel_tui.ui.screens.shell import ShellScreen
+
+        self.session = session
+        self.push_screen(ShellScreen(self.db, session))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(help_rows(self.screen)))
+
+    @on(Worker.StateChanged)
+    def _app_worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.post_message(WorkerFailed(event.worker))
+
+    @on(WorkerFailed)
+    def _worker_failed(self, event: WorkerFailed) -> None:
+        """Every worker error, the app's or a screen's, becomes a message; the app carries on."""
+        error = event.worker.error
+        if isinstance(error, DomainError):
+            message = str(error)
+        else:
+            # Unexpected errors may quote SQL or URLs: show the kind, log the details.
+            log.error("Worker %r failed", event.worker.name, exc_info=error)
+            message = f"The action failed unexpectedly ({type(error).__name__}). Please try again."
+        self.notify(message, title="Error", severity="error", timeout=15, markup=False)
+
+
+def create_app(settings: Settings) -> WebitelTuiApp:
+    return WebitelTuiApp(settings)

@@ -1,0 +1,1 @@
+"""Screens of the app; each module imports only what its screen needs."""

@@ -1,0 +1,74 @@
+"""F1 / `?`: the keys of the screen underneath, read from its live bindings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from webitel_tui.ui.screens.base import ForwardWorkerErrors
+
+HelpRow = tuple[str, str]
+"""(keys, what they do) as shown in the help."""
+
+
+def help_rows(screen: Screen[object]) -> list[HelpRow]:
+    """The keys that work on `screen` right now: its own, then the app's.
+
+    Our bindings all carry an id, which also keeps Textual's generic ones (scroll, copy) out;
+    a screen names the keys of its widgets (arrows in a list, Tab between fields) in
+    `HELP_KEYS`.
+    """
+    app = screen.app
+    own: dict[tuple[int, str], tuple[list[str], str]] = {}
+    app_wide: dict[tuple[int, str], tuple[list[str], str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if binding.id is None or not active.enabled:
+            continue
+        grouped = app_wide if active.node is app else own
+        description = binding.tooltip or binding.description or binding.action
+        keys, _ = grouped.setdefault((id(active.node), binding.action), ([], description))
+        display = app.get_key_display(binding)
+        if display not in keys:
+            keys.append(display)
+    extra: list[HelpRow] = list(getattr(screen, "HELP_KEYS", []))
+    return [
+        *((" / ".join(keys), text) for keys, text in own.values()),
+        *extra,
+        *((" / ".join(keys), text) for keys, text in app_wide.values()),
+    ]
+
+
+class HelpScreen(ForwardWorkerErrors, ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,question_mark,q", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, rows: list[HelpRow]) -> None:
+        super().__init__()
+        self._rows = rows
+
+    @property
+    def rows(self) -> list[HelpRow]:
+        return list(self._rows)
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for keys, description in self._rows:
+            table.add_row(Text(keys), Text(description))
+        with VerticalScroll(id="help-body", classes="modal-body") as body:
+            body.border_title = "Keys"
+            body.border_subtitle = "Esc to close"
+            yield Static(table, id="help-keys")
+
+    def action_close(self) -> None:
+        self.dismiss()

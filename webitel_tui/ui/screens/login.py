@@ -1,0 +1,131 @@
+"""The login screen: user name, password, "Log in"; the reason for a refusal under the form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from webitel_tui.db.engine import Database
+from webitel_tui.domain.errors import DomainError, ValidationError
+from webitel_tui.processes.auth import InvalidCredentialsError, Session, log_in
+from webitel_tui.ui.screens.base import ForwardWorkerErrors
+
+
+class LoginScreen(ForwardWorkerErrors, Screen[Session]):
+    """Dismissed with the `Session` once a login succeeds."""
+
+    AUTO_FOCUS = "#user-name"
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("Tab / shift+Tab", "Next / previous field"),
+        ("Enter", "Log in"),
+    ]
+
+    @dataclass
+    class Succeeded(Message):
+        session: Session
+
+    @dataclass
+    class Refused(Message):
+        message: str
+        field: str | None = None
+        """The caption of the field to fix ("User name", "Password"), if one is to blame."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self._db = db
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login-form"):
+            yield Static(Text("Webitel TUI"), id="login-title")
+            yield Static(Text("Log in to manage Webitel users"), id="login-subtitle")
+            yield Label("User name", classes="field-caption")
+            yield Input(id="user-name", max_length=250)
+            yield Label("Password", classes="field-caption")
+            yield Input(id="password", password=True)
+            yield Button("Log in", id="log-in", variant="success")
+            yield Static(id="login-message")
+        yield Footer()
+
+    @property
+    def user_name_input(self) -> Input:
+        return self.query_one("#user-name", Input)
+
+    @property
+    def password_input(self) -> Input:
+        return self.query_one("#password", Input)
+
+    @on(Input.Submitted, "#user-name")
+    def _user_name_entered(self) -> None:
+        if self.password_input.value:
+            self.submit()
+        else:
+            self.password_input.focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#log-in")
+    def submit(self) -> None:
+        if self._busy:
+            return
+        self._set_busy(True)
+        self._show_message("Logging in…", error=False)
+        self._check(self.user_name_input.value, self.password_input.value)
+
+    # The description keeps the arguments (the password!) out of the worker's repr.
+    @work(exclusive=True, exit_on_error=False, group="login", description="log in")
+    async def _check(self, user_name: str, password: str) -> None:
+        try:
+            session = await log_in(self._db, user_name, password)
+        except DomainError as exc:
+            if isinstance(exc, ValidationError):
+                field = exc.field
+            elif isinstance(exc, InvalidCredentialsError):
+                field = "Password"
+            else:
+                field = None
+            self.post_message(self.Refused(str(exc), field))
+            return
+        self.post_message(self.Succeeded(session))
+
+    @on(Succeeded)
+    def _succeeded(self, event: Succeeded) -> None:
+        event.stop()
+        self.dismiss(event.session)
+
+    @on(Refused)
+    def _refused(self, event: Refused) -> None:
+        event.stop()
+        self._set_busy(False)
+        self._show_message(event.message, error=True)
+        # What was typed stays, except the password: it is typed again, never kept around.
+        self.password_input.value = ""
+        if event.field == "User name":
+            self.user_name_input.focus()
+        else:
+            self.password_input.focus()
+
+    @on(Worker.StateChanged)
+    def _check_ended(self, event: Worker.StateChanged) -> None:
+        # An unexpected error is reported by the app; here the form only becomes usable again.
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._set_busy(False)
+            self._show_message("", error=False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.query_one("#log-in", Button).disabled = busy
+
+    def _show_message(self, message: str, *, error: bool) -> None:
+        label = self.query_one("#login-message", Static)
+        label.update(Text(message))
+        label.set_class(error, "-error")
+        label.display = bool(message)

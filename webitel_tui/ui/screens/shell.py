@@ -1,0 +1,117 @@
+"""The shell after login: title bar, side panel (workplace + sections), main area, footer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from webitel_tui.db.engine import Database
+from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
+from webitel_tui.processes.auth import Session
+from webitel_tui.repositories import unit_of_work
+from webitel_tui.ui.screens.base import ForwardWorkerErrors
+from webitel_tui.ui.widgets.side_panel import SidePanel
+from webitel_tui.ui.widgets.title_bar import TitleBar
+
+CHOOSE_SECTION = "Choose a section in the side panel."
+NO_SECTIONS = "This workplace has no sections."
+
+
+class ShellScreen(ForwardWorkerErrors, Screen[None]):
+    AUTO_FOCUS = "#sections"
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("↑ / ↓", "Move between sections"),
+        ("Enter", "Open the section"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "w",
+            "switch_workplace(1)",
+            "Workplace",
+            id="shell.next_workplace",
+            tooltip="Switch to the next workplace",
+        ),
+        Binding(
+            "W",
+            "switch_workplace(-1)",
+            "Previous workplace",
+            id="shell.previous_workplace",
+            show=False,
+            tooltip="Switch to the previous workplace",
+        ),
+    ]
+
+    @dataclass
+    class WorkplaceLoaded(Message):
+        workplaces: list[Workplace]
+        current: Workplace | None
+        sections: list[SectionInWorkplace]
+
+    def __init__(self, db: Database, session: Session) -> None:
+        super().__init__()
+        self._db = db
+        self.session = session
+        self.workplaces: list[Workplace] = []
+        self.workplace: Workplace | None = None
+
+    def compose(self) -> ComposeResult:
+        user = self.session.user
+        shown = user.contact_name or user.name
+        if self.session.is_admin:
+            shown += " · System administrator"
+        yield TitleBar(self.app.title, shown, id="title-bar")
+        with Horizontal(id="shell-body"):
+            yield SidePanel(id="side-panel")
+            yield Static(Text(CHOOSE_SECTION), id="main-area")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load(None)
+
+    @work(exclusive=True, exit_on_error=False, group="shell-load", description="load workplace")
+    async def _load(self, workplace_id: uuid.UUID | None) -> None:
+        async with unit_of_work(self._db, self.session.actor) as uow:
+            workplaces = await uow.workplaces.workplaces_for_user(self.session.user.id)
+            current = next((w for w in workplaces if w.id == workplace_id), None)
+            current = current or (workplaces[0] if workplaces else None)
+            sections = await uow.workplaces.sections_of(current.id) if current else []
+        self.post_message(self.WorkplaceLoaded(workplaces, current, sections))
+
+    @on(WorkplaceLoaded)
+    def _show_workplace(self, event: WorkplaceLoaded) -> None:
+        event.stop()
+        self.workplaces = event.workplaces
+        self.workplace = event.current
+        self.query_one(SidePanel).show(event.current, event.sections)
+        self._show_main(CHOOSE_SECTION if event.sections else NO_SECTIONS)
+
+    @on(SidePanel.SectionChosen)
+    def _section_chosen(self, event: SidePanel.SectionChosen) -> None:
+        event.stop()
+        # The sections themselves (lists, record pages) plug in here.
+        self._show_main(f'The "{event.section.caption}" section is not available yet.')
+
+    def action_switch_workplace(self, step: int) -> None:
+        if not self.workplaces:
+            return
+        index = self._index_of(self.workplaces, self.workplace)
+        self._load(self.workplaces[(index + step) % len(self.workplaces)].id)
+
+    @staticmethod
+    def _index_of(workplaces: Sequence[Workplace], current: Workplace | None) -> int:
+        ids = [w.id for w in workplaces]
+        return ids.index(current.id) if current is not None and current.id in ids else 0
+
+    def _show_main(self, message: str) -> None:
+        self.query_one("#main-area", Static).update(Text(message))
