@@ -70,7 +70,7 @@ async def test_search_page_fields_sort_and_filters(
     assert [u.username for u in by_name.items] == ["maria.tkachenko"]
     by_ids = await client.search_users(ids=[2, "3"])
     assert {u.id for u in by_ids.items} == {"2", "3"}
-    assert (await client.search_users(q="nobody-like-this")).items == []
+    assert (await client.search_users(q="nobody-like-this")).items == ()
 
 
 async def test_seeded_colliding_names_are_present(client: WebitelClient) -> None:
@@ -164,7 +164,7 @@ async def test_legacy_device_failure_names_the_created_user(
 
 async def test_create_without_device(client: WebitelClient) -> None:
     user = await client.create_user(new_user(), default_device=False)
-    assert user.device is None and user.devices == []
+    assert user.device is None and user.devices == ()
 
 
 @pytest.mark.parametrize(

@@ -201,16 +201,16 @@ def test_nulls_zero_timestamps_and_unknown_fields() -> None:
             "brand_new_field": {"x": 1},
         },
     )
-    assert user.roles == [] and user.license == [] and user.devices == []
+    assert user.roles == () and user.license == () and user.devices == ()
     assert user.profile == {} and user.deleted_at is None
     assert user.force_password_change is False
 
 
 def test_empty_page_without_items() -> None:
     page = parse_page(User, {"page": 3})
-    assert page.items == [] and page.next is False
-    assert parse_page(User, None).items == []
-    assert parse_page(User, {}).items == []
+    assert page.items == () and page.next is False
+    assert parse_page(User, None).items == ()
+    assert parse_page(User, {}).items == ()
 
 
 def test_role_user_flag() -> None:

@@ -24,6 +24,7 @@ from webitel_tui.webitel.wire import (
     parse_login,
     parse_model,
     parse_page,
+    parse_page_json,
 )
 
 MODELS: list[type[WireModel]] = [User, Role, License, Device, Userinfo, LoginResult, ErrorBody]
@@ -88,3 +89,16 @@ def test_error_and_login_parsers(data: object) -> None:
 @given(raw=st.binary(max_size=40) | json_values.map(lambda v: json.dumps(v).encode()))
 def test_decode_json_never_raises_anything_else(raw: bytes) -> None:
     _check(decode_json, raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    raw=st.binary(max_size=40) | json_values.map(lambda v: json.dumps(v).encode()),
+    model=st.sampled_from([User, Role, License, Device]),
+)
+def test_parse_page_json_returns_page_or_malformed(raw: bytes, model: type[WireModel]) -> None:
+    try:
+        page = parse_page_json(model, raw)
+    except MalformedResponseError:
+        return
+    assert all(isinstance(item, model) for item in page.items)

@@ -27,6 +27,7 @@ from webitel_tui.webitel.wire import (
     Device,
     InputDevice,
     InputUser,
+    ItemT,
     License,
     ObjectRef,
     Page,
@@ -35,7 +36,7 @@ from webitel_tui.webitel.wire import (
     User,
     Userinfo,
     parse_model,
-    parse_page,
+    parse_page_json,
 )
 
 __all__ = ["Id", "WebitelClient"]
@@ -108,6 +109,9 @@ class WebitelClient:
     async def _get(self, path: str, params: Params | None = None) -> object:
         return await self._session.request("GET", path, params=params)
 
+    async def _get_page(self, model: type[ItemT], path: str, params: Params) -> Page[ItemT]:
+        return parse_page_json(model, await self._session.request_raw("GET", path, params=params))
+
     # -- authentication -------------------------------------------------------------------
 
     async def login(self) -> None:
@@ -158,7 +162,7 @@ class WebitelClient:
             "any": True if include_deleted else None,
             "deleted": True if only_deleted else None,
         }
-        return parse_page(User, await self._get("/users", params))
+        return await self._get_page(User, "/users", params)
 
     def iter_users(
         self,
@@ -402,7 +406,7 @@ class WebitelClient:
             "sort": list(sort) if sort else None,
             "fields": list(fields) if fields else None,
         }
-        return parse_page(Role, await self._get("/roles", params))
+        return await self._get_page(Role, "/roles", params)
 
     async def list_roles(
         self, *, q: str | None = None, include_user_roles: bool = False
@@ -439,7 +443,7 @@ class WebitelClient:
             "product": list(products) if products else None,
             "q": q,
         }
-        return parse_page(License, await self._get("/license", params))
+        return await self._get_page(License, "/license", params)
 
     async def list_licenses(self, *, valid: bool | None = None) -> list[License]:
         async def fetch(number: int) -> Page[License]:
@@ -473,7 +477,7 @@ class WebitelClient:
             "account": account,
             "user.id": str(user_id) if user_id is not None else None,
         }
-        return parse_page(Device, await self._get("/devices", params))
+        return await self._get_page(Device, "/devices", params)
 
     async def list_devices(
         self, *, q: str | None = None, user_id: Id | None = None

@@ -116,14 +116,14 @@ class Session:
         body = self._login_body()
         log.info("logging in to Webitel as %s", self.options.username)
         data = await self._exchange("POST", "/login", json=body, authenticated=False)
-        self._accept_login(data)
+        self._accept_login(decode_json(data))
 
     async def login_2fa(self, session_id: str, totp: str) -> None:
         """Finish a login that answered with a 2FA session (``POST /api/login/2fa``)."""
         async with self._login_lock:
             body = {"id": session_id, "totp": totp}
             data = await self._exchange("POST", "/login/2fa", json=body, authenticated=False)
-            self._accept_login(data)
+            self._accept_login(decode_json(data))
 
     def _accept_login(self, data: object) -> None:
         result = parse_login(data)
@@ -159,6 +159,19 @@ class Session:
         idempotent: bool | None = None,
     ) -> object:
         """Send an authenticated request and return its decoded JSON body."""
+        body = await self.request_raw(method, path, params=params, json=json, idempotent=idempotent)
+        return decode_json(body)
+
+    async def request_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> bytes:
+        """Like :meth:`request`, but return the body undecoded (lists parse it in one go)."""
         relogged = False
         while True:
             token = await self._current_token()
@@ -195,7 +208,7 @@ class Session:
         idempotent: bool | None = None,
         token: str | None = None,
         authenticated: bool = True,
-    ) -> object:
+    ) -> bytes:
         safe = method in _IDEMPOTENT if idempotent is None else idempotent
         headers = {TOKEN_HEADER: token} if token is not None else None
         query = _query(params)
@@ -244,7 +257,7 @@ class Session:
                 continue
             # Login may answer 300 (SSO providers exist) with a normal body.
             if status < 300 or (status == 300 and not authenticated):
-                return decode_json(response.content)
+                return response.content
             raise self._error(response, method, path, authenticated=authenticated)
 
     def _error(
@@ -263,7 +276,7 @@ class Session:
             method=method,
             path=path,
         )
-        if not authenticated and status in (400, 401) and path == "/login":
+        if not authenticated and status in (400, 401) and path.startswith("/login"):
             # Some Webitel versions answer a wrong password with 400 instead of 401.
             return InvalidCredentialsError(
                 error.detail if body and body.detail else None,

@@ -12,23 +12,27 @@ The simulator shares these models: it reads request bodies with the ``Input*`` m
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
-    AfterValidator,
     AliasChoices,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     PlainSerializer,
     SecretStr,
+    TypeAdapter,
     ValidationError,
     field_serializer,
 )
+from pydantic.dataclasses import dataclass
+from pydantic_core import core_schema
 
 from webitel_tui.webitel.errors import MalformedResponseError
 
@@ -56,6 +60,7 @@ __all__ = [
     "parse_login",
     "parse_model",
     "parse_page",
+    "parse_page_json",
     "to_ms",
     "unwrap",
 ]
@@ -75,79 +80,111 @@ def from_ms(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
-def _zero_is_unset(value: datetime | None) -> datetime | None:
-    # Proto3 zero values may be emitted ("deleted_at": "0"): zero means "not set".
-    return None if value == _EPOCH else value
+class _NullAs:
+    """Marks a field whose JSON ``null`` means "empty" (``[]``, ``{}``, ``false``).
+
+    The null is let through by pydantic-core (no Python call per field: a page holds
+    thousands of users) and :meth:`WireModel.__post_init__` puts the empty value in its place.
+    """
+
+    def __init__(self, empty: Callable[[], object]) -> None:
+        self.empty = empty
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.nullable_schema(handler(source))
 
 
-def _none_as_empty_list(value: object) -> object:
-    return [] if value is None else value
+class _ZeroIsUnset:
+    """Marks a timestamp: proto3 zero values may be emitted (``"deleted_at": "0"``)."""
 
 
-def _none_as_empty_dict(value: object) -> object:
-    return {} if value is None else value
-
-
-def _none_as_false(value: object) -> object:
-    return False if value is None else value
-
-
-def _str_map(value: object) -> object:
-    # Profile variables are map<string,string>, but be lenient with scalar values.
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return {
-            str(k): ("" if v is None else v if isinstance(v, str) else json.dumps(v))
-            for k, v in value.items()
-        }
-    return value
-
-
-def _str_list(value: object) -> object:
-    # License scopes are object class names; some payloads carry objects instead.
-    if value is None:
-        return []
-    if isinstance(value, list):
-        out: list[object] = []
-        for item in value:
-            if isinstance(item, dict):
-                picked = item.get("class") or item.get("name") or item.get("id")
-                out.append("" if picked is None else picked)
-            else:
-                out.append(item)
-        return out
-    return value
-
+_ZERO_IS_UNSET = _ZeroIsUnset()
 
 Timestamp = Annotated[
     datetime | None,
-    AfterValidator(_zero_is_unset),
+    _ZERO_IS_UNSET,
     PlainSerializer(to_ms, return_type=str | None),
 ]
 """Unix milliseconds (string or number) on the wire, an aware UTC datetime here."""
 
-Flag = Annotated[bool, BeforeValidator(_none_as_false)]
-StrList = Annotated[list[str], BeforeValidator(_str_list)]
-StrMap = Annotated[dict[str, str], BeforeValidator(_str_map)]
-AnyMap = Annotated[dict[str, Any], BeforeValidator(_none_as_empty_dict)]
+Flag = Annotated[bool, _NullAs(bool)]
+StrList = Annotated[tuple[str, ...], _NullAs(tuple)]
+StrMap = Annotated[dict[str, str], _NullAs(dict)]
+AnyMap = Annotated[dict[str, Any], _NullAs(dict)]
+
+_CONFIG = ConfigDict(extra="ignore", coerce_numbers_to_str=True, populate_by_name=True)
+"""Unknown fields ignored; numbers accepted where text is due (int64 ids)."""
 
 
-class WireModel(BaseModel):
-    """Base of all wire models: unknown fields ignored, numbers accepted where text is due."""
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
-    model_config = ConfigDict(
-        extra="ignore",
-        coerce_numbers_to_str=True,
-        frozen=True,
-        populate_by_name=True,
-    )
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
+
+
+_FIXUPS: dict[type, tuple[tuple[str, Callable[[], object] | None], ...]] = {}
+
+
+def _fixups(cls: type) -> tuple[tuple[str, Callable[[], object] | None], ...]:
+    """(field, empty factory) for null-as-empty fields, (field, None) for timestamps."""
+    found = _FIXUPS.get(cls)
+    if found is None:
+        entries: list[tuple[str, Callable[[], object] | None]] = []
+        for name, info in getattr(cls, "__pydantic_fields__", {}).items():
+            for marker in info.metadata:
+                if isinstance(marker, _NullAs):
+                    entries.append((name, marker.empty))
+                elif isinstance(marker, _ZeroIsUnset):
+                    entries.append((name, None))
+        found = _FIXUPS[cls] = tuple(entries)
+    return found
+
+
+class WireModel:
+    """Base of the response models.
+
+    They are frozen, slotted pydantic dataclasses rather than ``BaseModel``s: a list of
+    10,000 users then costs one object per user and per nested reference instead of three,
+    which is what keeps a full fetch close to the cost of decoding the JSON (see
+    ``bench/webitel_fetch.py``).
+    """
+
+    __slots__ = ()
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body Webitel expects: unset fields left out, ids as strings."""
-        return self.model_dump(mode="json", exclude_none=True, by_alias=True)
+        body: dict[str, Any] = _adapter(type(self)).dump_python(
+            self, mode="json", exclude_none=True, by_alias=True
+        )
+        return body
 
 
+class _Tolerant(WireModel):
+    """A model with null-as-empty fields or timestamps: fixes them after validation.
+
+    Only models that need it inherit this, because pydantic calls ``__post_init__`` for
+    every instance, references included.
+    """
+
+    __slots__ = ()
+
+    def __post_init__(self) -> None:
+        for name, empty in _fixups(type(self)):
+            value = getattr(self, name)
+            if value is None:
+                if empty is not None:
+                    object.__setattr__(self, name, empty())
+            elif empty is None and value == _EPOCH:
+                object.__setattr__(self, name, None)
+
+
+@dataclass(frozen=True, slots=True, config=_CONFIG)
 class ObjectRef(WireModel):
     """Webitel's ``{"id": "<int64>", "name": "…"}`` reference to another object."""
 
@@ -155,19 +192,21 @@ class ObjectRef(WireModel):
     name: str | None = None
 
 
-Refs = Annotated[list[ObjectRef], BeforeValidator(_none_as_empty_list)]
+Refs = Annotated[tuple[ObjectRef, ...], _NullAs(tuple)]
 
 
+@dataclass(frozen=True, slots=True, config=_CONFIG)
 class Permission(WireModel):
     id: str | None = None
     name: str | None = None
     usage: str | None = None
 
 
-Permissions = Annotated[list[Permission], BeforeValidator(_none_as_empty_list)]
+Permissions = Annotated[tuple[Permission, ...], _NullAs(tuple)]
 
 
-class Presence(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class Presence(_Tolerant):
     id: str | None = None
     status: str | None = None
     note: str | None = None
@@ -175,22 +214,24 @@ class Presence(WireModel):
     timestamp: Timestamp = None
 
 
-class LicenseGrant(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class LicenseGrant(_Tolerant):
     """A license granted to a user (``LicenseUser``); ``id`` is the license serial."""
 
     id: str | None = None
     prod: str | None = None
     name: str | None = None
     user: ObjectRef | None = None
-    scope: StrList = []
+    scope: StrList = ()
     issued_at: Timestamp = None
     expires_at: Timestamp = None
 
 
-Grants = Annotated[list[LicenseGrant], BeforeValidator(_none_as_empty_list)]
+Grants = Annotated[tuple[LicenseGrant, ...], _NullAs(tuple)]
 
 
-class User(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class User(_Tolerant):
     id: str
     name: str | None = None
     email: str | None = None
@@ -198,12 +239,12 @@ class User(WireModel):
     extension: str | None = None
     presence: Presence | None = None
     device: ObjectRef | None = None
-    devices: Refs = []
-    hotdesks: Refs = []
-    profile: StrMap = {}
-    permissions: Permissions = []
-    license: Grants = []
-    roles: Refs = []
+    devices: Refs = ()
+    hotdesks: Refs = ()
+    profile: StrMap = Field(default_factory=dict)
+    permissions: Permissions = ()
+    license: Grants = ()
+    roles: Refs = ()
     totp_url: str | None = None
     contact: ObjectRef | None = None
     chat_name: str | None = None
@@ -236,20 +277,22 @@ class User(WireModel):
         return self.deleted_at is not None
 
 
-class Role(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class Role(_Tolerant):
     id: str
     name: str | None = None
     user: Flag = False
     """True for Webitel's internal per-user role; such roles are not meant to be granted."""
     description: str | None = None
-    permissions: Permissions = []
-    members: Refs = []
-    metadata: AnyMap = {}
+    permissions: Permissions = ()
+    members: Refs = ()
+    metadata: AnyMap = Field(default_factory=dict)
     created_at: Timestamp = None
     updated_at: Timestamp = None
 
 
-class License(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class License(_Tolerant):
     """``LicenseV1``: a product license with a grant ``limit`` and ``remain`` grants left."""
 
     id: str
@@ -259,7 +302,7 @@ class License(WireModel):
     not_after: Timestamp = None
     limit: int | None = None
     remain: int | None = None
-    scope: StrList = []
+    scope: StrList = ()
     competitive: Flag = False
 
     def is_expired(self, now: datetime | None = None) -> bool:
@@ -274,14 +317,15 @@ class License(WireModel):
         return not self.is_expired(now) and not self.is_exhausted
 
 
-class Device(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class Device(_Tolerant):
     id: str
     name: str | None = None
     account: str | None = None
     user: ObjectRef | None = None
     logged_in: Flag = False
     hotdesk: Flag = False
-    hotdesks: Refs = []
+    hotdesks: Refs = ()
     brand: str | None = None
     model: str | None = None
     mac: str | None = None
@@ -291,7 +335,8 @@ class Device(WireModel):
     updated_at: Timestamp = None
 
 
-class Scope(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class Scope(_Tolerant):
     id: str | None = None
     class_: str | None = Field(default=None, alias="class")
     access: str | None = None
@@ -299,7 +344,8 @@ class Scope(WireModel):
     rbac: Flag = False
 
 
-class Userinfo(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class Userinfo(_Tolerant):
     dc: str | None = None
     domain: str | None = None
     user_id: str | None = None
@@ -307,21 +353,23 @@ class Userinfo(WireModel):
     username: str | None = None
     extension: str | None = None
     chat_name: str | None = None
-    scope: Annotated[list[Scope], BeforeValidator(_none_as_empty_list)] = []
-    roles: Refs = []
-    license: Grants = []
-    permissions: Permissions = []
+    scope: Annotated[tuple[Scope, ...], _NullAs(tuple)] = ()
+    roles: Refs = ()
+    license: Grants = ()
+    permissions: Permissions = ()
     updated_at: Timestamp = None
     expires_at: Timestamp = None
 
 
-class PhoneSettings(WireModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class PhoneSettings(_Tolerant):
     """``/api/user/settings/phone``: the token owner's own web phone and STUN switches."""
 
     webrtc: Flag = False
     stun: Flag = False
 
 
+@dataclass(frozen=True, slots=True, config=_CONFIG)
 class LoginResult(WireModel):
     """``POST /api/login``: a token, or only ``id`` (a 2FA session) when 2FA is on."""
 
@@ -332,6 +380,7 @@ class LoginResult(WireModel):
     id: str | None = None
 
 
+@dataclass(frozen=True, slots=True, config=_CONFIG)
 class ErrorBody(WireModel):
     """Webitel's error body; grpc-gateway's ``rpcStatus`` says ``message`` for ``detail``."""
 
@@ -341,19 +390,31 @@ class ErrorBody(WireModel):
     status: str = ""
 
 
-ItemT = TypeVar("ItemT", bound=WireModel)
+ItemT = TypeVar("ItemT")
 
 
-class Page(WireModel, Generic[ItemT]):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class Page(_Tolerant, Generic[ItemT]):
     """One page of a list: ``{"page", "size", "next", "items"}``."""
 
-    items: Annotated[list[ItemT], BeforeValidator(_none_as_empty_list)] = []
+    items: Annotated[tuple[ItemT, ...], _NullAs(tuple)] = ()
     next: Flag = False
     page: int | None = None
     size: int | None = None
 
 
-class InputUser(WireModel):
+class _InputModel(BaseModel):
+    """Request bodies: pydantic models, so that the simulator can read them back too."""
+
+    model_config = ConfigDict(
+        extra="ignore", coerce_numbers_to_str=True, frozen=True, populate_by_name=True
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+class InputUser(_InputModel):
     """The writable user fields (``InputUser``). ``None`` means "leave out of the body"."""
 
     name: str | None = None
@@ -376,7 +437,7 @@ class InputUser(WireModel):
         return None if value is None else value.get_secret_value()
 
 
-class InputDevice(WireModel):
+class InputDevice(_InputModel):
     name: str | None = None
     account: str | None = None
     password: SecretStr | None = None
@@ -392,7 +453,24 @@ class InputDevice(WireModel):
         return None if value is None else value.get_secret_value()
 
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT = TypeVar("ModelT")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold the cyclic GC while a page of objects is built.
+
+    A page allocates thousands of tracked objects that all survive, so the collector would
+    run over and over, finding nothing: measured, that tripled the cost of a full fetch.
+    Objects are still freed by reference counting, and the GC runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def decode_json(body: bytes | str) -> object:
@@ -421,25 +499,46 @@ def _describe(exc: ValidationError) -> str:
     return f"{where}: {first[0]['msg']}"
 
 
+def _name(model: Any) -> str:
+    return str(getattr(model, "__name__", model))
+
+
 def parse_model(model: type[ModelT], data: object, *, wrapped: bool = True) -> ModelT:
     """Validate one object, unwrapping ``{"user": {...}}`` when ``wrapped`` allows it."""
     if wrapped:
         data = unwrap(data)
     try:
-        return model.model_validate(data)
+        result: ModelT = _adapter(model).validate_python(data)
     except ValidationError as exc:
         raise MalformedResponseError(
-            f"unexpected {model.__name__} shape ({_describe(exc)})"
+            f"unexpected {_name(model)} shape ({_describe(exc)})"
         ) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise MalformedResponseError(f"unexpected {model.__name__} shape ({exc!r})") from None
+        raise MalformedResponseError(f"unexpected {_name(model)} shape ({exc!r})") from None
+    return result
 
 
 def parse_page(model: type[ItemT], data: object) -> Page[ItemT]:
-    """Validate a list answer; a body of ``{}`` or ``null`` is an empty last page."""
+    """Validate a decoded list answer; ``{}`` or ``null`` is an empty last page."""
     if data is None:
         data = {}
-    return parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
+    with _gc_paused():
+        return parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
+
+
+def parse_page_json(model: type[ItemT], body: bytes) -> Page[ItemT]:
+    """Validate a list answer straight from its JSON bytes (no intermediate dicts)."""
+    if not body.strip() or body.strip() == b"null":
+        return Page()
+    adapter = _adapter(Page[model])  # type: ignore[valid-type]
+    try:
+        with _gc_paused():
+            page: Page[ItemT] = adapter.validate_json(body)
+    except ValidationError as exc:
+        raise MalformedResponseError(f"unexpected page shape ({_describe(exc)})") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise MalformedResponseError(f"unexpected page shape ({exc!r})") from None
+    return page
 
 
 def parse_error(data: object) -> ErrorBody | None:
