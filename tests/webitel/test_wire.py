@@ -20,6 +20,7 @@ from webitel_tui.webitel import (
 )
 from webitel_tui.webitel.errors import error_from_response
 from webitel_tui.webitel.wire import (
+    Device,
     InputUser,
     License,
     ObjectRef,
@@ -179,6 +180,13 @@ def test_wrapped_user_is_unwrapped(wrapper: str) -> None:
 
 def test_wrapped_role_and_device() -> None:
     assert parse_model(Role, {"role": {"id": "3", "name": "agents"}}).name == "agents"
+    device = parse_model(Device, {"device": {"id": 12, "name": "jdoe-sip", "reged": None}})
+    assert (device.id, device.name, device.reged) == ("12", "jdoe-sip", False)
+
+
+def test_a_flat_body_with_one_key_is_not_unwrapped() -> None:
+    with pytest.raises(MalformedResponseError):
+        parse_model(User, {"user": "jdoe"})
 
 
 def test_int64_as_numbers_and_strings() -> None:
