@@ -64,3 +64,27 @@ def test_errors_are_one_line_without_a_traceback(
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_simulator_subcommand_serves_on_loopback(tmp_path: Path) -> None:
+    import httpx
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webitel_tui", "simulator", "--port", "0", "--users", "3"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("Webitel simulator: http://127.0.0.1:")
+        base_url = first.split(": ", 1)[1].strip()
+        answer = httpx.post(
+            f"{base_url}/login",
+            json={"username": "admin", "password": "admin", "domain": "demo"},
+            timeout=10,
+        )
+        assert answer.status_code == 200 and answer.json()["access_token"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
