@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -10,7 +11,6 @@ import pytest
 
 from tests.webitel.conftest import inject
 from webitel_tui.simulator import FaultRule, RunningSimulator
-from webitel_tui.simulator.runner import bind_socket
 from webitel_tui.webitel import (
     AuthError,
     BadRequestError,
@@ -221,7 +221,8 @@ async def test_malformed_json_is_a_typed_error(
 
 
 async def test_refused_connection_is_a_network_error() -> None:
-    sock = bind_socket()  # bound but not listening: connections are refused
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # bound but not listening: connections are refused
     port = sock.getsockname()[1]
     try:
         options = WebitelOptions(

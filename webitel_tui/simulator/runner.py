@@ -48,6 +48,9 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening now (asyncio listens again later) means that once the address is printed,
+        # a client's connection waits in the backlog instead of being refused.
+        sock.listen(128)
     except OSError:
         sock.close()
         raise
