@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from webitel_tui.db.engine import Database
 from webitel_tui.db.tables import WebitelUser, utcnow
-from webitel_tui.domain.paging import PageRequest
+from webitel_tui.domain.paging import Cursor, PageRequest
 from webitel_tui.domain.text import search_text
 from webitel_tui.repositories import unit_of_work
 
@@ -99,8 +99,6 @@ async def test_paging_search_and_sort_over_100000_rows(db: Database) -> None:
     async with unit_of_work(db) as uow:
         request = PageRequest(limit=50, sort="name")
         cursor_row = by_name[98_999]
-        from webitel_tui.domain.paging import Cursor
-
         page = await uow.webitel_users.page(
             request.next(Cursor(value=cursor_row.name, id=cursor_row.id))
         )

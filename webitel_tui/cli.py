@@ -7,9 +7,9 @@ import asyncio
 import getpass
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from webitel_tui import __version__
 from webitel_tui.config import ConfigError, LoadedSettings, Settings, load_settings
@@ -18,6 +18,8 @@ from webitel_tui.db.migrate import current_revision
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.rules import check_passwords_match, require
 from webitel_tui.processes import setup
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -70,15 +72,24 @@ def _load(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> Load
     return loaded
 
 
-def _prepare(settings: Settings, *, demo: bool = False) -> bool:
-    async def go() -> bool:
+def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run one async job on the configured database, in an event loop of its own.
+
+    The TUI later opens its own engine in Textual's loop: engines do not cross loops.
+    """
+
+    async def go() -> T:
         db = Database(settings.database.url)
         try:
-            return await setup.prepare(db, demo=demo)
+            return await work(db)
         finally:
             await db.dispose()
 
     return asyncio.run(go())
+
+
+def _prepare(settings: Settings, *, demo: bool = False) -> bool:
+    return _on_database(settings, lambda db: setup.prepare(db, demo=demo))
 
 
 def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> str:
@@ -91,15 +102,33 @@ def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> st
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = _load(args).settings
     _prepare(settings)
+    print(f"Database is at revision {_on_database(settings, current_revision)}.")
+    return EXIT_OK
 
-    async def revision() -> str | None:
-        db = Database(settings.database.url)
-        try:
-            return await current_revision(db)
-        finally:
-            await db.dispose()
 
-    print(f"Database is at revision {asyncio.run(revision())}.")
+def _create_first_admin(
+    settings: Settings, *, login: str | None, full_name: str | None, password_stdin: bool
+) -> int:
+    """Ask for (or read) the first administrator's name and password, then create it."""
+    interactive = sys.stdin.isatty() and not password_stdin
+    if not interactive and not password_stdin:
+        print(
+            "No administrator yet. Run `webitel-tui init` in a terminal, or pass --login "
+            "and --password-stdin.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    login = require(login or _ask("Administrator user name: "), "User name")
+    full_name = full_name or (_ask(f"Full name [{login}]: ") if interactive else "")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = _ask("Password: ", secret=True)
+        check_passwords_match(password, _ask("Password confirmation: ", secret=True))
+    require(password, "Password")
+    name = full_name or login
+    _on_database(settings, lambda db: setup.create_first_admin(db, login, password, name))
+    print(f"Administrator {login} created; log in with this user name.")
     return EXIT_OK
 
 
@@ -108,33 +137,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     if _prepare(settings):
         print("An administrator already exists; nothing to do.")
         return EXIT_OK
-    interactive = sys.stdin.isatty() and not args.password_stdin
-    if not interactive and not args.password_stdin:
-        print(
-            "No administrator yet. Run `webitel-tui init` in a terminal, or pass --login "
-            "and --password-stdin.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    login = require(args.login or _ask("Administrator user name: "), "User name")
-    full_name = args.full_name or (_ask(f"Full name [{login}]: ") if interactive else "")
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = _ask("Password: ", secret=True)
-        check_passwords_match(password, _ask("Password confirmation: ", secret=True))
-    require(password, "Password")
-
-    async def create() -> None:
-        db = Database(settings.database.url)
-        try:
-            await setup.create_first_admin(db, login, password, full_name or login)
-        finally:
-            await db.dispose()
-
-    asyncio.run(create())
-    print(f"Administrator {login} created; log in with this user name.")
-    return EXIT_OK
+    return _create_first_admin(
+        settings, login=args.login, full_name=args.full_name, password_stdin=args.password_stdin
+    )
 
 
 def _run_app(settings: Settings) -> int:
@@ -151,11 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("No administrator yet: run `webitel-tui init` first.", file=sys.stderr)
             return EXIT_USAGE
         print("This is a new installation: create the first administrator.")
-        status = cmd_init(
-            argparse.Namespace(
-                **{**vars(args), "login": None, "full_name": None, "password_stdin": False}
-            )
-        )
+        status = _create_first_admin(settings, login=None, full_name=None, password_stdin=False)
         if status != EXIT_OK:
             return status
     return _run_app(settings)

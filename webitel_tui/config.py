@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -105,12 +106,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        file_data = _FILE_DATA.get(settings_cls, {})
+        file_data = _FILE_DATA.get() or {}
         return (init_settings, env_settings, InitSettingsSource(settings_cls, file_data))
 
 
-# The parsed TOML handed to `settings_customise_sources` (a classmethod cannot take it).
-_FILE_DATA: dict[type[BaseSettings], dict[str, Any]] = {}
+# The parsed TOML, handed to `settings_customise_sources` (a classmethod cannot take it).
+_FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("webitel_tui_config", default=None)
 
 
 class LoadedSettings(BaseModel):
@@ -188,14 +189,14 @@ def load_settings(
             warnings.append(warning)
     elif named:
         raise ConfigError(f"{path}: no such configuration file")
-    _FILE_DATA[Settings] = data
+    token = _FILE_DATA.set(data)
     try:
         settings = Settings(**(overrides or {}))
     except ValidationError as exc:
         lines = [_describe(error, path if path.exists() else None, data) for error in exc.errors()]
         raise ConfigError("; ".join(lines)) from None
     finally:
-        _FILE_DATA.pop(Settings, None)
+        _FILE_DATA.reset(token)
     return LoadedSettings(
         settings=settings, path=path if path.exists() else None, warnings=warnings
     )

@@ -8,7 +8,8 @@ import hmac
 import secrets
 
 # OWASP's minimum for scrypt: N=2^17, r=8, p=1 (about 128 MiB and ~0.1-0.3 s per hash).
-_N, _R, _P = 2**17, 8, 1
+DEFAULT_COST = 2**17
+_R, _P = 8, 1
 _MAXMEM = 256 * 1024 * 1024
 
 
@@ -16,7 +17,7 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def hash_password(password: str, *, n: int = _N) -> str:
+def hash_password(password: str, *, n: int = DEFAULT_COST) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=_R, p=_P, maxmem=_MAXMEM)
     return f"scrypt${n}${_R}${_P}${_b64(salt)}${_b64(digest)}"

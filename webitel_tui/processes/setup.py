@@ -59,15 +59,11 @@ async def create_admin(uow: UnitOfWork, login: str, password: str, full_name: st
 async def seed_demo(uow: UnitOfWork) -> None:
     if await uow.users.get_by_name(DEMO_ADMIN_LOGIN) is None:
         await create_admin(uow, DEMO_ADMIN_LOGIN, DEMO_ADMIN_LOGIN, DEMO_ADMIN_LOGIN)
-    existing_contacts = {
-        (c.name, c.job_title)
-        for person in DEMO_PEOPLE
-        for c in await uow.contacts.find_by_name(person.full_name)
-    }
     for person in DEMO_PEOPLE:
-        if person.user_type is not None and await uow.users.get_by_name(person.login):
-            continue
-        if (person.full_name, person.job_title) in existing_contacts:
+        # A person's contact and user are written in one transaction, and (name, job title)
+        # tells the two "Oleksandr Shevchenko" contacts apart: the contact is the marker.
+        same_name = await uow.contacts.find_by_name(person.full_name)
+        if any(contact.job_title == person.job_title for contact in same_name):
             continue
         contact = await uow.contacts.create(
             NewContact(name=person.full_name, job_title=person.job_title)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, tuple_
+from sqlalchemy import Select, SQLColumnExpression, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -63,7 +63,3 @@ def _sort_value(value: Any) -> SortValue:
     if value is None or isinstance(value, str | int | bool):
         return value
     return str(value)
-
-
-def where_all(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:
-    return and_(*(c for c in conditions if c is not None))

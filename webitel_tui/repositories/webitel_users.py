@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from webitel_tui.db.tables import (
     Contact,
@@ -95,8 +95,8 @@ class WebitelUserRepository(Repository):
     async def get(self, record_id: uuid.UUID) -> WebitelUserModel:
         return _model(await self.get_or_missing(WebitelUser, record_id, _CAPTION))
 
-    async def _one(self, *where: object) -> WebitelUserModel | None:
-        row = await self.session.scalar(select(WebitelUser).where(*where))  # type: ignore[arg-type]
+    async def _one(self, *where: ColumnElement[bool]) -> WebitelUserModel | None:
+        row = await self.session.scalar(select(WebitelUser).where(*where))
         return None if row is None else _model(row)
 
     async def find_by_name(self, name: str) -> WebitelUserModel | None:

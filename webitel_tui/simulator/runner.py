@@ -210,6 +210,13 @@ def _prepare(
     return create_app(state, faults=faults, hold_seconds=hold_seconds)
 
 
+def _serve(
+    app: SimulatorApp, host: str, port: int, log_level: str
+) -> tuple[socket.socket, QuietServer]:
+    """The listening socket (so the address is known at once) and the server to run on it."""
+    return bind_socket(host, port), QuietServer(uvicorn_config(app, log_level))
+
+
 async def start_simulator(
     *,
     users: int = 200,
@@ -237,8 +244,8 @@ async def start_simulator(
         hold_seconds=hold_seconds,
         state_options=state_options,
     )
-    sock = bind_socket(host, port)
-    running = RunningSimulator(app, sock, QuietServer(uvicorn_config(app, log_level)))
+    sock, server = _serve(app, host, port, log_level)
+    running = RunningSimulator(app, sock, server)
     await running._start()
     return running
 
@@ -271,7 +278,7 @@ def start_simulator_thread(
         hold_seconds=hold_seconds,
         state_options=state_options,
     )
-    sock = bind_socket(host, port)
-    running = SimulatorThread(app, sock, QuietServer(uvicorn_config(app, log_level)))
+    sock, server = _serve(app, host, port, log_level)
+    running = SimulatorThread(app, sock, server)
     running._start(start_timeout)
     return running
