@@ -11,7 +11,7 @@ from sqlalchemy import exists, func, select
 from webitel_tui.db.tables import Contact, SysAdminUnit, SysUserInRole, WebitelUser
 from webitel_tui.domain import passwords
 from webitel_tui.domain.changelog import Operation
-from webitel_tui.domain.errors import DuplicateValueError, ValidationError
+from webitel_tui.domain.errors import DuplicateValueError, RecordInUseError, ValidationError
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
 from webitel_tui.domain.users import AdminUnitType, NewSystemUser, Role, SystemUser, UserType
@@ -130,7 +130,11 @@ class UserRepository(Repository):
             raise DuplicateValueError(_DUPLICATE, "User name")
 
     async def create_user(
-        self, user: NewSystemUser, password: str | None, *, password_cost: int | None = None
+        self,
+        user: NewSystemUser,
+        password: str | None,
+        *,
+        password_cost: int = passwords.DEFAULT_COST,
     ) -> SystemUser:
         """A new user; `password_cost` lowers scrypt's N for random, never-typed passwords."""
         name = require(user.name, "User name")
@@ -139,10 +143,7 @@ class UserRepository(Repository):
             raise ValidationError("Fill in the required Password field to save the record.")
         hashed = ""
         if password:
-            cost = password_cost or 0
-            hashed = await asyncio.to_thread(
-                passwords.hash_password, password, **({"n": cost} if cost else {})
-            )
+            hashed = await asyncio.to_thread(passwords.hash_password, password, n=password_cost)
         row = SysAdminUnit(
             Name=name,
             NameKey=name.casefold(),
@@ -188,6 +189,12 @@ class UserRepository(Repository):
 
     async def delete_user(self, user_id: uuid.UUID, version: int) -> None:
         row = await self.load_for_update(SysAdminUnit, user_id, version, _USER_CAPTION)
+        # A Webitel user must be deleted (on the server too) before its CRM user.
+        webitel_user = await self.session.scalar(
+            select(WebitelUser.Id).where(WebitelUser.SysAdminUnitId == user_id).limit(1)
+        )
+        if webitel_user is not None:
+            raise RecordInUseError()
         old = column_values(row)
         await self.session.delete(row)
         await self.flush(_USER_CAPTION, user_id)
