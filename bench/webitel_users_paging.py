@@ -6,8 +6,8 @@ that a screen opens:
 
 - `first_page`: the first page in name order;
 - `offset_99000`: the page at offset 99,000 in name order (keyset cursor of row 98,999);
-- `extension_desc`: the first page sorted by extension, descending (expression index);
-- `extension_desc_offset_99000`: its page at offset 99,000 (keyset on the expression index);
+- `extension_desc`: the first page sorted by extension, descending (ExtensionSort index);
+- `extension_desc_offset_99000`: its page at offset 99,000 (keyset seek on that index);
 - `search_common` / `search_rare`: a quick search ("contains") page for a term that many
   users match and for one that fewer than a page match.
 
@@ -38,6 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event, insert, text
 
 from webitel_tui.db.engine import Database
@@ -229,6 +230,28 @@ async def page(db: Database, request: PageRequest) -> Page[WebitelUserModel]:
         return await uow.webitel_users.page(request)
 
 
+async def driver_floor(path: Path) -> float:
+    """The raw read through the async driver alone, on one open connection: the least any
+    async page can cost (each await hops to aiosqlite's thread and back)."""
+    async with aiosqlite.connect(path) as connection:
+
+        async def read() -> None:
+            async with connection.execute(RAW_FIRST_50) as cursor:
+                await cursor.fetchall()
+
+        return await median_async(read, REPEATS, WARMUP)
+
+
+async def engine_floor(db: Database) -> float:
+    """The raw read through an SQLAlchemy connection from the pool (no ORM, no session)."""
+
+    async def read() -> None:
+        async with db.engine.connect() as connection:
+            (await connection.execute(text(RAW_FIRST_50))).all()
+
+    return await median_async(read, REPEATS, WARMUP)
+
+
 async def empty_unit(db: Database) -> None:
     async with unit_of_work(db) as uow:
         await uow.session.execute(text("SELECT 1"))
@@ -418,6 +441,11 @@ async def measure(db: Database, raw: sqlite3.Connection) -> int:
     session = await median_async(partial(empty_unit, db), REPEATS, WARMUP)
     print(f"baseline, raw sqlite3 LIMIT {PAGE}: {baseline * 1e6:.0f} us (median)")
     print(f"unit of work running SELECT 1 (session, aiosqlite, commit): {session * 1e6:.0f} us")
+    # Floors of the async stack, for reading the repository figures (not targets).
+    driver = await driver_floor(Path(db.engine.url.database or ""))
+    engine = await engine_floor(db)
+    print(f"floor: the same raw read via aiosqlite {driver / baseline:.2f} x, ", end="")
+    print(f"via an SQLAlchemy pooled connection {engine / baseline:.2f} x")
     lines = []
     for case in cases:
         repeats, warmup = (SCAN_REPEATS, SCAN_WARMUP) if case.search else (REPEATS, WARMUP)
