@@ -1,0 +1,94 @@
+"""Creatio's lookup dialog: search, a paged list, Select / Cancel (multi-select with ticks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Generic
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from webitel_tui.ui.screens.base import ForwardWorkerErrors
+from webitel_tui.ui.widgets.section_grid import Fetch, GridColumn, R, SectionGrid
+
+
+class LookupDialog(ForwardWorkerErrors, ModalScreen[list[R] | None], Generic[R]):
+    """Dismissed with the chosen records (one, or the ticked ones), or None on Cancel."""
+
+    AUTO_FOCUS = "#grid-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="lookup.cancel"),
+        Binding("ctrl+s", "select", "Select", id="lookup.select"),
+    ]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("Enter", "Select the record (multi-select: tick it)"),
+        ("Space", "Tick / untick the record (multi-select)"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        columns: Sequence[GridColumn[R]],
+        fetch: Fetch[R],
+        *,
+        sort: str,
+        multi_select: bool = False,
+        select_caption: str = "Select",
+        empty_text: str = "There are no records to select.",
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._grid: SectionGrid[R] = SectionGrid(
+            columns,
+            fetch,
+            sort=sort,
+            multi_select=multi_select,
+            empty_text=empty_text,
+            id="lookup-grid",
+        )
+        self._select_caption = select_caption
+
+    @property
+    def grid(self) -> SectionGrid[R]:
+        return self._grid
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body lookup") as body:
+            body.border_title = self._title
+            yield self._grid
+            with Horizontal(classes="dialog-buttons"):
+                if self._grid.multi_select:
+                    yield Static(Text("Records selected: 0"), id="lookup-count")
+                yield Button(self._select_caption, id="lookup-select", variant="success")
+                yield Button("Cancel", id="lookup-cancel")
+
+    @on(SectionGrid.SelectionChanged)
+    def _count(self, event: SectionGrid.SelectionChanged) -> None:
+        event.stop()
+        self.query_one("#lookup-count", Static).update(Text(f"Records selected: {event.count}"))
+
+    @on(SectionGrid.Opened)
+    def _opened(self, event: SectionGrid.Opened) -> None:
+        event.stop()
+        self.dismiss([event.record])
+
+    @on(Button.Pressed, "#lookup-select")
+    def action_select(self) -> None:
+        if self._grid.multi_select:
+            chosen = list(self._grid.selected.values())
+        else:
+            current = self._grid.current
+            chosen = [current] if current is not None else []
+        if chosen:
+            self.dismiss(chosen)
+        else:
+            self.notify("Select a record.", severity="warning", markup=False)
+
+    @on(Button.Pressed, "#lookup-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
