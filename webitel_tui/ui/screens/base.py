@@ -7,11 +7,16 @@ it into a message for the admin.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from textual.message import Message
 from textual.worker import Worker, WorkerState
+
+from webitel_tui.db.engine import Database
+from webitel_tui.processes.auth import Session
+from webitel_tui.repositories import UnitOfWork, unit_of_work
 
 
 @dataclass
@@ -22,9 +27,21 @@ class WorkerFailed(Message):
 
 
 class ForwardWorkerErrors:
-    """Mixin for Screen / ModalScreen subclasses (put it first in the bases)."""
+    """Mixin for screens and for widgets that run workers (put it first in the bases)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            # `self.app` is there once the mixin sits on a Screen.
+            # `self.app` is there once the mixin sits on a mounted screen or widget.
             self.app.post_message(WorkerFailed(event.worker))  # type: ignore[attr-defined]
+
+
+class SessionContext:
+    """What a screen of the logged-in shell needs: the database and who is acting."""
+
+    def __init__(self, db: Database, session: Session) -> None:
+        self.db = db
+        self.session = session
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction on behalf of the logged-in user (for CreatedBy and the change log)."""
+        return unit_of_work(self.db, self.session.actor)

@@ -20,7 +20,7 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.processes.auth import Session
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.ui.screens.base import ForwardWorkerErrors
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.widgets.side_panel import SidePanel
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -41,6 +41,13 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
             "Workplace",
             id="shell.next_workplace",
             tooltip="Switch to the next workplace",
+        ),
+        Binding(
+            "ctrl+g",
+            "system_designer",
+            "Designer",
+            id="shell.system_designer",
+            tooltip="System designer (system administrators only)",
         ),
         Binding(
             "W",
@@ -78,6 +85,22 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
 
     def on_mount(self) -> None:
         self._load(None)
+
+    def on_screen_resume(self) -> None:
+        # Back from the designer: the workplaces and their sections may have changed.
+        if self.workplace is not None:
+            self._load(self.workplace.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # M2: for anyone but a system administrator the designer has no key at all.
+        if action == "system_designer":
+            return self.session.is_admin
+        return True
+
+    def action_system_designer(self) -> None:
+        from webitel_tui.ui.screens.designer import SystemDesignerScreen
+
+        self.app.push_screen(SystemDesignerScreen(SessionContext(self._db, self.session)))
 
     @work(exclusive=True, exit_on_error=False, group="shell-load", description="load workplace")
     async def _load(self, workplace_id: uuid.UUID | None) -> None:

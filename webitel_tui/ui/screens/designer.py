@@ -1,0 +1,75 @@
+"""The System designer (admins only): the entry to workplace setup, system users, settings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList
+from textual.widgets.option_list import Option
+
+from webitel_tui.domain.errors import DomainError
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
+from webitel_tui.ui.widgets.title_bar import TitleBar
+
+NOT_AN_ADMIN = "Only system administrators can open the System designer."
+
+# (id, caption, block) in Creatio's order.
+TILES = (
+    ("workplace_setup", "Workplace setup", "Set up view"),
+    ("system_users", "System users", "Users and administration"),
+    ("system_settings", "System settings", "System setup"),
+)
+
+
+class NotAnAdminError(DomainError):
+    def __init__(self) -> None:
+        super().__init__(NOT_AN_ADMIN)
+
+
+def require_admin(context: SessionContext) -> None:
+    """The one check every designer route passes (the key, the palette, a direct push)."""
+    if not context.session.is_admin:
+        raise NotAnAdminError()
+
+
+class SystemDesignerScreen(ForwardWorkerErrors, Screen[None]):
+    AUTO_FOCUS = "#designer-tiles"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="designer.close"),
+    ]
+
+    def __init__(self, context: SessionContext) -> None:
+        require_admin(context)
+        super().__init__()
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self.app.title, "System designer", id="title-bar")
+        with Vertical(id="designer-body"):
+            yield Label("System designer", classes="page-caption")
+            tiles = [Option(Text(f"{caption}  ·  {block}"), id=t) for t, caption, block in TILES]
+            yield OptionList(*tiles, id="designer-tiles")
+        yield Footer()
+
+    @on(OptionList.OptionSelected, "#designer-tiles")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.open_tile(event.option.id or "")
+
+    def open_tile(self, tile: str) -> None:
+        if tile == "workplace_setup":
+            from webitel_tui.ui.screens.workplaces import WorkplaceSetupScreen
+
+            self.app.push_screen(WorkplaceSetupScreen(self.context))
+        else:
+            caption = next(c for t, c, _ in TILES if t == tile)
+            self.notify(f'"{caption}" is not available yet.', markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,247 @@
+"""Workplace setup (M1): the workplaces in switcher order, and a workplace's Sections detail."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
+from webitel_tui.repositories import UnitOfWork
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
+from webitel_tui.ui.screens.designer import require_admin
+from webitel_tui.ui.screens.dialogs import DELETE_ONE, UNSAVED_CHANGES, ConfirmDialog
+from webitel_tui.ui.screens.lookup import LookupDialog
+from webitel_tui.ui.widgets.section_grid import GridColumn
+from webitel_tui.ui.widgets.title_bar import TitleBar
+
+Change = Callable[[UnitOfWork], Awaitable[object]]
+"""One change of the workplace page, run in its own unit of work."""
+
+MOVE_UP = Binding("shift+up,u", "move(-1)", "Up", id="order.up", tooltip="Move up")
+MOVE_DOWN = Binding("shift+down,d", "move(1)", "Down", id="order.down", tooltip="Move down")
+
+
+def _row_key(table: DataTable[Text]) -> str | None:
+    if table.row_count == 0:
+        return None
+    return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+
+def _fill(table: DataTable[Text], rows: list[tuple[str, str]], keep: str | None) -> None:
+    """Refill a small ordered list, keeping the cursor on the row `keep` (a moved row)."""
+    table.clear()
+    for key, caption in rows:
+        table.add_row(Text(caption), key=key)
+    keys = [key for key, _ in rows]
+    if keep in keys:
+        table.move_cursor(row=keys.index(keep))
+
+
+class WorkplaceSetupScreen(ForwardWorkerErrors, Screen[None]):
+    AUTO_FOCUS = "#workplaces"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        MOVE_UP,
+        MOVE_DOWN,
+        Binding("escape", "close", "Close", id="workplaces.close"),
+    ]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the workplace")]
+
+    @dataclass
+    class Loaded(Message):
+        workplaces: list[Workplace]
+        keep: str | None
+
+    def __init__(self, context: SessionContext) -> None:
+        require_admin(context)
+        super().__init__()
+        self.context = context
+        self.workplaces: list[Workplace] = []
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self.app.title, "System designer", id="title-bar")
+        with Vertical(classes="page-body"):
+            yield Label("Workplace setup", classes="page-caption")
+            table: DataTable[Text] = DataTable(cursor_type="row", id="workplaces")
+            table.add_column("Name", key="name")
+            yield table
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#workplaces", DataTable)
+
+    def on_screen_resume(self) -> None:
+        self._load(None, _row_key(self.table))
+
+    @work(exclusive=True, exit_on_error=False, group="workplaces", description="workplaces")
+    async def _load(self, move: tuple[uuid.UUID, int] | None, keep: str | None) -> None:
+        async with self.context.unit_of_work() as uow:
+            if move is not None:
+                await uow.workplaces.move_workplace(*move)
+            workplaces = await uow.workplaces.list_workplaces()
+        self.post_message(self.Loaded(workplaces, keep))
+
+    @on(Loaded)
+    def _show(self, event: Loaded) -> None:
+        event.stop()
+        self.workplaces = event.workplaces
+        _fill(self.table, [(str(w.id), w.name) for w in event.workplaces], event.keep)
+
+    def action_move(self, offset: int) -> None:
+        key = _row_key(self.table)
+        if key is not None:
+            self._load((uuid.UUID(key), offset), key)
+
+    @on(DataTable.RowSelected, "#workplaces")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        chosen = next((w for w in self.workplaces if str(w.id) == event.row_key.value), None)
+        if chosen is not None:
+            self.app.push_screen(WorkplacePage(self.context, chosen))
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+SECTION_COLUMNS = [GridColumn[Section]("caption", "Section", lambda s: s.caption)]
+
+
+class WorkplacePage(ForwardWorkerErrors, Screen[None]):
+    """ "User's workplace": its name and the Sections detail (saved as they change)."""
+
+    AUTO_FOCUS = "#sections-detail"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("plus,insert", "add_sections", "Add", id="detail.add", tooltip="Add sections"),
+        Binding("delete", "delete_section", "Delete", id="detail.delete"),
+        MOVE_UP,
+        MOVE_DOWN,
+        Binding("ctrl+s", "save", "Save", id="record.save", priority=True),
+        Binding("escape", "close", "Close", id="record.close"),
+    ]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Tab", "Between the name and the detail")]
+
+    @dataclass
+    class Loaded(Message):
+        workplace: Workplace
+        sections: list[SectionInWorkplace]
+        keep: str | None
+
+    def __init__(self, context: SessionContext, workplace: Workplace) -> None:
+        require_admin(context)
+        super().__init__()
+        self.context = context
+        self.workplace = workplace
+        self.sections: list[SectionInWorkplace] = []
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self.app.title, "System designer", id="title-bar")
+        with Vertical(classes="page-body"):
+            yield Label(f"User's workplace: {self.workplace.name}", classes="page-caption")
+            yield Label("Name *", classes="field-caption")
+            yield Input(self.workplace.name, id="workplace-name", max_length=250)
+            yield Static(Text("Sections"), classes="detail-caption")
+            table: DataTable[Text] = DataTable(cursor_type="row", id="sections-detail")
+            table.add_column("Section", key="caption")
+            yield table
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#sections-detail", DataTable)
+
+    @property
+    def name_input(self) -> Input:
+        return self.query_one("#workplace-name", Input)
+
+    def on_mount(self) -> None:
+        self._change(lambda uow: uow.workplaces.sections_of(self.workplace.id), None)
+
+    @work(exclusive=True, exit_on_error=False, group="workplace-page", description="sections")
+    async def _change(self, change: Change, keep: str | None) -> None:
+        """Run one change of the detail (or just a read), then show the result."""
+        async with self.context.unit_of_work() as uow:
+            await change(uow)
+            sections = await uow.workplaces.sections_of(self.workplace.id)
+            workplace = await uow.workplaces.get(self.workplace.id)
+        self.post_message(self.Loaded(workplace, sections, keep))
+
+    @on(Loaded)
+    def _show(self, event: Loaded) -> None:
+        event.stop()
+        self.workplace = event.workplace
+        self.sections = event.sections
+        _fill(self.table, [(str(s.id), s.caption) for s in event.sections], event.keep)
+
+    # The Sections detail ----------------------------------------------------------------------
+
+    def action_add_sections(self) -> None:
+        async def available(request: PageRequest) -> Page[Section]:
+            async with self.context.unit_of_work() as uow:
+                return await uow.workplaces.available_sections(self.workplace.id, request)
+
+        dialog: LookupDialog[Section] = LookupDialog(
+            "Select: Sections",
+            SECTION_COLUMNS,
+            available,
+            sort="caption",
+            multi_select=True,
+        )
+        self.app.push_screen(dialog, self._sections_chosen)
+
+    def _sections_chosen(self, chosen: list[Section] | None) -> None:
+        if chosen:
+            ids = [section.id for section in chosen]
+            self._change(lambda uow: uow.workplaces.add_sections(self.workplace.id, ids), None)
+
+    def _current(self) -> SectionInWorkplace | None:
+        key = _row_key(self.table)
+        return next((s for s in self.sections if str(s.id) == key), None)
+
+    def action_delete_section(self) -> None:
+        link = self._current()
+        if link is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._change(lambda uow: uow.workplaces.remove_section(link.id, link.version), None)
+
+        self.app.push_screen(ConfirmDialog(DELETE_ONE), answered)
+
+    def action_move(self, offset: int) -> None:
+        link = self._current()
+        if link is not None:
+            self._change(lambda uow: uow.workplaces.move_section(link.id, offset), str(link.id))
+
+    # The page ---------------------------------------------------------------------------------
+
+    @property
+    def changed(self) -> bool:
+        return self.name_input.value != self.workplace.name
+
+    def action_save(self) -> None:
+        renamed = self.workplace.model_copy(update={"name": self.name_input.value})
+        self._change(lambda uow: uow.workplaces.rename(renamed), _row_key(self.table))
+
+    def action_close(self) -> None:
+        if not self.changed:
+            self.dismiss()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss()
+
+        self.app.push_screen(ConfirmDialog(UNSAVED_CHANGES), answered)
