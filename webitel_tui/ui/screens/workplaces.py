@@ -21,8 +21,9 @@ from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
 from webitel_tui.repositories import UnitOfWork
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.screens.designer import require_admin
-from webitel_tui.ui.screens.dialogs import DELETE_ONE, UNSAVED_CHANGES, ConfirmDialog
+from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
+from webitel_tui.ui.screens.record_page import RecordPage
 from webitel_tui.ui.widgets.section_grid import GridColumn
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -118,44 +119,33 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, Screen[None]):
 SECTION_COLUMNS = [GridColumn[Section]("caption", "Section", lambda s: s.caption)]
 
 
-class WorkplacePage(ForwardWorkerErrors, Screen[None]):
-    """ "User's workplace": its name and the Sections detail (saved as they change)."""
+class WorkplacePage(RecordPage):
+    """ "User's workplace": its name, and the Sections detail (saved as each change is made)."""
 
     AUTO_FOCUS = "#sections-detail"
+    REQUIRED: ClassVar[dict[str, str]] = {"workplace-name": "Name"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("plus,insert", "add_sections", "Add", id="detail.add", tooltip="Add sections"),
         Binding("delete", "delete_section", "Delete", id="detail.delete"),
         MOVE_UP,
         MOVE_DOWN,
-        Binding("ctrl+s", "save", "Save", id="record.save", priority=True),
-        Binding("escape", "close", "Close", id="record.close"),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Tab", "Between the name and the detail")]
 
-    @dataclass
-    class Loaded(Message):
-        workplace: Workplace
-        sections: list[SectionInWorkplace]
-        keep: str | None
-
     def __init__(self, context: SessionContext, workplace: Workplace) -> None:
         require_admin(context)
-        super().__init__()
-        self.context = context
+        super().__init__(context, f"User's workplace: {workplace.name}")
         self.workplace = workplace
         self.sections: list[SectionInWorkplace] = []
+        self._keep: str | None = None
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(self.app.title, "System designer", id="title-bar")
-        with Vertical(classes="page-body"):
-            yield Label(f"User's workplace: {self.workplace.name}", classes="page-caption")
-            yield Label("Name *", classes="field-caption")
-            yield Input(self.workplace.name, id="workplace-name", max_length=250)
-            yield Static(Text("Sections"), classes="detail-caption")
-            table: DataTable[Text] = DataTable(cursor_type="row", id="sections-detail")
-            table.add_column("Section", key="caption")
-            yield table
-        yield Footer()
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Name *", classes="field-caption")
+        yield Input(self.workplace.name, id="workplace-name", max_length=250)
+        yield Static(Text("Sections"), classes="detail-caption")
+        table: DataTable[Text] = DataTable(cursor_type="row", id="sections-detail")
+        table.add_column("Section", key="caption")
+        yield table
 
     @property
     def table(self) -> DataTable[Text]:
@@ -165,26 +155,41 @@ class WorkplacePage(ForwardWorkerErrors, Screen[None]):
     def name_input(self) -> Input:
         return self.query_one("#workplace-name", Input)
 
-    def on_mount(self) -> None:
-        self._change(lambda uow: uow.workplaces.sections_of(self.workplace.id), None)
+    async def load(self) -> None:
+        async with self.context.unit_of_work() as uow:
+            self.workplace = await uow.workplaces.get(self.workplace.id)
+            self.sections = await uow.workplaces.sections_of(self.workplace.id)
 
-    @work(exclusive=True, exit_on_error=False, group="workplace-page", description="sections")
+    def on_loaded(self) -> None:
+        self.set_caption(f"User's workplace: {self.workplace.name}")
+        self.name_input.value = self.workplace.name
+        _fill(self.table, [(str(s.id), s.caption) for s in self.sections], self._keep)
+
+    async def save(self) -> None:
+        renamed = self.workplace.model_copy(update={"name": self.name_input.value})
+        async with self.context.unit_of_work() as uow:
+            await uow.workplaces.rename(renamed)
+
+    # The Sections detail ----------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="sections", description="change sections")
     async def _change(self, change: Change, keep: str | None) -> None:
-        """Run one change of the detail (or just a read), then show the result."""
+        """Run one change of the detail in its own transaction, then show the detail again."""
         async with self.context.unit_of_work() as uow:
             await change(uow)
             sections = await uow.workplaces.sections_of(self.workplace.id)
-            workplace = await uow.workplaces.get(self.workplace.id)
-        self.post_message(self.Loaded(workplace, sections, keep))
+        self.post_message(self.DetailChanged(sections, keep))
 
-    @on(Loaded)
-    def _show(self, event: Loaded) -> None:
+    @dataclass
+    class DetailChanged(Message):
+        sections: list[SectionInWorkplace]
+        keep: str | None
+
+    @on(DetailChanged)
+    def _detail_changed(self, event: DetailChanged) -> None:
         event.stop()
-        self.workplace = event.workplace
         self.sections = event.sections
         _fill(self.table, [(str(s.id), s.caption) for s in event.sections], event.keep)
-
-    # The Sections detail ----------------------------------------------------------------------
 
     def action_add_sections(self) -> None:
         async def available(request: PageRequest) -> Page[Section]:
@@ -224,24 +229,3 @@ class WorkplacePage(ForwardWorkerErrors, Screen[None]):
         link = self._current()
         if link is not None:
             self._change(lambda uow: uow.workplaces.move_section(link.id, offset), str(link.id))
-
-    # The page ---------------------------------------------------------------------------------
-
-    @property
-    def changed(self) -> bool:
-        return self.name_input.value != self.workplace.name
-
-    def action_save(self) -> None:
-        renamed = self.workplace.model_copy(update={"name": self.name_input.value})
-        self._change(lambda uow: uow.workplaces.rename(renamed), _row_key(self.table))
-
-    def action_close(self) -> None:
-        if not self.changed:
-            self.dismiss()
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss()
-
-        self.app.push_screen(ConfirmDialog(UNSAVED_CHANGES), answered)

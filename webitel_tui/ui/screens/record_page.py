@@ -1,0 +1,210 @@
+"""Creatio's record page: fields, Save / Cancel / Close, required fields, unsaved changes,
+and the optimistic-lock conflict with a choice to reload.
+
+A page subclasses `RecordPage`, composes its fields in `compose_fields`, and implements
+`load` (read the record, fill the fields) and `save` (write it); both run in a worker. The
+admin's input is never lost: a refused save leaves every field as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Static
+
+from webitel_tui.domain.errors import DomainError, RecordConflictError, RequiredFieldError
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
+from webitel_tui.ui.screens.dialogs import UNSAVED_CHANGES, ConfirmDialog
+from webitel_tui.ui.widgets.title_bar import TitleBar
+
+SAVED = "The record has been saved."
+RELOAD_QUESTION = "Reload the record? Your changes on this page will be lost."
+
+
+class RecordPage(ForwardWorkerErrors, Screen[bool]):
+    """Dismissed with True when something was saved (the list underneath reloads)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="record.save", priority=True),
+        Binding("escape", "close", "Close", id="record.close"),
+        Binding("ctrl+z", "cancel", "Cancel", id="record.cancel", tooltip="Discard changes"),
+    ]
+    REQUIRED: ClassVar[dict[str, str]] = {}
+    """Input id -> caption of the fields that must be filled to save."""
+
+    @dataclass
+    class Loaded(Message):
+        pass
+
+    @dataclass
+    class Saved(Message):
+        pass
+
+    @dataclass
+    class SaveRefused(Message):
+        message: str
+        field: str | None
+        conflict: bool
+
+    def __init__(self, context: SessionContext, caption: str) -> None:
+        super().__init__()
+        self.context = context
+        self.caption = caption
+        self.saved_any = False
+        self._clean: dict[str, object] = {}
+        self._saving = False
+
+    # What subclasses provide -----------------------------------------------------------------
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
+
+    async def load(self) -> None:
+        """Read the record and fill the fields (runs in a worker; use `post_message` or
+        `call_later` to touch widgets, or fill them in `on_loaded`)."""
+
+    async def save(self) -> None:
+        """Write the record from the field values; raise DomainError to refuse."""
+
+    def on_loaded(self) -> None:
+        """Called on the UI side after `load` finished."""
+
+    # The page --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self.app.title, self.caption, id="title-bar")
+        with VerticalScroll(classes="page-body record-page"):
+            yield Static(Text(self.caption), classes="page-caption", id="record-caption")
+            yield from self.compose_fields()
+            yield Static(id="record-message", classes="record-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(exclusive=True, exit_on_error=False, group="record", description="load record")
+    async def _load(self) -> None:
+        await self.load()
+        self.post_message(self.Loaded())
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        event.stop()
+        self.on_loaded()
+        self.mark_clean()
+
+    def values(self) -> dict[str, object]:
+        """The editable state of the page: every Input and Checkbox with an id."""
+        state: dict[str, object] = {}
+        for field in self.query(Input):
+            if field.id:
+                state[field.id] = field.value
+        for box in self.query(Checkbox):
+            if box.id:
+                state[box.id] = box.value
+        return state
+
+    def mark_clean(self) -> None:
+        self._clean = self.values()
+
+    @property
+    def dirty(self) -> bool:
+        return self.values() != self._clean
+
+    def set_caption(self, caption: str) -> None:
+        self.caption = caption
+        self.query_one("#record-caption", Static).update(Text(caption))
+
+    def show_message(self, message: str, *, error: bool) -> None:
+        label = self.query_one("#record-message", Static)
+        label.update(Text(message))
+        label.set_class(error, "-error")
+        label.display = bool(message)
+
+    # Save ------------------------------------------------------------------------------------
+
+    def missing_required(self) -> tuple[str, str] | None:
+        for field_id, caption in self.REQUIRED.items():
+            field = self.query_one(f"#{field_id}", Input)
+            if not field.display:
+                continue
+            if not field.value.strip():
+                return field_id, caption
+        return None
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        for field in self.query(Input):
+            field.remove_class("-required-missing")
+        missing = self.missing_required()
+        if missing is not None:
+            field_id, caption = missing
+            self.query_one(f"#{field_id}", Input).add_class("-required-missing")
+            self.query_one(f"#{field_id}", Input).focus()
+            self.show_message(str(RequiredFieldError(caption)), error=True)
+            return
+        self._saving = True
+        self.show_message("Saving…", error=False)
+        self._save()
+
+    @work(exclusive=True, exit_on_error=False, group="record", description="save record")
+    async def _save(self) -> None:
+        try:
+            await self.save()
+        except RecordConflictError as exc:
+            self.post_message(self.SaveRefused(str(exc), None, conflict=True))
+        except DomainError as exc:
+            self.post_message(self.SaveRefused(str(exc), getattr(exc, "field", None), False))
+        else:
+            self.post_message(self.Saved())
+        finally:
+            self._saving = False
+
+    @on(Saved)
+    def _saved(self, event: Saved) -> None:
+        event.stop()
+        self.saved_any = True
+        self.show_message(SAVED, error=False)
+        self._load()
+
+    @on(SaveRefused)
+    def _refused(self, event: SaveRefused) -> None:
+        event.stop()
+        self.show_message(event.message, error=True)
+        if event.conflict:
+
+            def answered(reload: bool | None) -> None:
+                if reload:
+                    self.show_message("", error=False)
+                    self._load()
+
+            self.app.push_screen(
+                ConfirmDialog(f"{event.message} {RELOAD_QUESTION}", title="Conflict"), answered
+            )
+
+    # Cancel / Close --------------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        """Creatio's Cancel: discard the changes, show the record as saved."""
+        self.show_message("", error=False)
+        self._load()
+
+    def action_close(self) -> None:
+        if not self.dirty:
+            self.dismiss(self.saved_any)
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.dismiss(self.saved_any)
+
+        self.app.push_screen(ConfirmDialog(UNSAVED_CHANGES), answered)
