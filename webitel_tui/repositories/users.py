@@ -247,6 +247,18 @@ class UserRepository(Repository):
         )
         return [_role(row) for row in rows]
 
+    async def page_roles(self, request: PageRequest) -> Page[Role]:
+        """The roles lookup of a user's Roles detail."""
+        return await fetch_page(
+            self.session,
+            select(SysAdminUnit).where(SysAdminUnit.SysAdminUnitTypeValue.in_(_ROLE_TYPES)),
+            request=request,
+            sort_columns={"name": SysAdminUnit.Name},
+            id_column=SysAdminUnit.Id,
+            search_column=SysAdminUnit.SearchText,
+            to_model=_role,
+        )
+
     async def get_role(self, role_id: uuid.UUID) -> Role:
         return _role(await self.get_or_missing(SysAdminUnit, role_id, "role"))
 

@@ -67,6 +67,10 @@ class SystemDesignerScreen(ForwardWorkerErrors, Screen[None]):
             from webitel_tui.ui.screens.workplaces import WorkplaceSetupScreen
 
             self.app.push_screen(WorkplaceSetupScreen(self.context))
+        elif tile == "system_users":
+            from webitel_tui.ui.screens.system_users import SystemUsersScreen
+
+            self.app.push_screen(SystemUsersScreen(self.context))
         else:
             caption = next(c for t, c, _ in TILES if t == tile)
             self.notify(f'"{caption}" is not available yet.', markup=False)
