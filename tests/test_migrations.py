@@ -48,3 +48,21 @@ async def test_trigram_indexes_only_on_postgresql(db: Database) -> None:
     async with db.engine.connect() as connection:
         names = set((await connection.execute(text(query))).scalars())
     assert ("IX_WebitelUser_SearchTrgm" in names) == (db.dialect == "postgresql")
+
+
+def test_the_head_constant_names_the_newest_migration() -> None:
+    from webitel_tui.db.migrate import HEAD
+
+    assert head_revision() == HEAD
+
+
+async def test_is_current_on_new_and_migrated_databases(database_url: str) -> None:
+    from webitel_tui.db.migrate import is_current
+
+    db = Database(database_url)
+    try:
+        assert not await is_current(db)
+        await upgrade(db)
+        assert await is_current(db)
+    finally:
+        await db.dispose()

@@ -1,17 +1,29 @@
-"""Alembic, run from the package: `webitel-tui db upgrade` and the automatic first start."""
+"""Alembic, run from the package: `webitel-tui db upgrade` and the automatic first start.
+
+Every start checks the schema; a current database is recognised with one query, so Alembic
+(and what it imports) is loaded only when there is something to migrate.
+"""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from webitel_tui.db.engine import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD = "0001"
+"""The newest migration shipped; a test checks it against the migrations folder."""
+
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "webitel_tui.db:migrations")
     if connection is not None:
@@ -20,16 +32,23 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    """The head as Alembic reads it from the migrations folder."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the package ships at least one migration"
     return head
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), revision)
 
 
 def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -38,6 +57,18 @@ async def current_revision(db: Database) -> str | None:
         return await connection.run_sync(_current)
 
 
+async def is_current(db: Database) -> bool:
+    """Whether the database is at HEAD, without loading Alembic."""
+    async with db.engine.connect() as connection:
+        try:
+            found = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:
+            return False  # no alembic_version table: a new database
+    return bool(found == HEAD)
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
+    if revision == "head" and await is_current(db):
+        return
     async with db.engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
