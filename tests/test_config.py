@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,20 @@ def test_plain_database_urls_get_the_async_driver(plain: str, driver: str) -> No
 def test_unsupported_database_urls_are_refused(bad: str) -> None:
     with pytest.raises(DatabaseUrlError):
         async_url(bad)
+
+
+def test_remember_setting_replaces_or_adds_only_its_line(tmp_path: Path) -> None:
+    from webitel_tui.config import remember_setting
+
+    fresh = tmp_path / "new" / "config.toml"
+    remember_setting(fresh, "theme", "ssh-256")
+    assert fresh.read_text() == 'theme = "ssh-256"\n'
+    assert fresh.stat().st_mode & 0o777 == 0o600
+    text = '# mine\ntheme = "x"\n\n[webitel]\ntheme = "not this one"\n'
+    existing = write(tmp_path / "c.toml", text, 0o640)
+    remember_setting(existing, "theme", "Тема")
+    assert existing.read_text() == (
+        '# mine\ntheme = "\\u0422\\u0435\\u043c\\u0430"\n\n[webitel]\ntheme = "not this one"\n'
+    )
+    assert existing.stat().st_mode & 0o777 == 0o640
+    assert tomllib.loads(existing.read_text())["theme"] == "Тема"

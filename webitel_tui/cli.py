@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from webitel_tui import __version__
-from webitel_tui.config import ConfigError, LoadedSettings, Settings, load_settings
+from webitel_tui.config import (
+    ConfigError,
+    LoadedSettings,
+    Settings,
+    load_settings,
+    resolve_config_path,
+)
 from webitel_tui.db.engine import Database, DatabaseUrlError
 from webitel_tui.db.migrate import current_revision
 from webitel_tui.domain.errors import DomainError
@@ -142,15 +148,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     )
 
 
-def _run_app(settings: Settings) -> int:
+def _run_app(loaded: LoadedSettings) -> int:
     from webitel_tui.ui.app import create_app
 
-    create_app(settings).run(mouse=settings.mouse)
+    # A theme chosen in the app is remembered in the file that was read (or the default one).
+    config_path = loaded.path or resolve_config_path(None)[0]
+    create_app(loaded.settings, config_path).run(mouse=loaded.settings.mouse)
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _load(args).settings
+    loaded = _load(args)
+    settings = loaded.settings
     if not _prepare(settings):
         if not sys.stdin.isatty():
             print("No administrator yet: run `webitel-tui init` first.", file=sys.stderr)
@@ -159,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         status = _create_first_admin(settings, login=None, full_name=None, password_stdin=False)
         if status != EXIT_OK:
             return status
-    return _run_app(settings)
+    return _run_app(loaded)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -177,10 +186,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     "password": simulator.password,
                 },
             }
-            settings = _load(args, overrides).settings
-            _prepare(settings, demo=True)
+            loaded = _load(args, overrides)
+            _prepare(loaded.settings, demo=True)
             print(f"Demo: Webitel simulator at {simulator.base_url}; log in as Supervisor.")
-            return _run_app(settings)
+            return _run_app(loaded)
         finally:
             simulator.stop()
 

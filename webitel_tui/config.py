@@ -6,7 +6,9 @@ Nested keys map to environment names with "__": `[webitel] url` is `WEBITEL_TUI_
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 import tomllib
 from contextvars import ContextVar
@@ -200,3 +202,29 @@ def load_settings(
     return LoadedSettings(
         settings=settings, path=path if path.exists() else None, warnings=warnings
     )
+
+
+def remember_setting(path: Path, key: str, value: str) -> None:
+    """Set a top-level string key in the TOML file, keeping every other line as written.
+
+    Used for choices made in the app (the theme); a new file is created readable by its
+    owner only, since the admin may add secrets to it later.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    first_table = next(
+        (i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines)
+    )
+    # A JSON string is a valid TOML basic string (same escapes).
+    new_line = f"{key} = {json.dumps(value)}"
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for index in range(first_table):
+        if pattern.match(lines[index]):
+            lines[index] = new_line
+            break
+    else:
+        lines.insert(0, new_line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o600)
+    temporary.replace(path)

@@ -127,8 +127,9 @@ async def test_m3_duplicate_name_is_refused_and_roles_detail_works(demo_url: str
         await pilot.press("ctrl+s")
         await wait_for(
             pilot,
-            lambda: message_of(app)
-            == "Administration object with this name or email already exists.",
+            lambda: (
+                message_of(app) == "Administration object with this name or email already exists."
+            ),
             "duplicate",
         )
         await pilot.press("escape")

@@ -8,18 +8,23 @@ already migrated and seeded the database in its own event loop; the app opens it
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import App, InvalidThemeError
+from textual.app import App, InvalidThemeError, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from webitel_tui.config import Settings
+from webitel_tui.config import Settings, remember_setting
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.processes.auth import Session
+from webitel_tui.ui.commands import screen_commands
 from webitel_tui.ui.screens.base import WorkerFailed
 from webitel_tui.ui.screens.help import HelpScreen, help_rows
 from webitel_tui.ui.screens.login import LoginScreen
@@ -48,9 +53,10 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
     ]
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, config_path: Path | None = None) -> None:
         super().__init__()
         self.settings = settings
+        self.config_path = config_path
         self.session: Session | None = None
         self._db: Database | None = None
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
@@ -76,7 +82,24 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             raise RuntimeError("the database is opened when the app mounts")
         return self._db
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from screen_commands(screen)
+        yield SystemCommand("Theme", "Change the theme (remembered)", self.action_change_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if self.config_path is None:
+            return
+        try:
+            remember_setting(self.config_path, "theme", theme.name)
+        except OSError as exc:
+            self.notify(
+                f"The theme could not be remembered in {self.config_path}: {exc.strerror}",
+                severity="warning",
+                markup=False,
+            )
+
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         for message in self._startup_messages:
             self.notify(message, title="Theme", severity="warning", timeout=15, markup=False)
         try:
@@ -123,5 +146,6 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.notify(message, title="Error", severity="error", timeout=15, markup=False)
 
 
-def create_app(settings: Settings) -> WebitelTuiApp:
-    return WebitelTuiApp(settings)
+def create_app(settings: Settings, config_path: Path | None = None) -> WebitelTuiApp:
+    """The app; a theme chosen in it is remembered in `config_path` (if given)."""
+    return WebitelTuiApp(settings, config_path)

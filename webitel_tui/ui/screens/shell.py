@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from webitel_tui.db.engine import Database
+from webitel_tui.domain.processes import Process
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.processes.auth import Session
 from webitel_tui.repositories import unit_of_work
@@ -48,6 +49,13 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
             "Designer",
             id="shell.system_designer",
             tooltip="System designer (system administrators only)",
+        ),
+        Binding(
+            "f9,ctrl+r",
+            "run_process",
+            "Run process",
+            id="shell.run_process",
+            tooltip="Run process: choose a business process to start",
         ),
         Binding(
             "W",
@@ -124,6 +132,21 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         event.stop()
         # The sections themselves (lists, record pages) plug in here.
         self._show_main(f'The "{event.section.caption}" section is not available yet.')
+
+    def action_run_process(self) -> None:
+        from webitel_tui.ui.screens.processes import process_start_dialog
+
+        context = SessionContext(self._db, self.session)
+        self.app.push_screen(process_start_dialog(context), self._process_chosen)
+
+    def _process_chosen(self, chosen: list[Process] | None) -> None:
+        if chosen:
+            # The launcher of each process plugs in here (GetWebitelUsers comes with the import).
+            self.notify(
+                f'The process "{chosen[0].caption}" cannot be run from here yet.',
+                title="Run process",
+                markup=False,
+            )
 
     def action_switch_workplace(self, step: int) -> None:
         if not self.workplaces:

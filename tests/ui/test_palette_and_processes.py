@@ -1,0 +1,67 @@
+"""Command palette (every action with its key), the remembered theme, the Run process entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import SystemCommand
+
+from tests.ui.conftest import SIZE, make_settings, wait_for
+from tests.ui.test_designer import log_in_as
+from webitel_tui.config import load_settings
+from webitel_tui.ui.app import WebitelTuiApp, create_app
+from webitel_tui.ui.screens.lookup import LookupDialog
+from webitel_tui.ui.screens.shell import ShellScreen
+
+
+def titles(app: WebitelTuiApp) -> list[str]:
+    commands: list[SystemCommand] = list(app.get_system_commands(app.screen))
+    return [command.title for command in commands]
+
+
+async def test_palette_lists_the_screens_actions_with_keys(demo_url: str) -> None:
+    app = create_app(make_settings(demo_url))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in_as(pilot, app, "Supervisor")
+        shown = titles(app)
+        assert "Designer (^g)" in shown
+        assert "Run process (f9)" in shown
+        assert "Quit (^q)" in shown
+        run = next(c for c in app.get_system_commands(app.screen) if c.title == "Designer (^g)")
+        await run.callback()  # type: ignore[misc]
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SystemDesignerScreen", "open")
+
+
+async def test_m2_palette_has_no_designer_for_a_non_admin(demo_url: str) -> None:
+    app = create_app(make_settings(demo_url))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in_as(pilot, app, "okovalenko")
+        assert isinstance(app.screen, ShellScreen)
+        assert not [t for t in titles(app) if "Designer" in t]
+
+
+async def test_the_chosen_theme_is_remembered_in_the_config(demo_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('language = "en"\n\n[webitel]\nurl = "http://127.0.0.1:1/api"\n')
+    app = create_app(make_settings(demo_url), config)
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = "creatio-dark"
+        await wait_for(pilot, lambda: 'theme = "creatio-dark"' in config.read_text(), "saved")
+    settings = load_settings(config).settings
+    assert settings.theme == "creatio-dark"
+    assert settings.webitel.url == "http://127.0.0.1:1/api"  # the rest is kept
+
+
+async def test_run_process_offers_get_webitel_users(demo_url: str) -> None:
+    app = create_app(make_settings(demo_url))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in_as(pilot, app, "Supervisor")
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
+        dialog = app.screen
+        assert isinstance(dialog, LookupDialog)
+        assert dialog.query_one("#lookup-select").label.plain == "Run"  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: dialog.grid.table.row_count == 1, "the processes")
+        assert [p.code for p in dialog.grid.records] == ["GetWebitelUsers"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShellScreen), "closed")
