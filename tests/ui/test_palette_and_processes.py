@@ -28,7 +28,7 @@ async def test_palette_lists_the_screens_actions_with_keys(demo_url: str) -> Non
         assert "Run process (f9)" in shown
         assert "Quit (^q)" in shown
         run = next(c for c in app.get_system_commands(app.screen) if c.title == "Designer (^g)")
-        await run.callback()  # type: ignore[misc]
+        await run.callback()
         await wait_for(pilot, lambda: type(app.screen).__name__ == "SystemDesignerScreen", "open")
 
 
