@@ -104,3 +104,17 @@ async def test_workplace_names_are_unique(db: Database) -> None:
     async with unit_of_work(db) as uow:
         renamed = await uow.workplaces.rename(sales.model_copy(update={"name": "Sales & CC"}))
         assert renamed.name == "Sales & CC" and renamed.version == 2
+
+
+def test_ice_server_list_rule() -> None:
+    from webitel_tui.domain.rules import parse_ice_servers
+
+    assert parse_ice_servers(" stun:a:3478,turn:b:3478\nturns:c ") == [
+        "stun:a:3478",
+        "turn:b:3478",
+        "turns:c",
+    ]
+    assert parse_ice_servers("") == []
+    for bad in ("http://x", "stun:", "a:b"):
+        with pytest.raises(ValidationError, match="is not a STUN or TURN server address"):
+            parse_ice_servers(bad)

@@ -57,3 +57,19 @@ def check_can_be_webitel_user(user: SystemUser) -> None:
         raise ValidationError(
             f'"{user.name}" is not active and cannot be made a Webitel user.', "User"
         )
+
+
+_ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+def parse_ice_servers(text: str) -> list[str]:
+    """The STUN/TURN server list of the system setting: URLs separated by spaces or commas."""
+    servers = [part for part in re.split(r"[\s,]+", text.strip()) if part]
+    for server in servers:
+        if not server.lower().startswith(_ICE_SCHEMES) or len(server.split(":", 1)[1]) < 1:
+            raise ValidationError(
+                f'"{server}" is not a STUN or TURN server address '
+                "(stun:host:port, turn:host:port).",
+                "STUN/TURN servers",
+            )
+    return servers

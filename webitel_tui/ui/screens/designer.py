@@ -71,9 +71,12 @@ class SystemDesignerScreen(ForwardWorkerErrors, Screen[None]):
             from webitel_tui.ui.screens.system_users import SystemUsersScreen
 
             self.app.push_screen(SystemUsersScreen(self.context))
-        else:
-            caption = next(c for t, c, _ in TILES if t == tile)
-            self.notify(f'"{caption}" is not available yet.', markup=False)
+        elif tile == "system_settings":
+            from webitel_tui.ui.app import WebitelTuiApp
+            from webitel_tui.ui.screens.system_settings import SystemSettingsPage
+
+            assert isinstance(self.app, WebitelTuiApp)
+            self.app.push_screen(SystemSettingsPage(self.context, self.app.settings))
 
     def action_close(self) -> None:
         self.dismiss()
