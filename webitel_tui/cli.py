@@ -23,6 +23,7 @@ from webitel_tui.db.engine import Database, DatabaseUrlError
 from webitel_tui.db.migrate import current_revision
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.rules import check_passwords_match, require
+from webitel_tui.i18n import LANGUAGES
 from webitel_tui.processes import setup
 
 T = TypeVar("T")
@@ -43,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--database", metavar="URL", help="database URL (sqlite:///PATH or postgresql://...)"
+    )
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, help="language of the screens (en, uk); default: config"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="start the TUI (the default)")
@@ -72,6 +76,8 @@ def _load(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> Load
     overrides: dict[str, Any] = dict(extra or {})
     if args.database:
         overrides["database"] = {"url": args.database}
+    if args.lang:
+        overrides["language"] = args.lang
     loaded = load_settings(args.config, overrides)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from webitel_tui.i18n import _, tr
+
 
 class DomainError(Exception):
     """Base of every expected, explainable failure; `str()` is the admin-facing message."""
@@ -19,7 +21,7 @@ class ValidationError(DomainError):
 
 class RequiredFieldError(ValidationError):
     def __init__(self, field: str) -> None:
-        super().__init__(f"Fill in the required {field} field to save the record.", field)
+        super().__init__(tr("Fill in the required {0} field to save the record.", _(field)), field)
 
 
 class DuplicateValueError(ValidationError):
@@ -28,7 +30,7 @@ class DuplicateValueError(ValidationError):
 
 class RecordNotFoundError(DomainError):
     def __init__(self, entity: str, record_id: uuid.UUID | str) -> None:
-        super().__init__(f"The {entity} record was not found. It may have been deleted.")
+        super().__init__(tr("The {0} record was not found. It may have been deleted.", _(entity)))
         self.entity = entity
         self.record_id = record_id
 
@@ -38,8 +40,11 @@ class RecordConflictError(DomainError):
 
     def __init__(self, entity: str, record_id: uuid.UUID) -> None:
         super().__init__(
-            f"The {entity} record has been changed by another user since you opened it. "
-            "Reload it to see the changes, then make yours again."
+            tr(
+                "The {0} record has been changed by another user since you opened it. "
+                "Reload it to see the changes, then make yours again.",
+                _(entity),
+            )
         )
         self.entity = entity
         self.record_id = record_id
@@ -47,4 +52,6 @@ class RecordConflictError(DomainError):
 
 class RecordInUseError(DomainError):
     def __init__(self) -> None:
-        super().__init__("Selected items cannot be deleted because they are used in other objects.")
+        super().__init__(
+            _("Selected items cannot be deleted because they are used in other objects.")
+        )

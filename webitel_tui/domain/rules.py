@@ -6,6 +6,7 @@ import re
 
 from webitel_tui.domain.errors import RequiredFieldError, ValidationError
 from webitel_tui.domain.users import SystemUser, UserType
+from webitel_tui.i18n import _, tr
 
 _EXTENSION = re.compile(r"[0-9]+")
 # Webitel: Latin letters, digits, "-", "_", "."; no "@" and no spaces.
@@ -25,7 +26,7 @@ def normalize_extension(value: str | None) -> str | None:
         return None
     extension = value.strip()
     if not _EXTENSION.fullmatch(extension) or not extension.isascii():
-        raise ValidationError("The extension must contain only digits.", "Extension")
+        raise ValidationError(_("The extension must contain only digits."), "Extension")
     return extension
 
 
@@ -33,8 +34,10 @@ def check_webitel_login(value: str) -> str:
     login = require(value, "Webitel user name")
     if not _WEBITEL_LOGIN.fullmatch(login):
         raise ValidationError(
-            "The Webitel user name may contain only Latin letters, digits, "
-            '"-", "_" and "." (no "@" and no spaces).',
+            _(
+                "The Webitel user name may contain only Latin letters, digits, "
+                '"-", "_" and "." (no "@" and no spaces).'
+            ),
             "Webitel user name",
         )
     return login
@@ -42,20 +45,23 @@ def check_webitel_login(value: str) -> str:
 
 def check_passwords_match(password: str, confirmation: str) -> None:
     if password != confirmation:
-        raise ValidationError("Passwords do not match", "Password confirmation")
+        raise ValidationError(_("Passwords do not match"), "Password confirmation")
 
 
 def check_can_be_webitel_user(user: SystemUser) -> None:
     """M4: portal users are never telephony users; inactive users make no calls either."""
     if user.user_type is UserType.PORTAL:
         raise ValidationError(
-            f'"{user.name}" is a portal user. Portal users cannot be Webitel users: '
-            "phone integration is not available to them.",
+            tr(
+                '"{0}" is a portal user. Portal users cannot be Webitel users: '
+                "phone integration is not available to them.",
+                user.name,
+            ),
             "User",
         )
     if not user.active:
         raise ValidationError(
-            f'"{user.name}" is not active and cannot be made a Webitel user.', "User"
+            tr('"{0}" is not active and cannot be made a Webitel user.', user.name), "User"
         )
 
 
@@ -68,8 +74,10 @@ def parse_ice_servers(text: str) -> list[str]:
     for server in servers:
         if not server.lower().startswith(_ICE_SCHEMES) or len(server.split(":", 1)[1]) < 1:
             raise ValidationError(
-                f'"{server}" is not a STUN or TURN server address '
-                "(stun:host:port, turn:host:port).",
+                tr(
+                    '"{0}" is not a STUN or TURN server address (stun:host:port, turn:host:port).',
+                    server,
+                ),
                 "STUN/TURN servers",
             )
     return servers

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import IntEnum
 
 from webitel_tui.domain.records import AuditedRecord, Record
+from webitel_tui.i18n import _
 
 
 class UserType(IntEnum):
@@ -17,7 +18,7 @@ class UserType(IntEnum):
 
     @property
     def caption(self) -> str:
-        return "Company employee" if self is UserType.EMPLOYEE else "Portal user"
+        return _("Company employee") if self is UserType.EMPLOYEE else _("Portal user")
 
 
 class AdminUnitType(IntEnum):

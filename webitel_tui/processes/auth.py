@@ -20,6 +20,7 @@ from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.domain.passwords import hash_password, verify_password
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.users import SystemUser, UserType
+from webitel_tui.i18n import _, tr
 from webitel_tui.repositories import unit_of_work
 
 LOCK_AFTER = 5
@@ -43,28 +44,30 @@ class LoginError(DomainError):
 
 class InvalidCredentialsError(LoginError):
     def __init__(self, attempts_left: int | None = None) -> None:
-        message = "Invalid user name or password."
+        message = _("Invalid user name or password.")
         if attempts_left is not None:
-            message += f" Attempts left before the user is locked: {attempts_left}."
+            message += " " + tr("Attempts left before the user is locked: {0}.", attempts_left)
         super().__init__(message)
         self.attempts_left = attempts_left
 
 
 class UserLockedError(LoginError):
     def __init__(self, minutes: int) -> None:
-        unit = "minute" if minutes == 1 else "minutes"
-        super().__init__(f"The user is locked. Try again in {minutes} {unit}.")
+        if minutes == 1:
+            super().__init__(_("The user is locked. Try again in 1 minute."))
+        else:
+            super().__init__(tr("The user is locked. Try again in {0} minutes.", minutes))
         self.minutes = minutes
 
 
 class UserInactiveError(LoginError):
     def __init__(self) -> None:
-        super().__init__("The user is inactive. Contact your system administrator.")
+        super().__init__(_("The user is inactive. Contact your system administrator."))
 
 
 class PortalUserError(LoginError):
     def __init__(self) -> None:
-        super().__init__("Portal users cannot log in to this application.")
+        super().__init__(_("Portal users cannot log in to this application."))
 
 
 @cache
@@ -88,9 +91,9 @@ async def log_in(
     """Check the user name and password; raises a `LoginError` with the admin-facing reason."""
     now = now or datetime.now(UTC)
     if not user_name.strip():
-        raise ValidationError("Enter the user name.", "User name")
+        raise ValidationError(_("Enter the user name."), "User name")
     if not password:
-        raise ValidationError("Enter the password.", "Password")
+        raise ValidationError(_("Enter the password."), "Password")
 
     async with unit_of_work(db) as uow:
         user = await uow.users.get_by_name(user_name)

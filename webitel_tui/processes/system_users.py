@@ -13,6 +13,7 @@ from webitel_tui.domain.errors import RequiredFieldError, ValidationError
 from webitel_tui.domain.records import Actor, Record
 from webitel_tui.domain.rules import check_passwords_match, require
 from webitel_tui.domain.users import NewSystemUser, Role, SystemUser, UserType
+from webitel_tui.i18n import _
 from webitel_tui.repositories import unit_of_work
 
 BASE_ROLE = {UserType.EMPLOYEE: known.ALL_EMPLOYEES, UserType.PORTAL: known.PORTAL_USERS}
@@ -68,7 +69,7 @@ async def save_user(db: Database, actor: Actor, form: UserForm) -> SystemUser:
             return user
         current = await uow.users.get(form.user_id)
         if current.user_type is not form.user_type:
-            raise ValidationError("The type of an existing user cannot be changed.", "Type")
+            raise ValidationError(_("The type of an existing user cannot be changed."), "Type")
         user = await uow.users.update_user(
             current.model_copy(
                 update={
@@ -90,7 +91,7 @@ async def add_roles(db: Database, actor: Actor, user_id: uuid.UUID, roles: list[
         user = await uow.users.get(user_id)
         for role in roles:
             if user.user_type is UserType.PORTAL and role.id == known.ALL_EMPLOYEES:
-                raise ValidationError('Portal users cannot be members of "All employees".')
+                raise ValidationError(_('Portal users cannot be members of "All employees".'))
             await uow.users.add_to_role(user_id, role.id)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from webitel_tui.config import WebitelSettings
 from webitel_tui.domain.errors import DomainError
+from webitel_tui.i18n import N_, _, tr
 from webitel_tui.webitel import WebitelClient, WebitelError, WebitelOptions
 
-NOT_CONFIGURED = (
+NOT_CONFIGURED = N_(
     "The Webitel connection is not set up: set [webitel] url, domain and a token or user "
     "name and password in the configuration."
 )
@@ -18,7 +19,7 @@ class ConnectionProblem(DomainError):
 
 def client_options(settings: WebitelSettings) -> WebitelOptions:
     if not settings.configured:
-        raise ConnectionProblem(NOT_CONFIGURED)
+        raise ConnectionProblem(_(NOT_CONFIGURED))
     return WebitelOptions(
         base_url=settings.url,
         domain=settings.domain,
@@ -39,6 +40,6 @@ async def test_connection(settings: WebitelSettings) -> str:
         async with WebitelClient(options) as client:
             info = await client.userinfo()
     except WebitelError as exc:
-        raise ConnectionProblem(f"The connection failed: {exc}") from None
+        raise ConnectionProblem(tr("The connection failed: {0}", exc)) from None
     who = info.username or info.name or "?"
-    return f'Connected to the Webitel domain "{info.domain or settings.domain}" as {who}.'
+    return tr('Connected to the Webitel domain "{0}" as {1}.', info.domain or settings.domain, who)

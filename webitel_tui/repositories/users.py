@@ -11,17 +11,23 @@ from sqlalchemy import exists, func, select
 from webitel_tui.db.tables import Contact, SysAdminUnit, SysUserInRole, WebitelUser
 from webitel_tui.domain import passwords
 from webitel_tui.domain.changelog import Operation
-from webitel_tui.domain.errors import DuplicateValueError, RecordInUseError, ValidationError
+from webitel_tui.domain.errors import (
+    DuplicateValueError,
+    RecordInUseError,
+    RequiredFieldError,
+    ValidationError,
+)
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
 from webitel_tui.domain.users import AdminUnitType, NewSystemUser, Role, SystemUser, UserType
+from webitel_tui.i18n import N_, _
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import refresh_user
 
 ENTITY = "SysAdminUnit"
+DUPLICATE = N_("Administration object with this name or email already exists.")
 _USER_CAPTION = "system user"
-_DUPLICATE = "Administration object with this name or email already exists."
 _USER_TYPES = (AdminUnitType.USER, AdminUnitType.PORTAL_USER)
 _ROLE_TYPES = tuple(t for t in AdminUnitType if t not in _USER_TYPES)
 
@@ -121,13 +127,13 @@ class UserRepository(Repository):
             return ""
         name = await self.session.scalar(select(Contact.Name).where(Contact.Id == contact_id))
         if name is None:
-            raise ValidationError("The selected contact does not exist.", "Contact")
+            raise ValidationError(_("The selected contact does not exist."), "Contact")
         return name
 
     async def _check_name_free(self, name: str, own_id: uuid.UUID | None = None) -> None:
         other = await self._row_by_name(name)
         if other is not None and other.Id != own_id:
-            raise DuplicateValueError(_DUPLICATE, "User name")
+            raise DuplicateValueError(_(DUPLICATE), "User name")
 
     async def create_user(
         self,
@@ -140,7 +146,7 @@ class UserRepository(Repository):
         name = require(user.name, "User name")
         await self._check_name_free(name)
         if password is not None and not password:
-            raise ValidationError("Fill in the required Password field to save the record.")
+            raise RequiredFieldError("Password")
         hashed = ""
         if password:
             hashed = await asyncio.to_thread(passwords.hash_password, password, n=password_cost)
@@ -162,7 +168,7 @@ class UserRepository(Repository):
         refresh_user(row)
         self.stamp_new(row)
         self.session.add(row)
-        await self.flush_unique(DuplicateValueError(_DUPLICATE, "User name"), _USER_CAPTION)
+        await self.flush_unique(DuplicateValueError(_(DUPLICATE), "User name"), _USER_CAPTION)
         self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
         return _user(row)
 
@@ -183,7 +189,9 @@ class UserRepository(Repository):
         row.PasswordExpireDate = user.password_expire_date
         refresh_user(row)
         self.stamp_modified(row)
-        await self.flush_unique(DuplicateValueError(_DUPLICATE, "User name"), _USER_CAPTION, row.Id)
+        await self.flush_unique(
+            DuplicateValueError(_(DUPLICATE), "User name"), _USER_CAPTION, row.Id
+        )
         self.log_change(ENTITY, row.Id, Operation.UPDATE, old, column_values(row))
         return _user(row)
 
@@ -208,7 +216,7 @@ class UserRepository(Repository):
         self, user_id: uuid.UUID, password: str, *, force_change: bool = False
     ) -> None:
         if not password:
-            raise ValidationError("Fill in the required Password field to save the record.")
+            raise RequiredFieldError("Password")
         row = await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION)
         row.UserPassword = await asyncio.to_thread(passwords.hash_password, password)
         row.ForceChangePassword = force_change

@@ -26,6 +26,7 @@ from webitel_tui.domain.webitel_users import (
     UserRole,
 )
 from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
+from webitel_tui.i18n import _, tr
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import refresh_webitel_user
@@ -118,7 +119,7 @@ class WebitelUserRepository(Repository):
         holder = await self.find_by_name(name)
         if holder is not None and holder.id != own:
             raise DuplicateValueError(
-                f'The Webitel user name "{name}" is already used by another Webitel user.',
+                tr('The Webitel user name "{0}" is already used by another Webitel user.', name),
                 "Webitel user name",
             )
         if extension is not None:
@@ -126,14 +127,18 @@ class WebitelUserRepository(Repository):
             if holder is not None and holder.id != own:
                 who = holder.contact_name or holder.name
                 raise DuplicateValueError(
-                    f'The extension {extension} is already used by the Webitel user "{who}".',
+                    tr(
+                        'The extension {0} is already used by the Webitel user "{1}".',
+                        extension,
+                        who,
+                    ),
                     "Extension",
                 )
         if user_id is not None:
             holder = await self.find_by_user(user_id)
             if holder is not None and holder.id != own:
                 raise DuplicateValueError(
-                    f'This CRM user is already the Webitel user "{holder.name}".', "User"
+                    tr('This CRM user is already the Webitel user "{0}".', holder.name), "User"
                 )
 
     async def _contact_name(self, contact_id: uuid.UUID | None) -> str:
@@ -141,7 +146,7 @@ class WebitelUserRepository(Repository):
             return ""
         name = await self.session.scalar(select(Contact.Name).where(Contact.Id == contact_id))
         if name is None:
-            raise ValidationError("The selected contact does not exist.", "Contact")
+            raise ValidationError(_("The selected contact does not exist."), "Contact")
         return name
 
     async def _check_user(self, user_id: uuid.UUID | None) -> None:
@@ -151,7 +156,7 @@ class WebitelUserRepository(Repository):
             select(SysAdminUnit.Id).where(SysAdminUnit.Id == user_id)
         )
         if exists is None:
-            raise ValidationError("The selected user does not exist.", "User")
+            raise ValidationError(_("The selected user does not exist."), "User")
 
     async def create(self, data: NewWebitelUser) -> WebitelUserModel:
         name = check_webitel_login(data.name)
@@ -175,7 +180,7 @@ class WebitelUserRepository(Repository):
         self.session.add(row)
         await self.flush_unique(
             DuplicateValueError(
-                "A Webitel user with this name, extension or user id already exists."
+                _("A Webitel user with this name, extension or user id already exists.")
             ),
             _CAPTION,
         )
@@ -202,7 +207,7 @@ class WebitelUserRepository(Repository):
         self.stamp_modified(row)
         await self.flush_unique(
             DuplicateValueError(
-                "A Webitel user with this name, extension or user id already exists."
+                _("A Webitel user with this name, extension or user id already exists.")
             ),
             _CAPTION,
             row.Id,

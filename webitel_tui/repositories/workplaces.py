@@ -20,6 +20,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
 from webitel_tui.domain.text import like_pattern
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
+from webitel_tui.i18n import tr
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 
@@ -125,13 +126,13 @@ class WorkplaceRepository(Repository):
     async def create(self, name: str) -> Workplace:
         name = require(name, "Name")
         if await self.get_by_name(name) is not None:
-            raise DuplicateValueError(f'A workplace named "{name}" already exists.', "Name")
+            raise DuplicateValueError(tr('A workplace named "{0}" already exists.', name), "Name")
         last = await self.session.scalar(select(func.max(SysWorkplace.Position)))
         row = SysWorkplace(Name=name, Position=(last or 0) + 1, IsPersonal=False)
         self.stamp_new(row)
         self.session.add(row)
         await self.flush_unique(
-            DuplicateValueError(f'A workplace named "{name}" already exists.', "Name"),
+            DuplicateValueError(tr('A workplace named "{0}" already exists.', name), "Name"),
             "workplace",
         )
         self.log_change("SysWorkplace", row.Id, Operation.INSERT, None, column_values(row))
@@ -143,7 +144,7 @@ class WorkplaceRepository(Repository):
         name = require(workplace.name, "Name")
         other = await self.get_by_name(name)
         if other is not None and other.id != row.Id:
-            raise DuplicateValueError(f'A workplace named "{name}" already exists.', "Name")
+            raise DuplicateValueError(tr('A workplace named "{0}" already exists.', name), "Name")
         row.Name = name
         self.stamp_modified(row)
         await self.flush("workplace", row.Id)

@@ -23,9 +23,10 @@ from textual.worker import Worker, WorkerState
 from webitel_tui.config import Settings, remember_setting
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError
+from webitel_tui.i18n import _, set_language, tr
 from webitel_tui.processes.auth import Session
 from webitel_tui.ui.commands import screen_commands
-from webitel_tui.ui.screens.base import WorkerFailed
+from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
 from webitel_tui.ui.screens.help import HelpScreen, help_rows
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
@@ -62,6 +63,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
         self._startup_messages = self._install_themes(settings.theme)
+        translate_bindings(self)
         self.set_keymap(settings.keymap)
 
     def _install_themes(self, wanted: str) -> list[str]:
@@ -71,7 +73,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         try:
             self.theme = wanted
         except InvalidThemeError:
-            problems.append(f'Theme "{wanted}" is not known; using {DEFAULT_THEME}.')
+            problems.append(tr('Theme "{0}" is not known; using {1}.', wanted, DEFAULT_THEME))
             fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else None
             self.theme = fallback or "textual-light"
         return problems
@@ -84,7 +86,9 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from screen_commands(screen)
-        yield SystemCommand("Theme", "Change the theme (remembered)", self.action_change_theme)
+        yield SystemCommand(
+            _("Theme"), _("Change the theme (remembered)"), self.action_change_theme
+        )
 
     def _remember_theme(self, theme: Theme) -> None:
         if self.config_path is None:
@@ -93,7 +97,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             remember_setting(self.config_path, "theme", theme.name)
         except OSError as exc:
             self.notify(
-                f"The theme could not be remembered in {self.config_path}: {exc.strerror}",
+                tr("The theme could not be remembered in {0}: {1}", self.config_path, exc.strerror),
                 severity="warning",
                 markup=False,
             )
@@ -101,11 +105,11 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for message in self._startup_messages:
-            self.notify(message, title="Theme", severity="warning", timeout=15, markup=False)
+            self.notify(message, title=_("Theme"), severity="warning", timeout=15, markup=False)
         try:
             self._db = Database(self.settings.database.url)
         except ValueError as exc:  # DatabaseUrlError: the CLI checks it first, so rare
-            self.exit(return_code=2, message=Text(f"Cannot open the database: {exc}"))
+            self.exit(return_code=2, message=Text(tr("Cannot open the database: {0}", exc)))
             return
         self.push_screen(LoginScreen(self._db), self._logged_in)
 
@@ -142,10 +146,14 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         else:
             # Unexpected errors may quote SQL or URLs: show the kind, log the details.
             log.error("Worker %r failed", event.worker.name, exc_info=error)
-            message = f"The action failed unexpectedly ({type(error).__name__}). Please try again."
-        self.notify(message, title="Error", severity="error", timeout=15, markup=False)
+            message = tr(
+                "The action failed unexpectedly ({0}). Please try again.", type(error).__name__
+            )
+        self.notify(message, title=_("Error"), severity="error", timeout=15, markup=False)
 
 
 def create_app(settings: Settings, config_path: Path | None = None) -> WebitelTuiApp:
-    """The app; a theme chosen in it is remembered in `config_path` (if given)."""
+    """The app, in the configured language; a theme chosen in it is remembered in
+    `config_path` (if given)."""
+    set_language(settings.language)
     return WebitelTuiApp(settings, config_path)

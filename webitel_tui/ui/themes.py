@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from webitel_tui.i18n import _, tr
+
 DEFAULT_THEME = "creatio-classic"
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -75,7 +77,7 @@ def _problem(path: Path, exc: ValidationError) -> str:
         f"{'unknown key' if error['type'] == 'extra_forbidden' else error['msg']}"
         for error in exc.errors()
     )
-    return f"Theme file {path.name} was skipped: {details}"
+    return tr("Theme file {0} was skipped: {1}", path.name, details)
 
 
 def read_theme(path: Path) -> Theme:
@@ -84,9 +86,11 @@ def read_theme(path: Path) -> Theme:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"Theme file {path.name} was skipped: not valid TOML: {exc}") from None
+        raise ValueError(
+            tr("Theme file {0} was skipped: {1}", path.name, tr("not valid TOML: {0}", exc))
+        ) from None
     except OSError as exc:
-        raise ValueError(f"Theme file {path.name} was skipped: {exc.strerror}") from None
+        raise ValueError(tr("Theme file {0} was skipped: {1}", path.name, exc.strerror)) from None
     try:
         return ThemeFile.model_validate(data).to_theme()
     except ValidationError as exc:
@@ -97,7 +101,7 @@ def load_themes(directory: Path | None = None) -> tuple[list[Theme], list[str]]:
     """The themes of every readable file (sorted by file name), and a message per bad file."""
     directory = directory or themes_dir()
     if directory is None:
-        return [], ["The themes directory is missing; the built-in themes are used."]
+        return [], [_("The themes directory is missing; the built-in themes are used.")]
     themes: list[Theme] = []
     problems: list[str] = []
     for path in sorted(directory.glob("*.toml")):

@@ -8,13 +8,14 @@ it into a message for the admin.
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from webitel_tui.db.engine import Database
+from webitel_tui.i18n import _
 from webitel_tui.processes.auth import Session
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 
@@ -26,7 +27,32 @@ class WorkerFailed(Message):
     worker: Worker[Any]
 
 
-class ForwardWorkerErrors:
+class TranslatedBindings:
+    """Mixin: the node's key descriptions (footer, help, palette) in the admin's language.
+
+    Bindings are class attributes written in English; each instance gets its own copy of the
+    binding map from Textual, which is translated here once the node exists.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+
+def translate_bindings(node: object) -> None:
+    bindings = node._bindings.key_to_bindings  # type: ignore[attr-defined]
+    for key, entries in bindings.items():
+        bindings[key] = [
+            replace(
+                binding,
+                description=_(binding.description),
+                tooltip=_(binding.tooltip) if binding.tooltip else binding.tooltip,
+            )
+            for binding in entries
+        ]
+
+
+class ForwardWorkerErrors(TranslatedBindings):
     """Mixin for screens and for widgets that run workers (put it first in the bases)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -14,22 +14,23 @@ from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from webitel_tui.domain.errors import DomainError
+from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
-NOT_AN_ADMIN = "Only system administrators can open the System designer."
+NOT_AN_ADMIN = N_("Only system administrators can open the System designer.")
 
 # (id, caption, block) in Creatio's order.
 TILES = (
-    ("workplace_setup", "Workplace setup", "Set up view"),
-    ("system_users", "System users", "Users and administration"),
-    ("system_settings", "System settings", "System setup"),
+    ("workplace_setup", N_("Workplace setup"), N_("Set up view")),
+    ("system_users", N_("System users"), N_("Users and administration")),
+    ("system_settings", N_("System settings"), N_("System setup")),
 )
 
 
 class NotAnAdminError(DomainError):
     def __init__(self) -> None:
-        super().__init__(NOT_AN_ADMIN)
+        super().__init__(_(NOT_AN_ADMIN))
 
 
 def require_admin(context: SessionContext) -> None:
@@ -50,10 +51,12 @@ class SystemDesignerScreen(ForwardWorkerErrors, Screen[None]):
         self.context = context
 
     def compose(self) -> ComposeResult:
-        yield TitleBar(self.app.title, "System designer", id="title-bar")
+        yield TitleBar(self.app.title, _("System designer"), id="title-bar")
         with Vertical(id="designer-body"):
-            yield Label("System designer", classes="page-caption")
-            tiles = [Option(Text(f"{caption}  ·  {block}"), id=t) for t, caption, block in TILES]
+            yield Label(_("System designer"), classes="page-caption")
+            tiles = [
+                Option(Text(f"{_(caption)}  ·  {_(block)}"), id=t) for t, caption, block in TILES
+            ]
             yield OptionList(*tiles, id="designer-tiles")
         yield Footer()
 

@@ -14,11 +14,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 
-DELETE_ONE = "Are you sure that you want to delete the selected record?"
-DELETE_MANY = "Are you sure that you want to delete the selected records?"
-UNSAVED_CHANGES = "You have unsaved changes that will be lost. Continue?"
+DELETE_ONE = N_("Are you sure that you want to delete the selected record?")
+DELETE_MANY = N_("Are you sure that you want to delete the selected records?")
+UNSAVED_CHANGES = N_("You have unsaved changes that will be lost. Continue?")
 
 
 class ConfirmDialog(ForwardWorkerErrors, ModalScreen[bool]):
@@ -33,16 +34,16 @@ class ConfirmDialog(ForwardWorkerErrors, ModalScreen[bool]):
 
     def __init__(self, message: str, *, title: str = "Confirmation") -> None:
         super().__init__()
-        self.message = message
-        self._title = title
+        self.message = _(message)
+        self._title = _(title)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body dialog") as body:
             body.border_title = self._title
             yield Static(Text(self.message), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Yes", id="yes", variant="success")
-                yield Button("No", id="no")
+                yield Button(_("Yes"), id="yes", variant="success")
+                yield Button(_("No"), id="no")
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
@@ -73,13 +74,13 @@ class ActionsMenu(ForwardWorkerErrors, ModalScreen[str | None]):
 
     def __init__(self, items: Sequence[MenuItem], *, title: str = "Actions") -> None:
         super().__init__()
-        self.items = list(items)
-        self._title = title
+        self.items = [(action, _(caption)) for action, caption in items]
+        self._title = _(title)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body menu") as body:
             body.border_title = self._title
-            body.border_subtitle = "Enter to choose · Esc to cancel"
+            body.border_subtitle = _("Enter to choose · Esc to cancel")
             yield OptionList(
                 *(Option(Text(caption), id=action) for action, caption in self.items),
                 id="menu-items",

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from webitel_tui.i18n import _
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 
 HelpRow = tuple[str, str]
@@ -34,11 +35,12 @@ def help_rows(screen: Screen[object]) -> list[HelpRow]:
             continue
         grouped = app_wide if active.node is app else own
         description = binding.tooltip or binding.description or binding.action
-        keys, _ = grouped.setdefault((id(active.node), binding.action), ([], description))
+        entry = grouped.setdefault((id(active.node), binding.action), ([], description))
+        keys = entry[0]
         display = app.get_key_display(binding)
         if display not in keys:
             keys.append(display)
-    extra: list[HelpRow] = list(getattr(screen, "HELP_KEYS", []))
+    extra: list[HelpRow] = [(keys, _(text)) for keys, text in getattr(screen, "HELP_KEYS", [])]
     return [
         *((" / ".join(keys), text) for keys, text in own.values()),
         *extra,
@@ -66,8 +68,8 @@ class HelpScreen(ForwardWorkerErrors, ModalScreen[None]):
         for keys, description in self._rows:
             table.add_row(Text(keys), Text(description))
         with VerticalScroll(id="help-body", classes="modal-body") as body:
-            body.border_title = "Keys"
-            body.border_subtitle = "Esc to close"
+            body.border_title = _("Keys")
+            body.border_subtitle = _("Esc to close")
             yield Static(table, id="help-keys")
 
     def action_close(self) -> None:

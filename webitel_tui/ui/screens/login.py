@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError, ValidationError
+from webitel_tui.i18n import _
 from webitel_tui.processes.auth import InvalidCredentialsError, Session, log_in
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 
@@ -47,12 +48,12 @@ class LoginScreen(ForwardWorkerErrors, Screen[Session]):
     def compose(self) -> ComposeResult:
         with Vertical(id="login-form"):
             yield Static(Text("Webitel TUI"), id="login-title")
-            yield Static(Text("Log in to manage Webitel users"), id="login-subtitle")
-            yield Label("User name", classes="field-caption")
+            yield Static(Text(_("Log in to manage Webitel users")), id="login-subtitle")
+            yield Label(_("User name"), classes="field-caption")
             yield Input(id="user-name", max_length=250)
-            yield Label("Password", classes="field-caption")
+            yield Label(_("Password"), classes="field-caption")
             yield Input(id="password", password=True)
-            yield Button("Log in", id="log-in", variant="success")
+            yield Button(_("Log in"), id="log-in", variant="success")
             yield Static(id="login-message")
         yield Footer()
 
@@ -77,7 +78,7 @@ class LoginScreen(ForwardWorkerErrors, Screen[Session]):
         if self._busy:
             return
         self._set_busy(True)
-        self._show_message("Logging in…", error=False)
+        self._show_message(_("Logging in…"), error=False)
         self._check(self.user_name_input.value, self.password_input.value)
 
     # The description keeps the arguments (the password!) out of the worker's repr.

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from webitel_tui.i18n import _, tr
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 from webitel_tui.ui.widgets.section_grid import Fetch, GridColumn, R, SectionGrid
 
@@ -42,16 +43,16 @@ class LookupDialog(ForwardWorkerErrors, ModalScreen[list[R] | None], Generic[R])
         empty_text: str = "There are no records to select.",
     ) -> None:
         super().__init__()
-        self._title = title
+        self._title = _(title)
         self._grid: SectionGrid[R] = SectionGrid(
             columns,
             fetch,
             sort=sort,
             multi_select=multi_select,
-            empty_text=empty_text,
+            empty_text=_(empty_text),
             id="lookup-grid",
         )
-        self._select_caption = select_caption
+        self._select_caption = _(select_caption)
 
     @property
     def grid(self) -> SectionGrid[R]:
@@ -63,14 +64,16 @@ class LookupDialog(ForwardWorkerErrors, ModalScreen[list[R] | None], Generic[R])
             yield self._grid
             with Horizontal(classes="dialog-buttons"):
                 if self._grid.multi_select:
-                    yield Static(Text("Records selected: 0"), id="lookup-count")
+                    yield Static(Text(tr("Records selected: {0}", 0)), id="lookup-count")
                 yield Button(self._select_caption, id="lookup-select", variant="success")
-                yield Button("Cancel", id="lookup-cancel")
+                yield Button(_("Cancel"), id="lookup-cancel")
 
     @on(SectionGrid.SelectionChanged)
     def _count(self, event: SectionGrid.SelectionChanged) -> None:
         event.stop()
-        self.query_one("#lookup-count", Static).update(Text(f"Records selected: {event.count}"))
+        self.query_one("#lookup-count", Static).update(
+            Text(tr("Records selected: {0}", event.count))
+        )
 
     @on(SectionGrid.Opened)
     def _opened(self, event: SectionGrid.Opened) -> None:
@@ -87,7 +90,7 @@ class LookupDialog(ForwardWorkerErrors, ModalScreen[list[R] | None], Generic[R])
         if chosen:
             self.dismiss(chosen)
         else:
-            self.notify("Select a record.", severity="warning", markup=False)
+            self.notify(_("Select a record."), severity="warning", markup=False)
 
     @on(Button.Pressed, "#lookup-cancel")
     def action_cancel(self) -> None:

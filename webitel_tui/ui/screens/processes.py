@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.processes import Process
+from webitel_tui.i18n import N_
 from webitel_tui.ui.screens.base import SessionContext
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.widgets.section_grid import GridColumn
 
 PROCESS_COLUMNS = [
-    GridColumn[Process]("caption", "Process", lambda p: p.caption),
-    GridColumn[Process]("code", "Code", lambda p: p.code, width=20),
+    GridColumn[Process]("caption", N_("Process"), lambda p: p.caption),
+    GridColumn[Process]("code", N_("Code"), lambda p: p.code, width=20),
 ]
 
 

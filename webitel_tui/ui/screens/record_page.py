@@ -21,12 +21,13 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Static
 
 from webitel_tui.domain.errors import DomainError, RecordConflictError, RequiredFieldError
+from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.screens.dialogs import UNSAVED_CHANGES, ConfirmDialog
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
-SAVED = "The record has been saved."
-RELOAD_QUESTION = "Reload the record? Your changes on this page will be lost."
+SAVED = N_("The record has been saved.")
+RELOAD_QUESTION = N_("Reload the record? Your changes on this page will be lost.")
 
 
 class RecordPage(ForwardWorkerErrors, Screen[bool]):
@@ -57,7 +58,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
     def __init__(self, context: SessionContext, caption: str) -> None:
         super().__init__()
         self.context = context
-        self.caption = caption
+        self.caption = _(caption)
         self.saved_any = False
         self._clean: dict[str, object] = {}
         self._saving = False
@@ -120,8 +121,8 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
         return self.values() != self._clean
 
     def set_caption(self, caption: str) -> None:
-        self.caption = caption
-        self.query_one("#record-caption", Static).update(Text(caption))
+        self.caption = _(caption)
+        self.query_one("#record-caption", Static).update(Text(self.caption))
 
     def show_message(self, message: str, *, error: bool) -> None:
         label = self.query_one("#record-message", Static)
@@ -153,7 +154,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
             self.show_message(str(RequiredFieldError(caption)), error=True)
             return
         self._saving = True
-        self.show_message("Saving…", error=False)
+        self.show_message(_("Saving…"), error=False)
         self._save()
 
     @work(exclusive=True, exit_on_error=False, group="record", description="save record")
@@ -173,7 +174,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
     def _saved(self, event: Saved) -> None:
         event.stop()
         self.saved_any = True
-        self.show_message(SAVED, error=False)
+        self.show_message(_(SAVED), error=False)
         self._load()
 
     @on(SaveRefused)
@@ -188,7 +189,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
                     self._load()
 
             self.app.push_screen(
-                ConfirmDialog(f"{event.message} {RELOAD_QUESTION}", title="Conflict"), answered
+                ConfirmDialog(f"{event.message} {_(RELOAD_QUESTION)}", title="Conflict"), answered
             )
 
     # Cancel / Close --------------------------------------------------------------------------

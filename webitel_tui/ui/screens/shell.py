@@ -19,14 +19,15 @@ from textual.widgets import Footer, Static
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.processes import Process
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
+from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes.auth import Session
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.widgets.side_panel import SidePanel
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
-CHOOSE_SECTION = "Choose a section in the side panel."
-NO_SECTIONS = "This workplace has no sections."
+CHOOSE_SECTION = N_("Choose a section in the side panel.")
+NO_SECTIONS = N_("This workplace has no sections.")
 
 
 class ShellScreen(ForwardWorkerErrors, Screen[None]):
@@ -84,11 +85,11 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         user = self.session.user
         shown = user.contact_name or user.name
         if self.session.is_admin:
-            shown += " · System administrator"
+            shown += " · " + _("System administrator")
         yield TitleBar(self.app.title, shown, id="title-bar")
         with Horizontal(id="shell-body"):
             yield SidePanel(id="side-panel")
-            yield Static(Text(CHOOSE_SECTION), id="main-area")
+            yield Static(Text(_(CHOOSE_SECTION)), id="main-area")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -131,7 +132,7 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
     def _section_chosen(self, event: SidePanel.SectionChosen) -> None:
         event.stop()
         # The sections themselves (lists, record pages) plug in here.
-        self._show_main(f'The "{event.section.caption}" section is not available yet.')
+        self._show_main(tr('The "{0}" section is not available yet.', _(event.section.caption)))
 
     def action_run_process(self) -> None:
         from webitel_tui.ui.screens.processes import process_start_dialog
@@ -143,8 +144,8 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         if chosen:
             # The launcher of each process plugs in here (GetWebitelUsers comes with the import).
             self.notify(
-                f'The process "{chosen[0].caption}" cannot be run from here yet.',
-                title="Run process",
+                tr('The process "{0}" cannot be run from here yet.', chosen[0].caption),
+                title=_("Run process"),
                 markup=False,
             )
 
@@ -160,4 +161,4 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         return ids.index(current.id) if current is not None and current.id in ids else 0
 
     def _show_main(self, message: str) -> None:
-        self.query_one("#main-area", Static).update(Text(message))
+        self.query_one("#main-area", Static).update(Text(_(message)))

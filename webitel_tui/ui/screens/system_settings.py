@@ -18,12 +18,13 @@ from webitel_tui.domain import known
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.rules import parse_ice_servers
 from webitel_tui.domain.settings import MASK, SystemSetting
+from webitel_tui.i18n import N_, _
 from webitel_tui.processes.webitel_connection import test_connection
 from webitel_tui.ui.screens.base import SessionContext
 from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.record_page import RecordPage
 
-NOT_SET = "(not set)"
+NOT_SET = N_("(not set)")
 
 
 def connection_rows(settings: Settings) -> list[tuple[str, str]]:
@@ -31,10 +32,13 @@ def connection_rows(settings: Settings) -> list[tuple[str, str]]:
     webitel = settings.webitel
     secret = webitel.token if webitel.token is not None else webitel.password
     return [
-        ("URL", webitel.url or NOT_SET),
-        ("Domain", webitel.domain or NOT_SET),
-        ("User name", webitel.username or ("(token)" if webitel.token else NOT_SET)),
-        ("Token" if webitel.token is not None else "Password", MASK if secret else NOT_SET),
+        (_("URL"), webitel.url or _(NOT_SET)),
+        (_("Domain"), webitel.domain or _(NOT_SET)),
+        (_("User name"), webitel.username or (_("(token)") if webitel.token else _(NOT_SET))),
+        (
+            _("Token") if webitel.token is not None else _("Password"),
+            MASK if secret else _(NOT_SET),
+        ),
     ]
 
 
@@ -55,9 +59,9 @@ class SystemSettingsPage(RecordPage):
         self.stun: SystemSetting | None = None
 
     def compose_fields(self) -> ComposeResult:
-        yield Label("Webitel STUN/TURN servers", classes="field-caption")
+        yield Label(_("Webitel STUN/TURN servers"), classes="field-caption")
         yield Input(placeholder="stun:host:port turn:host:port", id="stun-servers")
-        yield Static(Text("Webitel connection (configuration file)"), classes="detail-caption")
+        yield Static(Text(_("Webitel connection (configuration file)")), classes="detail-caption")
         for caption, value in connection_rows(self.settings):
             yield Static(Text(f"{caption}: {value}"), classes="setting-row")
         yield Static(id="connection-result", classes="record-message")
@@ -77,7 +81,7 @@ class SystemSettingsPage(RecordPage):
             await uow.settings.set_value(self.stun, " ".join(servers))
 
     def action_test_connection(self) -> None:
-        self._show_result("Connecting…", error=False)
+        self._show_result(_("Connecting…"), error=False)
         self._test()
 
     @work(exclusive=True, exit_on_error=False, group="test-connection", description="test")

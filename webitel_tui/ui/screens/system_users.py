@@ -17,6 +17,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static
 from webitel_tui.domain.contacts import Contact
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.users import Role, SystemUser, UserType
+from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import system_users
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.screens.designer import require_admin
@@ -27,17 +28,17 @@ from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 USER_COLUMNS = [
-    GridColumn[SystemUser]("name", "User name", lambda u: u.name),
-    GridColumn[SystemUser]("contact", "Contact", lambda u: u.contact_name),
-    GridColumn[SystemUser]("type", "Type", lambda u: u.user_type.caption, width=18),
-    GridColumn[SystemUser]("active", "Active", lambda u: "Yes" if u.active else "No", width=6),
+    GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name),
+    GridColumn[SystemUser]("contact", N_("Contact"), lambda u: u.contact_name),
+    GridColumn[SystemUser]("type", N_("Type"), lambda u: u.user_type.caption, width=18),
+    GridColumn[SystemUser]("active", N_("Active"), lambda u: _("Yes") if u.active else _("No")),
 ]
 CONTACT_COLUMNS = [
-    GridColumn[Contact]("name", "Full name", lambda c: c.name),
-    GridColumn[Contact]("job_title", "Job title", lambda c: c.job_title),
+    GridColumn[Contact]("name", N_("Full name"), lambda c: c.name),
+    GridColumn[Contact]("job_title", N_("Job title"), lambda c: c.job_title),
 ]
-ROLE_COLUMNS = [GridColumn[Role]("name", "Name", lambda r: r.name)]
-NEW_USER_KINDS = [("employee", UserType.EMPLOYEE.caption), ("portal", UserType.PORTAL.caption)]
+ROLE_COLUMNS = [GridColumn[Role]("name", N_("Name"), lambda r: r.name)]
+NEW_USER_KINDS = [("employee", N_("Company employee")), ("portal", N_("Portal user"))]
 
 
 class SystemUsersScreen(ForwardWorkerErrors, Screen[None]):
@@ -54,9 +55,9 @@ class SystemUsersScreen(ForwardWorkerErrors, Screen[None]):
         self.context = context
 
     def compose(self) -> ComposeResult:
-        yield TitleBar(self.app.title, "System designer", id="title-bar")
+        yield TitleBar(self.app.title, _("System designer"), id="title-bar")
         with Vertical(classes="page-body"):
-            yield Label("System users", classes="page-caption")
+            yield Label(_("System users"), classes="page-caption")
             yield SectionGrid(USER_COLUMNS, self._fetch, sort="name", id="users-grid")
         yield Footer()
 
@@ -110,7 +111,7 @@ class UserPage(RecordPage):
         self, context: SessionContext, user_id: uuid.UUID | None, user_type: UserType
     ) -> None:
         require_admin(context)
-        caption = "System user: New record" if user_id is None else "System user"
+        caption = _("System user: New record") if user_id is None else _("System user")
         super().__init__(context, caption)
         self.user_id = user_id
         self.user_type = user_type
@@ -120,21 +121,23 @@ class UserPage(RecordPage):
         self.contact_name = ""
 
     def compose_fields(self) -> ComposeResult:
-        yield Label(f"Type: {self.user_type.caption}", classes="field-caption", id="user-type")
-        yield Label("Contact * (F4 to select)", classes="field-caption")
-        yield Static(Text("(none)"), id="contact-shown", classes="lookup-value")
-        yield Input(placeholder="…or the full name of a new contact", id="new-contact")
-        yield Label("User name *", classes="field-caption")
+        yield Label(
+            tr("Type: {0}", self.user_type.caption), classes="field-caption", id="user-type"
+        )
+        yield Label(_("Contact * (F4 to select)"), classes="field-caption")
+        yield Static(Text(_("(none)")), id="contact-shown", classes="lookup-value")
+        yield Input(placeholder=_("…or the full name of a new contact"), id="new-contact")
+        yield Label(_("User name") + " *", classes="field-caption")
         yield Input(id="user-name", max_length=250)
-        yield Label("Password *", classes="field-caption", id="password-caption")
+        yield Label(_("Password") + " *", classes="field-caption", id="password-caption")
         yield Input(id="password", password=True)
-        yield Label("Password confirmation *", classes="field-caption")
+        yield Label(_("Password confirmation") + " *", classes="field-caption")
         yield Input(id="confirmation", password=True)
-        yield Checkbox("Active", value=True, id="active")
+        yield Checkbox(_("Active"), value=True, id="active")
         # The Roles detail appears once the user is saved (Creatio saves a card before details).
-        yield Static(Text("Roles"), classes="detail-caption", id="roles-caption")
+        yield Static(Text(_("Roles")), classes="detail-caption", id="roles-caption")
         table: DataTable[Text] = DataTable(cursor_type="row", id="roles-detail")
-        table.add_column("Name", key="name")
+        table.add_column(_("Name"), key="name")
         yield table
 
     def on_mount(self) -> None:
@@ -158,7 +161,7 @@ class UserPage(RecordPage):
         user = self.user
         if user is None:
             return
-        self.set_caption(f"System user: {user.name}")
+        self.set_caption(tr("System user: {0}", user.name))
         self._show_contact(user.contact_id, user.contact_name)
         self.query_one("#new-contact", Input).value = ""
         self.query_one("#user-name", Input).value = user.name
@@ -202,7 +205,7 @@ class UserPage(RecordPage):
     def _show_contact(self, contact_id: uuid.UUID | None, name: str) -> None:
         self.contact_id = contact_id
         self.contact_name = name
-        self.query_one("#contact-shown", Static).update(Text(name or "(none)"))
+        self.query_one("#contact-shown", Static).update(Text(name or _("(none)")))
 
     def action_select_contact(self) -> None:
         async def contacts(request: PageRequest) -> Page[Contact]:

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
+from webitel_tui.i18n import N_, _, tr
 from webitel_tui.repositories import UnitOfWork
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.screens.designer import require_admin
@@ -71,11 +72,11 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, Screen[None]):
         self.workplaces: list[Workplace] = []
 
     def compose(self) -> ComposeResult:
-        yield TitleBar(self.app.title, "System designer", id="title-bar")
+        yield TitleBar(self.app.title, _("System designer"), id="title-bar")
         with Vertical(classes="page-body"):
-            yield Label("Workplace setup", classes="page-caption")
+            yield Label(_("Workplace setup"), classes="page-caption")
             table: DataTable[Text] = DataTable(cursor_type="row", id="workplaces")
-            table.add_column("Name", key="name")
+            table.add_column(_("Name"), key="name")
             yield table
         yield Footer()
 
@@ -98,7 +99,7 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, Screen[None]):
     def _show(self, event: Loaded) -> None:
         event.stop()
         self.workplaces = event.workplaces
-        _fill(self.table, [(str(w.id), w.name) for w in event.workplaces], event.keep)
+        _fill(self.table, [(str(w.id), _(w.name)) for w in event.workplaces], event.keep)
 
     def action_move(self, offset: int) -> None:
         key = _row_key(self.table)
@@ -116,7 +117,7 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, Screen[None]):
         self.dismiss()
 
 
-SECTION_COLUMNS = [GridColumn[Section]("caption", "Section", lambda s: s.caption)]
+SECTION_COLUMNS = [GridColumn[Section]("caption", N_("Section"), lambda s: _(s.caption))]
 
 
 class WorkplacePage(RecordPage):
@@ -134,17 +135,17 @@ class WorkplacePage(RecordPage):
 
     def __init__(self, context: SessionContext, workplace: Workplace) -> None:
         require_admin(context)
-        super().__init__(context, f"User's workplace: {workplace.name}")
+        super().__init__(context, tr("User's workplace: {0}", _(workplace.name)))
         self.workplace = workplace
         self.sections: list[SectionInWorkplace] = []
         self._keep: str | None = None
 
     def compose_fields(self) -> ComposeResult:
-        yield Label("Name *", classes="field-caption")
+        yield Label(_("Name") + " *", classes="field-caption")
         yield Input(self.workplace.name, id="workplace-name", max_length=250)
-        yield Static(Text("Sections"), classes="detail-caption")
+        yield Static(Text(_("Sections")), classes="detail-caption")
         table: DataTable[Text] = DataTable(cursor_type="row", id="sections-detail")
-        table.add_column("Section", key="caption")
+        table.add_column(_("Section"), key="caption")
         yield table
 
     @property
@@ -161,9 +162,9 @@ class WorkplacePage(RecordPage):
             self.sections = await uow.workplaces.sections_of(self.workplace.id)
 
     def on_loaded(self) -> None:
-        self.set_caption(f"User's workplace: {self.workplace.name}")
+        self.set_caption(tr("User's workplace: {0}", _(self.workplace.name)))
         self.name_input.value = self.workplace.name
-        _fill(self.table, [(str(s.id), s.caption) for s in self.sections], self._keep)
+        _fill(self.table, [(str(s.id), _(s.caption)) for s in self.sections], self._keep)
 
     async def save(self) -> None:
         renamed = self.workplace.model_copy(update={"name": self.name_input.value})
@@ -189,7 +190,7 @@ class WorkplacePage(RecordPage):
     def _detail_changed(self, event: DetailChanged) -> None:
         event.stop()
         self.sections = event.sections
-        _fill(self.table, [(str(s.id), s.caption) for s in event.sections], event.keep)
+        _fill(self.table, [(str(s.id), _(s.caption)) for s in event.sections], event.keep)
 
     def action_add_sections(self) -> None:
         async def available(request: PageRequest) -> Page[Section]:

@@ -23,12 +23,13 @@ from textual.widgets import DataTable, Input, Static
 
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.records import AuditedRecord
-from webitel_tui.ui.screens.base import ForwardWorkerErrors
+from webitel_tui.i18n import N_, _
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
 
 R = TypeVar("R", bound=AuditedRecord)
 
-NO_RECORDS = "This section has no records."
-NO_MATCHES = "There are no records matching the filter criteria."
+NO_RECORDS = N_("This section has no records.")
+NO_MATCHES = N_("There are no records matching the filter criteria.")
 SEARCH_DELAY = 0.25
 """Seconds of quiet typing before the search runs (one query per pause, not per key)."""
 LOAD_AHEAD = 10
@@ -49,7 +50,7 @@ class GridColumn(Generic[R]):
 Fetch = Callable[[PageRequest], Awaitable[Page[R]]]
 
 
-class GridTable(DataTable[Text]):
+class GridTable(TranslatedBindings, DataTable[Text]):
     """The table itself; Enter opens, space ticks (multi-select), like Creatio's grid."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -112,7 +113,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._empty_text = empty_text
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Search", id="grid-search", classes="grid-search")
+        yield Input(placeholder=_("Search"), id="grid-search", classes="grid-search")
         yield GridTable(cursor_type="row", zebra_stripes=True, id="grid-table")
         yield Static(id="grid-empty", classes="grid-empty")
 
@@ -186,7 +187,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         empty = self.table.row_count == 0
         text = NO_MATCHES if self._request.search.strip() else self._empty_text
         label = self.query_one("#grid-empty", Static)
-        label.update(Text(text) if empty else "")
+        label.update(Text(_(text)) if empty else "")
         label.display = empty
 
     @on(DataTable.RowHighlighted)
@@ -228,7 +229,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         from webitel_tui.ui.screens.dialogs import ActionsMenu
 
         items = [(column.key, column.caption) for column in self.columns if column.sortable]
-        self.app.push_screen(ActionsMenu(items, title="Sort by"), self._sort_chosen)
+        self.app.push_screen(ActionsMenu(items, title=N_("Sort by")), self._sort_chosen)
 
     def _sort_chosen(self, key: str | None) -> None:
         if key is not None:
@@ -247,7 +248,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         if self.multi_select:
             table.add_column(Text(CHECK), key="__check__", width=1)
         for column in self.columns:
-            caption = Text(column.caption)
+            caption = Text(_(column.caption))
             if column.key == self._request.sort:
                 caption.append(" ▼" if self._request.descending else " ▲")
             table.add_column(caption, key=column.key, width=column.width)

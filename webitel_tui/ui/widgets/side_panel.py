@@ -14,6 +14,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
+from webitel_tui.i18n import _
 
 
 class SidePanel(Vertical):
@@ -26,7 +27,7 @@ class SidePanel(Vertical):
         self._sections: dict[str, SectionInWorkplace] = {}
 
     def compose(self) -> ComposeResult:
-        yield Label("WORKPLACE", id="workplace-caption")
+        yield Label(_("WORKPLACE"), id="workplace-caption")
         yield Static(id="workplace-name")
         yield OptionList(id="sections", compact=True)
 
@@ -36,12 +37,12 @@ class SidePanel(Vertical):
 
     def show(self, workplace: Workplace | None, sections: Sequence[SectionInWorkplace]) -> None:
         """Show `workplace` and its sections (already in Position order)."""
-        name = Text(workplace.name) if workplace is not None else Text("No workplace")
+        name = Text(_(workplace.name) if workplace is not None else _("No workplace"))
         self.query_one("#workplace-name", Static).update(name)
         self._sections = {str(section.id): section for section in sections}
         option_list = self.sections
         option_list.set_options(
-            Option(Text(section.caption), id=str(section.id)) for section in sections
+            Option(Text(_(section.caption)), id=str(section.id)) for section in sections
         )
         if sections:
             option_list.highlighted = 0
