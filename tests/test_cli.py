@@ -28,7 +28,7 @@ def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 def test_db_upgrade_creates_and_migrates_the_embedded_database(tmp_path: Path) -> None:
     result = run(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "Database is at revision 0001." in result.stdout
+    assert "Database is at revision 0002." in result.stdout
     assert (tmp_path / "data" / "webitel-tui" / "webitel-tui.db").exists()
 
 

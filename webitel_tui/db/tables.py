@@ -350,3 +350,21 @@ for _table in (Account, Contact, SysAdminUnit, WebitelUser):
         postgresql_using="gin",
         postgresql_ops={"SearchText": "gin_trgm_ops"},
     ).ddl_if(dialect="postgresql")
+
+
+class WebitelReconcileItem(Base):
+    """A disagreement between the CRM and Webitel that could not be undone automatically
+    (e.g. the server accepted a user but the CRM could not save it, and deleting it from the
+    server failed too). The Webitel users section lists the open ones."""
+
+    __tablename__ = "WebitelReconcileItem"
+
+    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    CreatedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    CreatedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    WebitelId: Mapped[int | None] = mapped_column(BigInteger)
+    Name: Mapped[str] = mapped_column(String(250), default="")
+    Problem: Mapped[str] = mapped_column(Text, default="")
+    ResolvedOn: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index(None, "ResolvedOn", "CreatedOn"),)

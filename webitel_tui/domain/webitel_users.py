@@ -53,3 +53,14 @@ class UserRole(AuditedRecord):
 class RoleGrant(Record):
     role_id: int
     name: str = ""
+
+
+class ReconcileItem(Record):
+    """A CRM/Webitel disagreement left for the admin to resolve."""
+
+    id: uuid.UUID
+    created_on: datetime
+    webitel_id: int | None
+    name: str
+    problem: str
+    resolved_on: datetime | None = None

@@ -18,7 +18,7 @@ from webitel_tui.repositories.contacts import AccountRepository, ContactReposito
 from webitel_tui.repositories.processes import ProcessRepository
 from webitel_tui.repositories.settings import SettingsRepository
 from webitel_tui.repositories.users import UserRepository
-from webitel_tui.repositories.webitel_users import WebitelUserRepository
+from webitel_tui.repositories.webitel_users import ReconcileRepository, WebitelUserRepository
 from webitel_tui.repositories.workplaces import WorkplaceRepository
 
 SYSTEM = Actor()
@@ -33,6 +33,7 @@ class UnitOfWork:
         self.accounts = AccountRepository(session, actor)
         self.workplaces = WorkplaceRepository(session, actor)
         self.webitel_users = WebitelUserRepository(session, actor)
+        self.reconcile = ReconcileRepository(session, actor)
         self.processes = ProcessRepository(session, actor)
         self.settings = SettingsRepository(session, actor)
         self.changelog = ChangeLogRepository(session, actor)

@@ -1,0 +1,272 @@
+"""Webitel users kept consistent with the server: M4-M10 against the simulator over loopback,
+asserting both the CRM database and the simulator's state, refusals and faults included."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.webitel.conftest import fast_options, inject
+from webitel_tui.db.engine import Database
+from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
+from webitel_tui.domain.records import Actor
+from webitel_tui.domain.webitel_users import RoleGrant, WebitelUser
+from webitel_tui.processes import provisioning
+from webitel_tui.processes.provisioning import (
+    NeedsReconcile,
+    WebitelRefused,
+    WebitelUserForm,
+)
+from webitel_tui.processes.setup import prepare
+from webitel_tui.repositories import unit_of_work
+from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
+from webitel_tui.webitel import WebitelClient
+
+
+@dataclass
+class World:
+    db: Database
+    sim: RunningSimulator
+    client: WebitelClient
+    actor: Actor
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[World]:
+    """A demo CRM (on SQLite and on PostgreSQL) and a simulator with 20 users."""
+    db = Database(database_url)
+    await prepare(db, demo=True)
+    sim = await start_simulator(users=20)
+    async with unit_of_work(db) as uow:
+        admin = await uow.users.get_by_name("Supervisor")
+    assert admin is not None
+    actor = Actor(user_id=admin.id, contact_id=admin.contact_id)
+    client = WebitelClient(fast_options(sim))
+    try:
+        yield World(db, sim, client, actor)
+    finally:
+        await client.aclose()
+        await sim.stop()
+        await db.dispose()
+
+
+async def form_for(world: World, login: str, extension: str | None) -> WebitelUserForm:
+    async with unit_of_work(world.db) as uow:
+        user = await uow.users.get_by_name(login)
+    assert user is not None
+    return WebitelUserForm(
+        user_id=user.id, contact_id=user.contact_id, name=login, extension=extension
+    )
+
+
+async def create(world: World, login: str = "okovalenko", extension: str = "7001") -> WebitelUser:
+    form = await form_for(world, login, extension)
+    return await provisioning.create_webitel_user(world.db, world.actor, world.client, form)
+
+
+async def crm_records(world: World) -> list[WebitelUser]:
+    from webitel_tui.domain.paging import PageRequest
+
+    async with unit_of_work(world.db) as uow:
+        return (await uow.webitel_users.page(PageRequest())).items
+
+
+async def test_m5_create_fills_user_id_and_default_device(world: World) -> None:
+    record = await create(world)
+    server = world.sim.state.user_by_username("okovalenko")
+    assert server is not None
+    assert record.webitel_id == server.id
+    assert server.extension == "7001" and server.name == "Olena Kovalenko"
+    assert server.device is not None and record.default_device_id == server.device
+    assert record.default_device_name
+    assert record.contact_name == "Olena Kovalenko"
+    async with unit_of_work(world.db) as uow:
+        log = await uow.changelog.for_record(record.id)
+    assert [e.operation.value for e in log] == ["Insert"]
+    assert log[0].created_by == world.actor.contact_id
+
+
+async def test_m4_a_portal_user_is_refused_by_the_process(world: World) -> None:
+    before = len(world.sim.state.users)
+    with pytest.raises(ValidationError, match="Portal users cannot be Webitel users"):
+        await create(world, "mtkachenko", "7002")
+    assert len(world.sim.state.users) == before
+    assert await crm_records(world) == []
+
+
+async def test_extension_taken_on_the_server_is_refused_naming_the_holder(world: World) -> None:
+    before = len(world.sim.state.users)
+    with pytest.raises(DuplicateValueError) as caught:
+        await create(world, "okovalenko", "1002")
+    assert str(caught.value) == (
+        'The extension 1002 is already used on the Webitel server by "Olena Kovalenko".'
+    )
+    assert len(world.sim.state.users) == before and await crm_records(world) == []
+
+
+async def test_extension_taken_in_the_crm_is_refused_before_the_server(world: World) -> None:
+    await create(world, "okovalenko", "7001")
+    requests = world.sim.state.requests
+    with pytest.raises(DuplicateValueError, match="The extension 7001 is already used"):
+        await create(world, "amelnyk", "7001")
+    assert world.sim.state.requests == requests  # the server was not even asked
+
+
+async def test_server_down_is_retryable_and_a_retry_makes_one_user(world: World) -> None:
+    inject(world.sim, FaultRule(kind="status", status=503, route="POST /api/users"))
+    with pytest.raises(WebitelRefused) as caught:
+        await create(world)
+    assert caught.value.retryable
+    assert world.sim.state.user_by_username("okovalenko") is None
+    assert await crm_records(world) == []
+    inject(world.sim)
+    await create(world)
+    assert [u.username for u in world.sim.state.users.values()].count("okovalenko") == 1
+
+
+async def test_a_lost_answer_is_looked_up_not_created_twice(world: World) -> None:
+    inject(
+        world.sim,
+        FaultRule(kind="drop", route="POST /api/users", count=1, apply=True),
+    )
+    record = await create(world)
+    assert [u.username for u in world.sim.state.users.values()].count("okovalenko") == 1
+    assert record.webitel_id == world.sim.state.user_by_username("okovalenko").id  # type: ignore[union-attr]
+
+
+async def test_crm_failure_after_the_server_accepted_is_undone(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webitel_tui.repositories.webitel_users import WebitelUserRepository
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(WebitelUserRepository, "create", broken)
+    with pytest.raises(NeedsReconcile, match="The change on Webitel was undone"):
+        await create(world)
+    assert world.sim.state.user_by_username("okovalenko") is None
+
+
+async def test_when_undo_fails_too_a_reconcile_item_is_kept(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webitel_tui.repositories.webitel_users import WebitelUserRepository
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(WebitelUserRepository, "create", broken)
+    inject(world.sim, FaultRule(kind="status", status=500, route="DELETE /api/users/*"))
+    with pytest.raises(NeedsReconcile, match="listed under Reconcile"):
+        await create(world)
+    server = world.sim.state.user_by_username("okovalenko")
+    assert server is not None  # still there, and the CRM says so
+    async with unit_of_work(world.db) as uow:
+        items = await uow.reconcile.open_items()
+    assert [(i.webitel_id, i.name) for i in items] == [(server.id, "okovalenko")]
+    assert "disk full" in items[0].problem
+
+
+async def test_update_changes_the_server_and_refuses_a_stale_card(world: World) -> None:
+    record = await create(world)
+    form = (await form_for(world, "okovalenko", "7005")).model_copy(
+        update={"record_id": record.id, "version": record.version, "enable_stun": True}
+    )
+    saved = await provisioning.update_webitel_user(world.db, world.actor, world.client, form)
+    assert saved.extension == "7005" and saved.enable_stun
+    assert world.sim.state.users[record.webitel_id].extension == "7005"  # type: ignore[index]
+    stale = form.model_copy(update={"extension": "7006"})
+    with pytest.raises(RecordConflictError):
+        await provisioning.update_webitel_user(world.db, world.actor, world.client, stale)
+    assert world.sim.state.users[record.webitel_id].extension == "7005"  # type: ignore[index]
+
+
+async def test_m6_delete_on_the_server_then_in_the_crm(world: World) -> None:
+    record = await create(world)
+    assert record.webitel_id is not None
+    await provisioning.delete_webitel_user(
+        world.db, world.actor, world.client, record.id, record.version
+    )
+    assert record.webitel_id not in world.sim.state.users
+    assert await crm_records(world) == []
+
+
+async def test_delete_when_the_server_already_lost_the_user(world: World) -> None:
+    record = await create(world)
+    assert record.webitel_id is not None
+    await world.client.delete_user(record.webitel_id, permanent=True)
+    await provisioning.delete_webitel_user(
+        world.db, world.actor, world.client, record.id, record.version
+    )
+    assert await crm_records(world) == []
+
+
+async def test_delete_refused_by_the_server_changes_nothing(world: World) -> None:
+    record = await create(world)
+    inject(world.sim, FaultRule(kind="status", status=403, route="DELETE /api/users/*"))
+    with pytest.raises(WebitelRefused):
+        await provisioning.delete_webitel_user(
+            world.db, world.actor, world.client, record.id, record.version
+        )
+    assert record.webitel_id in world.sim.state.users
+    assert len(await crm_records(world)) == 1
+
+
+async def test_m7_m8_grant_and_revoke_licenses(world: World) -> None:
+    record = await create(world)
+    licenses = {lic.product: lic for lic in await provisioning.available_licenses(world.client)}
+    operator = licenses["OPERATOR"]
+    granted = await provisioning.set_licenses(
+        world.db, world.actor, world.client, record.id, [operator.id]
+    )
+    assert [(g.license_id, g.product) for g in granted] == [(operator.id, "OPERATOR")]
+    server = world.sim.state.users[record.webitel_id]  # type: ignore[index]
+    assert set(server.licenses) == {operator.id}
+    assert provisioning.license_availability(licenses["CHAT"]) == "Expired"
+    for product in ("SUPERVISOR", "CHAT"):  # exhausted, expired: Webitel's refusal is shown
+        with pytest.raises(WebitelRefused, match="Webitel refused the change"):
+            await provisioning.set_licenses(
+                world.db, world.actor, world.client, record.id, [operator.id, licenses[product].id]
+            )
+    assert set(server.licenses) == {operator.id}
+    async with unit_of_work(world.db) as uow:
+        assert [g.product for g in await uow.webitel_users.licenses(record.id)] == ["OPERATOR"]
+    await provisioning.set_licenses(world.db, world.actor, world.client, record.id, [])
+    assert server.licenses == {}
+    async with unit_of_work(world.db) as uow:
+        assert await uow.webitel_users.licenses(record.id) == []
+        assert (await uow.webitel_users.get(record.id)).licenses_text == ""
+
+
+async def test_m9_add_and_remove_roles_keeping_the_internal_one(world: World) -> None:
+    record = await create(world)
+    roles = await provisioning.assignable_roles(world.client)
+    assert roles and not any(role.user for role in roles)
+    agents = next(role for role in roles if role.name == "agents")
+    server = world.sim.state.users[record.webitel_id]  # type: ignore[index]
+    internal_before = [r for r in server.roles if world.sim.state.roles[r].user]
+    added = await provisioning.set_roles(
+        world.db,
+        world.actor,
+        world.client,
+        record.id,
+        [RoleGrant(role_id=int(agents.id), name="agents")],
+    )
+    assert [(r.role_id, r.name) for r in added] == [(int(agents.id), "agents")]
+    assert int(agents.id) in server.roles
+    assert [r for r in server.roles if world.sim.state.roles[r].user] == internal_before
+    await provisioning.set_roles(world.db, world.actor, world.client, record.id, [])
+    assert int(agents.id) not in server.roles
+    async with unit_of_work(world.db) as uow:
+        assert await uow.webitel_users.roles(record.id) == []
+
+
+async def test_unknown_record_is_not_found(world: World) -> None:
+    from webitel_tui.domain.errors import RecordNotFoundError
+
+    with pytest.raises(RecordNotFoundError):
+        await provisioning.set_licenses(world.db, world.actor, world.client, uuid.uuid4(), [])
