@@ -57,6 +57,10 @@ INDIRECT = {
     "User",
     "Type",
     "STUN/TURN servers",
+    "Retry",
+    "Select: User",
+    "Select: Licenses",
+    "Webitel user: New record",
 }
 
 
@@ -111,7 +115,8 @@ def test_translations_keep_their_placeholders_and_none_is_stale() -> None:
     assert sorted(set(catalog) - wanted) == []
     for english, ukrainian in catalog.items():
         assert placeholders(english) == placeholders(ukrainian), english
-        assert (ukrainian.strip() and ukrainian != english) or english in {"URL", "STUN"}
+        assert ukrainian.strip()
+        assert ukrainian != english or english in {"URL", "STUN"}
 
 
 def test_switching_language() -> None:

@@ -73,7 +73,7 @@ async def test_m1_add_webitel_users_to_contact_center_and_open_it(demo_url: str)
         await pilot.press("enter")
         await wait_for(
             pilot,
-            lambda: "Webitel users" in str(shell_of(app).query_one("#main-area").render()),
+            lambda: bool(shell_of(app).query("#webitel-users-section")),
             "the section opened",
         )
 

@@ -73,13 +73,16 @@ async def test_arrows_and_enter_in_the_side_panel(demo_url: str) -> None:
         await type_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         await wait_for(pilot, lambda: bool(sections_shown(app)), "the sections")
-        main = shell_of(app).query_one("#main-area", Static)
-        assert str(main.render()) == CHOOSE_SECTION
+
+        def main_message() -> str:
+            return str(shell_of(app).query_one("#main-message", Static).render())
+
+        assert main_message() == CHOOSE_SECTION
         options = shell_of(app).query_one("#sections", OptionList)
         assert options.has_focus
         await pilot.press("down", "down", "up", "enter")
         assert options.highlighted == 1
-        await wait_for(pilot, lambda: "Accounts" in str(main.render()), "the chosen section")
+        await wait_for(pilot, lambda: "Accounts" in main_message(), "the chosen section")
 
 
 async def test_user_name_comes_from_the_database_as_plain_text(demo_url: str) -> None:

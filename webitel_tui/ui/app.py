@@ -25,11 +25,13 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
 from webitel_tui.processes.auth import Session
+from webitel_tui.processes.webitel_connection import client_options
 from webitel_tui.ui.commands import screen_commands
-from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
+from webitel_tui.ui.screens.base import SessionContext, WorkerFailed, translate_bindings
 from webitel_tui.ui.screens.help import HelpScreen, help_rows
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
+from webitel_tui.webitel import WebitelClient
 
 APP_NAME = "Webitel TUI"
 
@@ -60,6 +62,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.config_path = config_path
         self.session: Session | None = None
         self._db: Database | None = None
+        self._webitel: WebitelClient | None = None
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
         self._startup_messages = self._install_themes(settings.theme)
@@ -113,7 +116,19 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             return
         self.push_screen(LoginScreen(self._db), self._logged_in)
 
+    def webitel(self) -> WebitelClient:
+        """One client for the session: it logs in once and keeps its connections."""
+        if self._webitel is None:
+            self._webitel = WebitelClient(client_options(self.settings.webitel))
+        return self._webitel
+
+    def context(self, session: Session) -> SessionContext:
+        return SessionContext(self.db, session, self.settings, self.webitel)
+
     async def on_unmount(self) -> None:
+        if self._webitel is not None:
+            await self._webitel.aclose()
+            self._webitel = None
         if self._db is not None:
             await self._db.dispose()
             self._db = None

@@ -7,6 +7,7 @@ it into a message for the admin.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,10 +15,13 @@ from typing import Any
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from webitel_tui.config import Settings
 from webitel_tui.db.engine import Database
 from webitel_tui.i18n import _
 from webitel_tui.processes.auth import Session
+from webitel_tui.processes.webitel_connection import NOT_CONFIGURED, ConnectionProblem
 from webitel_tui.repositories import UnitOfWork, unit_of_work
+from webitel_tui.webitel import WebitelClient
 
 
 @dataclass
@@ -62,11 +66,26 @@ class ForwardWorkerErrors(TranslatedBindings):
 
 
 class SessionContext:
-    """What a screen of the logged-in shell needs: the database and who is acting."""
+    """What a screen of the logged-in shell needs: the database, who is acting, the
+    configuration and the Webitel client (one per app, opened on first use)."""
 
-    def __init__(self, db: Database, session: Session) -> None:
+    def __init__(
+        self,
+        db: Database,
+        session: Session,
+        settings: Settings | None = None,
+        webitel: Callable[[], WebitelClient] | None = None,
+    ) -> None:
         self.db = db
         self.session = session
+        self.settings = settings or Settings()
+        self._webitel = webitel
+
+    def webitel(self) -> WebitelClient:
+        """The Webitel client; raises the "not set up" message when there is no connection."""
+        if self._webitel is None:
+            raise ConnectionProblem(_(NOT_CONFIGURED))
+        return self._webitel()
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """One transaction on behalf of the logged-in user (for CreatedBy and the change log)."""

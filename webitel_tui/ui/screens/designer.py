@@ -75,11 +75,9 @@ class SystemDesignerScreen(ForwardWorkerErrors, Screen[None]):
 
             self.app.push_screen(SystemUsersScreen(self.context))
         elif tile == "system_settings":
-            from webitel_tui.ui.app import WebitelTuiApp
             from webitel_tui.ui.screens.system_settings import SystemSettingsPage
 
-            assert isinstance(self.app, WebitelTuiApp)
-            self.app.push_screen(SystemSettingsPage(self.context, self.app.settings))
+            self.app.push_screen(SystemSettingsPage(self.context))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -28,6 +28,7 @@ from webitel_tui.ui.widgets.title_bar import TitleBar
 
 SAVED = N_("The record has been saved.")
 RELOAD_QUESTION = N_("Reload the record? Your changes on this page will be lost.")
+RETRY_QUESTION = N_("Retry?")
 
 
 class RecordPage(ForwardWorkerErrors, Screen[bool]):
@@ -38,6 +39,8 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
         Binding("escape", "close", "Close", id="record.close"),
         Binding("ctrl+z", "cancel", "Cancel", id="record.cancel", tooltip="Discard changes"),
     ]
+    AUTO_FOCUS = "Input"
+    """The first field takes the keys as the page opens (pages may name another)."""
     REQUIRED: ClassVar[dict[str, str]] = {}
     """Input id -> caption of the fields that must be filled to save."""
 
@@ -54,6 +57,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
         message: str
         field: str | None
         conflict: bool
+        retryable: bool = False
 
     def __init__(self, context: SessionContext, caption: str) -> None:
         super().__init__()
@@ -62,6 +66,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
         self.saved_any = False
         self._clean: dict[str, object] = {}
         self._saving = False
+        self._just_saved = False
 
     # What subclasses provide -----------------------------------------------------------------
 
@@ -77,6 +82,9 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
 
     def on_loaded(self) -> None:
         """Called on the UI side after `load` finished."""
+
+    def on_saved(self) -> None:
+        """Called on the UI side once a save went through and the record was read again."""
 
     # The page --------------------------------------------------------------------------------
 
@@ -101,6 +109,9 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
         event.stop()
         self.on_loaded()
         self.mark_clean()
+        if self._just_saved:
+            self._just_saved = False
+            self.on_saved()
 
     def values(self) -> dict[str, object]:
         """The editable state of the page: every Input and Checkbox with an id."""
@@ -123,6 +134,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
     def set_caption(self, caption: str) -> None:
         self.caption = _(caption)
         self.query_one("#record-caption", Static).update(Text(self.caption))
+        self.query_one(TitleBar).show_user_part(self.caption)
 
     def show_message(self, message: str, *, error: bool) -> None:
         label = self.query_one("#record-message", Static)
@@ -164,7 +176,14 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
         except RecordConflictError as exc:
             self.post_message(self.SaveRefused(str(exc), None, conflict=True))
         except DomainError as exc:
-            self.post_message(self.SaveRefused(str(exc), getattr(exc, "field", None), False))
+            self.post_message(
+                self.SaveRefused(
+                    str(exc),
+                    getattr(exc, "field", None),
+                    conflict=False,
+                    retryable=getattr(exc, "retryable", False),
+                )
+            )
         else:
             self.post_message(self.Saved())
         finally:
@@ -174,6 +193,7 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
     def _saved(self, event: Saved) -> None:
         event.stop()
         self.saved_any = True
+        self._just_saved = True
         self.show_message(_(SAVED), error=False)
         self._load()
 
@@ -190,6 +210,15 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
 
             self.app.push_screen(
                 ConfirmDialog(f"{event.message} {_(RELOAD_QUESTION)}", title="Conflict"), answered
+            )
+        elif event.retryable:
+
+            def retry(again: bool | None) -> None:
+                if again:
+                    self.action_save()
+
+            self.app.push_screen(
+                ConfirmDialog(f"{event.message} {_(RETRY_QUESTION)}", title="Retry"), retry
             )
 
     # Cancel / Close --------------------------------------------------------------------------

@@ -11,12 +11,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from webitel_tui.db.engine import Database
+from webitel_tui.domain import known
 from webitel_tui.domain.processes import Process
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
@@ -80,6 +82,8 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         self.session = session
         self.workplaces: list[Workplace] = []
         self.workplace: Workplace | None = None
+        self.open_section: str | None = None
+        """The code of the section shown in the main area, if any."""
 
     def compose(self) -> ComposeResult:
         user = self.session.user
@@ -89,8 +93,18 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         yield TitleBar(self.app.title, shown, id="title-bar")
         with Horizontal(id="shell-body"):
             yield SidePanel(id="side-panel")
-            yield Static(Text(_(CHOOSE_SECTION)), id="main-area")
+            with Vertical(id="main-area"):
+                yield Static(Text(_(CHOOSE_SECTION)), id="main-message")
         yield Footer()
+
+    @property
+    def context(self) -> SessionContext:
+        from webitel_tui.ui.app import WebitelTuiApp
+
+        app = self.app
+        if isinstance(app, WebitelTuiApp):
+            return app.context(self.session)
+        return SessionContext(self._db, self.session)
 
     def on_mount(self) -> None:
         self._load(None)
@@ -109,7 +123,7 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
     def action_system_designer(self) -> None:
         from webitel_tui.ui.screens.designer import SystemDesignerScreen
 
-        self.app.push_screen(SystemDesignerScreen(SessionContext(self._db, self.session)))
+        self.app.push_screen(SystemDesignerScreen(self.context))
 
     @work(exclusive=True, exit_on_error=False, group="shell-load", description="load workplace")
     async def _load(self, workplace_id: uuid.UUID | None) -> None:
@@ -123,22 +137,41 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
     @on(WorkplaceLoaded)
     def _show_workplace(self, event: WorkplaceLoaded) -> None:
         event.stop()
+        same_workplace = (
+            self.workplace is not None
+            and event.current is not None
+            and self.workplace.id == event.current.id
+        )
         self.workplaces = event.workplaces
         self.workplace = event.current
         self.query_one(SidePanel).show(event.current, event.sections)
-        self._show_main(CHOOSE_SECTION if event.sections else NO_SECTIONS)
+        # Back from a card or the designer: the open section stays if it is still there.
+        still_there = self.open_section in {section.code for section in event.sections}
+        if not (same_workplace and still_there):
+            self._show_main(CHOOSE_SECTION if event.sections else NO_SECTIONS)
 
     @on(SidePanel.SectionChosen)
     def _section_chosen(self, event: SidePanel.SectionChosen) -> None:
         event.stop()
-        # The sections themselves (lists, record pages) plug in here.
-        self._show_main(tr('The "{0}" section is not available yet.', _(event.section.caption)))
+        if event.section.code == known.WEBITEL_USERS_SECTION_CODE:
+            from webitel_tui.ui.screens.webitel_users import WebitelUsersSection
+
+            self._show_section(WebitelUsersSection(self.context))
+            self.open_section = event.section.code
+        else:
+            self._show_main(tr('The "{0}" section is not available yet.', _(event.section.caption)))
+
+    def _show_section(self, section: Widget) -> None:
+        """The section replaces whatever the main area showed (one section at a time)."""
+        main = self.query_one("#main-area", Vertical)
+        main.query(".section").remove()
+        self.query_one("#main-message", Static).display = False
+        main.mount(section)
 
     def action_run_process(self) -> None:
         from webitel_tui.ui.screens.processes import process_start_dialog
 
-        context = SessionContext(self._db, self.session)
-        self.app.push_screen(process_start_dialog(context), self._process_chosen)
+        self.app.push_screen(process_start_dialog(self.context), self._process_chosen)
 
     def _process_chosen(self, chosen: list[Process] | None) -> None:
         if chosen:
@@ -161,4 +194,8 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         return ids.index(current.id) if current is not None and current.id in ids else 0
 
     def _show_main(self, message: str) -> None:
-        self.query_one("#main-area", Static).update(Text(_(message)))
+        self.open_section = None
+        self.query_one("#main-area", Vertical).query(".section").remove()
+        label = self.query_one("#main-message", Static)
+        label.update(Text(_(message)))
+        label.display = True

@@ -52,10 +52,10 @@ class SystemSettingsPage(RecordPage):
         message: str
         error: bool
 
-    def __init__(self, context: SessionContext, settings: Settings) -> None:
+    def __init__(self, context: SessionContext) -> None:
         require_admin(context)
         super().__init__(context, "System settings")
-        self.settings = settings
+        self.settings = context.settings
         self.stun: SystemSetting | None = None
 
     def compose_fields(self) -> ComposeResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -22,18 +22,28 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
 from webitel_tui.domain.paging import Page, PageRequest
-from webitel_tui.domain.records import AuditedRecord
 from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
 
-R = TypeVar("R", bound=AuditedRecord)
+
+class Identified(Protocol):
+    """A row of a grid: anything with an id (CRM records, Webitel licenses and roles)."""
+
+    @property
+    def id(self) -> object: ...
+
+
+R = TypeVar("R", bound=Identified)
 
 NO_RECORDS = N_("This section has no records.")
 NO_MATCHES = N_("There are no records matching the filter criteria.")
 SEARCH_DELAY = 0.25
 """Seconds of quiet typing before the search runs (one query per pause, not per key)."""
 LOAD_AHEAD = 10
-"""Load the next page when the cursor is this close to the last loaded row."""
+"""Load the next page when the cursor is within a screen and this many rows of the end."""
+MORE_PAGE_SIZE = 150
+"""Rows per follow-up page: several screens, so a held PgDn rarely waits for the database
+(the first page stays small, so the section opens fast; see bench/section_list.py)."""
 CHECK = "✓"
 
 
@@ -47,7 +57,7 @@ class GridColumn(Generic[R]):
     sortable: bool = True
 
 
-Fetch = Callable[[PageRequest], Awaitable[Page[R]]]
+Fetch = Callable[[PageRequest], Awaitable["Page[R]"]]
 
 
 class GridTable(TranslatedBindings, DataTable[Text]):
@@ -179,22 +189,31 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
                     continue
                 self._records[key] = record
                 table.add_row(*self._cells(record), key=key)
-        self._next = self._request.next(event.page.next_cursor) if event.page.next_cursor else None
+        cursor = event.page.next_cursor
+        more = {"limit": max(self._request.limit, MORE_PAGE_SIZE)}
+        self._next = self._request.next(cursor).model_copy(update=more) if cursor else None
         self.loading_page = False
         self._show_empty_state()
+        self._load_more_if_near(table.cursor_row)
 
     def _show_empty_state(self) -> None:
         empty = self.table.row_count == 0
-        text = NO_MATCHES if self._request.search.strip() else self._empty_text
         label = self.query_one("#grid-empty", Static)
-        label.update(Text(_(text)) if empty else "")
-        label.display = empty
+        if empty:
+            text = NO_MATCHES if self._request.search.strip() else self._empty_text
+            label.update(Text(_(text)))
+        if label.display != empty:  # an update asks for a layout: only when it changes
+            label.display = empty
 
     @on(DataTable.RowHighlighted)
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        near_end = event.cursor_row >= self.table.row_count - LOAD_AHEAD
-        if near_end and self._next is not None and not self.loading_page:
+        self._load_more_if_near(event.cursor_row)
+
+    def _load_more_if_near(self, row: int) -> None:
+        table = self.table
+        ahead = LOAD_AHEAD + table.scrollable_content_region.height
+        if row >= table.row_count - ahead and self._next is not None and not self.loading_page:
             self.loading_page = True
             self._load(self._next, self._generation, reset=False)
 

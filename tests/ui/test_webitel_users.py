@@ -1,0 +1,200 @@
+"""M4-M10 through the screens, against the simulator over loopback: the section, the card,
+its details, delete, and a refusal that keeps what the admin typed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, DataTable, Input, Static
+
+from tests.ui.conftest import make_app, wait_for
+from tests.ui.test_designer import log_in_as
+from tests.ui.test_shell import (
+    _move_webitel_users_into_contact_center,
+    sections_shown,
+    workplace_shown,
+)
+from webitel_tui.config import WebitelSettings
+from webitel_tui.db.engine import Database
+from webitel_tui.repositories import unit_of_work
+from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
+from webitel_tui.ui.app import WebitelTuiApp
+from webitel_tui.ui.screens.dialogs import ConfirmDialog
+from webitel_tui.ui.screens.lookup import LookupDialog
+from webitel_tui.ui.screens.webitel_users import WebitelUserCard, WebitelUsersSection
+
+SIZE_BIG = (120, 40)
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[RunningSimulator]:
+    running = await start_simulator(users=20)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+def app_for(demo_url: str, sim: RunningSimulator) -> WebitelTuiApp:
+    webitel = WebitelSettings(
+        url=sim.base_url,
+        domain=sim.domain,
+        username=sim.username,
+        password=sim.password,
+        timeout=3,
+        retries=0,
+    )
+    return make_app(demo_url, webitel=webitel)
+
+
+async def open_section(pilot: Pilot[None], app: WebitelTuiApp) -> WebitelUsersSection:
+    await log_in_as(pilot, app, "Supervisor")
+    await pilot.press("w")
+    await wait_for(pilot, lambda: workplace_shown(app) == "Contact center", "Contact center")
+    await wait_for(pilot, lambda: sections_shown(app)[:1] == ["Webitel users"], "its sections")
+    await pilot.pause()
+    await pilot.press("enter")  # "Webitel users" is the first section there
+    await wait_for(pilot, lambda: bool(app.screen.query(WebitelUsersSection)), "the section")
+    return app.screen.query_one(WebitelUsersSection)
+
+
+def message_of(app: WebitelTuiApp) -> str:
+    label = app.screen.query_one("#record-message", Static)
+    return str(label.render()) if label.display else ""
+
+
+async def fill_new_card(pilot: Pilot[None], app: WebitelTuiApp, login: str, ext: str) -> None:
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "the card")
+    await pilot.press("f4")
+    await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "the user lookup")
+    lookup = app.screen
+    assert isinstance(lookup, LookupDialog)
+    await wait_for(pilot, lambda: lookup.grid.table.row_count > 0, "the candidates")
+    offered = [u.name for u in lookup.grid.records]
+    # M4: portal users and inactive users are never offered; employees are.
+    assert "mtkachenko" not in offered and "psavchenko" not in offered
+    assert "Supervisor" in offered
+    lookup.grid.table.move_cursor(row=offered.index(login))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "back on the card")
+    card = app.screen
+    assert card.query_one("#webitel-name", Input).value == login  # filled by itself
+    card.query_one("#extension", Input).value = ext
+
+
+async def test_m5_to_m10_through_the_screens(demo_url: str, sim: RunningSimulator) -> None:
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app)
+        await wait_for(
+            pilot,
+            lambda: (
+                "This section has no records."
+                in str(section.grid.query_one("#grid-empty", Static).render())
+            ),
+            "the empty section",
+        )
+        await fill_new_card(pilot, app, "okovalenko", "7001")
+        card = app.screen
+        assert isinstance(card, WebitelUserCard)
+        assert "Olena Kovalenko" in str(card.query_one("#contact", Static).render())
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: card.record is not None, "saved")
+        server = sim.state.user_by_username("okovalenko")
+        assert server is not None and server.extension == "7001" and server.device is not None
+        ids = str(card.query_one("#server-ids", Static).render())
+        assert f"User id: {server.id}" in ids  # M5: filled from the server's answer
+        # M10: STUN with the system setting's servers shown as the web phone's ICE settings.
+        card.query_one("#enable-stun", Checkbox).value = True
+        await pilot.pause()
+        assert "stun:stun.l.google.com:19302" in str(card.query_one("#ice-settings").render())
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: card.record is not None and card.record.enable_stun, "STUN")
+        # M7: + on User licenses, tick OPERATOR, Select.
+        card.query_one("#licenses-detail", DataTable).focus()
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "licenses lookup")
+        licenses = app.screen
+        assert isinstance(licenses, LookupDialog)
+        await wait_for(pilot, lambda: licenses.grid.table.row_count == 5, "the licenses")
+        products = [lic.product for lic in licenses.grid.records]
+        licenses.grid.table.move_cursor(row=products.index("OPERATOR"))
+        await pilot.press("space", "ctrl+s")
+        await wait_for(pilot, lambda: len(card.licenses) == 1, "the license granted")
+        operator = sim.state.license_by_product("OPERATOR")
+        assert set(server.licenses) == {operator.id}
+        # M9: + on User roles, pick "agents".
+        card.query_one("#roles-detail", DataTable).focus()
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "roles lookup")
+        roles = app.screen
+        assert isinstance(roles, LookupDialog)
+        await wait_for(pilot, lambda: roles.grid.table.row_count > 0, "the roles")
+        names = [role.name for role in roles.grid.records]
+        roles.grid.table.move_cursor(row=names.index("agents"))
+        await pilot.press("enter")  # single pick works too: Enter ticks, Select confirms
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: [r.name for r in card.roles] == ["agents"], "role added")
+        assert 2 in server.roles
+        # M8: Delete on the licenses detail, confirmed.
+        card.query_one("#licenses-detail", DataTable).focus()
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: card.licenses == [], "license revoked")
+        assert server.licenses == {}
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: bool(app.screen.query(WebitelUsersSection)), "the section")
+        section = app.screen.query_one(WebitelUsersSection)
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the new row")
+        # M6: Delete from the grid; No changes nothing, Yes deletes on both sides.
+        section.grid.table.focus()
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirmation")
+        await pilot.press("n")
+        await pilot.pause()
+        assert sim.state.user_by_username("okovalenko") is not None
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: section.grid.table.row_count == 0, "deleted")
+        assert sim.state.user_by_username("okovalenko") is None
+    async with unit_of_work(Database(demo_url)) as uow:
+        from webitel_tui.domain.paging import PageRequest
+
+        assert (await uow.webitel_users.page(PageRequest())).items == []
+
+
+async def test_a_refusal_keeps_the_card_and_offers_retry(
+    demo_url: str, sim: RunningSimulator
+) -> None:
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        await open_section(pilot, app)
+        await fill_new_card(pilot, app, "amelnyk", "1002")  # 1002 is Olena's on the server
+        card = app.screen
+        assert isinstance(card, WebitelUserCard)
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: "already used on the Webitel server" in message_of(app),
+            "the refusal",
+        )
+        assert card.query_one("#extension", Input).value == "1002"  # nothing lost
+        card.query_one("#extension", Input).value = "7002"
+        sim.app.set_faults(
+            FaultConfig(rules=[FaultRule(kind="status", status=503, route="POST /api/users")])
+        )
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "retry?")
+        assert "Retry?" in app.screen.message  # type: ignore[attr-defined]
+        sim.app.set_faults(FaultConfig())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: card.record is not None, "saved on retry")
+        assert [u.username for u in sim.state.users.values()].count("amelnyk") == 1
+        assert "The record has been saved." in message_of(app)

@@ -1,0 +1,499 @@
+"""The "Webitel users" section (M13) and the Webitel user card (M5, M7-M10), with Delete (M6).
+
+Every change goes through `processes.provisioning`, which talks to Webitel first and to the
+CRM second; this module only shows, asks and reports.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
+
+from webitel_tui.domain import known
+from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.rules import parse_ice_servers
+from webitel_tui.domain.text import fold
+from webitel_tui.domain.users import SystemUser, UserType
+from webitel_tui.domain.webitel_users import RoleGrant, UserLicense, UserRole, WebitelUser
+from webitel_tui.i18n import N_, _, tr
+from webitel_tui.processes import provisioning
+from webitel_tui.processes.provisioning import WebitelUserForm
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
+from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
+from webitel_tui.ui.screens.lookup import LookupDialog
+from webitel_tui.ui.screens.record_page import SAVED, RecordPage
+from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
+from webitel_tui.webitel import License, Role
+
+T = TypeVar("T")
+
+NO_EXTENSION_WARNING = N_(
+    "The user has no extension: they will not be able to register a SIP phone or make calls."
+)
+DIRECT_ONLY = N_("Direct connection only (no STUN/TURN servers).")
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+WEBITEL_USER_COLUMNS = [
+    # Fixed widths: columns that grew as pages load would push a scrollbar over the cursor.
+    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, width=20),
+    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, width=22),
+    GridColumn[WebitelUser]("extension", N_("Extension"), lambda u: u.extension or "", width=9),
+    GridColumn[WebitelUser](
+        "webitel_id", N_("User id"), lambda u: str(u.webitel_id or ""), width=8
+    ),
+    GridColumn[WebitelUser](
+        "default_device", N_("Default device"), lambda u: u.default_device_name, width=18
+    ),
+    GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, width=16),
+    GridColumn[WebitelUser]("stun", N_("STUN"), lambda u: _yes_no(u.enable_stun), width=5),
+]
+CRM_USER_COLUMNS = [
+    GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name),
+    GridColumn[SystemUser]("contact", N_("Contact"), lambda u: u.contact_name),
+]
+
+
+class WebitelUsersSection(ForwardWorkerErrors, Vertical):
+    """The section in the shell's main area: grid, New / Delete / Actions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n,insert", "new", "New", id="section.new", tooltip="New Webitel user"),
+        Binding("delete", "delete", "Delete", id="section.delete"),
+        Binding("a", "actions", "Actions", id="section.actions"),
+    ]
+
+    @dataclass
+    class Deleted(Message):
+        pass
+
+    def __init__(self, context: SessionContext) -> None:
+        super().__init__(id="webitel-users-section", classes="section")
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("Webitel users"), classes="page-caption")
+        yield Static(id="reconcile-banner", classes="record-message -error")
+        yield SectionGrid(WEBITEL_USER_COLUMNS, self._fetch, sort="name", id="webitel-grid")
+
+    @property
+    def grid(self) -> SectionGrid[WebitelUser]:
+        return self.query_one("#webitel-grid", SectionGrid)
+
+    async def _fetch(self, request: PageRequest) -> Page[WebitelUser]:
+        async with self.context.unit_of_work() as uow:
+            page = await uow.webitel_users.page(request)
+            if request.after is None:
+                items = await uow.reconcile.open_items()
+                self.post_message(self.ReconcileCount(len(items)))
+        return page
+
+    @dataclass
+    class ReconcileCount(Message):
+        count: int
+
+    @on(ReconcileCount)
+    def _reconcile_count(self, event: ReconcileCount) -> None:
+        event.stop()
+        banner = self.query_one("#reconcile-banner", Static)
+        banner.update(
+            Text(tr("Records to reconcile with Webitel: {0} (see the process log).", event.count))
+        )
+        banner.display = event.count > 0
+
+    def on_mount(self) -> None:
+        self.grid.table.focus()
+
+    def action_new(self) -> None:
+        self.app.push_screen(WebitelUserCard(self.context, None), self._card_closed)
+
+    @on(SectionGrid.Opened)
+    def _open(self, event: SectionGrid.Opened) -> None:
+        event.stop()
+        record: WebitelUser = event.record
+        self.app.push_screen(WebitelUserCard(self.context, record.id), self._card_closed)
+
+    def _card_closed(self, saved: bool | None) -> None:
+        if saved:
+            self.grid.reload()
+
+    def action_delete(self) -> None:
+        record = self.grid.current
+        if record is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(record)
+
+        self.app.push_screen(ConfirmDialog(DELETE_ONE), answered)
+
+    @work(exclusive=True, exit_on_error=False, group="webitel-delete", description="delete")
+    async def _delete(self, record: WebitelUser) -> None:
+        await provisioning.delete_webitel_user(
+            self.context.db,
+            self.context.session.actor,
+            self.context.webitel(),
+            record.id,
+            record.version,
+        )
+        self.post_message(self.Deleted())
+
+    @on(Deleted)
+    def _deleted(self, event: Deleted) -> None:
+        event.stop()
+        self.grid.reload()
+
+    def action_actions(self) -> None:
+        items = [("refresh", N_("Refresh from Webitel"))]
+        self.app.push_screen(ActionsMenu(items), self._action_chosen)
+
+    def _action_chosen(self, action: str | None) -> None:
+        if action == "refresh" and self.grid.current is not None:
+            self.notify(
+                _("Refreshing a user from Webitel arrives with the GetWebitelUsers import."),
+                markup=False,
+            )
+
+
+def _in_memory_page(items: list[T], request: PageRequest, text: Callable[[T], str]) -> Page[T]:
+    """Licenses and roles come whole from Webitel (a handful): search them here."""
+    wanted = fold(request.search)
+    chosen = [item for item in items if wanted in fold(text(item))]
+    return Page[T](items=chosen[: request.limit])
+
+
+class WebitelUserCard(RecordPage):
+    """The Webitel user card; dismissed with True when something was saved."""
+
+    REQUIRED: ClassVar[dict[str, str]] = {"webitel-name": "Webitel user name"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f4", "select_user", "User", id="webitel.select_user", tooltip="Select the user"),
+        Binding("plus", "add_to_detail", "Add", id="detail.add", show=False),
+        Binding("delete", "delete_from_detail", "Delete", id="detail.delete", show=False),
+    ]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("F4", "Select the CRM user"),
+        ("+ / Delete", "User licenses / User roles: add / delete"),
+    ]
+
+    @dataclass
+    class DetailsLoaded(Message):
+        licenses: list[UserLicense]
+        roles: list[UserRole]
+
+    def __init__(self, context: SessionContext, record_id: uuid.UUID | None) -> None:
+        caption = "Webitel user: New record" if record_id is None else "Webitel user"
+        super().__init__(context, caption)
+        self.record_id = record_id
+        self.record: WebitelUser | None = None
+        self.user_id: uuid.UUID | None = None
+        self.contact_id: uuid.UUID | None = None
+        self.licenses: list[UserLicense] = []
+        self.roles: list[UserRole] = []
+        self.stun_servers: list[str] = []
+        self._user_name = ""
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label(_("User") + " * " + _("(F4 to select)"), classes="field-caption")
+        yield Static(Text(_("(none)")), id="crm-user", classes="lookup-value")
+        yield Label(_("Webitel user name") + " *", classes="field-caption")
+        yield Input(id="webitel-name", max_length=250)
+        yield Label(_("Contact"), classes="field-caption")
+        yield Static(Text(""), id="contact", classes="lookup-value")
+        yield Label(_("Extension"), classes="field-caption")
+        yield Input(id="extension", max_length=20, restrict=r"[0-9]*")
+        yield Static(Text(""), id="server-ids", classes="setting-row")
+        yield Checkbox(_("Enable STUN"), id="enable-stun")
+        yield Static(Text(""), id="ice-settings", classes="setting-row")
+        yield Static(Text(_("User licenses")), classes="detail-caption", id="licenses-caption")
+        licenses: DataTable[Text] = DataTable(cursor_type="row", id="licenses-detail")
+        licenses.add_columns(_("Product"), _("Name"), _("Expires"))
+        yield licenses
+        yield Static(Text(_("User roles")), classes="detail-caption", id="roles-caption")
+        roles: DataTable[Text] = DataTable(cursor_type="row", id="roles-detail")
+        roles.add_columns(_("Name"))
+        yield roles
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._show_details(self.record_id is not None)
+
+    def _show_details(self, shown: bool) -> None:
+        for selector in (
+            "#licenses-caption",
+            "#licenses-detail",
+            "#roles-caption",
+            "#roles-detail",
+        ):
+            self.query_one(selector).display = shown
+
+    # Load / save ------------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        async with self.context.unit_of_work() as uow:
+            stun = await uow.settings.value(known.STUN_SERVERS_SETTING)
+            if self.record_id is not None:
+                self.record = await uow.webitel_users.get(self.record_id)
+                self.licenses = await uow.webitel_users.licenses(self.record_id)
+                self.roles = await uow.webitel_users.roles(self.record_id)
+                if self.record.user_id is not None:
+                    user = await uow.users.find(self.record.user_id)
+                    self._user_name = user.name if user else ""
+        self.stun_servers = parse_ice_servers(stun)
+
+    def on_loaded(self) -> None:
+        record = self.record
+        if record is not None:
+            self.set_caption(tr("Webitel user: {0}", record.name))
+            self._show_user(record.user_id, self._user_name, record.contact_id, record.contact_name)
+            self.query_one("#webitel-name", Input).value = record.name
+            self.query_one("#extension", Input).value = record.extension or ""
+            self.query_one("#enable-stun", Checkbox).value = record.enable_stun
+            self.query_one("#server-ids", Static).update(
+                Text(
+                    tr(
+                        "User id: {0}    Default device: {1}",
+                        record.webitel_id or "",
+                        record.default_device_name or _("(none)"),
+                    )
+                )
+            )
+            self._show_details(True)
+            self._fill_details()
+        self._show_ice()
+
+    def _fill_details(self) -> None:
+        licenses = self.query_one("#licenses-detail", DataTable)
+        licenses.clear()
+        for grant in self.licenses:
+            expires = grant.expires_on.date().isoformat() if grant.expires_on else ""
+            licenses.add_row(
+                Text(grant.product), Text(grant.name), Text(expires), key=grant.license_id
+            )
+        roles = self.query_one("#roles-detail", DataTable)
+        roles.clear()
+        for role in self.roles:
+            roles.add_row(Text(role.name), key=str(role.role_id))
+
+    @on(Checkbox.Changed, "#enable-stun")
+    def _stun_changed(self) -> None:
+        self._show_ice()
+
+    def _show_ice(self) -> None:
+        """The web phone's ICE settings that follow from the checkbox and the system setting."""
+        enabled = self.query_one("#enable-stun", Checkbox).value
+        if enabled and self.stun_servers:
+            shown = tr("Web phone ICE servers: {0}", ", ".join(self.stun_servers))
+        else:
+            shown = _(DIRECT_ONLY)
+        self.query_one("#ice-settings", Static).update(Text(shown))
+
+    def values(self) -> dict[str, object]:
+        return {**super().values(), "user_id": self.user_id}
+
+    def missing_required(self) -> tuple[str, str] | None:
+        if self.user_id is None:
+            return "webitel-name", "User"
+        return super().missing_required()
+
+    def _form(self) -> WebitelUserForm:
+        extension = self.query_one("#extension", Input).value.strip() or None
+        return WebitelUserForm(
+            record_id=self.record_id,
+            version=self.record.version if self.record else 0,
+            user_id=self.user_id,
+            contact_id=self.contact_id,
+            name=self.query_one("#webitel-name", Input).value,
+            extension=extension,
+            enable_stun=self.query_one("#enable-stun", Checkbox).value,
+        )
+
+    async def save(self) -> None:
+        form = self._form()
+        actor = self.context.session.actor
+        client = self.context.webitel()
+        if self.record_id is None:
+            record = await provisioning.create_webitel_user(self.context.db, actor, client, form)
+            self.record_id = record.id
+        else:
+            await provisioning.update_webitel_user(self.context.db, actor, client, form)
+
+    def on_saved(self) -> None:
+        if self.record is not None and not self.record.extension:
+            self.show_message(f"{_(SAVED)} {_(NO_EXTENSION_WARNING)}", error=False)
+
+    # The User lookup (M4: only active company employees who are not Webitel users yet) -----
+
+    def _show_user(
+        self,
+        user_id: uuid.UUID | None,
+        user_name: str,
+        contact_id: uuid.UUID | None,
+        contact_name: str,
+    ) -> None:
+        self.user_id = user_id
+        self.contact_id = contact_id
+        self.query_one("#crm-user", Static).update(Text(user_name or _("(none)")))
+        self.query_one("#contact", Static).update(Text(contact_name))
+
+    def action_select_user(self) -> None:
+        if self.record_id is not None:
+            return  # the CRM user of a saved Webitel user does not change
+
+        async def candidates(request: PageRequest) -> Page[SystemUser]:
+            async with self.context.unit_of_work() as uow:
+                return await uow.users.page_users(
+                    request, user_type=UserType.EMPLOYEE, active=True, without_webitel_user=True
+                )
+
+        dialog: LookupDialog[SystemUser] = LookupDialog(
+            "Select: User", CRM_USER_COLUMNS, candidates, sort="name"
+        )
+        self.app.push_screen(dialog, self._user_chosen)
+
+    def _user_chosen(self, chosen: list[SystemUser] | None) -> None:
+        if not chosen:
+            return
+        user = chosen[0]
+        self._show_user(user.id, user.name, user.contact_id, user.contact_name)
+        # Creatio fills these by itself; both stay editable.
+        self.query_one("#webitel-name", Input).value = user.name
+
+    # Details: User licenses (M7/M8) and User roles (M9) --------------------------------------
+
+    def _focused_detail(self) -> str | None:
+        focused = self.focused
+        if focused is not None and focused.id in ("licenses-detail", "roles-detail"):
+            return focused.id
+        return None
+
+    def action_add_to_detail(self) -> None:
+        detail = self._focused_detail()
+        if detail == "licenses-detail":
+            self._pick_licenses()
+        elif detail == "roles-detail":
+            self._pick_roles()
+
+    def _pick_licenses(self) -> None:
+        client = self.context.webitel()
+
+        async def licenses(request: PageRequest) -> Page[License]:
+            items = await provisioning.available_licenses(client)
+            return _in_memory_page(items, request, lambda i: f"{i.product} {i.name}")
+
+        columns = [
+            GridColumn[License]("product", N_("Product"), lambda i: i.product or ""),
+            GridColumn[License]("name", N_("Name"), lambda i: i.name or ""),
+            GridColumn[License]("remain", N_("Available"), provisioning.license_availability),
+            GridColumn[License](
+                "not_after",
+                N_("Expires"),
+                lambda i: i.not_after.date().isoformat() if i.not_after else "",
+            ),
+        ]
+        dialog: LookupDialog[License] = LookupDialog(
+            "Select: Licenses", columns, licenses, sort="product", multi_select=True
+        )
+        self.app.push_screen(dialog, self._licenses_chosen)
+
+    def _licenses_chosen(self, chosen: list[License] | None) -> None:
+        record_id = self.record_id
+        if chosen and record_id is not None:
+            wanted = [g.license_id for g in self.licenses] + [c.id for c in chosen]
+            self._change_detail(
+                lambda: provisioning.set_licenses(
+                    self.context.db,
+                    self.context.session.actor,
+                    self.context.webitel(),
+                    record_id,
+                    list(dict.fromkeys(wanted)),
+                )
+            )
+
+    def _pick_roles(self) -> None:
+        client = self.context.webitel()
+
+        async def roles(request: PageRequest) -> Page[Role]:
+            items = await provisioning.assignable_roles(client)
+            return _in_memory_page(items, request, lambda i: i.name or "")
+
+        columns = [GridColumn[Role]("name", N_("Name"), lambda r: r.name or "")]
+        dialog: LookupDialog[Role] = LookupDialog(
+            "Select: Roles", columns, roles, sort="name", multi_select=True
+        )
+        self.app.push_screen(dialog, self._roles_chosen)
+
+    def _roles_chosen(self, chosen: list[Role] | None) -> None:
+        record_id = self.record_id
+        if chosen and record_id is not None:
+            wanted = {r.role_id: RoleGrant(role_id=r.role_id, name=r.name) for r in self.roles}
+            for role in chosen:
+                wanted[int(role.id)] = RoleGrant(role_id=int(role.id), name=role.name or "")
+            self._change_detail(
+                lambda: provisioning.set_roles(
+                    self.context.db,
+                    self.context.session.actor,
+                    self.context.webitel(),
+                    record_id,
+                    list(wanted.values()),
+                )
+            )
+
+    def action_delete_from_detail(self) -> None:
+        detail = self._focused_detail()
+        if detail is None or self.record_id is None:
+            return
+        table = self.query_one(f"#{detail}", DataTable)
+        if table.row_count == 0:
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        record_id = self.record_id
+        db, actor = self.context.db, self.context.session.actor
+
+        def change() -> Awaitable[object]:
+            client = self.context.webitel()
+            if detail == "licenses-detail":
+                kept = [g.license_id for g in self.licenses if g.license_id != key]
+                return provisioning.set_licenses(db, actor, client, record_id, kept)
+            roles = [RoleGrant(role_id=r.role_id, name=r.name) for r in self.roles]
+            kept_roles = [r for r in roles if str(r.role_id) != key]
+            return provisioning.set_roles(db, actor, client, record_id, kept_roles)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._change_detail(change)
+
+        self.app.push_screen(ConfirmDialog(DELETE_ONE), answered)
+
+    @work(exclusive=True, exit_on_error=False, group="webitel-detail", description="detail")
+    async def _change_detail(self, change: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await change()
+        finally:
+            assert self.record_id is not None
+            async with self.context.unit_of_work() as uow:
+                licenses = await uow.webitel_users.licenses(self.record_id)
+                roles = await uow.webitel_users.roles(self.record_id)
+            self.post_message(self.DetailsLoaded(licenses, roles))
+
+    @on(DetailsLoaded)
+    def _details_loaded(self, event: DetailsLoaded) -> None:
+        event.stop()
+        self.licenses = event.licenses
+        self.roles = event.roles
+        self.saved_any = True
+        self._fill_details()
