@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import sys
 import tempfile
@@ -159,7 +160,11 @@ def _run_app(loaded: LoadedSettings) -> int:
 
     # A theme chosen in the app is remembered in the file that was read (or the default one).
     config_path = loaded.path or resolve_config_path(None)[0]
-    create_app(loaded.settings, config_path).run(mouse=loaded.settings.mouse)
+    app = create_app(loaded.settings, config_path)
+    # What start-up built lives as long as the app: keep it out of every later collection
+    # (a full collection over loaded grid rows otherwise stalls keys; bench/section_list.py).
+    gc.freeze()
+    app.run(mouse=loaded.settings.mouse)
     return EXIT_OK
 
 

@@ -146,6 +146,7 @@ async def test_m3_duplicate_name_is_refused_and_roles_detail_works(demo_url: str
         assert isinstance(page, UserPage)
         detail = page.query_one("#roles-detail", DataTable)
         await wait_for(pilot, lambda: detail.row_count == 1, "All employees")
+        detail.focus()  # the admin tabs down to the Roles detail; + in a field is typed
         await pilot.press("plus")
         await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "roles lookup")
         lookup = app.screen

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, OptionList, Static
+from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from webitel_tui.i18n import N_, _
@@ -44,6 +44,7 @@ class ConfirmDialog(ForwardWorkerErrors, ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Yes"), id="yes", variant="success")
                 yield Button(_("No"), id="no")
+        yield Footer()
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
@@ -86,6 +87,7 @@ class ActionsMenu(ForwardWorkerErrors, ModalScreen[str | None]):
                 id="menu-items",
                 compact=True,
             )
+        yield Footer()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

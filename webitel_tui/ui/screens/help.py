@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from webitel_tui.i18n import _
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
@@ -71,6 +71,7 @@ class HelpScreen(ForwardWorkerErrors, ModalScreen[None]):
             body.border_title = _("Keys")
             body.border_subtitle = _("Esc to close")
             yield Static(table, id="help-keys")
+        yield Footer()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from webitel_tui.i18n import _, tr
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
@@ -67,6 +67,7 @@ class LookupDialog(ForwardWorkerErrors, ModalScreen[list[R] | None], Generic[R])
                     yield Static(Text(tr("Records selected: {0}", 0)), id="lookup-count")
                 yield Button(self._select_caption, id="lookup-select", variant="success")
                 yield Button(_("Cancel"), id="lookup-cancel")
+        yield Footer()
 
     @on(SectionGrid.SelectionChanged)
     def _count(self, event: SectionGrid.SelectionChanged) -> None:

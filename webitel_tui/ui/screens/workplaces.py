@@ -31,8 +31,11 @@ from webitel_tui.ui.widgets.title_bar import TitleBar
 Change = Callable[[UnitOfWork], Awaitable[object]]
 """One change of the workplace page, run in its own unit of work."""
 
-MOVE_UP = Binding("shift+up,u", "move(-1)", "Up", id="order.up", tooltip="Move up")
-MOVE_DOWN = Binding("shift+down,d", "move(1)", "Down", id="order.down", tooltip="Move down")
+# Kept off the footer (it must fit 80 columns); F1 and the palette list them.
+MOVE_UP = Binding("shift+up,u", "move(-1)", "Up", id="order.up", tooltip="Move up", show=False)
+MOVE_DOWN = Binding(
+    "shift+down,d", "move(1)", "Down", id="order.down", tooltip="Move down", show=False
+)
 
 
 def _row_key(table: DataTable[Text]) -> str | None:

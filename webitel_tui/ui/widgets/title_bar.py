@@ -17,3 +17,8 @@ class TitleBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(Text(self._app_name), id="title-app-name")
         yield Static(Text(self._user), id="title-user")
+
+    def show_user_part(self, text: str) -> None:
+        """The right-hand text (who is logged in, or where the admin is)."""
+        self._user = text
+        self.query_one("#title-user", Static).update(Text(text))
