@@ -23,7 +23,7 @@ from webitel_tui.processes.provisioning import (
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
-from webitel_tui.webitel import WebitelClient
+from webitel_tui.webitel import InputUser, WebitelClient
 
 
 @dataclass
@@ -270,3 +270,24 @@ async def test_unknown_record_is_not_found(world: World) -> None:
 
     with pytest.raises(RecordNotFoundError):
         await provisioning.set_licenses(world.db, world.actor, world.client, uuid.uuid4(), [])
+
+
+async def test_refresh_from_webitel_brings_the_crm_in_line(world: World) -> None:
+    record = await create(world)
+    assert record.webitel_id is not None
+    operator = world.sim.state.license_by_product("OPERATOR")
+    # Changed on the server by hand: extension, a license and a role.
+    await world.client.patch_user(record.webitel_id, InputUser(extension="7777"))
+    await world.client.grant_license(record.webitel_id, operator.id)
+    await world.client.add_role(record.webitel_id, 2)
+    refreshed = await provisioning.refresh_from_webitel(
+        world.db, world.actor, world.client, record.id
+    )
+    assert refreshed.extension == "7777"
+    assert refreshed.licenses_text == "OPERATOR"
+    async with unit_of_work(world.db) as uow:
+        assert [r.name for r in await uow.webitel_users.roles(record.id)] == ["agents"]
+    await world.client.delete_user(record.webitel_id, permanent=True)
+    with pytest.raises(WebitelRefused, match="no longer exists on the Webitel server"):
+        await provisioning.refresh_from_webitel(world.db, world.actor, world.client, record.id)
+    assert len(await crm_records(world)) == 1  # reported, never silently dropped

@@ -44,6 +44,7 @@ from webitel_tui.webitel import (
     InputUser,
     License,
     NetworkError,
+    NotFoundError,
     Role,
     ServerError,
     User,
@@ -400,3 +401,37 @@ def license_availability(grant: License, now: datetime | None = None) -> str:
     if grant.limit is None:
         return _("Unlimited")
     return tr("{0} of {1} available", grant.remain or 0, grant.limit)
+
+
+async def refresh_from_webitel(
+    db: Database, actor: Actor, client: WebitelClient, record_id: uuid.UUID
+) -> WebitelUser:
+    """Read the user from Webitel and bring the CRM record in line (name, extension,
+    default device, licenses, roles); a user deleted on the server is reported, not dropped."""
+    record = await _server_record(db, record_id)
+    assert record.webitel_id is not None
+    try:
+        server = await client.get_user(record.webitel_id)
+    except NotFoundError:
+        raise WebitelRefused(
+            tr('The user "{0}" no longer exists on the Webitel server.', record.name)
+        ) from None
+    except WebitelError as exc:
+        raise _refusal(exc) from exc
+    every_role = await _on_server(client.list_roles(include_user_roles=True))
+    names = {role.id: role.name or "" for role in every_role if not role.user}
+    async with unit_of_work(db, actor) as uow:
+        updated = await uow.webitel_users.update(
+            record.model_copy(
+                update={
+                    "name": server.username or record.name,
+                    "extension": server.extension or None,
+                    "default_device_id": _int_id(server.device.id) if server.device else None,
+                    "default_device_name": (server.device.name or "") if server.device else "",
+                }
+            )
+        )
+        await uow.webitel_users.set_licenses(record_id, _grants(server))
+        granted = [r for r in _roles(server, names) if str(r.role_id) in names]
+        await uow.webitel_users.set_roles(record_id, granted)
+        return await uow.webitel_users.get(updated.id)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from rich.text import Text
@@ -27,6 +29,7 @@ from webitel_tui.domain.users import SystemUser, UserType
 from webitel_tui.domain.webitel_users import RoleGrant, UserLicense, UserRole, WebitelUser
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import provisioning
+from webitel_tui.processes.export import export_webitel_users
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
@@ -78,7 +81,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
 
     @dataclass
     class Deleted(Message):
-        pass
+        """A record was deleted or changed from the section: the grid reloads."""
 
     def __init__(self, context: SessionContext) -> None:
         super().__init__(id="webitel-users-section", classes="section")
@@ -158,15 +161,44 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         self.grid.reload()
 
     def action_actions(self) -> None:
-        items = [("refresh", N_("Refresh from Webitel"))]
+        items = [("refresh", N_("Refresh from Webitel")), ("export", N_("Export to CSV"))]
         self.app.push_screen(ActionsMenu(items), self._action_chosen)
 
     def _action_chosen(self, action: str | None) -> None:
-        if action == "refresh" and self.grid.current is not None:
-            self.notify(
-                _("Refreshing a user from Webitel arrives with the GetWebitelUsers import."),
-                markup=False,
-            )
+        record = self.grid.current
+        if action == "refresh" and record is not None:
+            self._refresh(record)
+        elif action == "export":
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            self._export(Path.cwd() / f"webitel-users-{stamp}.csv")
+
+    @work(exclusive=True, exit_on_error=False, group="webitel-refresh", description="refresh")
+    async def _refresh(self, record: WebitelUser) -> None:
+        await provisioning.refresh_from_webitel(
+            self.context.db, self.context.session.actor, self.context.webitel(), record.id
+        )
+        self.post_message(self.Deleted())  # the grid reloads either way
+
+    @work(exclusive=True, exit_on_error=False, group="webitel-export", description="export")
+    async def _export(self, path: Path) -> None:
+        count = await export_webitel_users(
+            self.context.db, self.context.session.actor, self.grid.request, path
+        )
+        self.post_message(self.Exported(count, path))
+
+    @dataclass
+    class Exported(Message):
+        count: int
+        path: Path
+
+    @on(Exported)
+    def _exported(self, event: Exported) -> None:
+        event.stop()
+        self.notify(
+            tr("{0} records exported to {1}", event.count, event.path),
+            title=_("Export to CSV"),
+            markup=False,
+        )
 
 
 def _in_memory_page(items: list[T], request: PageRequest, text: Callable[[T], str]) -> Page[T]:
