@@ -92,8 +92,9 @@ class RecordPage(ForwardWorkerErrors, Screen[bool]):
         yield TitleBar(self.app.title, self.caption, id="title-bar")
         with VerticalScroll(classes="page-body record-page"):
             yield Static(Text(self.caption), classes="page-caption", id="record-caption")
-            yield from self.compose_fields()
+            # Under the caption, so a refusal is seen at once even on a long page at 80x24.
             yield Static(id="record-message", classes="record-message")
+            yield from self.compose_fields()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -52,16 +52,16 @@ def _yes_no(value: bool) -> str:
 
 WEBITEL_USER_COLUMNS = [
     # Fixed widths: columns that grew as pages load would push a scrollbar over the cursor.
-    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, width=20),
-    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, width=22),
+    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, width=14),
+    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, width=16),
     GridColumn[WebitelUser]("extension", N_("Extension"), lambda u: u.extension or "", width=9),
     GridColumn[WebitelUser](
-        "webitel_id", N_("User id"), lambda u: str(u.webitel_id or ""), width=8
+        "webitel_id", N_("User id"), lambda u: str(u.webitel_id or ""), width=7
     ),
     GridColumn[WebitelUser](
-        "default_device", N_("Default device"), lambda u: u.default_device_name, width=18
+        "default_device", N_("Default device"), lambda u: u.default_device_name, width=12
     ),
-    GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, width=16),
+    GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, width=10),
     GridColumn[WebitelUser]("stun", N_("STUN"), lambda u: _yes_no(u.enable_stun), width=5),
 ]
 CRM_USER_COLUMNS = [
