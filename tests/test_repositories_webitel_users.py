@@ -52,7 +52,7 @@ async def test_unique_index_backs_the_check_when_two_admins_race(db: Database) -
 
     with pytest.raises(DuplicateValueError):
         async with unit_of_work(db) as uow:
-            uow.webitel_users._check_unique = no_check  # type: ignore[method-assign,assignment]
+            uow.webitel_users.check_unique = no_check  # type: ignore[method-assign,assignment]
             await uow.webitel_users.update(second.model_copy(update={"extension": "1001"}))
     async with unit_of_work(db) as uow:
         assert (await uow.webitel_users.get(first.id)).extension == "1001"

@@ -113,27 +113,7 @@ async def _check_new(db: Database, form: WebitelUserForm) -> tuple[str, str | No
         user = await uow.users.get(form.user_id)
         # M4: the process refuses portal users itself, whatever screen or import calls it.
         check_can_be_webitel_user(user)
-        holder = await uow.webitel_users.find_by_user(user.id)
-        if holder is not None:
-            raise DuplicateValueError(
-                tr('This CRM user is already the Webitel user "{0}".', holder.name), "User"
-            )
-        if extension is not None:
-            taken = await uow.webitel_users.find_by_extension(extension)
-            if taken is not None:
-                raise DuplicateValueError(
-                    tr(
-                        'The extension {0} is already used by the Webitel user "{1}".',
-                        extension,
-                        taken.contact_name or taken.name,
-                    ),
-                    "Extension",
-                )
-        if await uow.webitel_users.find_by_name(login) is not None:
-            raise DuplicateValueError(
-                tr('The Webitel user name "{0}" is already used by another Webitel user.', login),
-                "Webitel user name",
-            )
+        await uow.webitel_users.check_unique(login, extension, user.id, None)
         display = user.contact_name or login
     return login, extension, display
 

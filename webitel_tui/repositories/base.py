@@ -104,14 +104,15 @@ class Repository:
     async def flush_unique(
         self, on_duplicate: Exception, entity: str, record_id: uuid.UUID | None = None
     ) -> None:
-        """Flush inside a savepoint; a unique-index violation becomes `on_duplicate`.
+        """Flush; a unique-index violation becomes `on_duplicate`.
 
         The repositories check uniqueness first for a precise message; this catches the race
-        where two admins save the same value at once.
+        where two admins save the same value at once. The failed statement spoils the
+        transaction (PostgreSQL aborts it), which is fine: the error ends the unit of work and
+        it rolls back; nobody carries on in it.
         """
         try:
-            async with self.session.begin_nested():
-                await self.session.flush()
+            await self.session.flush()
         except IntegrityError as exc:
             raise on_duplicate from exc
         except StaleDataError as exc:

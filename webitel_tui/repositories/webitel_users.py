@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 
 from webitel_tui.db.tables import (
     Contact,
@@ -115,34 +115,42 @@ class WebitelUserRepository(Repository):
     async def find_by_user(self, user_id: uuid.UUID) -> WebitelUserModel | None:
         return await self._one(WebitelUser.SysAdminUnitId == user_id)
 
-    async def _check_unique(
+    async def check_unique(
         self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
     ) -> None:
-        """Refuse duplicates with a message naming who already holds the value."""
-        holder = await self.find_by_name(name)
-        if holder is not None and holder.id != own:
-            raise DuplicateValueError(
-                tr('The Webitel user name "{0}" is already used by another Webitel user.', name),
-                "Webitel user name",
-            )
+        """Refuse duplicates with a message naming who already holds the value (one query).
+
+        Checked in this order: the CRM user, the extension, the Webitel user name.
+        """
+        clash = or_(WebitelUser.Name == name)
         if extension is not None:
-            holder = await self.find_by_extension(extension)
-            if holder is not None and holder.id != own:
-                who = holder.contact_name or holder.name
+            clash = or_(clash, WebitelUser.Extension == extension)
+        if user_id is not None:
+            clash = or_(clash, WebitelUser.SysAdminUnitId == user_id)
+        query = select(WebitelUser).where(clash)
+        if own is not None:
+            query = query.where(WebitelUser.Id != own)
+        holders = list(await self.session.scalars(query))
+        for holder in holders:
+            if user_id is not None and holder.SysAdminUnitId == user_id:
+                raise DuplicateValueError(
+                    tr('This CRM user is already the Webitel user "{0}".', holder.Name), "User"
+                )
+        for holder in holders:
+            if extension is not None and holder.Extension == extension:
                 raise DuplicateValueError(
                     tr(
                         'The extension {0} is already used by the Webitel user "{1}".',
                         extension,
-                        who,
+                        holder.ContactName or holder.Name,
                     ),
                     "Extension",
                 )
-        if user_id is not None:
-            holder = await self.find_by_user(user_id)
-            if holder is not None and holder.id != own:
-                raise DuplicateValueError(
-                    tr('This CRM user is already the Webitel user "{0}".', holder.name), "User"
-                )
+        if holders:
+            raise DuplicateValueError(
+                tr('The Webitel user name "{0}" is already used by another Webitel user.', name),
+                "Webitel user name",
+            )
 
     async def _contact_name(self, contact_id: uuid.UUID | None) -> str:
         if contact_id is None:
@@ -165,7 +173,7 @@ class WebitelUserRepository(Repository):
         name = check_webitel_login(data.name)
         extension = normalize_extension(data.extension)
         await self._check_user(data.user_id)
-        await self._check_unique(name, extension, data.user_id, None)
+        await self.check_unique(name, extension, data.user_id, None)
         row = WebitelUser(
             SysAdminUnitId=data.user_id,
             ContactId=data.contact_id,
@@ -196,7 +204,7 @@ class WebitelUserRepository(Repository):
         name = check_webitel_login(data.name)
         extension = normalize_extension(data.extension)
         await self._check_user(data.user_id)
-        await self._check_unique(name, extension, data.user_id, row.Id)
+        await self.check_unique(name, extension, data.user_id, row.Id)
         row.SysAdminUnitId = data.user_id
         row.ContactId = data.contact_id
         row.ContactName = await self._contact_name(data.contact_id)
