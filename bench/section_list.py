@@ -84,7 +84,8 @@ from webitel_tui.db.migrate import upgrade
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
+from webitel_tui.ui.screens.webitel_users import WEBITEL_USER_COLUMNS
+from webitel_tui.ui.widgets.section_grid import SectionGrid
 
 NAME = "section_list"
 SIZE = (120, 40)
@@ -105,16 +106,8 @@ MEMORY_TARGET = 60.0  # MB
 STYLESHEET = Path(webitel_tui.ui.__file__).parent / "app.tcss"
 
 
-# The columns of the Webitel users section (as in its screen's WEBITEL_USER_COLUMNS).
-COLUMNS = [
-    GridColumn[WebitelUser]("name", "Webitel user name", lambda u: u.name),
-    GridColumn[WebitelUser]("contact", "Contact", lambda u: u.contact_name),
-    GridColumn[WebitelUser]("extension", "Extension", lambda u: u.extension or "", width=9),
-    GridColumn[WebitelUser]("webitel_id", "User id", lambda u: str(u.webitel_id or ""), width=8),
-    GridColumn[WebitelUser]("default_device", "Default device", lambda u: u.default_device_name),
-    GridColumn[WebitelUser]("licenses", "Licenses", lambda u: u.licenses_text),
-    GridColumn[WebitelUser]("stun", "STUN", lambda u: "Yes" if u.enable_stun else "No", width=5),
-]
+# The product's own columns of the Webitel users section (fixed widths included).
+COLUMNS = WEBITEL_USER_COLUMNS
 
 
 # Apps -----------------------------------------------------------------------------------------
