@@ -1,4 +1,5 @@
-"""The `webitel-tui` command: start the TUI (default), `demo`, `db upgrade`, `init`, `simulator`."""
+"""The `webitel-tui` command: start the TUI (default), `demo`, `db upgrade`, `init`,
+`run-process`, `simulator`."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import argparse
 import asyncio
 import gc
 import getpass
+import json
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from webitel_tui import __version__
 from webitel_tui.config import (
@@ -23,15 +25,21 @@ from webitel_tui.config import (
 from webitel_tui.db.engine import Database, DatabaseUrlError
 from webitel_tui.db.migrate import current_revision
 from webitel_tui.domain.errors import DomainError
+from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.domain.rules import check_passwords_match, require
-from webitel_tui.i18n import LANGUAGES
+from webitel_tui.i18n import LANGUAGES, set_language, tr
 from webitel_tui.processes import setup
+
+if TYPE_CHECKING:
+    from webitel_tui.processes.get_webitel_users import ImportProgress, ImportReport
 
 T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+PROCESS_CODES = (GET_WEBITEL_USERS_PROCESS_CODE,)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin",
         action="store_true",
         help="read the password from the first line of standard input (for scripts)",
+    )
+    process = commands.add_parser(
+        "run-process", help="run a business process headless (for cron and scripts)"
+    )
+    process.add_argument("code", choices=PROCESS_CODES, help="the process to run")
+    process.add_argument(
+        "--dry-run", action="store_true", help="show what it would do; write nothing"
+    )
+    process.add_argument(
+        "--unlink-deleted",
+        action="store_true",
+        help="remove the CRM records of users deleted on the Webitel server",
+    )
+    process.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as one JSON object on the last line of standard output",
     )
     commands.add_parser(
         "simulator",
@@ -205,6 +230,100 @@ def cmd_demo(args: argparse.Namespace) -> int:
             simulator.stop()
 
 
+def _progress_printer(stream: TextIO) -> Callable[[ImportProgress], None]:
+    """A progress line redrawn in place on a terminal; a plain line per page otherwise."""
+    tty = stream.isatty()
+    last_page = 0
+
+    def show(progress: ImportProgress) -> None:
+        nonlocal last_page
+        line = tr("{0} Webitel users processed", progress.processed)
+        if tty:
+            end = "\n" if progress.done else ""
+            print(f"\r{line} {progress.current[:40]:<40}", end=end, file=stream, flush=True)
+        elif progress.done or progress.pages != last_page:
+            last_page = progress.pages
+            print(line, file=stream, flush=True)
+
+    return show
+
+
+def _print_report(report: ImportReport, *, limit: int = 10) -> None:
+    """One screen: the counts, then the names that need a look (conflicts, deletions...)."""
+    title = tr("GetWebitelUsers (dry run, nothing written): {0}", report.summary())
+    print(title if report.dry_run else tr("GetWebitelUsers: {0}", report.summary()))
+    sections: list[tuple[str, list[str]]] = [
+        (tr("Created ({0})", len(report.created)), report.created),
+        (tr("Linked ({0})", len(report.linked)), report.linked),
+        (tr("Updated ({0})", len(report.updated)), report.updated),
+        (tr("Conflicts ({0})", len(report.conflicts)), [str(c) for c in report.conflicts]),
+        (
+            tr("Deleted on the server ({0})", len(report.deleted_on_server)),
+            report.deleted_on_server,
+        ),
+        (tr("Unlinked ({0})", len(report.unlinked)), report.unlinked),
+        (tr("Skipped ({0})", len(report.skipped)), report.skipped),
+        (tr("Errors ({0})", len(report.errors)), report.errors),
+    ]
+    for title, names in sections:
+        if not names:
+            continue
+        print(f"{title}:")
+        for name in names[:limit]:
+            print(f"  {name}")
+        if len(names) > limit:
+            print("  " + tr("... and {0} more", len(names) - limit))
+
+
+def _report_json(report: ImportReport) -> str:
+    data: dict[str, Any] = dict(report.counts())
+    data.update(
+        status=report.status.value,
+        dry_run=report.dry_run,
+        message=report.message,
+        conflicts=[{"name": c.name, "reason": c.reason} for c in report.conflicts],
+        errors=list(report.errors),
+        deleted_on_server=list(report.deleted_on_server),
+    )
+    return json.dumps(data, ensure_ascii=False)
+
+
+def cmd_run_process(args: argparse.Namespace) -> int:
+    # Imported here: the HTTP client is not needed to start the TUI or other commands.
+    from webitel_tui.processes.get_webitel_users import ImportFailed, run_import
+    from webitel_tui.processes.webitel_connection import client_options
+    from webitel_tui.repositories import SYSTEM
+    from webitel_tui.webitel import WebitelClient
+
+    settings = _load(args).settings
+    set_language(settings.language)
+    _prepare(settings)
+    options = client_options(settings.webitel)
+
+    async def work(db: Database) -> ImportReport:
+        async with WebitelClient(options) as client:
+            return await run_import(
+                db,
+                SYSTEM,
+                client,
+                dry_run=args.dry_run,
+                unlink_deleted=args.unlink_deleted,
+                progress=_progress_printer(sys.stderr),
+            )
+
+    try:
+        report = _on_database(settings, work)
+    except ImportFailed as exc:
+        if args.json:
+            print(_report_json(exc.report))
+        print(f"webitel-tui: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    _print_report(report)
+    if args.json:
+        print(_report_json(report))
+    return EXIT_OK
+
+
 def cmd_simulator(argv: Sequence[str]) -> int:
     from webitel_tui.simulator.cli import main as simulator_main
 
@@ -217,6 +336,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "init": cmd_init,
     "db": cmd_db_upgrade,
+    "run-process": cmd_run_process,
 }
 
 
