@@ -1,0 +1,347 @@
+"""GetWebitelUsers (M11, M12) against the simulator over loopback HTTP, on SQLite and
+PostgreSQL: matching, conflicts, deletions, idempotence, interruption and server faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.webitel.conftest import fast_options, inject
+from webitel_tui.db.engine import Database
+from webitel_tui.domain import known
+from webitel_tui.domain.paging import PageRequest
+from webitel_tui.domain.processes import ProcessRun, ProcessStatus
+from webitel_tui.domain.records import Actor
+from webitel_tui.domain.users import UserType
+from webitel_tui.processes.get_webitel_users import (
+    ImportFailed,
+    ImportProgress,
+    ImportReport,
+    run_import,
+)
+from webitel_tui.processes.setup import prepare
+from webitel_tui.repositories import unit_of_work
+from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
+from webitel_tui.webitel import InputUser, WebitelClient
+
+SIM_USERS = 20  # the administrator, the 4 colliding names, 15 others
+PAGE_SIZE = 6  # several pages
+
+
+@dataclass
+class World:
+    db: Database
+    sim: RunningSimulator
+    client: WebitelClient
+    actor: Actor
+
+
+async def _world(url: str, *, demo: bool) -> AsyncIterator[World]:
+    db = Database(url)
+    await prepare(db, demo=demo)
+    sim = await start_simulator(users=SIM_USERS)
+    client = WebitelClient(fast_options(sim, page_size=PAGE_SIZE))
+    try:
+        yield World(db, sim, client, Actor())
+    finally:
+        await client.aclose()
+        await sim.stop()
+        await db.dispose()
+
+
+@pytest.fixture
+async def demo(database_url: str) -> AsyncIterator[World]:
+    """The demo CRM (matching contacts, an ambiguous pair, a portal user)."""
+    async for world in _world(database_url, demo=True):
+        yield world
+
+
+@pytest.fixture
+async def empty(database_url: str) -> AsyncIterator[World]:
+    """A CRM with the base seed only: no users, no contacts."""
+    async for world in _world(database_url, demo=False):
+        yield world
+
+
+async def run(world: World, **options: Any) -> ImportReport:
+    return await run_import(world.db, world.actor, world.client, **options)
+
+
+async def snapshot(db: Database) -> dict[str, Any]:
+    """The CRM's state without generated ids: what "the same state" means."""
+    async with unit_of_work(db) as uow:
+        records = (await uow.webitel_users.page(PageRequest(limit=1000))).items
+        users = {u.id: u for u in (await uow.users.page_users(PageRequest(limit=1000))).items}
+        contacts = (await uow.contacts.page_contacts(PageRequest(limit=1000))).items
+        rows = []
+        for record in records:
+            assert record.user_id is not None
+            licenses = sorted(lic.license_id for lic in await uow.webitel_users.licenses(record.id))
+            roles = sorted(role.role_id for role in await uow.webitel_users.roles(record.id))
+            rows.append(
+                (
+                    record.name,
+                    record.extension,
+                    record.webitel_id,
+                    users[record.user_id].name,
+                    record.contact_name,
+                    record.default_device_id,
+                    record.default_device_name,
+                    tuple(licenses),
+                    tuple(roles),
+                )
+            )
+    return {
+        "records": sorted(rows, key=str),
+        "users": sorted(u.name for u in users.values()),
+        "contacts": sorted(c.name for c in contacts),
+    }
+
+
+async def runs(db: Database) -> list[ProcessRun]:
+    async with unit_of_work(db) as uow:
+        process = await uow.processes.by_code(known.GET_WEBITEL_USERS_PROCESS_CODE)
+        assert process is not None
+        return await uow.processes.recent_runs(process.id)
+
+
+def server_usernames(world: World, *, but: frozenset[str] = frozenset({"admin"})) -> set[str]:
+    return {u.username for u in world.sim.state.users.values()} - but
+
+
+async def test_empty_crm_creates_every_user_with_contact_details(empty: World) -> None:
+    report = await run(empty)
+    assert report.status is ProcessStatus.COMPLETED
+    assert set(report.created) == server_usernames(empty)
+    assert len(report.created) == SIM_USERS - 1
+    assert report.linked == report.updated == report.errors == []
+    assert [c.name for c in report.conflicts] == []
+    assert report.skipped == ["admin"]  # the connection's own account
+    server = empty.sim.state.user_by_username("olena.kovalenko")
+    assert server is not None
+    async with unit_of_work(empty.db) as uow:
+        record = await uow.webitel_users.find_by_webitel_id(server.id)
+        assert record is not None and record.user_id is not None
+        user = await uow.users.get(record.user_id)
+        licenses = {lic.license_id for lic in await uow.webitel_users.licenses(record.id)}
+        roles = {role.role_id for role in await uow.webitel_users.roles(record.id)}
+        employee = await uow.users.is_member(user.id, known.ALL_EMPLOYEES)
+    assert user.name == "olena.kovalenko" and user.user_type is UserType.EMPLOYEE
+    assert user.force_change_password and user.active and employee
+    assert user.contact_name == "Olena Kovalenko" == record.contact_name
+    assert record.extension == server.extension and record.default_device_id == server.device
+    assert record.default_device_name
+    assert licenses == set(server.licenses) and roles == set(server.roles)
+    [logged] = await runs(empty.db)
+    assert logged.status is ProcessStatus.COMPLETED and logged.completed_on is not None
+    assert logged.counts["created"] == SIM_USERS - 1
+
+
+async def test_demo_crm_links_matching_contacts_and_reports_conflicts(demo: World) -> None:
+    report = await run(demo)
+    assert sorted(report.linked) == ["andrii.melnyk", "olena.kovalenko"]
+    reasons = {c.name: c.reason for c in report.conflicts}
+    assert set(reasons) == {"oleksandr.shevchenko", "maria.tkachenko"}
+    assert '2 CRM contacts are named "Oleksandr Shevchenko"' in reasons["oleksandr.shevchenko"]
+    assert "portal user" in reasons["maria.tkachenko"]
+    assert len(report.created) == SIM_USERS - 1 - 4
+    async with unit_of_work(demo.db) as uow:
+        for login, crm_login in (("olena.kovalenko", "okovalenko"), ("andrii.melnyk", "amelnyk")):
+            record = await uow.webitel_users.find_by_name(login)
+            assert record is not None and record.user_id is not None
+            assert (await uow.users.get(record.user_id)).name == crm_login
+        # Nothing wrong is linked, and no duplicate contact or user is made for them.
+        for login in ("oleksandr.shevchenko", "maria.tkachenko"):
+            assert await uow.webitel_users.find_by_name(login) is None
+            assert await uow.users.get_by_name(login) is None
+        assert len(await uow.contacts.find_by_name("Oleksandr Shevchenko")) == 2
+        assert len(await uow.contacts.find_by_name("olena   KOVALENKO")) == 1
+
+
+async def test_match_by_user_name_when_no_contact_matches(demo: World) -> None:
+    server = demo.sim.state.user_by_username("olena.kovalenko")
+    assert server is not None
+    await demo.client.patch_user(server.id, InputUser(name="O. K.", username="okovalenko"))
+    report = await run(demo)
+    assert "okovalenko" in report.linked
+
+
+async def test_second_run_writes_nothing_and_a_server_change_is_an_update(demo: World) -> None:
+    await run(demo)
+    before = await snapshot(demo.db)
+    again = await run(demo)
+    assert again.summary().startswith("0 created, 0 updated, 0 linked,")
+    assert len(again.unchanged) == SIM_USERS - 1 - 2
+    assert await snapshot(demo.db) == before
+    assert [r.status for r in await runs(demo.db)] == [ProcessStatus.COMPLETED] * 2
+
+    server = demo.sim.state.user_by_username("james.white") or next(
+        u for u in demo.sim.state.users.values() if u.username not in ("admin",)
+    )
+    await demo.client.patch_user(server.id, InputUser(extension="7999"))
+    changed = await run(demo)
+    assert changed.updated == [server.username] and changed.created == []
+    async with unit_of_work(demo.db) as uow:
+        record = await uow.webitel_users.find_by_webitel_id(server.id)
+    assert record is not None and record.extension == "7999"
+
+
+async def test_dry_run_writes_nothing_and_tells_what_would_happen(demo: World) -> None:
+    before = await snapshot(demo.db)
+    preview = await run(demo, dry_run=True)
+    assert preview.dry_run and preview.run_id is None
+    assert sorted(preview.linked) == ["andrii.melnyk", "olena.kovalenko"]
+    assert len(preview.created) == SIM_USERS - 1 - 4 and len(preview.conflicts) == 2
+    assert await snapshot(demo.db) == before
+    assert await runs(demo.db) == []
+    real = await run(demo)
+    assert (real.created, real.linked) == (preview.created, preview.linked)
+
+
+async def test_users_deleted_on_the_server_are_reported_then_unlinked(demo: World) -> None:
+    await run(demo)
+    gone = [demo.sim.state.user_by_username(n) for n in ("olena.kovalenko", "hannah.wood")]
+    for user in gone:
+        assert user is not None
+        await demo.client.delete_user(user.id, permanent=True)
+    report = await run(demo)
+    assert sorted(report.deleted_on_server) == ["hannah.wood", "olena.kovalenko"]
+    assert report.unlinked == []
+    async with unit_of_work(demo.db) as uow:
+        assert await uow.webitel_users.find_by_name("olena.kovalenko") is not None
+    unlinked = await run(demo, unlink_deleted=True)
+    assert sorted(unlinked.unlinked) == ["hannah.wood", "olena.kovalenko"]
+    async with unit_of_work(demo.db) as uow:
+        assert await uow.webitel_users.find_by_name("olena.kovalenko") is None
+        assert await uow.users.get_by_name("okovalenko") is not None  # the CRM user stays
+    assert (await run(demo)).deleted_on_server == []
+
+
+async def reference(tmp_path: Path, sim: RunningSimulator) -> dict[str, Any]:
+    """The state one clean run leaves (a demo CRM on SQLite, the same simulator)."""
+    db = Database(f"sqlite:///{tmp_path}/reference.db")
+    await prepare(db, demo=True)
+    try:
+        async with WebitelClient(fast_options(sim, page_size=PAGE_SIZE)) as client:
+            await run_import(db, Actor(), client)
+        return await snapshot(db)
+    finally:
+        await db.dispose()
+
+
+async def test_cancelled_run_then_rerun_is_the_same_as_one_clean_run(
+    demo: World, tmp_path: Path
+) -> None:
+    cancel = asyncio.Event()
+
+    def stop_after_seven(progress: ImportProgress) -> None:
+        if progress.processed >= 7:
+            cancel.set()
+
+    first = await run(demo, progress=stop_after_seven, cancel=cancel)
+    assert first.status is ProcessStatus.CANCELLED and first.processed == 7
+    assert first.deleted_on_server == []
+    await run(demo)
+    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
+    assert [r.status for r in reversed(await runs(demo.db))] == [
+        ProcessStatus.CANCELLED,
+        ProcessStatus.COMPLETED,
+    ]
+
+
+async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
+    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webitel_tui.repositories.webitel_users import WebitelUserRepository
+
+    original = WebitelUserRepository.set_roles
+    calls = 0
+
+    async def crash_on_the_fifth(self: WebitelUserRepository, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise RuntimeError("killed")
+        return await original(self, *args)
+
+    monkeypatch.setattr(WebitelUserRepository, "set_roles", crash_on_the_fifth)
+    with pytest.raises(RuntimeError, match="killed"):
+        await run(demo)
+    monkeypatch.undo()
+    [failed] = await runs(demo.db)
+    assert failed.status is ProcessStatus.FAILED and "killed" in failed.message
+    await run(demo)
+    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
+
+
+async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_completes(
+    demo: World, tmp_path: Path
+) -> None:
+    def fail_after_the_first_page(progress: ImportProgress) -> None:
+        if progress.pages == 1:
+            inject(demo.sim, FaultRule(kind="status", status=503, route="GET /api/users"))
+
+    with pytest.raises(ImportFailed) as caught:
+        await run(demo, progress=fail_after_the_first_page)
+    assert str(caught.value).startswith("Loading Webitel users stopped:")
+    assert caught.value.retryable
+    assert caught.value.report.processed == PAGE_SIZE
+    assert caught.value.report.deleted_on_server == []  # nothing is called deleted
+    [failed] = await runs(demo.db)
+    assert failed.status is ProcessStatus.FAILED
+    assert failed.message == str(caught.value)
+    inject(demo.sim)
+    again = await run(demo)
+    assert again.status is ProcessStatus.COMPLETED and again.errors == []
+    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
+
+
+def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
+    from webitel_tui.simulator.runner import start_simulator_thread
+
+    simulator = start_simulator_thread(users=8)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WEBITEL_TUI_")}
+        env.update(
+            XDG_CONFIG_HOME=str(tmp_path / "config"),
+            XDG_DATA_HOME=str(tmp_path / "data"),
+            WEBITEL_TUI_DATABASE__URL=f"sqlite:///{tmp_path / 'crm.db'}",
+            WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
+            WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,
+            WEBITEL_TUI_WEBITEL__USERNAME=simulator.username,
+            WEBITEL_TUI_WEBITEL__PASSWORD=simulator.password,
+        )
+        command = [sys.executable, "-m", "webitel_tui", "run-process", "GetWebitelUsers"]
+        result = subprocess.run(
+            [*command, "--dry-run", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "dry run, nothing written" in result.stdout
+        assert "7 created, 0 updated" in result.stdout
+        last = json.loads(result.stdout.strip().splitlines()[-1])
+        assert (last["created"], last["updated"], last["dry_run"]) == (7, 0, True)
+        assert last["conflicts"] == [] and last["errors"] == []
+
+        env["WEBITEL_TUI_WEBITEL__PASSWORD"] = "wrong"
+        failed = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+        assert failed.returncode == 1
+        [line] = [x for x in failed.stderr.splitlines() if x.startswith("webitel-tui:")]
+        assert "Loading Webitel users stopped" in line and "Traceback" not in failed.stderr
+    finally:
+        simulator.stop()
