@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
@@ -345,3 +346,14 @@ def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
         assert "Loading Webitel users stopped" in line and "Traceback" not in failed.stderr
     finally:
         simulator.stop()
+
+
+async def test_a_namesake_of_a_linked_user_gets_its_own_crm_user(empty: World) -> None:
+    await run(empty)
+    await empty.client.create_user(
+        InputUser(name="Olena  Kovalenko", username="olena.k2", password=SecretStr("x-Pass-1"))
+    )
+    report = await run(empty)
+    assert report.created == ["olena.k2"] and report.conflicts == []
+    async with unit_of_work(empty.db) as uow:
+        assert len(await uow.contacts.find_by_name("Olena Kovalenko")) == 2

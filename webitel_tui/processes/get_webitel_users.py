@@ -354,17 +354,24 @@ class _Run:
     ) -> tuple[SystemUser | None, uuid.UUID | None]:
         """The CRM user to link (or None to create one) and the contact to give a new one."""
         if display:
-            contacts = await uow.contacts.find_by_name(display)
-            if len(contacts) > 1:
+            # A contact whose CRM users are all Webitel users already belongs to another
+            # Webitel user of the same name: it is no candidate (nor an ambiguity).
+            free: list[tuple[uuid.UUID, list[SystemUser]]] = []
+            for contact in await uow.contacts.find_by_name(display):
+                users = await uow.users.find_by_contact(contact.id)
+                unlinked = [u for u in users if await uow.webitel_users.find_by_user(u.id) is None]
+                if unlinked or not users:
+                    free.append((contact.id, unlinked))
+            if len(free) > 1:
                 raise _Conflict(
                     tr(
                         '{0} CRM contacts are named "{1}": link the right one by hand.',
-                        len(contacts),
+                        len(free),
                         display,
                     )
                 )
-            if contacts:
-                users = await uow.users.find_by_contact(contacts[0].id)
+            if free:
+                contact_id, users = free[0]
                 if len(users) > 1:
                     raise _Conflict(
                         tr(
@@ -373,7 +380,7 @@ class _Run:
                             len(users),
                         )
                     )
-                return (users[0] if users else None), contacts[0].id
+                return (users[0] if users else None), contact_id
         by_name = await uow.users.get_by_name(login)
         if by_name is not None:
             return by_name, by_name.contact_id
