@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import resource
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _simulator import login, simulator_process
 
 from webitel_tui.db.engine import Database
 from webitel_tui.processes.get_webitel_users import run_import
@@ -36,30 +35,6 @@ USERS = 10_000
 FIRST_TARGET = 2.0
 SECOND_TARGET = 1.0
 MEMORY_TARGET_MB = 50
-
-
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable, "-m", "webitel_tui.simulator", "--port", "0", "--users", str(USERS),
-        "--log-level", "error",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("Webitel simulator: "):
-        process.kill()
-        raise RuntimeError(f"the simulator did not start: {line!r}")
-    return process, line.split()[-1]
-
-
-async def login(base_url: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        answer = await http.post(
-            "/login", json={"username": "admin", "password": "admin", "domain": "demo"}
-        )
-        answer.raise_for_status()
-        token: str = answer.json()["access_token"]
-        return token
 
 
 async def raw_fetch(base_url: str, token: str) -> list[dict[str, Any]]:
@@ -169,16 +144,11 @@ async def measure(base_url: str, workdir: Path) -> None:
 
 
 def main() -> int:
-    process, base_url = start_simulator()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-get-webitel-users-") as workdir:
-            asyncio.run(measure(base_url, Path(workdir)))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with (
+        simulator_process(USERS) as base_url,
+        tempfile.TemporaryDirectory(prefix="bench-get-webitel-users-") as workdir,
+    ):
+        asyncio.run(measure(base_url, Path(workdir)))
     return 0
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
 import httpx
+from _simulator import login, simulator_process
 
 from webitel_tui.webitel import DEFAULT_PAGE_SIZE, WebitelClient, WebitelOptions
 
@@ -29,30 +28,6 @@ ROUNDS = 5
 SWEEP_ROUNDS = 3
 PAGE_SIZES = (100, 200, 500, 1000, 2000)
 RATIO_TARGET = 1.3
-
-
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable, "-m", "webitel_tui.simulator", "--port", "0", "--users", str(USERS),
-        "--log-level", "error",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("Webitel simulator: "):
-        process.kill()
-        raise RuntimeError(f"the simulator did not start: {line!r}")
-    return process, line.split()[-1]
-
-
-async def login(base_url: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        answer = await http.post(
-            "/login", json={"username": "admin", "password": "admin", "domain": "demo"}
-        )
-        answer.raise_for_status()
-        token: str = answer.json()["access_token"]
-        return token
 
 
 async def raw_fetch(http: httpx.AsyncClient, token: str, size: int) -> int:
@@ -127,15 +102,8 @@ async def best_of(rounds: int, run: Callable[[], Awaitable[int]]) -> float:
 
 
 def main() -> int:
-    process, base_url = start_simulator()
-    try:
+    with simulator_process(USERS) as base_url:
         asyncio.run(measure(base_url))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
     return 0
 
 

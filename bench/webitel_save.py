@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _simulator import simulator_process
 from pydantic import SecretStr
 from sqlalchemy import event, text
 
@@ -75,33 +75,6 @@ FIRST_EXTENSION = 700_000  # six digits, clear of the simulator's 100 and 1001..
 
 
 # Simulator ------------------------------------------------------------------------------------
-
-
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable, "-m", "webitel_tui.simulator", "--host", "127.0.0.1", "--port", "0",
-        "--users", str(SIM_USERS), "--username", SIM_ADMIN, "--password", SIM_PASSWORD,
-        "--domain", SIM_DOMAIN, "--log-level", "error",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("Webitel simulator: "):
-        process.kill()
-        process.wait()
-        raise RuntimeError(f"the simulator did not start: {line!r}")
-    return process, line.split()[-1]
-
-
-def stop_simulator(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
 
 
 # Transport: the same class under both clients; records only while asked to -------------------
@@ -556,12 +529,12 @@ async def run(db: Database, base_url: str) -> None:
 
 
 def main() -> int:
-    process, base_url = start_simulator()
-    try:
-        with tempfile.TemporaryDirectory(prefix="webitel-save-bench-") as workdir:
-            asyncio.run(measure(base_url, Path(workdir)))
-    finally:
-        stop_simulator(process)
+    options = ("--username", SIM_ADMIN, "--password", SIM_PASSWORD, "--domain", SIM_DOMAIN)
+    with (
+        simulator_process(SIM_USERS, *options) as base_url,
+        tempfile.TemporaryDirectory(prefix="webitel-save-bench-") as workdir,
+    ):
+        asyncio.run(measure(base_url, Path(workdir)))
     return 0
 
 
