@@ -174,8 +174,13 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         self.app.push_screen(process_start_dialog(self.context), self._process_chosen)
 
     def _process_chosen(self, chosen: list[Process] | None) -> None:
-        if chosen:
-            # The launcher of each process plugs in here (GetWebitelUsers comes with the import).
+        if not chosen:
+            return
+        if chosen[0].code == known.GET_WEBITEL_USERS_PROCESS_CODE:
+            from webitel_tui.ui.screens.import_users import ImportScreen
+
+            self.app.push_screen(ImportScreen(self.context))
+        else:
             self.notify(
                 tr('The process "{0}" cannot be run from here yet.', chosen[0].caption),
                 title=_("Run process"),

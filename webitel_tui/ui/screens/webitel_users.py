@@ -161,12 +161,20 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         self.grid.reload()
 
     def action_actions(self) -> None:
-        items = [("refresh", N_("Refresh from Webitel")), ("export", N_("Export to CSV"))]
+        items = [
+            ("load", N_("Load Webitel users")),
+            ("refresh", N_("Refresh from Webitel")),
+            ("export", N_("Export to CSV")),
+        ]
         self.app.push_screen(ActionsMenu(items), self._action_chosen)
 
     def _action_chosen(self, action: str | None) -> None:
         record = self.grid.current
-        if action == "refresh" and record is not None:
+        if action == "load":
+            from webitel_tui.ui.screens.import_users import ImportScreen
+
+            self.app.push_screen(ImportScreen(self.context), self._card_closed)
+        elif action == "refresh" and record is not None:
             self._refresh(record)
         elif action == "export":
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -1,0 +1,176 @@
+"""GetWebitelUsers in the TUI (M11): a Preview (dry run), then the run with progress and a
+Cancel key, then the result: created, updated, linked, conflicts and errors."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+
+from webitel_tui.domain.errors import DomainError
+from webitel_tui.domain.processes import ProcessStatus
+from webitel_tui.i18n import N_, _, tr
+from webitel_tui.processes.get_webitel_users import (
+    ImportFailed,
+    ImportProgress,
+    ImportReport,
+    run_import,
+)
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
+from webitel_tui.ui.widgets.title_bar import TitleBar
+
+PREVIEW_HINT = N_("Preview: nothing has been written yet. Press ctrl+s to run, Esc to close.")
+RUNNING_HINT = N_("Loading Webitel users… Esc cancels (what is done so far is kept).")
+
+
+class ImportScreen(ForwardWorkerErrors, Screen[bool]):
+    """Dismissed with True once a real run has written something (the section reloads)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "run", "Run", id="import.run", priority=True),
+        Binding("escape", "close", "Close", id="import.close"),
+    ]
+
+    @dataclass
+    class Progressed(Message):
+        progress: ImportProgress
+
+    @dataclass
+    class Finished(Message):
+        report: ImportReport | None
+        error: str = ""
+
+    def __init__(self, context: SessionContext) -> None:
+        super().__init__()
+        self.context = context
+        self.stage = "preview"
+        self.report: ImportReport | None = None
+        self.ran = False
+        self._cancel = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(self.app.title, "GetWebitelUsers", id="title-bar")
+        with Vertical(classes="page-body"):
+            yield Label(_("Load Webitel users"), classes="page-caption")
+            yield Static(id="import-state", classes="setting-row")
+            yield ProgressBar(total=None, show_eta=False, id="import-progress")
+            yield Static(id="import-summary", classes="record-message")
+            table: DataTable[Text] = DataTable(cursor_type="row", id="import-details")
+            table.add_columns(_("Outcome"), _("Webitel user name"), _("Reason"))
+            yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._start(dry_run=True)
+
+    # Running ---------------------------------------------------------------------------------
+
+    def _start(self, *, dry_run: bool) -> None:
+        self.stage = "preview" if dry_run else "running"
+        self._cancel = asyncio.Event()
+        self.query_one("#import-progress").display = True
+        self._state(_("Preview…") if dry_run else _(RUNNING_HINT))
+        self._run(dry_run)
+
+    @work(exclusive=True, exit_on_error=False, group="import", description="GetWebitelUsers")
+    async def _run(self, dry_run: bool) -> None:
+        try:
+            report = await run_import(
+                self.context.db,
+                self.context.session.actor,
+                self.context.webitel(),
+                dry_run=dry_run,
+                progress=self._report_progress,
+                cancel=self._cancel,
+            )
+        except ImportFailed as exc:
+            self.post_message(self.Finished(exc.report, str(exc)))
+        except DomainError as exc:
+            self.post_message(self.Finished(None, str(exc)))
+        else:
+            self.post_message(self.Finished(report))
+
+    def _report_progress(self, progress: ImportProgress) -> None:
+        self.post_message(self.Progressed(progress))
+
+    @on(Progressed)
+    def _progressed(self, event: Progressed) -> None:
+        event.stop()
+        progress = event.progress
+        self.query_one("#import-progress", ProgressBar).advance(1)
+        self.query_one("#import-summary", Static).update(
+            Text(
+                tr(
+                    "{0} processed: {1} created, {2} updated, {3} linked, {4} conflicts",
+                    progress.processed,
+                    progress.created,
+                    progress.updated,
+                    progress.linked,
+                    progress.conflicts,
+                )
+            )
+        )
+        self.query_one("#import-summary").display = True
+
+    @on(Finished)
+    def _finished(self, event: Finished) -> None:
+        event.stop()
+        self.query_one("#import-progress").display = False
+        self.report = event.report
+        summary = self.query_one("#import-summary", Static)
+        summary.set_class(bool(event.error), "-error")
+        if event.report is not None:
+            self._show_details(event.report)
+            text = event.report.summary()
+            if event.error:
+                text = f"{event.error} {text}"
+            summary.update(Text(text))
+        else:
+            summary.update(Text(event.error))
+        summary.display = True
+        if self.stage == "preview" and not event.error:
+            self.stage = "previewed"
+            self._state(_(PREVIEW_HINT))
+        else:
+            cancelled = event.report is not None and event.report.status is ProcessStatus.CANCELLED
+            self.ran = self.ran or (event.report is not None and not event.report.dry_run)
+            self.stage = "done"
+            self._state(_("Cancelled.") if cancelled else _("Result"))
+
+    def _show_details(self, report: ImportReport) -> None:
+        table = self.query_one("#import-details", DataTable)
+        table.clear()
+        rows: list[tuple[str, str, str]] = [
+            *((_("Conflict"), c.name, c.reason) for c in report.conflicts),
+            *((_("Error"), e, "") for e in report.errors),
+            *((_("Created"), name, "") for name in report.created),
+            *((_("Linked"), name, "") for name in report.linked),
+            *((_("Updated"), name, "") for name in report.updated),
+            *((_("Deleted on the server"), name, "") for name in report.deleted_on_server),
+        ]
+        for outcome, name, reason in rows:
+            table.add_row(Text(outcome), Text(name), Text(reason))
+
+    def _state(self, text: str) -> None:
+        self.query_one("#import-state", Static).update(Text(text))
+
+    # Keys ------------------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        if self.stage in ("previewed", "done"):
+            self._start(dry_run=False)
+
+    def action_close(self) -> None:
+        if self.stage == "running":
+            self._cancel.set()  # the run stops after the current user; its work is kept
+            return
+        self.dismiss(self.ran)
