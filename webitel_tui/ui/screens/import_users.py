@@ -7,8 +7,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -30,10 +31,20 @@ from webitel_tui.ui.widgets.title_bar import TitleBar
 
 PREVIEW_HINT = N_("Preview: nothing has been written yet. Press ctrl+s to run, Esc to close.")
 RUNNING_HINT = N_("Loading Webitel users… Esc cancels (what is done so far is kept).")
+DETAIL_COLUMNS = (N_("Outcome"), N_("Webitel user name"), N_("Reason"))
+REASON_MIN_WIDTH = 20
 
 
 class ImportScreen(ForwardWorkerErrors, Screen[bool]):
     """Dismissed with True once a real run has written something (the section reloads)."""
+
+    # The total is not known until the last page: no percentage, and the bar that fills the
+    # row while the run goes is the theme's primary colour, not the error red.
+    DEFAULT_CSS = """
+    ImportScreen #import-progress Bar > .bar--indeterminate {
+        color: $primary;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "run", "Run", id="import.run", priority=True),
@@ -56,20 +67,22 @@ class ImportScreen(ForwardWorkerErrors, Screen[bool]):
         self.report: ImportReport | None = None
         self.ran = False
         self._cancel = asyncio.Event()
+        self._details: list[tuple[str, str, str]] = []
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.app.title, "GetWebitelUsers", id="title-bar")
         with Vertical(classes="page-body"):
             yield Label(_("Load Webitel users"), classes="page-caption")
             yield Static(id="import-state", classes="setting-row")
-            yield ProgressBar(total=None, show_eta=False, id="import-progress")
+            yield ProgressBar(
+                total=None, show_eta=False, show_percentage=False, id="import-progress"
+            )
             yield Static(id="import-summary", classes="record-message")
-            table: DataTable[Text] = DataTable(cursor_type="row", id="import-details")
-            table.add_columns(_("Outcome"), _("Webitel user name"), _("Reason"))
-            yield table
+            yield DataTable[Text](cursor_type="row", id="import-details")
         yield Footer()
 
     def on_mount(self) -> None:
+        self._fill_details()
         self._start(dry_run=True)
 
     # Running ---------------------------------------------------------------------------------
@@ -78,6 +91,9 @@ class ImportScreen(ForwardWorkerErrors, Screen[bool]):
         self.stage = "preview" if dry_run else "running"
         self._cancel = asyncio.Event()
         self.query_one("#import-progress").display = True
+        if not dry_run:  # the preview's rows are not what the run has done
+            self._details = []
+            self._fill_details()
         self._state(_("Preview…") if dry_run else _(RUNNING_HINT))
         self._run(dry_run)
 
@@ -147,9 +163,7 @@ class ImportScreen(ForwardWorkerErrors, Screen[bool]):
             self._state(_("Cancelled.") if cancelled else _("Result"))
 
     def _show_details(self, report: ImportReport) -> None:
-        table = self.query_one("#import-details", DataTable)
-        table.clear()
-        rows: list[tuple[str, str, str]] = [
+        self._details = [
             *((_("Conflict"), c.name, c.reason) for c in report.conflicts),
             *((_("Error"), e, "") for e in report.errors),
             *((_("Created"), name, "") for name in report.created),
@@ -157,8 +171,33 @@ class ImportScreen(ForwardWorkerErrors, Screen[bool]):
             *((_("Updated"), name, "") for name in report.updated),
             *((_("Deleted on the server"), name, "") for name in report.deleted_on_server),
         ]
-        for outcome, name, reason in rows:
-            table.add_row(Text(outcome), Text(name), Text(reason))
+        self._fill_details()
+
+    def _fill_details(self) -> None:
+        """The rows, with the Reason column as wide as the table leaves it and long reasons
+        wrapped onto more lines (a conflict's reason says what to resolve: none is cut off)."""
+        table = self.query_one("#import-details", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        header = tuple(_(caption) for caption in DETAIL_COLUMNS)
+        widths = [max(map(cell_len, cells)) for cells in zip(header, *self._details, strict=True)]
+        room = (
+            table.size.width
+            - table.styles.scrollbar_size_vertical
+            - widths[0]
+            - widths[1]
+            - 2 * table.cell_padding * len(widths)
+        )
+        table.add_column(header[0])
+        table.add_column(header[1])
+        table.add_column(header[2], width=max(REASON_MIN_WIDTH, min(widths[2], room)))
+        for outcome, name, reason in self._details:
+            table.add_row(Text(outcome), Text(name), Text(reason), height=None)
+        if self._details:
+            table.move_cursor(row=min(row, len(self._details) - 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._fill_details)
 
     def _state(self, text: str) -> None:
         self.query_one("#import-state", Static).update(Text(text))
