@@ -291,3 +291,30 @@ async def test_refresh_from_webitel_brings_the_crm_in_line(world: World) -> None
     with pytest.raises(WebitelRefused, match="no longer exists on the Webitel server"):
         await provisioning.refresh_from_webitel(world.db, world.actor, world.client, record.id)
     assert len(await crm_records(world)) == 1  # reported, never silently dropped
+
+
+async def test_a_value_taken_between_the_check_and_the_write_is_undone_with_the_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write trusts the pre-check; a race is caught by the unique key, named like the
+    pre-check names it, and the user Webitel has just created is deleted again."""
+    from webitel_tui.domain.webitel_users import NewWebitelUser
+
+    create_user = world.client.create_user
+
+    async def another_admin_first(*args: object, **kwargs: object) -> object:
+        async with unit_of_work(world.db, world.actor) as uow:
+            await uow.webitel_users.create(NewWebitelUser(name="other.admin", extension="7001"))
+        return await create_user(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(world.client, "create_user", another_admin_first)
+    with pytest.raises(NeedsReconcile) as caught:
+        await create(world, "okovalenko", "7001")
+    message = str(caught.value)
+    assert message.startswith('Webitel created the user "okovalenko" (id ')
+    assert message.endswith(
+        "but the CRM could not save it: The extension 7001 is already used by the Webitel "
+        'user "other.admin". The change on Webitel was undone.'
+    )
+    assert world.sim.state.user_by_username("okovalenko") is None
+    assert [r.name for r in await crm_records(world)] == ["other.admin"]

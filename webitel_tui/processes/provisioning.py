@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -39,6 +40,7 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.i18n import _, tr
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.webitel_users import CheckedNew
 from webitel_tui.webitel import (
     DeviceProvisioningError,
     InputUser,
@@ -101,21 +103,47 @@ def _int_id(value: str | None) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-async def _check_new(db: Database, form: WebitelUserForm) -> tuple[str, str | None, str]:
-    """The CRM side of a new Webitel user; returns (login, extension, display name)."""
+def _new_values(form: WebitelUserForm) -> tuple[str, str | None]:
+    """The form's login and extension as they will be sent, or the refusal (no I/O)."""
     if form.user_id is None:
         raise ValidationError(
             tr("Fill in the required {0} field to save the record.", _("User")), "User"
         )
-    login = check_webitel_login(form.name)
-    extension = normalize_extension(form.extension)
+    return check_webitel_login(form.name), normalize_extension(form.extension)
+
+
+async def _check_new_in_crm(
+    db: Database, form: WebitelUserForm, login: str, extension: str | None
+) -> tuple[str, CheckedNew]:
+    """The CRM side of a new Webitel user: (display name, what the write may rely on)."""
+    assert form.user_id is not None
     async with unit_of_work(db) as uow:
         user = await uow.users.get(form.user_id)
         # M4: the process refuses portal users itself, whatever screen or import calls it.
         check_can_be_webitel_user(user)
-        await uow.webitel_users.check_unique(login, extension, user.id, None)
-        display = user.contact_name or login
-    return login, extension, display
+        checked = await uow.webitel_users.check_new(
+            login, extension, user.id, form.contact_id, user
+        )
+    return user.contact_name or login, checked
+
+
+@dataclass(frozen=True)
+class _NewUser:
+    """A new Webitel user that passed the checks: what to send and what the write relies on."""
+
+    login: str
+    extension: str | None
+    display: str
+    checked: CheckedNew
+
+
+async def _check_new(db: Database, client: WebitelClient, form: WebitelUserForm) -> _NewUser:
+    """The CRM first (it names the CRM record that holds a value, and is never worth a
+    Retry), then the server; both only read."""
+    login, extension = _new_values(form)
+    display, checked = await _check_new_in_crm(db, form, login, extension)
+    await _check_server_free(client, login, extension)
+    return _NewUser(login, extension, display, checked)
 
 
 async def _check_server_free(
@@ -164,26 +192,34 @@ async def _undo_or_keep(
     return NeedsReconcile(tr("{0} The change on Webitel was undone.", problem))
 
 
-async def create_webitel_user(
-    db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm
-) -> WebitelUser:
-    """M5: create the user on Webitel with its default device, then the CRM record."""
-    login, extension, display = await _check_new(db, form)
-    await _check_server_free(client, login, extension)
+async def _post_new(client: WebitelClient, new: _NewUser) -> User:
+    """Create the user on Webitel with its default device; a half-made user is removed."""
     new_user = InputUser(
-        name=display,
-        username=login,
-        extension=extension,
+        name=new.display,
+        username=new.login,
+        extension=new.extension,
         # Webitel wants a password; the phone registers with the device's own secret.
         password=SecretStr(passwords.random_password()),
     )
     try:
-        created = await client.create_user(new_user, default_device=True)
+        return await client.create_user(new_user, default_device=True)
     except DeviceProvisioningError as exc:
         await _on_server(client.delete_user(exc.user_id, permanent=True, missing_ok=True))
         raise _refusal(exc) from exc
     except WebitelError as exc:
         raise _refusal(exc) from exc
+
+
+async def _save_new(
+    db: Database,
+    actor: Actor,
+    client: WebitelClient,
+    form: WebitelUserForm,
+    new: _NewUser,
+    created: User,
+) -> WebitelUser:
+    """The CRM record of a user Webitel has just created; if the CRM cannot save it, the
+    server user is deleted again (or a reconcile item says it is left)."""
     webitel_id = _int_id(created.id)
     try:
         async with unit_of_work(db, actor) as uow:
@@ -191,29 +227,51 @@ async def create_webitel_user(
                 NewWebitelUser(
                     user_id=form.user_id,
                     contact_id=form.contact_id,
-                    name=login,
-                    extension=extension,
+                    name=new.login,
+                    extension=new.extension,
                     webitel_id=webitel_id,
                     default_device_id=_int_id(created.device.id) if created.device else None,
                     default_device_name=(created.device.name or "") if created.device else "",
                     enable_stun=form.enable_stun,
-                )
+                ),
+                new.checked,
             )
     except Exception as exc:
+        reason: Exception = exc
+        if isinstance(exc, DuplicateValueError):
+            # Someone took a value (or removed the user or contact) since the pre-check: the
+            # pre-check again says exactly what, in the CRM's words.
+            try:
+                await _check_new_in_crm(db, form, new.login, new.extension)
+            except DomainError as precise:
+                reason = precise
         problem = tr(
             'Webitel created the user "{0}" (id {1}) but the CRM could not save it: {2}.',
-            login,
+            new.login,
             created.id,
-            exc,
+            str(reason).rstrip("."),
         )
         raise await _undo_or_keep(
             db,
             actor,
             lambda: client.delete_user(created.id, permanent=True, missing_ok=True),
             webitel_id,
-            login,
+            new.login,
             problem,
         ) from exc
+
+
+async def create_webitel_user(
+    db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm
+) -> WebitelUser:
+    """M5: create the user on Webitel with its default device, then the CRM record.
+
+    Nothing is written anywhere until both the CRM and the server have said the values are
+    free; the CRM write then relies on that check (its unique and foreign keys refuse a race,
+    which undoes the server user like any other CRM failure)."""
+    new = await _check_new(db, client, form)
+    created = await _post_new(client, new)
+    return await _save_new(db, actor, client, form, new, created)
 
 
 async def update_webitel_user(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_, select
 
@@ -20,6 +21,7 @@ from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import DuplicateValueError, ValidationError
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
+from webitel_tui.domain.users import SystemUser
 from webitel_tui.domain.webitel_users import (
     LicenseGrant,
     NewWebitelUser,
@@ -46,6 +48,15 @@ WEBITEL_USER_SORT_COLUMNS = {
     "licenses": WebitelUser.LicensesText,
     "stun": WebitelUser.EnableStun,
 }
+
+
+@dataclass(frozen=True)
+class CheckedNew:
+    """`check_new` passed for a new record: its values were free, its CRM user and contact
+    exist, and this is the contact's name. Good for the write that follows at once: what
+    changes in between is refused by the unique and foreign keys, not by a second look."""
+
+    contact_name: str
 
 
 def _model(row: WebitelUser) -> WebitelUserModel:
@@ -207,15 +218,38 @@ class WebitelUserRepository(Repository):
         if exists is None:
             raise ValidationError(_("The selected user does not exist."), "User")
 
-    async def create(self, data: NewWebitelUser) -> WebitelUserModel:
+    async def check_new(
+        self,
+        name: str,
+        extension: str | None,
+        user_id: uuid.UUID | None,
+        contact_id: uuid.UUID | None,
+        read_user: SystemUser | None = None,
+    ) -> CheckedNew:
+        """Everything `create` checks, before the values are final (a new user's server ids
+        come later). `read_user` is the CRM user if the caller has just read it: it is not
+        read again, and its contact's name is used when it is the record's contact."""
+        if read_user is None or read_user.id != user_id:
+            await self._check_user(user_id)
+            read_user = None
+        await self.check_unique(name, extension, user_id, None)
+        if read_user is not None and read_user.contact_id == contact_id:
+            return CheckedNew(read_user.contact_name)
+        return CheckedNew(await self._contact_name(contact_id))
+
+    async def create(
+        self, data: NewWebitelUser, checked: CheckedNew | None = None
+    ) -> WebitelUserModel:
+        """A new record; with `checked` (from `check_new` on the same values) it is written
+        without looking again: two statements, the record and its change-log entry."""
         name = check_webitel_login(data.name)
         extension = normalize_extension(data.extension)
-        await self._check_user(data.user_id)
-        await self.check_unique(name, extension, data.user_id, None)
+        if checked is None:
+            checked = await self.check_new(name, extension, data.user_id, data.contact_id)
         row = WebitelUser(
             SysAdminUnitId=data.user_id,
             ContactId=data.contact_id,
-            ContactName=await self._contact_name(data.contact_id),
+            ContactName=checked.contact_name,
             Name=name,
             Extension=extension,
             WebitelId=data.webitel_id,
@@ -227,13 +261,15 @@ class WebitelUserRepository(Repository):
         refresh_webitel_user(row)
         self.stamp_new(row)
         self.session.add(row)
+        # Every column is set above, so the entry is complete before the flush, which then
+        # writes the record and its entry together.
+        self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
         await self.flush_unique(
             DuplicateValueError(
                 _("A Webitel user with this name, extension or user id already exists.")
             ),
             _CAPTION,
         )
-        self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
         return _model(row)
 
     async def update(self, data: WebitelUserModel) -> WebitelUserModel:
