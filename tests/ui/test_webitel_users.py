@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Static
 
@@ -16,14 +17,19 @@ from tests.ui.test_shell import (
     sections_shown,
     workplace_shown,
 )
+from tests.webitel.conftest import fast_options
 from webitel_tui.config import WebitelSettings
 from webitel_tui.db.engine import Database
+from webitel_tui.domain.records import Actor
+from webitel_tui.processes import provisioning
+from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
 from webitel_tui.ui.app import WebitelTuiApp
-from webitel_tui.ui.screens.dialogs import ConfirmDialog
+from webitel_tui.ui.screens.dialogs import ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.webitel_users import WebitelUserCard, WebitelUsersSection
+from webitel_tui.webitel import InputUser, WebitelClient
 
 SIZE_BIG = (120, 40)
 
@@ -198,3 +204,56 @@ async def test_a_refusal_keeps_the_card_and_offers_retry(
         await wait_for(pilot, lambda: card.record is not None, "saved on retry")
         assert [u.username for u in sim.state.users.values()].count("amelnyk") == 1
         assert "The record has been saved." in message_of(app)
+
+
+async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimulator) -> None:
+    """A change Webitel took and the CRM could not: the banner and the grid's marker show it,
+    Actions > Reconcile takes the server's values over and both go away."""
+    await _move_webitel_users_into_contact_center(demo_url)
+    db = Database(demo_url)
+    async with unit_of_work(db) as uow:
+        user = await uow.users.get_by_name("okovalenko")
+        assert user is not None
+    async with WebitelClient(fast_options(sim)) as client:
+        form = WebitelUserForm(user_id=user.id, contact_id=user.contact_id, name="okovalenko")
+        record = await provisioning.create_webitel_user(db, Actor(), client, form)
+        assert record.webitel_id is not None
+        await client.patch_user(record.webitel_id, InputUser(extension="7005"))
+    async with unit_of_work(db) as uow:
+        await uow.reconcile.add(record.webitel_id, "okovalenko", "The CRM could not save it.")
+    await db.dispose()
+
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app)
+        banner = section.query_one("#reconcile-banner", Static)
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
+        assert banner.display
+        assert str(banner.render()).splitlines() == [
+            "Records to reconcile with Webitel: 1. Actions > Reconcile",
+            "okovalenko: The CRM could not save it.",
+        ]
+        assert str(section.grid.table.get_cell_at(Coordinate(0, 0))) == "! okovalenko"  # the marker
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        menu = app.screen
+        assert isinstance(menu, ActionsMenu)
+        assert [action for action, _caption in menu.items][-1] == "reconcile"
+        await pilot.press("end", "enter")
+        await wait_for(pilot, lambda: not banner.display, "reconciled")
+        await wait_for(
+            pilot,
+            lambda: [r.extension for r in section.grid.records] == ["7005"],
+            "7005",
+        )
+        assert str(section.grid.table.get_cell_at(Coordinate(0, 0))) == "okovalenko"
+        assert [(o.resolved, o.note) for o in section.last_reconcile] == [
+            (True, 'Updated the CRM record "okovalenko" from Webitel.')
+        ]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        assert "reconcile" not in [a for a, _c in app.screen.items]  # type: ignore[attr-defined]
+        await pilot.press("escape")
+    async with unit_of_work(Database(demo_url)) as uow:
+        assert await uow.reconcile.open_items() == []
+        assert (await uow.webitel_users.get(record.id)).extension == "7005"

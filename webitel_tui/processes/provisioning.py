@@ -39,7 +39,7 @@ from webitel_tui.domain.webitel_users import (
     WebitelUser,
 )
 from webitel_tui.i18n import _, tr
-from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.repositories.webitel_users import CheckedNew
 from webitel_tui.webitel import (
     DeviceProvisioningError,
@@ -441,6 +441,44 @@ def license_availability(grant: License, now: datetime | None = None) -> str:
     return tr("{0} of {1} available", grant.remain or 0, grant.limit)
 
 
+async def role_names(client: WebitelClient) -> dict[str, str]:
+    """The names of the roles the CRM shows, by id (Webitel's per-user internal roles are
+    left out: Webitel owns them and the CRM never shows them)."""
+    every_role = await _on_server(client.list_roles(include_user_roles=True))
+    return {role.id: role.name or "" for role in every_role if not role.user}
+
+
+def server_values(server: User) -> dict[str, object]:
+    """The CRM record's fields as the Webitel server has them."""
+    return {
+        "extension": server.extension or None,
+        "webitel_id": _int_id(server.id),
+        "default_device_id": _int_id(server.device.id) if server.device else None,
+        "default_device_name": (server.device.name or "") if server.device else "",
+    }
+
+
+async def match_details(
+    uow: UnitOfWork, record_id: uuid.UUID, server: User, names: dict[str, str]
+) -> None:
+    """The record's "User licenses" and "User roles" become the server user's."""
+    await uow.webitel_users.set_licenses(record_id, _grants(server))
+    granted = [r for r in _roles(server, names) if str(r.role_id) in names]
+    await uow.webitel_users.set_roles(record_id, granted)
+
+
+async def bring_in_line(
+    uow: UnitOfWork, record: WebitelUser, server: User, names: dict[str, str]
+) -> WebitelUser:
+    """Make the CRM record what the server has: name, extension, user id, default device,
+    licenses, roles (Refresh from Webitel and Reconcile; the change log records it)."""
+    updated = await uow.webitel_users.update(
+        record.model_copy(update={"name": server.username or record.name, **server_values(server)})
+    )
+    await match_details(uow, record.id, server, names)
+    return await uow.webitel_users.get(updated.id)
+
+
 async def refresh_from_webitel(
     db: Database, actor: Actor, client: WebitelClient, record_id: uuid.UUID
 ) -> WebitelUser:
@@ -456,20 +494,6 @@ async def refresh_from_webitel(
         ) from None
     except WebitelError as exc:
         raise _refusal(exc) from exc
-    every_role = await _on_server(client.list_roles(include_user_roles=True))
-    names = {role.id: role.name or "" for role in every_role if not role.user}
+    names = await role_names(client)
     async with unit_of_work(db, actor) as uow:
-        updated = await uow.webitel_users.update(
-            record.model_copy(
-                update={
-                    "name": server.username or record.name,
-                    "extension": server.extension or None,
-                    "default_device_id": _int_id(server.device.id) if server.device else None,
-                    "default_device_name": (server.device.name or "") if server.device else "",
-                }
-            )
-        )
-        await uow.webitel_users.set_licenses(record_id, _grants(server))
-        granted = [r for r in _roles(server, names) if str(r.role_id) in names]
-        await uow.webitel_users.set_roles(record_id, granted)
-        return await uow.webitel_users.get(updated.id)
+        return await bring_in_line(uow, record, server, names)

@@ -16,9 +16,10 @@ from webitel_tui.domain.records import Actor
 from webitel_tui.repositories.changelog import ChangeLogRepository
 from webitel_tui.repositories.contacts import AccountRepository, ContactRepository
 from webitel_tui.repositories.processes import ProcessRepository
+from webitel_tui.repositories.reconcile import ReconcileRepository
 from webitel_tui.repositories.settings import SettingsRepository
 from webitel_tui.repositories.users import UserRepository
-from webitel_tui.repositories.webitel_users import ReconcileRepository, WebitelUserRepository
+from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.repositories.workplaces import WorkplaceRepository
 
 SYSTEM = Actor()

@@ -11,11 +11,9 @@ from sqlalchemy import ColumnElement, or_, select
 from webitel_tui.db.tables import (
     Contact,
     SysAdminUnit,
-    WebitelReconcileItem,
     WebitelUser,
     WebitelUserLicense,
     WebitelUserRole,
-    utcnow,
 )
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import DuplicateValueError, ValidationError
@@ -25,7 +23,6 @@ from webitel_tui.domain.users import SystemUser
 from webitel_tui.domain.webitel_users import (
     LicenseGrant,
     NewWebitelUser,
-    ReconcileItem,
     RoleGrant,
     UserLicense,
     UserRole,
@@ -398,44 +395,3 @@ class WebitelUserRepository(Repository):
                 found.Name = grant.name
         await self.flush(_CAPTION, record_id)
         return await self.roles(record_id)
-
-
-class ReconcileRepository(Repository):
-    async def add(self, webitel_id: int | None, name: str, problem: str) -> ReconcileItem:
-        row = WebitelReconcileItem(
-            Id=uuid.uuid4(),
-            CreatedOn=utcnow(),
-            CreatedById=self.actor.contact_id,
-            WebitelId=webitel_id,
-            Name=name,
-            Problem=problem,
-        )
-        self.session.add(row)
-        await self.session.flush()
-        return _reconcile(row)
-
-    async def open_items(self, limit: int = 100) -> list[ReconcileItem]:
-        rows = await self.session.scalars(
-            select(WebitelReconcileItem)
-            .where(WebitelReconcileItem.ResolvedOn.is_(None))
-            .order_by(WebitelReconcileItem.CreatedOn)
-            .limit(limit)
-        )
-        return [_reconcile(row) for row in rows]
-
-    async def resolve(self, item_id: uuid.UUID) -> None:
-        row = await self.session.get(WebitelReconcileItem, item_id)
-        if row is not None and row.ResolvedOn is None:
-            row.ResolvedOn = utcnow()
-            await self.session.flush()
-
-
-def _reconcile(row: WebitelReconcileItem) -> ReconcileItem:
-    return ReconcileItem(
-        id=row.Id,
-        created_on=row.CreatedOn,
-        webitel_id=row.WebitelId,
-        name=row.Name,
-        problem=row.Problem,
-        resolved_on=row.ResolvedOn,
-    )

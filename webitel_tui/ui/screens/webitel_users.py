@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -26,11 +26,18 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import parse_ice_servers
 from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import SystemUser, UserType
-from webitel_tui.domain.webitel_users import RoleGrant, UserLicense, UserRole, WebitelUser
+from webitel_tui.domain.webitel_users import (
+    ReconcileItem,
+    RoleGrant,
+    UserLicense,
+    UserRole,
+    WebitelUser,
+)
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import provisioning
 from webitel_tui.processes.export import export_webitel_users
 from webitel_tui.processes.provisioning import WebitelUserForm
+from webitel_tui.processes.reconcile import ReconcileOutcome, reconcile
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -50,6 +57,12 @@ def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
 
+RECONCILE_MARKER = "! "
+"""Before the name of a record that has an open reconcile item."""
+BANNER_ITEMS = 3
+"""Open reconcile items listed by name in the section's banner."""
+
+
 WEBITEL_USER_COLUMNS = [
     # Fixed widths: columns that grew as pages load would push a scrollbar over the cursor.
     GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, width=14),
@@ -64,6 +77,18 @@ WEBITEL_USER_COLUMNS = [
     GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, width=10),
     GridColumn[WebitelUser]("stun", N_("STUN"), lambda u: _yes_no(u.enable_stun), width=5),
 ]
+
+
+def _webitel_user_columns(marked: Callable[[WebitelUser], bool]) -> list[GridColumn[WebitelUser]]:
+    """The section's columns, the name marked on records that have an open reconcile item."""
+
+    def name(user: WebitelUser) -> str:
+        return RECONCILE_MARKER + user.name if marked(user) else user.name
+
+    first, *others = WEBITEL_USER_COLUMNS
+    return [replace(first, render=name), *others]
+
+
 CRM_USER_COLUMNS = [
     GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name),
     GridColumn[SystemUser]("contact", N_("Contact"), lambda u: u.contact_name),
@@ -86,11 +111,25 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     def __init__(self, context: SessionContext) -> None:
         super().__init__(id="webitel-users-section", classes="section")
         self.context = context
+        self.open_items: list[ReconcileItem] = []
+        """The open reconcile items, as of the grid's last (re)load."""
+        self.last_reconcile: list[ReconcileOutcome] = []
+        """What the last Reconcile did, item by item."""
+        self._open_ids: set[int] = set()
+        self._open_names: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Label(_("Webitel users"), classes="page-caption")
         yield Static(id="reconcile-banner", classes="record-message -error")
-        yield SectionGrid(WEBITEL_USER_COLUMNS, self._fetch, sort="name", id="webitel-grid")
+        yield SectionGrid(
+            _webitel_user_columns(self._has_open_item), self._fetch, sort="name", id="webitel-grid"
+        )
+
+    def _has_open_item(self, user: WebitelUser) -> bool:
+        """The grid's marker: a set lookup per row, no query (the items come with page 1)."""
+        if user.webitel_id is not None and user.webitel_id in self._open_ids:
+            return True
+        return user.name in self._open_names
 
     @property
     def grid(self) -> SectionGrid[WebitelUser]:
@@ -101,21 +140,36 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             page = await uow.webitel_users.page(request)
             if request.after is None:
                 items = await uow.reconcile.open_items()
-                self.post_message(self.ReconcileCount(len(items)))
+                # Before the rows are shown, so that their markers are current.
+                self._open_ids = {i.webitel_id for i in items if i.webitel_id is not None}
+                self._open_names = {i.name for i in items if i.webitel_id is None}
+                self.post_message(self.ReconcileCount(items))
         return page
 
     @dataclass
     class ReconcileCount(Message):
-        count: int
+        items: list[ReconcileItem]
 
     @on(ReconcileCount)
     def _reconcile_count(self, event: ReconcileCount) -> None:
         event.stop()
+        self.open_items = event.items
+        self._show_banner()
+
+    def _show_banner(self) -> None:
+        """How many records disagree with Webitel, the first few with why (the last
+        Reconcile's reason when it could not resolve them), and what to do."""
+        items = self.open_items
         banner = self.query_one("#reconcile-banner", Static)
-        banner.update(
-            Text(tr("Records to reconcile with Webitel: {0} (see the process log).", event.count))
-        )
-        banner.display = event.count > 0
+        banner.display = bool(items)
+        if not items:
+            return
+        reasons = {o.item.id: o.note for o in self.last_reconcile if not o.resolved}
+        lines = [tr("Records to reconcile with Webitel: {0}. Actions > Reconcile", len(items))]
+        lines += [f"{i.name}: {reasons.get(i.id, i.problem)}" for i in items[:BANNER_ITEMS]]
+        if len(items) > BANNER_ITEMS:
+            lines.append(tr("... and {0} more", len(items) - BANNER_ITEMS))
+        banner.update(Text("\n".join(lines)))
 
     def on_mount(self) -> None:
         self.grid.table.focus()
@@ -166,6 +220,8 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             ("refresh", N_("Refresh from Webitel")),
             ("export", N_("Export to CSV")),
         ]
+        if self.open_items:  # only when there is something to reconcile
+            items.append(("reconcile", N_("Reconcile")))
         self.app.push_screen(ActionsMenu(items), self._action_chosen)
 
     def _action_chosen(self, action: str | None) -> None:
@@ -179,6 +235,35 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         elif action == "export":
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             self._export(Path.cwd() / f"webitel-users-{stamp}.csv")
+        elif action == "reconcile":
+            self._reconcile()
+
+    @work(exclusive=True, exit_on_error=False, group="webitel-reconcile", description="reconcile")
+    async def _reconcile(self) -> None:
+        outcomes = await reconcile(
+            self.context.db, self.context.session.actor, self.context.webitel()
+        )
+        self.post_message(self.Reconciled(outcomes))
+
+    @dataclass
+    class Reconciled(Message):
+        outcomes: list[ReconcileOutcome]
+
+    @on(Reconciled)
+    def _reconciled(self, event: Reconciled) -> None:
+        event.stop()
+        self.last_reconcile = event.outcomes
+        left = [o for o in event.outcomes if not o.resolved]
+        lines = [tr("Reconciled: {0}. Left open: {1}.", len(event.outcomes) - len(left), len(left))]
+        lines += [f"{o.item.name}: {o.note}" for o in event.outcomes]
+        self.notify(
+            "\n".join(lines),
+            title=_("Reconcile"),
+            severity="warning" if left else "information",
+            timeout=15 if left else 6,
+            markup=False,
+        )
+        self.grid.reload()  # the banner and the markers follow
 
     @work(exclusive=True, exit_on_error=False, group="webitel-refresh", description="refresh")
     async def _refresh(self, record: WebitelUser) -> None:
