@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from webitel_tui.db.migrate import HEAD
+
 
 def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("WEBITEL_TUI_")}
@@ -28,7 +30,7 @@ def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 def test_db_upgrade_creates_and_migrates_the_embedded_database(tmp_path: Path) -> None:
     result = run(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "Database is at revision 0002." in result.stdout
+    assert f"Database is at revision {HEAD}." in result.stdout
     assert (tmp_path / "data" / "webitel-tui" / "webitel-tui.db").exists()
 
 

@@ -19,6 +19,9 @@ from pydantic import SecretStr
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known
+from webitel_tui.domain.changelog import Operation
+from webitel_tui.domain.contacts import NewContact
+from webitel_tui.domain.errors import DuplicateValueError
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.processes import ProcessRun, ProcessStatus
 from webitel_tui.domain.records import Actor
@@ -244,12 +247,11 @@ async def test_cancelled_run_then_rerun_is_the_same_as_one_clean_run(
 ) -> None:
     cancel = asyncio.Event()
 
-    def stop_after_seven(progress: ImportProgress) -> None:
-        if progress.processed >= 7:
-            cancel.set()
+    def stop_during_the_first_page(progress: ImportProgress) -> None:
+        cancel.set()  # heard when the page in hand is saved: a page is one transaction
 
-    first = await run(demo, progress=stop_after_seven, cancel=cancel)
-    assert first.status is ProcessStatus.CANCELLED and first.processed == 7
+    first = await run(demo, progress=stop_during_the_first_page, cancel=cancel)
+    assert first.status is ProcessStatus.CANCELLED and first.processed == PAGE_SIZE
     assert first.deleted_on_server == []
     await run(demo)
     assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
@@ -262,19 +264,20 @@ async def test_cancelled_run_then_rerun_is_the_same_as_one_clean_run(
 async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
     demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webitel_tui.repositories.webitel_users import WebitelUserRepository
+    from webitel_tui.repositories.webitel_import import WebitelImportRepository
 
-    original = WebitelUserRepository.set_roles
+    original = WebitelImportRepository.insert
     calls = 0
 
-    async def crash_on_the_fifth(self: WebitelUserRepository, *args: Any) -> Any:
+    async def crash_in_the_second_page(self: WebitelImportRepository, *args: Any) -> Any:
         nonlocal calls
         calls += 1
-        if calls == 5:
+        if calls == 2:
+            await original(self, *args)  # written, then the process dies before the commit
             raise RuntimeError("killed")
         return await original(self, *args)
 
-    monkeypatch.setattr(WebitelUserRepository, "set_roles", crash_on_the_fifth)
+    monkeypatch.setattr(WebitelImportRepository, "insert", crash_in_the_second_page)
     with pytest.raises(RuntimeError, match="killed"):
         await run(demo)
     monkeypatch.undo()
@@ -295,7 +298,10 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
         await run(demo, progress=fail_after_the_first_page)
     assert str(caught.value).startswith("Loading Webitel users stopped:")
     assert caught.value.retryable
-    assert caught.value.report.processed == PAGE_SIZE
+    # The page in hand when the server failed is saved (the next one is read while a page is
+    # written, so the fault may land a page later): whole pages, not all of them.
+    processed = caught.value.report.processed
+    assert processed % PAGE_SIZE == 0 and 0 < processed < SIM_USERS
     assert caught.value.report.deleted_on_server == []  # nothing is called deleted
     [failed] = await runs(demo.db)
     assert failed.status is ProcessStatus.FAILED
@@ -357,3 +363,70 @@ async def test_a_namesake_of_a_linked_user_gets_its_own_crm_user(empty: World) -
     assert report.created == ["olena.k2"] and report.conflicts == []
     async with unit_of_work(empty.db) as uow:
         assert len(await uow.contacts.find_by_name("Olena Kovalenko")) == 2
+
+
+async def test_namesakes_on_one_page_are_decided_in_order(empty: World) -> None:
+    """Each server user sees what the ones before it on the page decided: the first takes the
+    free contact, the second (now a namesake of a linked user) gets a contact of its own."""
+    async with unit_of_work(empty.db) as uow:
+        waiting = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
+    for login in ("ivan.p1", "ivan.p2"):
+        await empty.client.create_user(
+            InputUser(name="Ivan  Petrenko", username=login, password=SecretStr("x-Pass-1"))
+        )
+    first = await run(empty)
+    assert {"ivan.p1", "ivan.p2"} <= set(first.created) and first.conflicts == []
+    async with unit_of_work(empty.db) as uow:
+        assert len(await uow.contacts.find_by_name("ivan petrenko")) == 2
+        one = await uow.users.get_by_name("ivan.p1")
+        two = await uow.users.get_by_name("ivan.p2")
+    assert one is not None and one.contact_id == waiting.id
+    assert two is not None and two.contact_id not in (None, waiting.id)
+    again = await run(empty)
+    assert again.created == again.conflicts == [] and "ivan.p2" in again.unchanged
+
+
+async def test_a_page_the_database_refuses_is_redone_one_user_at_a_time(
+    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webitel_tui.repositories.webitel_import import WebitelImportRepository
+
+    original = WebitelImportRepository.insert
+    refused = 0
+
+    async def refuse_the_first_page(self: WebitelImportRepository, *args: Any) -> Any:
+        nonlocal refused
+        if refused == 0:
+            refused += 1  # as if another admin had saved one of its names in the meantime
+            raise DuplicateValueError("taken in the meantime")
+        return await original(self, *args)
+
+    monkeypatch.setattr(WebitelImportRepository, "insert", refuse_the_first_page)
+    report = await run(demo)
+    assert refused == 1 and report.status is ProcessStatus.COMPLETED and report.errors == []
+    assert sorted(report.linked) == ["andrii.melnyk", "olena.kovalenko"]
+    assert len(report.created) == SIM_USERS - 1 - 4 and len(report.conflicts) == 2
+    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
+
+
+async def test_what_the_import_creates_is_in_the_change_log(empty: World) -> None:
+    await run(empty)
+    async with unit_of_work(empty.db) as uow:
+        record = await uow.webitel_users.find_by_name("olena.kovalenko")
+        assert record is not None and record.user_id is not None and record.contact_id
+        logged = {
+            entity: await uow.changelog.for_record(record_id)
+            for entity, record_id in (
+                ("WebitelUser", record.id),
+                ("SysAdminUnit", record.user_id),
+                ("Contact", record.contact_id),
+            )
+        }
+        password = await uow.users.password_hash(record.user_id)
+    for entity, [entry] in logged.items():
+        assert entry.entity == entity and entry.operation is Operation.INSERT
+        assert entry.old_values == {} and "UserPassword" not in entry.new_values
+    assert logged["WebitelUser"][0].new_values["Name"] == "olena.kovalenko"
+    assert logged["Contact"][0].new_values["Name"] == "Olena Kovalenko"
+    # A random password nobody is told, stored hashed; the user must change it to log in.
+    assert password.startswith("sha256$")

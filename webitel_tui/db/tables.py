@@ -149,7 +149,9 @@ class SysAdminUnit(BaseEntity, Base):
         Index(None, "SysAdminUnitTypeValue", "ContactName", "Id"),
         Index(None, "SysAdminUnitTypeValue", "ConnectionType", "Id"),
         Index(None, "SysAdminUnitTypeValue", "Active", "Id"),
-        Index(None, "ContactId"),
+        # Both columns: with ContactId alone, SQLite chose a SysAdminUnitTypeValue index for
+        # "the users of this contact" and read every user (migration 0003).
+        Index(None, "ContactId", "SysAdminUnitTypeValue"),
     )
 
 

@@ -23,8 +23,22 @@ def hash_password(password: str, *, n: int = DEFAULT_COST) -> str:
     return f"scrypt${n}${_R}${_P}${_b64(salt)}${_b64(digest)}"
 
 
+def hash_random_password(password: str) -> str:
+    """For a password of `random_password` that nobody is told (accounts the import creates
+    until an admin sets one): salted SHA-256. A slow KDF protects guessable passwords; 160
+    random bits need none, and 10,000 imported users must not cost 10,000 scrypt runs."""
+    if len(password) < 20:
+        raise ValueError("only random passwords of at least 20 characters")
+    salt = secrets.token_bytes(16)
+    return f"sha256${_b64(salt)}${_b64(hashlib.sha256(salt + password.encode()).digest())}"
+
+
 def verify_password(password: str, stored: str) -> bool:
     try:
+        if stored.startswith("sha256$"):
+            _scheme, salt, digest = stored.split("$")
+            raw = base64.b64decode(salt) + password.encode()
+            return hmac.compare_digest(hashlib.sha256(raw).digest(), base64.b64decode(digest))
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from webitel_tui.domain.records import AuditedRecord, Record
@@ -48,6 +49,11 @@ class UserRole(AuditedRecord):
     webitel_user_id: uuid.UUID
     role_id: int
     name: str = ""
+
+
+def licenses_text(grants: Iterable[LicenseGrant | UserLicense]) -> str:
+    """The grid's "Licenses" column: the distinct products (or names), sorted."""
+    return ", ".join(sorted({grant.product or grant.name for grant in grants} - {""}))
 
 
 class RoleGrant(Record):

@@ -21,17 +21,19 @@ by hand. CRM records whose Webitel user no longer exists are reported, and remov
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known, passwords
 from webitel_tui.domain.contacts import NewContact
-from webitel_tui.domain.errors import DomainError, ValidationError
+from webitel_tui.domain.errors import DomainError, DuplicateValueError, ValidationError
 from webitel_tui.domain.processes import ProcessStatus
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import (
@@ -39,6 +41,7 @@ from webitel_tui.domain.rules import (
     check_webitel_login,
     normalize_extension,
 )
+from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import NewSystemUser, SystemUser, UserType
 from webitel_tui.domain.webitel_users import (
     LicenseGrant,
@@ -46,13 +49,22 @@ from webitel_tui.domain.webitel_users import (
     RoleGrant,
     UserLicense,
     UserRole,
-    WebitelUser,
 )
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.provisioning import _grants, _int_id, _roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
+from webitel_tui.repositories.users import DUPLICATE
+from webitel_tui.repositories.webitel_import import (
+    HolderView,
+    LinkedRecord,
+    MatchState,
+    NamedContact,
+    NewRows,
+)
+from webitel_tui.repositories.webitel_users import duplicate_among
 from webitel_tui.webitel import (
     NetworkError,
+    Page,
     ServerError,
     User,
     WebitelClient,
@@ -63,8 +75,6 @@ from webitel_tui.webitel import (
 log = logging.getLogger(__name__)
 
 PROCESS_CODE = known.GET_WEBITEL_USERS_PROCESS_CODE
-# Random, never typed: the full KDF cost buys nothing and 10,000 users must import quickly.
-IMPORTED_PASSWORD_COST = 2**10
 _DELETED_BATCH = 500
 
 
@@ -212,6 +222,275 @@ def _device(user: User) -> tuple[int | None, str]:
     return _int_id(user.device.id), user.device.name or ""
 
 
+@dataclass
+class _Outcome:
+    """What a page did; added to the report only once the page's transaction committed."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    linked: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[ImportConflict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def extend(self, other: _Outcome) -> None:
+        for name in fields(self):
+            getattr(self, name.name).extend(getattr(other, name.name))
+
+    def add_to(self, report: ImportReport) -> None:
+        report.created.extend(self.created)
+        report.updated.extend(self.updated)
+        report.linked.extend(self.linked)
+        report.unchanged.extend(self.unchanged)
+        report.conflicts.extend(self.conflicts)
+        report.skipped.extend(self.skipped)
+        report.errors.extend(self.errors)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """A server user as the CRM record should look."""
+
+    login: str
+    extension: str | None
+    device_id: int | None
+    device_name: str
+    licenses: list[LicenseGrant]
+    roles: list[RoleGrant]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    user: User
+    webitel_id: int
+    label: str
+    wanted: _Wanted | None
+    """None when the server user cannot be a CRM record: `problem` says why."""
+    problem: ValidationError | None = None
+
+    def checked(self) -> _Wanted:
+        if self.wanted is None:
+            raise self.problem or ValidationError(self.label)
+        return self.wanted
+
+
+class _Update(NamedTuple):
+    record: LinkedRecord
+    wanted: _Wanted
+    fields: dict[str, object]
+    licenses_changed: bool
+    roles_changed: bool
+
+
+class _Holders:
+    """The Webitel user records that hold names, extensions and CRM users, as the page has
+    decided them so far, looked up by each."""
+
+    def __init__(self, found: Sequence[HolderView]) -> None:
+        self.by_name: dict[str, HolderView] = {}
+        self.by_extension: dict[str, HolderView] = {}
+        self.by_user: dict[uuid.UUID, HolderView] = {}
+        self.by_record: dict[uuid.UUID, HolderView] = {}
+        for holder in found:
+            self.add(holder)
+
+    def add(self, holder: HolderView) -> None:
+        """`holder` now holds its values (a record already held replaces its old values)."""
+        old = self.by_record.pop(holder.Id, None) if holder.Id is not None else None
+        if old is not None:
+            self.by_name.pop(old.Name, None)
+            if old.Extension is not None:
+                self.by_extension.pop(old.Extension, None)
+            if old.SysAdminUnitId is not None:
+                self.by_user.pop(old.SysAdminUnitId, None)
+        self.by_name[holder.Name] = holder
+        if holder.Extension is not None:
+            self.by_extension[holder.Extension] = holder
+        if holder.SysAdminUnitId is not None:
+            self.by_user[holder.SysAdminUnitId] = holder
+        if holder.Id is not None:
+            self.by_record[holder.Id] = holder
+
+    def hold_user(self, user_id: uuid.UUID) -> bool:
+        return user_id in self.by_user
+
+    def of(
+        self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
+    ) -> list[HolderView]:
+        """The records other than `own` holding any of these values."""
+        found = [self.by_name.get(name)]
+        if extension is not None:
+            found.append(self.by_extension.get(extension))
+        if user_id is not None:
+            found.append(self.by_user.get(user_id))
+        unique = {id(h): h for h in found if h is not None and (own is None or h.Id != own)}
+        return list(unique.values())
+
+
+class _Page:
+    """The decisions for one page, taken in the server's order against the CRM as read at the
+    page's start plus what the page itself has decided so far (two namesakes on one page are
+    handled as if they came in two runs). Pure: it writes nothing, `_Run.apply` does."""
+
+    def __init__(
+        self, run: _Run, linked: dict[int, LinkedRecord], state: MatchState, uow: UnitOfWork
+    ) -> None:
+        self.run = run
+        self.linked = linked
+        self.state = state
+        self.repo = uow.webitel_import
+        self.now = datetime.now(UTC)
+        self.outcome = _Outcome()
+        self.updates: list[_Update] = []
+        self.rows = NewRows()
+        self.holders = _Holders(state.holders)
+
+    def decide(self, entry: _Entry) -> None:
+        record = self.linked.get(entry.webitel_id)
+        try:
+            if record is not None:
+                self.refresh(entry, record)
+            elif entry.webitel_id == self.run.own_id:
+                self.outcome.skipped.append(entry.label)
+            else:
+                self.link_or_create(entry)
+        except (_Conflict, ValidationError) as exc:
+            self.outcome.conflicts.append(ImportConflict(entry.label, str(exc)))
+
+    def refresh(self, entry: _Entry, record: LinkedRecord) -> None:
+        wanted = entry.checked()
+        fields: dict[str, object] = {
+            "name": wanted.login,
+            "extension": wanted.extension,
+            "default_device_id": wanted.device_id,
+            "default_device_name": wanted.device_name,
+        }
+        current = {
+            "name": record.name,
+            "extension": record.extension,
+            "default_device_id": record.default_device_id,
+            "default_device_name": record.default_device_name,
+        }
+        changed = {key: value for key, value in fields.items() if current[key] != value}
+        licenses_changed = record.licenses != _license_key(wanted.licenses)
+        roles_changed = record.roles != _role_key(wanted.roles)
+        if not (changed or licenses_changed or roles_changed):
+            self.outcome.unchanged.append(entry.label)
+            return
+        if "name" in changed or "extension" in changed:
+            holders = self.holders.of(wanted.login, wanted.extension, None, record.id)
+            duplicate = duplicate_among(wanted.login, wanted.extension, None, holders)
+            if duplicate is not None:
+                raise duplicate
+            self.holders.add(
+                HolderView(wanted.login, wanted.extension, "", record.user_id, record.id)
+            )
+        self.updates.append(_Update(record, wanted, changed, licenses_changed, roles_changed))
+        self.outcome.updated.append(entry.label)
+
+    def match(
+        self, display: str, login: str
+    ) -> tuple[SystemUser | None, uuid.UUID | None, str, NamedContact | None]:
+        """The CRM user to link (or None to create one), the contact to give a new one, that
+        contact's name, and the matched contact itself."""
+        if display:
+            # A contact whose CRM users are all Webitel users already belongs to another
+            # Webitel user of the same name: it is no candidate (nor an ambiguity).
+            free: list[tuple[NamedContact, list[SystemUser]]] = []
+            for contact in self.state.contacts.get(fold(display), []):
+                unlinked = [u for u in contact.users if not self.holders.hold_user(u.id)]
+                if unlinked or not contact.has_users:
+                    free.append((contact, unlinked))
+            if len(free) > 1:
+                raise _Conflict(
+                    tr(
+                        '{0} CRM contacts are named "{1}": link the right one by hand.',
+                        len(free),
+                        display,
+                    )
+                )
+            if free:
+                contact, users = free[0]
+                if len(users) > 1:
+                    raise _Conflict(
+                        tr(
+                            'The contact "{0}" has {1} CRM users: link the right one by hand.',
+                            display,
+                            len(users),
+                        )
+                    )
+                return (users[0] if users else None), contact.id, contact.name, contact
+        by_name = self.state.users.get(login.casefold())
+        if by_name is not None:
+            return by_name, by_name.contact_id, by_name.contact_name, None
+        return None, None, "", None
+
+    def link_or_create(self, entry: _Entry) -> None:
+        user = entry.user
+        wanted = entry.checked()
+        login = wanted.login
+        display = " ".join((user.name or "").split())
+        crm_user, contact_id, contact_name, contact = self.match(display, login)
+        rows = NewRows()
+        created = crm_user is None
+        if crm_user is None:
+            if contact_id is None:
+                contact = self.repo.add_contact(
+                    rows, self.now, NewContact(name=display or login, email=user.email or "")
+                )
+                contact_id, contact_name = contact.id, contact.name
+                self.state.contacts.setdefault(fold(contact.name), []).append(contact)
+            if login.casefold() in self.state.names_taken:
+                raise DuplicateValueError(_(DUPLICATE), "User name")
+            new_user = NewSystemUser(
+                name=login,
+                contact_id=contact_id,
+                user_type=UserType.EMPLOYEE,
+                email=user.email or "",
+                force_change_password=True,
+            )
+            user_id = self.repo.add_user(
+                rows,
+                self.now,
+                new_user,
+                passwords.random_password(),
+                contact_name,
+                known.ALL_EMPLOYEES,
+            )
+            crm_user = SystemUser(id=user_id, **new_user.model_dump(), contact_name=contact_name)
+        check_can_be_webitel_user(crm_user)
+        holders = self.holders.of(login, wanted.extension, crm_user.id, None)
+        duplicate = duplicate_among(login, wanted.extension, crm_user.id, holders)
+        if duplicate is not None:
+            raise duplicate
+        record_id = self.repo.add_webitel_user(
+            rows,
+            self.now,
+            NewWebitelUser(
+                user_id=crm_user.id,
+                contact_id=contact_id,
+                name=login,
+                extension=wanted.extension,
+                webitel_id=entry.webitel_id,
+                default_device_id=wanted.device_id,
+                default_device_name=wanted.device_name,
+            ),
+            contact_name,
+            wanted.licenses,
+            wanted.roles,
+        )
+        # Decided: what the rest of the page sees from here on.
+        self.holders.add(HolderView(login, wanted.extension, contact_name, crm_user.id, record_id))
+        if created:
+            self.state.names_taken.add(login.casefold())
+            self.state.users[login.casefold()] = crm_user
+            if contact is not None:
+                contact.users.append(crm_user)
+        self.rows.extend(rows)
+        (self.outcome.created if created else self.outcome.linked).append(entry.label)
+
+
 class _Run:
     def __init__(
         self,
@@ -258,6 +537,9 @@ class _Run:
             )
         )
 
+    def read_page(self, number: int) -> asyncio.Task[Page[User]]:
+        return asyncio.ensure_future(self.client.search_users(page=number, sort=["+id"]))
+
     async def run(self) -> None:
         info = await self.client.userinfo()
         self.own_id = _int_id(info.user_id)
@@ -269,164 +551,105 @@ class _Run:
         }
         seen: set[int] = set()
         number = 1
-        while not self.cancelled():
-            page = await self.client.search_users(page=number, sort=["+id"])
-            self.pages += 1
-            await self.handle_page(page.items, seen)
-            if not page.next or not page.items:
-                break
-            number += 1
+        # The next page is read while this one is written: the server's time and ours overlap.
+        reading = self.read_page(number)
+        try:
+            while not self.cancelled():
+                page = await reading
+                self.pages += 1
+                more = bool(page.next and page.items)
+                if more:
+                    number += 1
+                    reading = self.read_page(number)
+                await self.handle_page(page.items, seen)
+                if not more:
+                    break
+        finally:
+            await _drop(reading)
         if self.cancelled():
             return  # the server was not read to the end: "deleted" cannot be told
         await self.find_deleted(seen)
 
     async def handle_page(self, users: Sequence[User], seen: set[int]) -> None:
-        ids = {wid for wid in (_int_id(u.id) for u in users) if wid is not None}
-        async with unit_of_work(self.db) as uow:
-            linked = await uow.webitel_users.by_webitel_ids(ids)
-            licenses, roles = await uow.webitel_users.details_of([r.id for r in linked.values()])
+        entries: list[_Entry] = []
         for user in users:
-            if self.cancelled():
-                return
             label = _label(user)
-            webitel_id = _int_id(user.id) if user.id.isdigit() else None
-            if webitel_id is None:
+            if not user.id.isdigit():
                 self.report.errors.append(
                     tr('The Webitel user "{0}" has an id that is not a number.', label)
                 )
                 continue
-            seen.add(webitel_id)
-            record = linked.get(webitel_id)
             try:
-                if record is not None:
-                    await self.refresh(record, user, label, licenses[record.id], roles[record.id])
-                elif webitel_id == self.own_id:
-                    self.report.skipped.append(label)
-                else:
-                    await self.link_or_create(user, webitel_id, label)
-            except (_Conflict, ValidationError) as exc:
-                self.report.conflicts.append(ImportConflict(label, str(exc)))
-            except DomainError as exc:
-                self.report.errors.append(f"{label}: {exc}")
-            self.tell(label)
+                entry = _Entry(user, int(user.id), label, self.wanted(user))
+            except ValidationError as exc:
+                entry = _Entry(user, int(user.id), label, None, exc)
+            seen.add(entry.webitel_id)
+            entries.append(entry)
+        try:
+            outcome = await self.apply(entries)
+        except DomainError:
+            # Something the page's reading did not foresee (another admin saved a user in the
+            # meantime): the page is undone and done again a user at a time, so that only the
+            # user concerned is reported.
+            log.info("GetWebitelUsers: a page was redone one user at a time", exc_info=True)
+            outcome = _Outcome()
+            for entry in entries:
+                await self.apply_one(entry, outcome)
+        outcome.add_to(self.report)
+        self.tell(entries[-1].label if entries else "")
 
-    def wanted(
-        self, user: User
-    ) -> tuple[str, str | None, int | None, str, list[LicenseGrant], list[RoleGrant]]:
-        login = check_webitel_login(user.username or "")
-        extension = normalize_extension(user.extension)
-        device_id, device_name = _device(user)
-        roles = [r for r in _roles(user, self.role_names) if str(r.role_id) in self.role_names]
-        return login, extension, device_id, device_name, _grants(user), roles
+    async def apply_one(self, entry: _Entry, outcome: _Outcome) -> None:
+        try:
+            single = await self.apply([entry])
+        except ValidationError as exc:
+            outcome.conflicts.append(ImportConflict(entry.label, str(exc)))
+        except DomainError as exc:
+            outcome.errors.append(f"{entry.label}: {exc}")
+        else:
+            outcome.extend(single)
 
-    async def refresh(
-        self,
-        record: WebitelUser,
-        user: User,
-        label: str,
-        licenses: list[UserLicense],
-        roles: list[UserRole],
-    ) -> None:
-        login, extension, device_id, device_name, grants, role_grants = self.wanted(user)
-        fields = {
-            "name": login,
-            "extension": extension,
-            "default_device_id": device_id,
-            "default_device_name": device_name,
-        }
-        fields_changed = any(getattr(record, key) != value for key, value in fields.items())
-        licenses_changed = _license_key(licenses) != _license_key(grants)
-        roles_changed = _role_key(roles) != _role_key(role_grants)
-        if not (fields_changed or licenses_changed or roles_changed):
-            self.report.unchanged.append(label)
-            return
+    async def apply(self, entries: Sequence[_Entry]) -> _Outcome:
+        """Decide a page and write it in one transaction (rolled back on a dry run)."""
+        if not entries:
+            return _Outcome()
         async with _writing(self.db, self.actor, self.dry_run) as uow:
-            if fields_changed:
-                await uow.webitel_users.update(record.model_copy(update=fields))
-            if licenses_changed:
-                await uow.webitel_users.set_licenses(record.id, grants)
-            if roles_changed:
-                await uow.webitel_users.set_roles(record.id, role_grants)
-        self.report.updated.append(label)
-
-    async def match(
-        self, uow: UnitOfWork, display: str, login: str
-    ) -> tuple[SystemUser | None, uuid.UUID | None]:
-        """The CRM user to link (or None to create one) and the contact to give a new one."""
-        if display:
-            # A contact whose CRM users are all Webitel users already belongs to another
-            # Webitel user of the same name: it is no candidate (nor an ambiguity).
-            free: list[tuple[uuid.UUID, list[SystemUser]]] = []
-            for contact in await uow.contacts.find_by_name(display):
-                users = await uow.users.find_by_contact(contact.id)
-                unlinked = [u for u in users if await uow.webitel_users.find_by_user(u.id) is None]
-                if unlinked or not users:
-                    free.append((contact.id, unlinked))
-            if len(free) > 1:
-                raise _Conflict(
-                    tr(
-                        '{0} CRM contacts are named "{1}": link the right one by hand.',
-                        len(free),
-                        display,
-                    )
-                )
-            if free:
-                contact_id, users = free[0]
-                if len(users) > 1:
-                    raise _Conflict(
-                        tr(
-                            'The contact "{0}" has {1} CRM users: link the right one by hand.',
-                            display,
-                            len(users),
-                        )
-                    )
-                return (users[0] if users else None), contact_id
-        by_name = await uow.users.get_by_name(login)
-        if by_name is not None:
-            return by_name, by_name.contact_id
-        return None, None
-
-    async def link_or_create(self, user: User, webitel_id: int, label: str) -> None:
-        login, extension, device_id, device_name, grants, role_grants = self.wanted(user)
-        display = " ".join((user.name or "").split())
-        async with _writing(self.db, self.actor, self.dry_run) as uow:
-            crm_user, contact_id = await self.match(uow, display, login)
-            created = crm_user is None
-            if crm_user is None:
-                if contact_id is None:
-                    contact = await uow.contacts.create(
-                        NewContact(name=display or login, email=user.email or "")
-                    )
-                    contact_id = contact.id
-                crm_user = await uow.users.create_user(
-                    NewSystemUser(
-                        name=login,
-                        contact_id=contact_id,
-                        user_type=UserType.EMPLOYEE,
-                        email=user.email or "",
-                        force_change_password=True,
-                    ),
-                    passwords.random_password(),
-                    password_cost=IMPORTED_PASSWORD_COST,
-                )
-                await uow.users.add_to_role(crm_user.id, known.ALL_EMPLOYEES)
-            check_can_be_webitel_user(crm_user)
-            record = await uow.webitel_users.create(
-                NewWebitelUser(
-                    user_id=crm_user.id,
-                    contact_id=crm_user.contact_id or contact_id,
-                    name=login,
-                    extension=extension,
-                    webitel_id=webitel_id,
-                    default_device_id=device_id,
-                    default_device_name=device_name,
-                )
+            linked = await uow.webitel_import.linked([e.webitel_id for e in entries])
+            new = [e for e in entries if e.webitel_id not in linked and e.wanted is not None]
+            looked_up = [e.wanted for e in entries if e.wanted is not None]
+            state = await uow.webitel_import.match_state(
+                contact_keys={fold(e.user.name or "") for e in new} - {""},
+                user_keys={e.wanted.login.casefold() for e in new if e.wanted is not None},
+                names={w.login for w in looked_up},
+                extensions={w.extension for w in looked_up if w.extension is not None},
             )
-            if grants:
-                await uow.webitel_users.set_licenses(record.id, grants)
-            if role_grants:
-                await uow.webitel_users.set_roles(record.id, role_grants)
-        (self.report.created if created else self.report.linked).append(label)
+            page = _Page(self, linked, state, uow)
+            for entry in entries:
+                page.decide(entry)
+            for update in page.updates:
+                await self.write_update(uow, update)
+            await uow.webitel_import.insert(page.rows)
+        return page.outcome
+
+    def wanted(self, user: User) -> _Wanted:
+        device_id, device_name = _device(user)
+        return _Wanted(
+            login=check_webitel_login(user.username or ""),
+            extension=normalize_extension(user.extension),
+            device_id=device_id,
+            device_name=device_name,
+            licenses=_grants(user),
+            roles=[r for r in _roles(user, self.role_names) if str(r.role_id) in self.role_names],
+        )
+
+    async def write_update(self, uow: UnitOfWork, update: _Update) -> None:
+        record_id = update.record.id
+        if update.fields:
+            record = await uow.webitel_users.get(record_id)
+            await uow.webitel_users.update(record.model_copy(update=update.fields))
+        if update.licenses_changed:
+            await uow.webitel_users.set_licenses(record_id, update.wanted.licenses)
+        if update.roles_changed:
+            await uow.webitel_users.set_roles(record_id, update.wanted.roles)
 
     async def find_deleted(self, seen: set[int]) -> None:
         after: int | None = None
@@ -444,6 +667,14 @@ class _Run:
                         await uow.webitel_users.delete(record.id, record.version)
                     self.report.unlinked.append(record.name)
             after = batch[-1].webitel_id
+
+
+async def _drop(task: asyncio.Task[Page[User]]) -> None:
+    """Forget a read-ahead page that will not be used (its error, if any, included)."""
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 def _retryable(exc: WebitelError) -> bool:

@@ -19,6 +19,7 @@ from webitel_tui.repositories.processes import ProcessRepository
 from webitel_tui.repositories.reconcile import ReconcileRepository
 from webitel_tui.repositories.settings import SettingsRepository
 from webitel_tui.repositories.users import UserRepository
+from webitel_tui.repositories.webitel_import import WebitelImportRepository
 from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.repositories.workplaces import WorkplaceRepository
 
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.accounts = AccountRepository(session, actor)
         self.workplaces = WorkplaceRepository(session, actor)
         self.webitel_users = WebitelUserRepository(session, actor)
+        self.webitel_import = WebitelImportRepository(session, actor)
         self.reconcile = ReconcileRepository(session, actor)
         self.processes = ProcessRepository(session, actor)
         self.settings = SettingsRepository(session, actor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from webitel_tui.db.tables import BaseEntity, SysChangeLog, utcnow
+from webitel_tui.db.tables import Base, BaseEntity, SysChangeLog, utcnow
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
 from webitel_tui.domain.records import Actor
+from webitel_tui.repositories.bulk import converted, insert_rows
 
 E = TypeVar("E", bound=BaseEntity)
 
@@ -35,17 +36,30 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def loggable(values: Mapping[str, Any], *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
+    """Column values as the change log keeps them: JSON-safe, secrets masked, hashes and
+    derived helpers left out."""
+    secrets = set(secret_columns)
+    return {
+        key: _MASKED if key in secrets and value else _json_safe(value)
+        for key, value in values.items()
+        if key not in _NOT_LOGGED
+    }
+
+
+def _loggable_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`loggable` of many rows with the same columns, a column at a time (a value the rows
+    share, such as their timestamp, is converted once)."""
+    keys = [key for key in rows[0] if key not in _NOT_LOGGED]
+    columns = [converted([row[key] for row in rows], _json_safe) for key in keys]
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def column_values(entity: BaseEntity, *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
     """The entity's loggable column values, JSON-safe, secrets masked."""
-    secrets = set(secret_columns)
-    values: dict[str, Any] = {}
-    for attr in inspect(entity).mapper.column_attrs:
-        key = attr.key
-        if key in _NOT_LOGGED:
-            continue
-        value = getattr(entity, key)
-        values[key] = _MASKED if key in secrets and value else _json_safe(value)
-    return values
+    columns = inspect(entity).mapper.column_attrs
+    values = {attr.key: getattr(entity, attr.key) for attr in columns}
+    return loggable(values, secret_columns=secret_columns)
 
 
 def audit_fields(row: BaseEntity) -> dict[str, Any]:
@@ -117,6 +131,45 @@ class Repository:
             raise on_duplicate from exc
         except StaleDataError as exc:
             raise RecordConflictError(entity, record_id or uuid.UUID(int=0)) from exc
+
+    def new_row(self, now: datetime, **values: Any) -> dict[str, Any]:
+        """A row to insert as plain values (see `insert_logged`) with its BaseEntity columns;
+        rows made together share `now` (one timestamp, converted once)."""
+        return {
+            "Id": uuid.uuid4(),
+            "CreatedOn": now,
+            "CreatedById": self.actor.contact_id,
+            "ModifiedOn": now,
+            "ModifiedById": self.actor.contact_id,
+            "Version": 1,
+            **values,
+        }
+
+    async def insert_logged(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+        """Insert many new rows in one statement, each with its change-log entry, as
+        `session.add` + `log_change(INSERT)` would, without building an ORM object per row."""
+        if not rows:
+            return
+        await self.session.flush()  # rows added the ORM way go first (foreign keys)
+        await insert_rows(self.session, entity, rows)
+        now = utcnow()
+        await insert_rows(
+            self.session,
+            SysChangeLog,
+            [
+                {
+                    "Id": uuid.uuid4(),
+                    "CreatedOn": now,
+                    "CreatedById": self.actor.contact_id,
+                    "EntitySchemaName": entity.__name__,
+                    "RecordId": row["Id"],
+                    "Operation": Operation.INSERT.value,
+                    "OldValues": {},
+                    "NewValues": new_values,
+                }
+                for row, new_values in zip(rows, _loggable_rows(rows), strict=True)
+            ],
+        )
 
     def log_change(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,10 +19,11 @@ from webitel_tui.domain.text import fold
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import (
+    CONTACT_SEARCHED,
     refresh_account,
-    refresh_contact,
     refresh_user,
     refresh_webitel_user,
+    searched,
 )
 
 CONTACT_SORT_COLUMNS = {
@@ -57,18 +59,28 @@ def _account(row: Account) -> AccountModel:
     )
 
 
+def contact_values(data: NewContact | ContactModel) -> dict[str, Any]:
+    """The Contact columns a contact's fields give (with the derived name key and search
+    text), for an ORM row or a row inserted as plain values."""
+    values: dict[str, Any] = {
+        "Name": require(data.name, "Full name"),
+        "Surname": data.surname,
+        "GivenName": data.given_name,
+        "MiddleName": data.middle_name,
+        "AccountId": data.account_id,
+        "JobTitle": data.job_title,
+        "Phone": data.phone,
+        "MobilePhone": data.mobile_phone,
+        "Email": data.email,
+    }
+    values["NameKey"] = fold(values["Name"])
+    values["SearchText"] = searched(values.__getitem__, CONTACT_SEARCHED)
+    return values
+
+
 def _fill_contact(row: Contact, data: NewContact | ContactModel) -> None:
-    row.Name = require(data.name, "Full name")
-    row.Surname = data.surname
-    row.GivenName = data.given_name
-    row.MiddleName = data.middle_name
-    row.AccountId = data.account_id
-    row.JobTitle = data.job_title
-    row.Phone = data.phone
-    row.MobilePhone = data.mobile_phone
-    row.Email = data.email
-    row.NameKey = fold(row.Name)
-    refresh_contact(row)
+    for column, value in contact_values(data).items():
+        setattr(row, column, value)
 
 
 class ContactRepository(Repository):

@@ -1,25 +1,44 @@
-"""Derived columns rebuilt on every write: what quick search matches (and sort keys)."""
+"""Derived columns rebuilt on every write: what quick search matches (and sort keys).
+
+Each table's searchable columns are listed once; the ORM rows (one record at a time) and the
+bulk import (plain column values) derive from the same lists.
+"""
 
 from __future__ import annotations
 
-from webitel_tui.db.tables import Account, Contact, SysAdminUnit, WebitelUser
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from webitel_tui.db.tables import Account, SysAdminUnit, WebitelUser
 from webitel_tui.domain.text import search_text
+
+ACCOUNT_SEARCHED = ("Name", "Phone", "Web")
+CONTACT_SEARCHED = ("Name", "Email", "Phone", "MobilePhone", "JobTitle")
+USER_SEARCHED = ("Name", "ContactName", "Email")
+WEBITEL_USER_SEARCHED = ("Name", "ContactName", "Extension")
+
+
+def searched(value_of: Callable[[str], Any], columns: tuple[str, ...]) -> str:
+    """The SearchText of a row: `value_of` gives a column's value (a row's getattr, or a
+    dict's __getitem__ for rows built as plain values)."""
+    return search_text(value_of(column) for column in columns)
+
+
+def webitel_sort_keys(extension: str | None, webitel_id: int | None) -> tuple[str, int]:
+    """(ExtensionSort, WebitelIdSort): non-null copies of the nullable sort columns."""
+    return extension or "", -1 if webitel_id is None else webitel_id
 
 
 def refresh_account(row: Account) -> None:
-    row.SearchText = search_text([row.Name, row.Phone, row.Web])
-
-
-def refresh_contact(row: Contact) -> None:
-    row.SearchText = search_text([row.Name, row.Email, row.Phone, row.MobilePhone, row.JobTitle])
+    row.SearchText = searched(partial(getattr, row), ACCOUNT_SEARCHED)
 
 
 def refresh_user(row: SysAdminUnit) -> None:
-    row.SearchText = search_text([row.Name, row.ContactName, row.Email])
+    row.SearchText = searched(partial(getattr, row), USER_SEARCHED)
 
 
 def refresh_webitel_user(row: WebitelUser) -> None:
-    row.SearchText = search_text([row.Name, row.ContactName, row.Extension])
+    row.SearchText = searched(partial(getattr, row), WEBITEL_USER_SEARCHED)
     # Not search, but derived the same way on every write: the non-null sort keys.
-    row.ExtensionSort = row.Extension or ""
-    row.WebitelIdSort = -1 if row.WebitelId is None else row.WebitelId
+    row.ExtensionSort, row.WebitelIdSort = webitel_sort_keys(row.Extension, row.WebitelId)

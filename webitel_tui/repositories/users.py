@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, func, select
 
@@ -23,7 +24,7 @@ from webitel_tui.domain.users import AdminUnitType, NewSystemUser, Role, SystemU
 from webitel_tui.i18n import N_, _
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
-from webitel_tui.repositories.search_text import refresh_user
+from webitel_tui.repositories.search_text import USER_SEARCHED, refresh_user, searched
 
 ENTITY = "SysAdminUnit"
 DUPLICATE = N_("Administration object with this name or email already exists.")
@@ -39,7 +40,34 @@ USER_SORT_COLUMNS = {
 }
 
 
-def _user(row: SysAdminUnit) -> SystemUser:
+def new_user_values(
+    name: str, user: NewSystemUser, hashed_password: str, contact_name: str
+) -> dict[str, Any]:
+    """The SysAdminUnit columns of a new user whose `name` passed the checks, derived ones
+    included, for an ORM row or a row inserted as plain values."""
+    values: dict[str, Any] = {
+        "Name": name,
+        "NameKey": name.casefold(),
+        "Description": "",
+        "SysAdminUnitTypeValue": AdminUnitType.USER,
+        "ParentRoleId": None,
+        "ContactId": user.contact_id,
+        "AccountId": user.account_id,
+        "ConnectionType": int(user.user_type),
+        "Active": user.active,
+        "UserPassword": hashed_password,
+        "PasswordExpireDate": None,
+        "ForceChangePassword": user.force_change_password,
+        "LoginAttemptCount": 0,
+        "UnblockTime": None,
+        "Email": user.email,
+        "ContactName": contact_name,
+    }
+    values["SearchText"] = searched(values.__getitem__, USER_SEARCHED)
+    return values
+
+
+def system_user(row: SysAdminUnit) -> SystemUser:
     return SystemUser(
         **audit_fields(row),
         name=row.Name,
@@ -90,23 +118,23 @@ class UserRepository(Repository):
             sort_columns=USER_SORT_COLUMNS,
             id_column=SysAdminUnit.Id,
             search_column=SysAdminUnit.SearchText,
-            to_model=_user,
+            to_model=system_user,
         )
 
     async def get(self, user_id: uuid.UUID) -> SystemUser:
-        return _user(await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION))
+        return system_user(await self.get_or_missing(SysAdminUnit, user_id, _USER_CAPTION))
 
     async def find(self, user_id: uuid.UUID) -> SystemUser | None:
         row = await self.session.get(SysAdminUnit, user_id)
         if row is None or row.SysAdminUnitTypeValue != AdminUnitType.USER:
             return None
-        return _user(row)
+        return system_user(row)
 
     async def get_by_name(self, name: str) -> SystemUser | None:
         row = await self._row_by_name(name)
         if row is None or row.SysAdminUnitTypeValue != AdminUnitType.USER:
             return None
-        return _user(row)
+        return system_user(row)
 
     async def find_by_contact(self, contact_id: uuid.UUID) -> list[SystemUser]:
         rows = await self.session.scalars(
@@ -115,7 +143,7 @@ class UserRepository(Repository):
             .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
             .order_by(SysAdminUnit.Name)
         )
-        return [_user(row) for row in rows]
+        return [system_user(row) for row in rows]
 
     async def _row_by_name(self, name: str) -> SysAdminUnit | None:
         return await self.session.scalar(
@@ -151,26 +179,13 @@ class UserRepository(Repository):
         if password:
             hashed = await asyncio.to_thread(passwords.hash_password, password, n=password_cost)
         row = SysAdminUnit(
-            Name=name,
-            NameKey=name.casefold(),
-            SysAdminUnitTypeValue=AdminUnitType.USER,
-            ContactId=user.contact_id,
-            ContactName=await self._contact_name(user.contact_id),
-            AccountId=user.account_id,
-            ConnectionType=int(user.user_type),
-            Active=user.active,
-            UserPassword=hashed,
-            ForceChangePassword=user.force_change_password,
-            Email=user.email,
-            LoginAttemptCount=0,
-            Description="",
+            **new_user_values(name, user, hashed, await self._contact_name(user.contact_id))
         )
-        refresh_user(row)
         self.stamp_new(row)
         self.session.add(row)
         await self.flush_unique(DuplicateValueError(_(DUPLICATE), "User name"), _USER_CAPTION)
         self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
-        return _user(row)
+        return system_user(row)
 
     async def update_user(self, user: SystemUser) -> SystemUser:
         row = await self.load_for_update(SysAdminUnit, user.id, user.version, _USER_CAPTION)
@@ -193,7 +208,7 @@ class UserRepository(Repository):
             DuplicateValueError(_(DUPLICATE), "User name"), _USER_CAPTION, row.Id
         )
         self.log_change(ENTITY, row.Id, Operation.UPDATE, old, column_values(row))
-        return _user(row)
+        return system_user(row)
 
     async def delete_user(self, user_id: uuid.UUID, version: int) -> None:
         row = await self.load_for_update(SysAdminUnit, user_id, version, _USER_CAPTION)

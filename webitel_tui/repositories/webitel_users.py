@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, or_, select
 
@@ -26,6 +27,7 @@ from webitel_tui.domain.webitel_users import (
     RoleGrant,
     UserLicense,
     UserRole,
+    licenses_text,
 )
 from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
 from webitel_tui.i18n import _, tr
@@ -54,6 +56,49 @@ class CheckedNew:
     changes in between is refused by the unique and foreign keys, not by a second look."""
 
     contact_name: str
+
+
+class Holder(Protocol):
+    """What a uniqueness check needs of a record that may hold a value (a WebitelUser row)."""
+
+    @property
+    def Name(self) -> str: ...
+    @property
+    def Extension(self) -> str | None: ...
+    @property
+    def ContactName(self) -> str: ...
+    @property
+    def SysAdminUnitId(self) -> uuid.UUID | None: ...
+
+
+def duplicate_among(
+    name: str, extension: str | None, user_id: uuid.UUID | None, holders: Sequence[Holder]
+) -> DuplicateValueError | None:
+    """The refusal for a record with these values, given the other records that hold any of
+    them, with a message naming the holder; checked in this order: the CRM user, the
+    extension, the Webitel user name."""
+    for holder in holders:
+        if user_id is not None and holder.SysAdminUnitId == user_id:
+            return DuplicateValueError(
+                tr('This CRM user is already the Webitel user "{0}".', holder.Name), "User"
+            )
+    for holder in holders:
+        if extension is not None and holder.Extension == extension:
+            return DuplicateValueError(
+                tr(
+                    'The extension {0} is already used by the Webitel user "{1}".',
+                    extension,
+                    holder.ContactName or holder.Name,
+                ),
+                "Extension",
+            )
+    for holder in holders:
+        if holder.Name == name:
+            return DuplicateValueError(
+                tr('The Webitel user name "{0}" is already used by another Webitel user.', name),
+                "Webitel user name",
+            )
+    return None
 
 
 def _model(row: WebitelUser) -> WebitelUserModel:
@@ -164,10 +209,7 @@ class WebitelUserRepository(Repository):
     async def check_unique(
         self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
     ) -> None:
-        """Refuse duplicates with a message naming who already holds the value (one query).
-
-        Checked in this order: the CRM user, the extension, the Webitel user name.
-        """
+        """Refuse duplicates with a message naming who already holds the value (one query)."""
         clash = or_(WebitelUser.Name == name)
         if extension is not None:
             clash = or_(clash, WebitelUser.Extension == extension)
@@ -176,27 +218,11 @@ class WebitelUserRepository(Repository):
         query = select(WebitelUser).where(clash)
         if own is not None:
             query = query.where(WebitelUser.Id != own)
-        holders = list(await self.session.scalars(query))
-        for holder in holders:
-            if user_id is not None and holder.SysAdminUnitId == user_id:
-                raise DuplicateValueError(
-                    tr('This CRM user is already the Webitel user "{0}".', holder.Name), "User"
-                )
-        for holder in holders:
-            if extension is not None and holder.Extension == extension:
-                raise DuplicateValueError(
-                    tr(
-                        'The extension {0} is already used by the Webitel user "{1}".',
-                        extension,
-                        holder.ContactName or holder.Name,
-                    ),
-                    "Extension",
-                )
-        if holders:
-            raise DuplicateValueError(
-                tr('The Webitel user name "{0}" is already used by another Webitel user.', name),
-                "Webitel user name",
-            )
+        duplicate = duplicate_among(
+            name, extension, user_id, list(await self.session.scalars(query))
+        )
+        if duplicate is not None:
+            raise duplicate
 
     async def _contact_name(self, contact_id: uuid.UUID | None) -> str:
         if contact_id is None:
@@ -355,7 +381,7 @@ class WebitelUserRepository(Repository):
                 old,
                 column_values(lic),
             )
-        row.LicensesText = ", ".join(sorted({g.product or g.name for g in grants} - {""}))
+        row.LicensesText = licenses_text(grants)
         await self.flush(_CAPTION, record_id)
         return await self.licenses(record_id)
 

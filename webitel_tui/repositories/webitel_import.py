@@ -1,0 +1,345 @@
+"""What GetWebitelUsers reads and writes, a page of server users at a time.
+
+Reading: everything the import needs to decide a page is fetched in a handful of queries
+(records already linked to the page's Webitel ids with their details; contacts and CRM users
+the page's names may match; the Webitel users holding the names and extensions involved).
+Writing: the new rows of a whole page go in one statement per table, each with its change-log
+entry, built from the same column functions the one-record repositories use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from webitel_tui.db.tables import (
+    Contact,
+    SysAdminUnit,
+    SysUserInRole,
+    WebitelUser,
+    WebitelUserLicense,
+    WebitelUserRole,
+)
+from webitel_tui.domain import passwords
+from webitel_tui.domain.contacts import NewContact
+from webitel_tui.domain.errors import DuplicateValueError
+from webitel_tui.domain.users import AdminUnitType, NewSystemUser, SystemUser
+from webitel_tui.domain.webitel_users import (
+    LicenseGrant,
+    NewWebitelUser,
+    RoleGrant,
+    licenses_text,
+)
+from webitel_tui.i18n import _
+from webitel_tui.repositories.base import Repository
+from webitel_tui.repositories.contacts import contact_values
+from webitel_tui.repositories.search_text import (
+    WEBITEL_USER_SEARCHED,
+    searched,
+    webitel_sort_keys,
+)
+from webitel_tui.repositories.users import new_user_values, system_user
+
+LicenseKey = tuple[str, str, str, datetime | None]
+RoleKey = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class LinkedRecord:
+    """A CRM record already linked to a Webitel id, as the import compares it."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    name: str
+    extension: str | None
+    default_device_id: int | None
+    default_device_name: str
+    licenses: frozenset[LicenseKey]
+    roles: frozenset[RoleKey]
+
+
+@dataclass
+class HolderView:
+    """A Webitel user record as the uniqueness checks see it (see `duplicate_among`)."""
+
+    Name: str
+    Extension: str | None
+    ContactName: str
+    SysAdminUnitId: uuid.UUID | None
+    Id: uuid.UUID | None = None
+
+
+@dataclass
+class NamedContact:
+    """A contact the import may link by name: one with no CRM user yet, or with CRM users
+    (company or portal) not linked to a Webitel user; `users` are those."""
+
+    id: uuid.UUID
+    name: str
+    users: list[SystemUser] = field(default_factory=list)
+    had_users: bool = False
+    """It had CRM users when read, all of them linked (so none is in `users`)."""
+
+    @property
+    def has_users(self) -> bool:
+        return self.had_users or bool(self.users)
+
+
+@dataclass
+class MatchState:
+    """The CRM as the page's matching sees it."""
+
+    contacts: dict[str, list[NamedContact]]
+    """By folded name, each list in contact id order."""
+    users: dict[str, SystemUser]
+    """CRM users by lower-cased user name."""
+    names_taken: set[str]
+    """Lower-cased names of every SysAdminUnit found (users and roles share the namespace)."""
+    holders: list[HolderView]
+
+
+@dataclass
+class NewRows:
+    """The rows a page inserts, in the order foreign keys need."""
+
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+    memberships: list[dict[str, Any]] = field(default_factory=list)
+    webitel_users: list[dict[str, Any]] = field(default_factory=list)
+    licenses: list[dict[str, Any]] = field(default_factory=list)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+
+    def extend(self, other: NewRows) -> None:
+        for name in fields(self):
+            getattr(self, name.name).extend(getattr(other, name.name))
+
+
+def _license_key(
+    license_id: str, product: str, name: str, expires_on: datetime | None
+) -> LicenseKey:
+    return (license_id, product, name, expires_on)
+
+
+class WebitelImportRepository(Repository):
+    async def linked(self, webitel_ids: Collection[int]) -> dict[int, LinkedRecord]:
+        """The records linked to these Webitel ids, with their details, in three queries."""
+        if not webitel_ids:
+            return {}
+        wanted = list(webitel_ids)
+        licenses: dict[uuid.UUID, set[LicenseKey]] = {}
+        for lic in await self.session.execute(
+            select(
+                WebitelUserLicense.WebitelUserId,
+                WebitelUserLicense.LicenseId,
+                WebitelUserLicense.Product,
+                WebitelUserLicense.Name,
+                WebitelUserLicense.ExpiresOn,
+            )
+            .join(WebitelUser, WebitelUser.Id == WebitelUserLicense.WebitelUserId)
+            .where(WebitelUser.WebitelId.in_(wanted))
+        ):
+            licenses.setdefault(lic[0], set()).add(_license_key(*lic[1:]))
+        roles: dict[uuid.UUID, set[RoleKey]] = {}
+        for record_id, role_id, role_name in await self.session.execute(
+            select(WebitelUserRole.WebitelUserId, WebitelUserRole.RoleId, WebitelUserRole.Name)
+            .join(WebitelUser, WebitelUser.Id == WebitelUserRole.WebitelUserId)
+            .where(WebitelUser.WebitelId.in_(wanted))
+        ):
+            roles.setdefault(record_id, set()).add((role_id, role_name))
+        records: dict[int, LinkedRecord] = {}
+        for (
+            record_id,
+            webitel_id,
+            user_id,
+            name,
+            extension,
+            device_id,
+            device,
+        ) in await self.session.execute(
+            select(
+                WebitelUser.Id,
+                WebitelUser.WebitelId,
+                WebitelUser.SysAdminUnitId,
+                WebitelUser.Name,
+                WebitelUser.Extension,
+                WebitelUser.DefaultDeviceId,
+                WebitelUser.DefaultDeviceName,
+            ).where(WebitelUser.WebitelId.in_(wanted))
+        ):
+            records[webitel_id] = LinkedRecord(  # type: ignore[index]  # not null: filtered
+                id=record_id,
+                user_id=user_id,
+                name=name,
+                extension=extension,
+                default_device_id=device_id,
+                default_device_name=device,
+                licenses=frozenset(licenses.get(record_id, ())),
+                roles=frozenset(roles.get(record_id, ())),
+            )
+        return records
+
+    async def match_state(
+        self,
+        contact_keys: Collection[str],
+        user_keys: Collection[str],
+        names: Collection[str],
+        extensions: Collection[str],
+    ) -> MatchState:
+        """What matching needs: contacts by folded name with their CRM users, CRM users by
+        name, and the Webitel users that hold any of the names, extensions or CRM users."""
+        contacts: dict[str, list[NamedContact]] = {}
+        by_id: dict[uuid.UUID, NamedContact] = {}
+        linked_user = select(WebitelUser.Id).where(WebitelUser.SysAdminUnitId == SysAdminUnit.Id)
+        if contact_keys:
+            # Only contacts still free to link: namesakes already linked (there are many among
+            # thousands of users) are no candidates and are not read.
+            user_of_contact = select(SysAdminUnit.Id).where(
+                SysAdminUnit.ContactId == Contact.Id,
+                SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER,
+            )
+            unlinked = user_of_contact.where(
+                ~select(WebitelUser.Id)
+                .where(WebitelUser.SysAdminUnitId == SysAdminUnit.Id)
+                .exists()
+            )
+            for contact_id, key, name in await self.session.execute(
+                select(Contact.Id, Contact.NameKey, Contact.Name)
+                .where(Contact.NameKey.in_(list(contact_keys)))
+                .where(or_(~user_of_contact.exists(), unlinked.exists()))
+                .order_by(Contact.Id)
+            ):
+                found = NamedContact(contact_id, name)
+                contacts.setdefault(key, []).append(found)
+                by_id[contact_id] = found
+        if by_id:
+            for row in await self.session.scalars(
+                select(SysAdminUnit)
+                .where(SysAdminUnit.ContactId.in_(list(by_id)))
+                .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
+                .where(~linked_user.exists())
+                .order_by(SysAdminUnit.Name)
+            ):
+                by_id[row.ContactId].users.append(system_user(row))  # type: ignore[index]
+        users: dict[str, SystemUser] = {}
+        names_taken: set[str] = set()
+        if user_keys:
+            for row in await self.session.scalars(
+                select(SysAdminUnit).where(SysAdminUnit.NameKey.in_(list(user_keys)))
+            ):
+                names_taken.add(row.NameKey)
+                if row.SysAdminUnitTypeValue == AdminUnitType.USER:
+                    users[row.NameKey] = system_user(row)
+        user_ids = {u.id for u in users.values()}
+        user_ids.update(u.id for found in by_id.values() for u in found.users)
+        clash = []
+        if names:
+            clash.append(WebitelUser.Name.in_(list(names)))
+        if extensions:
+            clash.append(WebitelUser.Extension.in_(list(extensions)))
+        if user_ids:
+            clash.append(WebitelUser.SysAdminUnitId.in_(list(user_ids)))
+        holders: list[HolderView] = []
+        if clash:
+            for name, extension, contact_name, user_id, record_id in await self.session.execute(
+                select(
+                    WebitelUser.Name,
+                    WebitelUser.Extension,
+                    WebitelUser.ContactName,
+                    WebitelUser.SysAdminUnitId,
+                    WebitelUser.Id,
+                ).where(or_(*clash))
+            ):
+                holders.append(HolderView(name, extension, contact_name, user_id, record_id))
+        return MatchState(contacts, users, names_taken, holders)
+
+    def add_contact(self, into: NewRows, now: datetime, data: NewContact) -> NamedContact:
+        """A new contact among the page's rows (as `contacts.create` would save it)."""
+        row = self.new_row(now, **contact_values(data))
+        into.contacts.append(row)
+        return NamedContact(row["Id"], row["Name"])
+
+    def add_user(
+        self,
+        into: NewRows,
+        now: datetime,
+        data: NewSystemUser,
+        password: str,
+        contact_name: str,
+        role_id: uuid.UUID,
+    ) -> uuid.UUID:
+        """A new CRM user (name checked by the caller) with a random `password`, member of
+        `role_id`, among the page's rows."""
+        hashed = passwords.hash_random_password(password)
+        row = self.new_row(now, **new_user_values(data.name, data, hashed, contact_name))
+        into.users.append(row)
+        into.memberships.append(self.new_row(now, SysUserId=row["Id"], SysRoleId=role_id))
+        user_id: uuid.UUID = row["Id"]
+        return user_id
+
+    def add_webitel_user(
+        self,
+        into: NewRows,
+        now: datetime,
+        data: NewWebitelUser,
+        contact_name: str,
+        licenses: Sequence[LicenseGrant],
+        roles: Sequence[RoleGrant],
+    ) -> uuid.UUID:
+        """A new Webitel user record (values checked by the caller) with its details."""
+        extension_sort, webitel_id_sort = webitel_sort_keys(data.extension, data.webitel_id)
+        row = self.new_row(
+            now,
+            SysAdminUnitId=data.user_id,
+            ContactId=data.contact_id,
+            Name=data.name,
+            Extension=data.extension,
+            WebitelId=data.webitel_id,
+            DefaultDeviceId=data.default_device_id,
+            DefaultDeviceName=data.default_device_name,
+            EnableStun=data.enable_stun,
+            ContactName=contact_name,
+            LicensesText=licenses_text(licenses),
+            ExtensionSort=extension_sort,
+            WebitelIdSort=webitel_id_sort,
+        )
+        row["SearchText"] = searched(row.__getitem__, WEBITEL_USER_SEARCHED)
+        into.webitel_users.append(row)
+        record_id: uuid.UUID = row["Id"]
+        for grant in licenses:
+            into.licenses.append(
+                self.new_row(
+                    now,
+                    WebitelUserId=record_id,
+                    LicenseId=grant.license_id,
+                    Product=grant.product,
+                    Name=grant.name,
+                    ExpiresOn=grant.expires_on,
+                )
+            )
+        for role in roles:
+            into.roles.append(
+                self.new_row(now, WebitelUserId=record_id, RoleId=role.role_id, Name=role.name)
+            )
+        return record_id
+
+    async def insert(self, rows: NewRows) -> None:
+        """Insert a page's new rows. A unique key refusing one (someone saved the same name
+        or extension since the page was read) is a duplicate: the caller redoes the page a
+        user at a time to tell whose."""
+        try:
+            await self.insert_logged(Contact, rows.contacts)
+            await self.insert_logged(SysAdminUnit, rows.users)
+            await self.insert_logged(SysUserInRole, rows.memberships)
+            await self.insert_logged(WebitelUser, rows.webitel_users)
+            await self.insert_logged(WebitelUserLicense, rows.licenses)
+            await self.insert_logged(WebitelUserRole, rows.roles)
+        except IntegrityError as exc:
+            raise DuplicateValueError(
+                _("A Webitel user with this name, extension or user id already exists.")
+            ) from exc
