@@ -195,3 +195,31 @@ def test_empty_section(
     asyncio.run(_move_webitel_users_into_contact_center(demo_url))
     app = make_app(demo_url, webitel=settings_for(sim))
     assert snap_compare(app, terminal_size=size, run_before=steady(section))
+
+
+async def _with_a_reconcile_item(url: str, webitel: WebitelSettings) -> None:
+    """okovalenko and amelnyk; okovalenko's change was taken by Webitel, not by the CRM."""
+    await _with_users(url, webitel, [("okovalenko", "7001"), ("amelnyk", "7002")])
+    db = Database(url)
+    try:
+        async with unit_of_work(db) as uow:
+            record = await uow.webitel_users.find_by_name("okovalenko")
+            assert record is not None
+            await uow.reconcile.add(
+                record.webitel_id,
+                "okovalenko",
+                'Webitel saved the user "okovalenko" but the CRM could not: disk full.',
+            )
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_section_with_a_reconcile_item(
+    snap_compare: SnapCompare, demo_url: str, sim: SimulatorThread, size: tuple[int, int]
+) -> None:
+    """The banner (how many, which, why, what to do) and the marker on the record's name."""
+    webitel = settings_for(sim)
+    asyncio.run(_with_a_reconcile_item(demo_url, webitel))
+    app = make_app(demo_url, webitel=webitel)
+    assert snap_compare(app, terminal_size=size, run_before=steady(section))

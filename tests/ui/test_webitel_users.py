@@ -230,7 +230,7 @@ async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimula
         await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
         assert banner.display
         assert str(banner.render()).splitlines() == [
-            "Records to reconcile with Webitel: 1. Actions > Reconcile",
+            "To reconcile with Webitel: 1 (Actions > Reconcile)",
             "okovalenko: The CRM could not save it.",
         ]
         assert str(section.grid.table.get_cell_at(Coordinate(0, 0))) == "! okovalenko"  # the marker

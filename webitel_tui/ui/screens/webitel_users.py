@@ -165,7 +165,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         if not items:
             return
         reasons = {o.item.id: o.note for o in self.last_reconcile if not o.resolved}
-        lines = [tr("Records to reconcile with Webitel: {0}. Actions > Reconcile", len(items))]
+        lines = [tr("To reconcile with Webitel: {0} (Actions > Reconcile)", len(items))]
         lines += [f"{i.name}: {reasons.get(i.id, i.problem)}" for i in items[:BANNER_ITEMS]]
         if len(items) > BANNER_ITEMS:
             lines.append(tr("... and {0} more", len(items) - BANNER_ITEMS))
