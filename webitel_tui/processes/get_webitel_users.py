@@ -75,7 +75,7 @@ from webitel_tui.webitel import (
 log = logging.getLogger(__name__)
 
 PROCESS_CODE = known.GET_WEBITEL_USERS_PROCESS_CODE
-_DELETED_BATCH = 500
+_DELETED_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -655,7 +655,7 @@ class _Run:
         after: int | None = None
         while True:
             async with unit_of_work(self.db) as uow:
-                batch = await uow.webitel_users.linked_after(after, _DELETED_BATCH)
+                batch = await uow.webitel_import.linked_after(after, _DELETED_BATCH)
             if not batch:
                 return
             for record in batch:

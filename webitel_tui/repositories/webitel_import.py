@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -62,6 +62,13 @@ class LinkedRecord:
     default_device_name: str
     licenses: frozenset[LicenseKey]
     roles: frozenset[RoleKey]
+
+
+class LinkedId(NamedTuple):
+    webitel_id: int
+    id: uuid.UUID
+    version: int
+    name: str
 
 
 @dataclass
@@ -183,6 +190,17 @@ class WebitelImportRepository(Repository):
                 roles=frozenset(roles.get(record_id, ())),
             )
         return records
+
+    async def linked_after(self, webitel_id: int | None, limit: int) -> list[LinkedId]:
+        """Records with a Webitel id, in Webitel id order, after `webitel_id` (keyset): what
+        telling the users deleted on the server needs, not whole records."""
+        query = select(
+            WebitelUser.WebitelId, WebitelUser.Id, WebitelUser.Version, WebitelUser.Name
+        ).where(WebitelUser.WebitelId.is_not(None))
+        if webitel_id is not None:
+            query = query.where(WebitelUser.WebitelId > webitel_id)
+        rows = await self.session.execute(query.order_by(WebitelUser.WebitelId).limit(limit))
+        return [LinkedId(wid, rid, ver, name) for wid, rid, ver, name in rows if wid is not None]
 
     async def match_state(
         self,

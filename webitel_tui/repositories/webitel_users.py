@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -167,44 +167,6 @@ class WebitelUserRepository(Repository):
 
     async def find_by_user(self, user_id: uuid.UUID) -> WebitelUserModel | None:
         return await self._one(WebitelUser.SysAdminUnitId == user_id)
-
-    async def by_webitel_ids(self, webitel_ids: Collection[int]) -> dict[int, WebitelUserModel]:
-        """The records linked to these Webitel ids, in one query (import: a page at a time)."""
-        if not webitel_ids:
-            return {}
-        rows = await self.session.scalars(
-            select(WebitelUser).where(WebitelUser.WebitelId.in_(list(webitel_ids)))
-        )
-        return {row.WebitelId: _model(row) for row in rows if row.WebitelId is not None}
-
-    async def details_of(
-        self, record_ids: Collection[uuid.UUID]
-    ) -> tuple[dict[uuid.UUID, list[UserLicense]], dict[uuid.UUID, list[UserRole]]]:
-        """The licence and role details of many records, in two queries."""
-        licenses: dict[uuid.UUID, list[UserLicense]] = {rid: [] for rid in record_ids}
-        roles: dict[uuid.UUID, list[UserRole]] = {rid: [] for rid in record_ids}
-        if not record_ids:
-            return licenses, roles
-        wanted = list(record_ids)
-        for lic in await self.session.scalars(
-            select(WebitelUserLicense).where(WebitelUserLicense.WebitelUserId.in_(wanted))
-        ):
-            licenses[lic.WebitelUserId].append(_license(lic))
-        for role in await self.session.scalars(
-            select(WebitelUserRole).where(WebitelUserRole.WebitelUserId.in_(wanted))
-        ):
-            roles[role.WebitelUserId].append(_role(role))
-        return licenses, roles
-
-    async def linked_after(
-        self, webitel_id: int | None, limit: int = 500
-    ) -> list[WebitelUserModel]:
-        """Records with a Webitel id, in Webitel id order, after `webitel_id` (keyset)."""
-        query = select(WebitelUser).where(WebitelUser.WebitelId.is_not(None))
-        if webitel_id is not None:
-            query = query.where(WebitelUser.WebitelId > webitel_id)
-        rows = await self.session.scalars(query.order_by(WebitelUser.WebitelId).limit(limit))
-        return [_model(row) for row in rows]
 
     async def check_unique(
         self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
