@@ -48,6 +48,8 @@ class ImportScreen(ForwardWorkerErrors, Screen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "run", "Run", id="import.run", priority=True),
+        # One key, two meanings: the footer shows the one that applies (see check_action).
+        Binding("escape", "cancel", "Cancel", id="import.cancel"),
         Binding("escape", "close", "Close", id="import.close"),
     ]
 
@@ -59,6 +61,15 @@ class ImportScreen(ForwardWorkerErrors, Screen[bool]):
     class Finished(Message):
         report: ImportReport | None
         error: str = ""
+
+    @property
+    def stage(self) -> str:
+        return self._stage
+
+    @stage.setter
+    def stage(self, value: str) -> None:
+        self._stage = value
+        self.refresh_bindings()  # the footer offers what this stage allows
 
     def __init__(self, context: SessionContext) -> None:
         super().__init__()
@@ -204,12 +215,21 @@ class ImportScreen(ForwardWorkerErrors, Screen[bool]):
 
     # Keys ------------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run":
+            return self.stage in ("previewed", "done")
+        if action == "cancel":
+            return self.stage == "running"
+        if action == "close":
+            return self.stage != "running"
+        return True
+
     def action_run(self) -> None:
         if self.stage in ("previewed", "done"):
             self._start(dry_run=False)
 
+    def action_cancel(self) -> None:
+        self._cancel.set()  # the run stops once the page in hand is saved; its work is kept
+
     def action_close(self) -> None:
-        if self.stage == "running":
-            self._cancel.set()  # the run stops after the current user; its work is kept
-            return
         self.dismiss(self.ran)
