@@ -140,6 +140,13 @@ class ImportReport:
             + len(self.skipped)
         )
 
+    def extend(self, other: ImportReport) -> None:
+        """Add what `other` (a part of the run, e.g. a page) did to this report."""
+        for name in fields(self):
+            mine = getattr(self, name.name)
+            if isinstance(mine, list):
+                mine.extend(getattr(other, name.name))
+
     def counts(self) -> dict[str, int]:
         return {
             "created": len(self.created),
@@ -220,32 +227,6 @@ def _device(user: User) -> tuple[int | None, str]:
     if user.device is None or not user.device.id:
         return None, ""
     return _int_id(user.device.id), user.device.name or ""
-
-
-@dataclass
-class _Outcome:
-    """What a page did; added to the report only once the page's transaction committed."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    linked: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    conflicts: list[ImportConflict] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def extend(self, other: _Outcome) -> None:
-        for name in fields(self):
-            getattr(self, name.name).extend(getattr(other, name.name))
-
-    def add_to(self, report: ImportReport) -> None:
-        report.created.extend(self.created)
-        report.updated.extend(self.updated)
-        report.linked.extend(self.linked)
-        report.unchanged.extend(self.unchanged)
-        report.conflicts.extend(self.conflicts)
-        report.skipped.extend(self.skipped)
-        report.errors.extend(self.errors)
 
 
 @dataclass(frozen=True)
@@ -341,7 +322,7 @@ class _Page:
         self.state = state
         self.repo = uow.webitel_import
         self.now = datetime.now(UTC)
-        self.outcome = _Outcome()
+        self.outcome = ImportReport()  # what the page does, added to the run's when committed
         self.updates: list[_Update] = []
         self.rows = NewRows()
         self.holders = _Holders(state.holders)
@@ -592,13 +573,13 @@ class _Run:
             # meantime): the page is undone and done again a user at a time, so that only the
             # user concerned is reported.
             log.info("GetWebitelUsers: a page was redone one user at a time", exc_info=True)
-            outcome = _Outcome()
+            outcome = ImportReport()
             for entry in entries:
                 await self.apply_one(entry, outcome)
-        outcome.add_to(self.report)
+        self.report.extend(outcome)
         self.tell(entries[-1].label if entries else "")
 
-    async def apply_one(self, entry: _Entry, outcome: _Outcome) -> None:
+    async def apply_one(self, entry: _Entry, outcome: ImportReport) -> None:
         try:
             single = await self.apply([entry])
         except ValidationError as exc:
@@ -608,10 +589,10 @@ class _Run:
         else:
             outcome.extend(single)
 
-    async def apply(self, entries: Sequence[_Entry]) -> _Outcome:
+    async def apply(self, entries: Sequence[_Entry]) -> ImportReport:
         """Decide a page and write it in one transaction (rolled back on a dry run)."""
         if not entries:
-            return _Outcome()
+            return ImportReport()
         async with _writing(self.db, self.actor, self.dry_run) as uow:
             linked = await uow.webitel_import.linked([e.webitel_id for e in entries])
             new = [e for e in entries if e.webitel_id not in linked and e.wanted is not None]

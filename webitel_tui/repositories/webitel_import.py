@@ -39,12 +39,8 @@ from webitel_tui.domain.webitel_users import (
 from webitel_tui.i18n import _
 from webitel_tui.repositories.base import Repository
 from webitel_tui.repositories.contacts import contact_values
-from webitel_tui.repositories.search_text import (
-    WEBITEL_USER_SEARCHED,
-    searched,
-    webitel_sort_keys,
-)
 from webitel_tui.repositories.users import new_user_values, system_user
+from webitel_tui.repositories.webitel_users import new_webitel_user_values
 
 LicenseKey = tuple[str, str, str, datetime | None]
 RoleKey = tuple[int, str]
@@ -310,23 +306,10 @@ class WebitelImportRepository(Repository):
         roles: Sequence[RoleGrant],
     ) -> uuid.UUID:
         """A new Webitel user record (values checked by the caller) with its details."""
-        extension_sort, webitel_id_sort = webitel_sort_keys(data.extension, data.webitel_id)
-        row = self.new_row(
-            now,
-            SysAdminUnitId=data.user_id,
-            ContactId=data.contact_id,
-            Name=data.name,
-            Extension=data.extension,
-            WebitelId=data.webitel_id,
-            DefaultDeviceId=data.default_device_id,
-            DefaultDeviceName=data.default_device_name,
-            EnableStun=data.enable_stun,
-            ContactName=contact_name,
-            LicensesText=licenses_text(licenses),
-            ExtensionSort=extension_sort,
-            WebitelIdSort=webitel_id_sort,
+        values = new_webitel_user_values(
+            data, data.name, data.extension, contact_name, licenses_text(licenses)
         )
-        row["SearchText"] = searched(row.__getitem__, WEBITEL_USER_SEARCHED)
+        row = self.new_row(now, **values)
         into.webitel_users.append(row)
         record_id: uuid.UUID = row["Id"]
         for grant in licenses:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, or_, select
 
@@ -33,7 +33,13 @@ from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
 from webitel_tui.i18n import _, tr
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
-from webitel_tui.repositories.search_text import refresh_webitel_user
+from webitel_tui.repositories.search_text import (
+    WEBITEL_USER_SEARCHED,
+    refresh_webitel_user,
+    searched,
+    webitel_sort_keys,
+)
+from webitel_tui.repositories.users import system_user
 
 ENTITY = "WebitelUser"
 _CAPTION = "Webitel user"
@@ -56,6 +62,8 @@ class CheckedNew:
     changes in between is refused by the unique and foreign keys, not by a second look."""
 
     contact_name: str
+    user: SystemUser | None = None
+    """The CRM user, as the check read it."""
 
 
 class Holder(Protocol):
@@ -99,6 +107,44 @@ def duplicate_among(
                 "Webitel user name",
             )
     return None
+
+
+def _clash(name: str, extension: str | None, user_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """The records that hold the name, the extension or the CRM user."""
+    clash = or_(WebitelUser.Name == name)
+    if extension is not None:
+        clash = or_(clash, WebitelUser.Extension == extension)
+    if user_id is not None:
+        clash = or_(clash, WebitelUser.SysAdminUnitId == user_id)
+    return clash
+
+
+def new_webitel_user_values(
+    data: NewWebitelUser,
+    name: str,
+    extension: str | None,
+    contact_name: str,
+    licenses: str,
+) -> dict[str, Any]:
+    """The WebitelUser columns of a new record whose `name` and `extension` passed the checks,
+    derived ones included, for an ORM row or a row inserted as plain values."""
+    extension_sort, webitel_id_sort = webitel_sort_keys(extension, data.webitel_id)
+    values: dict[str, Any] = {
+        "SysAdminUnitId": data.user_id,
+        "ContactId": data.contact_id,
+        "ContactName": contact_name,
+        "Name": name,
+        "Extension": extension,
+        "WebitelId": data.webitel_id,
+        "DefaultDeviceId": data.default_device_id,
+        "DefaultDeviceName": data.default_device_name,
+        "EnableStun": data.enable_stun,
+        "LicensesText": licenses,
+        "ExtensionSort": extension_sort,
+        "WebitelIdSort": webitel_id_sort,
+    }
+    values["SearchText"] = searched(values.__getitem__, WEBITEL_USER_SEARCHED)
+    return values
 
 
 def _model(row: WebitelUser) -> WebitelUserModel:
@@ -172,12 +218,7 @@ class WebitelUserRepository(Repository):
         self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
     ) -> None:
         """Refuse duplicates with a message naming who already holds the value (one query)."""
-        clash = or_(WebitelUser.Name == name)
-        if extension is not None:
-            clash = or_(clash, WebitelUser.Extension == extension)
-        if user_id is not None:
-            clash = or_(clash, WebitelUser.SysAdminUnitId == user_id)
-        query = select(WebitelUser).where(clash)
+        query = select(WebitelUser).where(_clash(name, extension, user_id))
         if own is not None:
             query = query.where(WebitelUser.Id != own)
         duplicate = duplicate_among(
@@ -209,18 +250,34 @@ class WebitelUserRepository(Repository):
         extension: str | None,
         user_id: uuid.UUID | None,
         contact_id: uuid.UUID | None,
-        read_user: SystemUser | None = None,
+        accept_user: Callable[[SystemUser], None] | None = None,
     ) -> CheckedNew:
         """Everything `create` checks, before the values are final (a new user's server ids
-        come later). `read_user` is the CRM user if the caller has just read it: it is not
-        read again, and its contact's name is used when it is the record's contact."""
-        if read_user is None or read_user.id != user_id:
-            await self._check_user(user_id)
-            read_user = None
-        await self.check_unique(name, extension, user_id, None)
-        if read_user is not None and read_user.contact_id == contact_id:
-            return CheckedNew(read_user.contact_name)
-        return CheckedNew(await self._contact_name(contact_id))
+        come later). With a CRM user, one query reads it and whoever holds one of the values;
+        `accept_user` vets the user first (the caller's rule, e.g. M4), so that its refusal
+        comes before a duplicate's."""
+        if user_id is None:
+            await self.check_unique(name, extension, None, None)
+            return CheckedNew(await self._contact_name(contact_id))
+        rows = (
+            await self.session.execute(
+                select(SysAdminUnit, WebitelUser)
+                .outerjoin(WebitelUser, _clash(name, extension, user_id))
+                .where(SysAdminUnit.Id == user_id)
+            )
+        ).all()
+        if not rows:
+            raise ValidationError(_("The selected user does not exist."), "User")
+        user = system_user(rows[0][0])
+        if accept_user is not None:
+            accept_user(user)
+        holders = [holder for _unit, holder in rows if holder is not None]
+        duplicate = duplicate_among(name, extension, user_id, holders)
+        if duplicate is not None:
+            raise duplicate
+        if user.contact_id == contact_id:
+            return CheckedNew(user.contact_name, user)
+        return CheckedNew(await self._contact_name(contact_id), user)
 
     async def create(
         self, data: NewWebitelUser, checked: CheckedNew | None = None
@@ -232,18 +289,8 @@ class WebitelUserRepository(Repository):
         if checked is None:
             checked = await self.check_new(name, extension, data.user_id, data.contact_id)
         row = WebitelUser(
-            SysAdminUnitId=data.user_id,
-            ContactId=data.contact_id,
-            ContactName=checked.contact_name,
-            Name=name,
-            Extension=extension,
-            WebitelId=data.webitel_id,
-            DefaultDeviceId=data.default_device_id,
-            DefaultDeviceName=data.default_device_name,
-            EnableStun=data.enable_stun,
-            LicensesText="",
+            **new_webitel_user_values(data, name, extension, checked.contact_name, "")
         )
-        refresh_webitel_user(row)
         self.stamp_new(row)
         self.session.add(row)
         # Every column is set above, so the entry is complete before the flush, which then
