@@ -67,11 +67,12 @@ ROUNDS = 100
 WARMUP = 10
 # Target: the 1.2x, i.e. the CRM side may add a fifth of the HTTP time (~0.9 ms here).
 # First measured at 1.9-2.35x: 11 statements in two units of work, 4 SELECTs of the write
-# repeating the pre-check's. Now 2 SELECTs in the pre-check and 2 INSERTs in the write
-# (1.46-1.6x on a loaded 2-core machine). What is left is SQLAlchemy's asyncio layer: a unit
-# of work with one statement costs ~0.3 ms, the write ~0.8-1.1 ms, where aiosqlite alone does
-# BEGIN + the same 2 INSERTs + COMMIT in ~0.08 ms. Running the pre-check beside the lookups
-# (asyncio.gather) was measured slower here: the CRM side is CPU in this thread, not waiting.
+# repeating the pre-check's. Now 1 SELECT in the pre-check (the CRM user and whoever holds a
+# value) and 2 INSERTs in the write: 1.45-1.55x on a loaded 2-core machine. What is left is
+# SQLAlchemy's asyncio layer: a unit of work with one statement costs ~0.3 ms, the write
+# ~0.8-1.1 ms, where aiosqlite alone does BEGIN + the same 2 INSERTs + COMMIT in ~0.08 ms.
+# Running the pre-check beside the lookups (asyncio.gather) was measured slower here: the CRM
+# side is CPU in this thread (and the aiosqlite thread's GIL), not waiting.
 RATIO_TARGET = 1.2
 TIMEOUT = 30.0
 SIM_ADMIN, SIM_PASSWORD, SIM_DOMAIN = "admin", "admin", "demo"

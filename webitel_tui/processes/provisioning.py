@@ -118,13 +118,13 @@ async def _check_new_in_crm(
     """The CRM side of a new Webitel user: (display name, what the write may rely on)."""
     assert form.user_id is not None
     async with unit_of_work(db) as uow:
-        user = await uow.users.get(form.user_id)
-        # M4: the process refuses portal users itself, whatever screen or import calls it.
-        check_can_be_webitel_user(user)
+        # M4: the process refuses portal users itself, whatever screen or import calls it
+        # (its rule, applied to the user as the check reads it, in the same query).
         checked = await uow.webitel_users.check_new(
-            login, extension, user.id, form.contact_id, user
+            login, extension, form.user_id, form.contact_id, check_can_be_webitel_user
         )
-    return user.contact_name or login, checked
+    assert checked.user is not None
+    return checked.user.contact_name or login, checked
 
 
 @dataclass(frozen=True)
