@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from tests.ui.conftest import wait_for
 from webitel_tui.db.engine import Database
@@ -15,10 +17,12 @@ from webitel_tui.db.migrate import upgrade
 from webitel_tui.domain.contacts import Contact, NewContact
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.ui.widgets import section_grid
 from webitel_tui.ui.widgets.section_grid import (
     NO_MATCHES,
     NO_RECORDS,
     GridColumn,
+    GridTable,
     SectionGrid,
 )
 
@@ -67,25 +71,86 @@ def empty_text(app: GridApp) -> str:
     return str(label.render()) if label.display else ""
 
 
-async def test_pages_load_as_the_cursor_nears_the_end(tmp_path: Path) -> None:
-    db = await make_db(tmp_path, 230)
+async def test_pages_load_ahead_of_the_cursor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await make_db(tmp_path, 700)
+    # Rows out of the cursor's reach wait for a key that moves down (not for a timer here).
+    monkeypatch.setattr(section_grid, "APPEND_DELAY", 60.0)
     app = GridApp(db)
     async with app.run_test(size=(80, 24)) as pilot:
         grid = app.grid
-        await wait_for(pilot, lambda: grid.table.row_count == 50, "the first page")
+        table = grid.table
+        # The grid's first frame already shows the first page (it waits a moment for it).
+        assert table.row_count == 50
         assert [c.name for c in grid.records[:2]] == ["Contact 000", "Contact 001"]
-        grid.table.focus()
-        await pilot.press("end")  # near the end: the next page, several screens long
-        await wait_for(pilot, rows_are(grid, 200), "the second page")
+        # The next page is loaded at once, many screens long (no key moves: added at once).
+        await wait_for(pilot, lambda: table.row_count == 550, "the second page")
+        assert len(app.fetches) == 2
+        table.focus()
+        # Within LOAD_AHEAD screens of the end the last page is loaded; while keys move
+        # down it waits below the table for the next key (the cursor is far from the end).
+        for _ in range(40):
+            if len(app.fetches) == 3:
+                break
+            await pilot.press("pagedown")
+        await wait_for(pilot, lambda: table.loaded_count == 700, "the last page")
+        assert table.row_count == 550
+        assert [c.name for c in grid.records] == [f"Contact {n:03d}" for n in range(700)]
+        cursor = table.cursor_row
+        await pilot.press("down")
+        assert table.row_count == 700 and table.cursor_row == cursor + 1
+        assert table.virtual_size.height == 700 + table.header_height
         await pilot.press("end")
-        await wait_for(pilot, rows_are(grid, 230), "the last page")
+        await wait_for(pilot, lambda: table.cursor_row == 699, "the last record")
         await pilot.press("end")
         await pilot.pause()
-        assert grid.table.row_count == 230
         # No page fetched twice, none after the last; follow-up pages are bigger.
-        assert [request.limit for request in app.fetches] == [50, 150, 150]
-        assert [c.name for c in grid.records] == [f"Contact {n:03d}" for n in range(230)]
+        assert [request.limit for request in app.fetches] == [50, 500, 500]
     await db.dispose()
+
+
+async def test_rows_waiting_for_a_key_are_added_when_none_comes(tmp_path: Path) -> None:
+    db = await make_db(tmp_path, 700)
+    app = GridApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.grid.table
+        await wait_for(pilot, lambda: table.row_count == 550, "the second page")
+        table.focus()
+        for _ in range(40):
+            if len(app.fetches) == 3:
+                break
+            await pilot.press("pagedown")
+        await wait_for(pilot, lambda: table.row_count == 700, "the last page, after a moment")
+        assert table.loaded_count == 700
+    await db.dispose()
+
+
+def test_a_fixed_width_table_is_sized_like_a_data_table() -> None:
+    """GridTable skips DataTable's cell measuring for fixed widths: same size without it."""
+
+    class Tables(App[None]):
+        def compose(self) -> ComposeResult:
+            yield GridTable(id="grid")
+            yield DataTable[Text](id="plain")
+
+        def on_mount(self) -> None:
+            for table in self.query(DataTable):
+                table.add_column(Text("Name"), key="name", width=12)
+                table.add_column(Text("Extension"), key="ext", width=6)
+                for number in range(40):
+                    table.add_row(Text(f"User {number}" * 3), Text(str(number)), key=str(number))
+
+    async def sizes() -> tuple[object, object]:
+        app = Tables()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            grid = app.query_one("#grid", DataTable)
+            plain = app.query_one("#plain", DataTable)
+            return grid.virtual_size, plain.virtual_size
+
+    grid_size, plain_size = asyncio.run(sizes())
+    assert grid_size == plain_size
 
 
 async def test_search_sort_and_empty_states(tmp_path: Path) -> None:

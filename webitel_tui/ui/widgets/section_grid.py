@@ -8,18 +8,23 @@ what is loaded ("show more" without a button), so 100,000 records cost what 50 d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import RowKey
 
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.i18n import N_, _
@@ -39,11 +44,18 @@ NO_RECORDS = N_("This section has no records.")
 NO_MATCHES = N_("There are no records matching the filter criteria.")
 SEARCH_DELAY = 0.25
 """Seconds of quiet typing before the search runs (one query per pause, not per key)."""
-LOAD_AHEAD = 10
-"""Load the next page when the cursor is within a screen and this many rows of the end."""
-MORE_PAGE_SIZE = 150
-"""Rows per follow-up page: several screens, so a held PgDn rarely waits for the database
-(the first page stays small, so the section opens fast; see bench/section_list.py)."""
+LOAD_AHEAD = 16
+"""Screens of rows kept loaded below the cursor: a held PgDn moves a screen a key, and a
+page takes a few frames to come (each step of a query waits for the frame being drawn)."""
+MORE_PAGE_SIZE = 500
+"""Rows per follow-up page: many screens, so a held PgDn rarely waits for the database and
+few frames pay for adding rows (the first page stays small, so the section opens fast; see
+bench/section_list.py)."""
+FIRST_PAGE_WAIT = 0.1
+"""Seconds the grid's first frame may wait for its first page (SQLite takes a few ms)."""
+APPEND_DELAY = 0.05
+"""Seconds after a key that moved down in which another one is expected (a held key repeats
+every 30-40 ms): a page out of the cursor's reach waits for it, to be added in its frame."""
 CHECK = "✓"
 
 
@@ -74,8 +86,107 @@ class GridTable(TranslatedBindings, DataTable[Text]):
     class ToggleRequested(Message):
         pass
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pending: list[tuple[str, list[Text]]] = []
+        self._append_timer: Timer | None = None
+        self._moved_down = 0.0
+        """When a key last moved the cursor down (time.monotonic)."""
+
+    @property
+    def loaded_count(self) -> int:
+        """Rows in the table and rows waiting to be added to it."""
+        return self.row_count + len(self._pending)
+
+    @property
+    def pending_keys(self) -> list[str]:
+        return [key for key, _ in self._pending]
+
+    def append_rows(self, rows: Sequence[tuple[str, list[Text]]]) -> None:
+        """Add rows at the end, in the frame of the next key that moves down if they are
+        out of its reach now (or after APPEND_DELAY when no key comes).
+
+        Adding rows resizes the table and repaints every row on the screen (DataTable keys
+        its render caches by a count of changes), a frame of its own between two keys of a
+        held PgDn. Rows below the screen are not seen until the cursor or the view moves
+        down, so while keys come they are added by the next one, which repaints the rows
+        anyway; when no key came for APPEND_DELAY they are added at once.
+        """
+        self._pending.extend(rows)
+        height = self.scrollable_content_region.height
+        bottom = max(self.cursor_row, round(self.scroll_offset.y)) + 2 * height
+        idle = time.monotonic() - self._moved_down
+        if bottom >= self.row_count or idle >= APPEND_DELAY:
+            self.flush_rows()
+        elif self._append_timer is None:
+            self._append_timer = self.set_timer(APPEND_DELAY - idle, self.flush_rows)
+
+    def flush_rows(self) -> None:
+        """Add the rows waiting to be added, and size the table at once."""
+        if self._append_timer is not None:
+            self._append_timer.stop()
+            self._append_timer = None
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        # Now rather than when idle (as DataTable does): a cursor moving in this frame would
+        # otherwise scroll only after the next refresh, in a frame of its own.
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+
+    def clear(self, columns: bool = False) -> Self:
+        self._pending.clear()
+        if self._append_timer is not None:
+            self._append_timer.stop()
+            self._append_timer = None
+        return super().clear(columns)
+
+    # The keys that move down reach the rows waiting to be added: they add them first.
+
+    def _moving_down(self) -> None:
+        self._moved_down = time.monotonic()
+        self.flush_rows()
+
+    def action_cursor_down(self) -> None:
+        self._moving_down()
+        super().action_cursor_down()
+
+    def action_page_down(self) -> None:
+        self._moving_down()
+        super().action_page_down()
+
+    def action_scroll_bottom(self) -> None:
+        self._moving_down()
+        super().action_scroll_bottom()
+
     def action_toggle_row(self) -> None:
         self.post_message(self.ToggleRequested())
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """The table's size after rows were added; nothing to measure with fixed widths.
+
+        DataTable measures every cell of every new row for the column widths (tens of
+        microseconds a cell: most of what a loaded page costs). Columns of a fixed width
+        never use that, and our rows are one line without labels, so the table's size
+        follows from the row count alone (Textual is pinned, see tests/ui/test_section_grid).
+        """
+        rows = self.rows
+        if any(column.auto_width for column in self.columns.values()) or any(
+            (row := rows.get(key)) is not None and (row.auto_height or row.label is not None)
+            for key in new_rows
+        ):
+            super()._update_dimensions(new_rows)
+            return
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        header = self.header_height if self.show_header else 0
+        self.virtual_size = Size(
+            width + self._row_label_column_width, self._total_row_height + header
+        )
 
 
 class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
@@ -92,13 +203,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     class SelectionChanged(Message):
         count: int
 
-    @dataclass
-    class _PageLoaded(Message):
-        generation: int
-        page: Page[Any]
-        reset: bool
-
-    loading_page: reactive[bool] = reactive(False)
+    loading_page: var[bool] = var(False)
 
     def __init__(
         self,
@@ -121,15 +226,20 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self.multi_select = multi_select
         self.selected: dict[str, R] = {}
         self._empty_text = empty_text
+        self._table = GridTable(cursor_type="row", zebra_stripes=True, id="grid-table")
+        self._first_page = asyncio.Event()
+        self._build_columns()
 
     def compose(self) -> ComposeResult:
+        # The first page is asked for now, while the grid is being mounted and painted.
+        self.reload()
         yield Input(placeholder=_("Search"), id="grid-search", classes="grid-search")
-        yield GridTable(cursor_type="row", zebra_stripes=True, id="grid-table")
+        yield self._table
         yield Static(id="grid-empty", classes="grid-empty")
 
     @property
     def table(self) -> GridTable:
-        return self.query_one(GridTable)
+        return self._table
 
     @property
     def search_input(self) -> Input:
@@ -142,7 +252,9 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     @property
     def records(self) -> list[R]:
         """The loaded records, in grid order."""
-        return [self._records[str(key.value)] for key in self.table.rows]
+        table = self.table
+        keys = [str(key.value) for key in table.rows] + table.pending_keys
+        return [self._records[key] for key in keys]
 
     @property
     def current(self) -> R | None:
@@ -152,10 +264,6 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return self._records.get(str(key.value))
-
-    def on_mount(self) -> None:
-        self._build_columns()
-        self.reload()
 
     # Loading ---------------------------------------------------------------------------------
 
@@ -171,30 +279,39 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         if delay:
             await asyncio.sleep(delay)
         page = await self._fetch(request)
-        self.post_message(self._PageLoaded(generation, page, reset))
+        # Shown from here (an async worker runs in the event loop), not by a message to the
+        # grid: the first page can then be in the grid's first frame (see on_mount).
+        self._show_page(generation, page, reset=reset)
 
-    @on(_PageLoaded)
-    def _page_loaded(self, event: _PageLoaded) -> None:
-        event.stop()
-        if event.generation != self._generation:
+    async def on_mount(self) -> None:
+        # The first page is on its way (see compose): the grid is shown with its records
+        # rather than empty and then filled, unless the page takes longer than this.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_page.wait(), FIRST_PAGE_WAIT)
+
+    def _show_page(self, generation: int, page: Page[R], *, reset: bool) -> None:
+        if generation != self._generation:
             return  # the search or sort changed meanwhile
         table = self.table
-        with self.app.batch_update():
-            if event.reset:
-                table.clear()
-                self._records.clear()
-            for record in event.page.items:
-                key = str(record.id)
-                if key in self._records:
-                    continue
-                self._records[key] = record
-                table.add_row(*self._cells(record), key=key)
-        cursor = event.page.next_cursor
+        if reset:
+            table.clear()
+            self._records.clear()
+        rows: list[tuple[str, list[Text]]] = []
+        for record in page.items:
+            key = str(record.id)
+            if key in self._records:
+                continue
+            self._records[key] = record
+            rows.append((key, self._cells(record)))
+        table.append_rows(rows)
+        cursor = page.next_cursor
         more = {"limit": max(self._request.limit, MORE_PAGE_SIZE)}
         self._next = self._request.next(cursor).model_copy(update=more) if cursor else None
         self.loading_page = False
         self._show_empty_state()
-        self._load_more_if_near(table.cursor_row)
+        self._first_page.set()
+        # Once this worker is done: a load started now would cancel it (one exclusive group).
+        self.call_later(self._load_more_if_near)
 
     def _show_empty_state(self) -> None:
         empty = self.table.row_count == 0
@@ -208,12 +325,14 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     @on(DataTable.RowHighlighted)
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self._load_more_if_near(event.cursor_row)
+        self._load_more_if_near()
 
-    def _load_more_if_near(self, row: int) -> None:
+    def _load_more_if_near(self) -> None:
         table = self.table
-        ahead = LOAD_AHEAD + table.scrollable_content_region.height
-        if row >= table.row_count - ahead and self._next is not None and not self.loading_page:
+        row = table.cursor_row
+        # A screen: the terminal's height (the table may not be laid out yet).
+        ahead = LOAD_AHEAD * self.app.size.height
+        if row >= table.loaded_count - ahead and self._next is not None and not self.loading_page:
             self.loading_page = True
             self._load(self._next, self._generation, reset=False)
 
