@@ -1,18 +1,17 @@
-"""Engine and session factory: plain database URLs in, the right async driver picked here."""
+"""Engine and session factory: plain database URLs in, the right async driver picked here.
+
+SQLAlchemy is imported when a database is opened, not with this module: the CLI names
+`DatabaseUrlError` on the way to the login screen, which shows before SQLAlchemy is loaded.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 _ALIASES = {"postgres": "postgresql"}
@@ -27,6 +26,8 @@ def async_url(url: str) -> URL:
 
     Admins write URLs as every tool prints them; which driver we run is our business.
     """
+    from sqlalchemy.engine import make_url
+
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with the URL in its text
@@ -57,6 +58,9 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    from sqlalchemy import event
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     resolved = async_url(url)
     path = sqlite_path(resolved)
     if path is not None:
@@ -71,9 +75,13 @@ class Database:
     """One engine and its session factory; the only handle the rest of the program gets."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
         self.url = url
         self.engine = create_engine(url, echo=echo)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
