@@ -86,3 +86,21 @@ def test_stylesheets_use_theme_variables_only() -> None:
     assert sheets
     for sheet in sheets:
         assert not re.search(r"#[0-9a-fA-F]{3,8}\b", sheet.read_text()), sheet.name
+
+
+def test_theme_files_read_without_pydantic_are_read_as_pydantic_reads_them(
+    tmp_path: Path,
+) -> None:
+    """The start reads valid files by hand (no pydantic): the same themes as `ThemeFile`."""
+    import tomllib
+
+    from webitel_tui.ui.themes import read_theme
+
+    directory = themes_dir()
+    assert directory is not None
+    for path in sorted(directory.glob("*.toml")):
+        data = tomllib.loads(path.read_text())
+        assert read_theme(path) == ThemeFile.model_validate(data).to_theme(), path.name
+    # A name pydantic refuses (its pattern has no trailing newline) is not let through.
+    (tmp_path / "nl.toml").write_text('name = "x\\n"\nprimary = "#000000"\n')
+    assert load_themes(tmp_path)[0] == []

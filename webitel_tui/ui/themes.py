@@ -2,18 +2,28 @@
 
 A source checkout keeps them in `themes/` at the repository root; a wheel carries them as
 `webitel_tui/themes/` (hatch force-include). A broken file is skipped and reported by name.
+
+The app reads them before its first frame, so a file is checked by hand first and pydantic
+(`ThemeFile`, the authority on what is valid and on the messages) is loaded only for a file
+that fails that check: a start does not pay for importing it (bench/startup.py).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from webitel_tui.i18n import _, tr
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from webitel_tui.ui.theme_file import ThemeFile as ThemeFile
 
 DEFAULT_THEME = "creatio-classic"
 
@@ -21,50 +31,54 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 THEME_DIRS = (_PACKAGE / "themes", _PACKAGE.parent / "themes")
 """Where theme files may live: inside the installed package, then the source checkout."""
 
+COLOUR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "warning",
+    "error",
+    "success",
+)
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
-class ThemeFile(BaseModel):
-    """The contents of one theme file; only `name` and `primary` are required."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def __getattr__(name: str) -> Any:
+    if name == "ThemeFile":  # loaded on first use (see the module's docstring)
+        from webitel_tui.ui.theme_file import ThemeFile
 
-    name: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    dark: bool = False
-    primary: str
-    secondary: str | None = None
-    accent: str | None = None
-    foreground: str | None = None
-    background: str | None = None
-    surface: str | None = None
-    panel: str | None = None
-    warning: str | None = None
-    error: str | None = None
-    success: str | None = None
-    variables: dict[str, str] = Field(default_factory=dict)
-    """Textual theme variables, e.g. `"block-cursor-background" = "#f49d57"`."""
+        return ThemeFile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    @field_validator(
-        "primary",
-        "secondary",
-        "accent",
-        "foreground",
-        "background",
-        "surface",
-        "panel",
-        "warning",
-        "error",
-        "success",
+
+def _is_colour(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        return False
+    return True
+
+
+def _plainly_valid(data: dict[str, Any]) -> bool:
+    """Whether `ThemeFile` would accept the data as it is: no conversion, nothing missing
+    or unknown (anything else goes to `ThemeFile`, which accepts or explains it)."""
+    if not set(data) <= {"name", "dark", "variables", *COLOUR_FIELDS}:
+        return False
+    name, dark, variables = data.get("name"), data.get("dark", False), data.get("variables", {})
+    return (
+        isinstance(name, str)
+        and _NAME.fullmatch(name) is not None
+        and isinstance(dark, bool)
+        and "primary" in data
+        and all(_is_colour(data[key]) for key in COLOUR_FIELDS if key in data)
+        and isinstance(variables, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in variables.items())
     )
-    @classmethod
-    def _colour(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                Color.parse(value)
-            except ColorParseError:
-                raise ValueError(f"{value!r} is not a colour") from None
-        return value
-
-    def to_theme(self) -> Theme:
-        return Theme(**self.model_dump())
 
 
 def themes_dir() -> Path | None:
@@ -91,6 +105,12 @@ def read_theme(path: Path) -> Theme:
         ) from None
     except OSError as exc:
         raise ValueError(tr("Theme file {0} was skipped: {1}", path.name, exc.strerror)) from None
+    if _plainly_valid(data):
+        return Theme(**{"dark": False, **data})
+    from pydantic import ValidationError
+
+    from webitel_tui.ui.theme_file import ThemeFile
+
     try:
         return ThemeFile.model_validate(data).to_theme()
     except ValidationError as exc:
