@@ -6,8 +6,10 @@ text of its first screen shows up in the terminal output ("Log in to manage Webi
 for ours, a caption of its own for the bare app); then its process group is killed.
 
 - ours: `python -m webitel_tui --database sqlite:///<tmp>/crm.db`, on a database that `init`
-  has already migrated, seeded and given an administrator: the steady start. It includes the
-  CLI's `setup.prepare` (Alembic check + idempotent seed), which is on every start.
+  has already migrated, seeded and given an administrator: the steady start. The login
+  screen comes first; the full settings, SQLAlchemy and `setup.prepare` (Alembic check +
+  idempotent seed, on every start) follow in the background while the admin types, and
+  "Log in" waits for them (their cost is the `setup.prepare` figure below).
 - bare: `python <tmp>/bare_app.py`, a Textual App with a caption and an Input that exits once
   its first frame is displayed.
 
@@ -91,12 +93,17 @@ if __name__ == "__main__":
 LIBRARIES = ("pydantic_settings", "sqlalchemy.ext.asyncio", "sqlalchemy.dialects.sqlite.aiosqlite")
 ALEMBIC = ("alembic.command", "alembic.script", "alembic.runtime.migration")
 
-# `setup.prepare` as a start runs it (through the CLI's `_prepare`, as `cmd_run` does), timed
-# in a fresh process once the CLI is imported: the first call, its lazy imports included.
+# `setup.prepare` on a current database (through the CLI's `_prepare`), timed in a fresh
+# process once the modules the start's background thread loads before it are imported: the
+# first call, with Alembic if it is needed (it is not on a current database).
 PREPARE_PROBE = """\
 import sys, time
 from webitel_tui import cli
 from webitel_tui.config import load_settings
+from webitel_tui.ui.app import BACKGROUND_IMPORTS
+import importlib
+for name in BACKGROUND_IMPORTS:
+    importlib.import_module(name)
 settings = load_settings(None, {"database": {"url": sys.argv[1]}}).settings
 started = time.perf_counter()
 has_admin = cli._prepare(settings)

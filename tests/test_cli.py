@@ -52,6 +52,35 @@ def test_run_without_an_admin_and_without_a_terminal_says_what_to_do(tmp_path: P
     assert "run `webitel-tui init` first" in result.stderr
 
 
+def test_run_on_a_database_without_an_admin_and_without_a_terminal(tmp_path: Path) -> None:
+    database = ("--database", f"sqlite:///{tmp_path / 'crm.db'}")
+    assert run(tmp_path, *database, "db", "upgrade").returncode == 0  # a database, no admin
+    result = run(tmp_path, *database)
+    assert result.returncode == 2
+    assert "run `webitel-tui init` first" in result.stderr
+
+
+def test_starting_the_tui_does_not_load_the_database_libraries_before_the_login(
+    tmp_path: Path,
+) -> None:
+    """What `webitel-tui` imports before its login screen (the rest loads behind it)."""
+    code = (
+        "import sys\n"
+        "from webitel_tui import cli\n"
+        "from webitel_tui.ui.app import start_app\n"
+        "from webitel_tui.quick_config import quick_settings\n"
+        "app = start_app(quick_settings(), lambda: None, None)\n"
+        "heavy = ('sqlalchemy', 'alembic', 'pydantic', 'pydantic_settings', 'httpx')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WEBITEL_TUI_")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

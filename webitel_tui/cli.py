@@ -15,22 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from webitel_tui import __version__
-from webitel_tui.config import (
-    ConfigError,
-    LoadedSettings,
-    Settings,
-    load_settings,
-    resolve_config_path,
-)
-from webitel_tui.db.engine import Database, DatabaseUrlError
-from webitel_tui.db.migrate import current_revision
+from webitel_tui.db.engine import DatabaseUrlError
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
-from webitel_tui.domain.rules import check_passwords_match, require
 from webitel_tui.i18n import LANGUAGES, set_language, tr
-from webitel_tui.processes import setup
+from webitel_tui.quick_config import ConfigError, quick_settings, resolve_config_path
 
+# The start of the TUI imports only what its login screen needs; the settings' validation,
+# SQLAlchemy and the processes are imported where a command uses them (bench/startup.py).
 if TYPE_CHECKING:
+    from webitel_tui.config import LoadedSettings, Settings
+    from webitel_tui.db.engine import Database
     from webitel_tui.processes.get_webitel_users import ImportProgress, ImportReport
 
 T = TypeVar("T")
@@ -98,13 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> LoadedSettings:
+def _overrides(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides: dict[str, Any] = dict(extra or {})
     if args.database:
         overrides["database"] = {"url": args.database}
     if args.lang:
         overrides["language"] = args.lang
-    loaded = load_settings(args.config, overrides)
+    return overrides
+
+
+def _load(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> LoadedSettings:
+    from webitel_tui.config import load_settings
+
+    loaded = load_settings(args.config, _overrides(args, extra))
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return loaded
@@ -115,6 +116,8 @@ def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -
 
     The TUI later opens its own engine in Textual's loop: engines do not cross loops.
     """
+
+    from webitel_tui.db.engine import Database
 
     async def go() -> T:
         db = Database(settings.database.url)
@@ -127,6 +130,8 @@ def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -
 
 
 def _prepare(settings: Settings, *, demo: bool = False) -> bool:
+    from webitel_tui.processes import setup
+
     return _on_database(settings, lambda db: setup.prepare(db, demo=demo))
 
 
@@ -138,6 +143,8 @@ def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> st
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from webitel_tui.db.migrate import current_revision
+
     settings = _load(args).settings
     _prepare(settings)
     print(f"Database is at revision {_on_database(settings, current_revision)}.")
@@ -148,6 +155,9 @@ def _create_first_admin(
     settings: Settings, *, login: str | None, full_name: str | None, password_stdin: bool
 ) -> int:
     """Ask for (or read) the first administrator's name and password, then create it."""
+    from webitel_tui.domain.rules import check_passwords_match, require
+    from webitel_tui.processes import setup
+
     interactive = sys.stdin.isatty() and not password_stdin
     if not interactive and not password_stdin:
         print(
@@ -181,6 +191,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _run_app(loaded: LoadedSettings) -> int:
+    """The TUI on settings loaded and a database prepared by the CLI (first start, demo)."""
     from webitel_tui.ui.app import create_app
 
     # A theme chosen in the app is remembered in the file that was read (or the default one).
@@ -193,7 +204,18 @@ def _run_app(loaded: LoadedSettings) -> int:
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _new_sqlite_file(url: str) -> bool:
+    """Whether the URL names an SQLite file that does not exist yet (a new installation),
+    told without SQLAlchemy."""
+    for prefix in ("sqlite:///", "sqlite+aiosqlite:///"):
+        if url.startswith(prefix):
+            path = url.removeprefix(prefix).split("?", 1)[0]
+            return path not in ("", ":memory:") and not Path(path).exists()
+    return False
+
+
+def _first_start(args: argparse.Namespace) -> int:
+    """Create and prepare the database, ask for the first administrator, then start."""
     loaded = _load(args)
     settings = loaded.settings
     if not _prepare(settings):
@@ -205,6 +227,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         if status != EXIT_OK:
             return status
     return _run_app(loaded)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The login screen first (only the theme, language and keymap are read for it); the
+    settings are checked and the database prepared in the background meanwhile."""
+    overrides = _overrides(args)
+    quick = quick_settings(args.config, overrides)
+    if _new_sqlite_file(quick.database_url) or not sys.stdin.isatty():
+        return _first_start(args)  # the administrator is asked for (or the way to add one)
+    from webitel_tui.ui.app import start_app
+
+    def load() -> LoadedSettings:
+        from webitel_tui.config import load_settings
+
+        return load_settings(args.config, overrides)  # warnings: shown in the app
+
+    app = start_app(quick, load, quick.config_path or resolve_config_path(None)[0])
+    gc.freeze()  # see _run_app
+    app.run(mouse=quick.mouse)
+    if app.needs_admin:  # a database without an administrator (not a new SQLite file)
+        return _first_start(args)
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

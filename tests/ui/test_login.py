@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Button, Input, Static
 
-from tests.ui.conftest import SIZE, make_app, screen_name, type_login, wait_for
+from tests.ui.conftest import SIZE, make_app, make_settings, screen_name, type_login, wait_for
+from webitel_tui.config import ConfigError, LoadedSettings
+from webitel_tui.db.engine import Database
+from webitel_tui.db.migrate import HEAD, current_revision
 from webitel_tui.processes import auth
+from webitel_tui.quick_config import QuickSettings
+from webitel_tui.ui.app import WebitelTuiApp, start_app
 from webitel_tui.ui.screens.help import HelpScreen
 from webitel_tui.ui.screens.login import LoginScreen
 
@@ -124,7 +132,7 @@ async def test_unexpected_error_is_reported_and_the_app_carries_on(
     async def broken(*_args: object, **_kwargs: object) -> auth.Session:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("webitel_tui.ui.screens.login.log_in", broken)
+    monkeypatch.setattr("webitel_tui.processes.auth.log_in", broken)
     seen: list[Message] = []
     app = make_app(demo_url)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
@@ -139,3 +147,95 @@ async def test_unexpected_error_is_reported_and_the_app_carries_on(
         assert "database went away" not in notes[-1].message
         assert app.is_running
         assert app.screen.query_one("#user-name", Input).value == "Supervisor"
+
+
+async def test_log_in_waits_for_the_database_and_says_so(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = asyncio.Event()
+    opened = WebitelTuiApp._open_backend
+
+    async def slow(self: WebitelTuiApp) -> Database:
+        await gate.wait()
+        return await opened(self)
+
+    monkeypatch.setattr(WebitelTuiApp, "_open_backend", slow)
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_login(pilot, "Supervisor", "Supervisor")
+        await wait_for(pilot, lambda: "Preparing" in message_of(app.screen), "the wait")
+        assert message_of(app.screen) == "Preparing the database…"
+        assert app.screen.query_one("#log-in", Button).disabled
+        assert not app.backend_ready
+        gate.set()
+        await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
+
+
+async def test_a_database_that_cannot_be_prepared_is_said_and_log_in_tries_again(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = True
+    opened = WebitelTuiApp._open_backend
+
+    async def failing(self: WebitelTuiApp) -> Database:
+        if broken:
+            raise OSError("disk I/O error in /srv/secret-place/crm.db")
+        return await opened(self)
+
+    monkeypatch.setattr(WebitelTuiApp, "_open_backend", failing)
+    seen: list[Message] = []
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        expected = (
+            "The database could not be prepared (OSError). "
+            "Check the database settings and try again."
+        )
+        # Said as soon as it fails, before anyone presses "Log in".
+        await wait_for(
+            pilot, lambda: any(isinstance(m, Notify) for m in seen), "an error notification"
+        )
+        note = next(m.notification for m in seen if isinstance(m, Notify))
+        assert note.severity == "error" and note.message == expected
+        await type_login(pilot, "Supervisor", "Supervisor")
+        await wait_for(pilot, lambda: login_settled(app.screen), "the attempt")
+        assert message_of(app.screen) == expected
+        assert "secret-place" not in message_of(app.screen)
+        assert app.is_running and screen_name(app) == "LoginScreen"
+        # Nothing was checked: both fields keep what was typed.
+        assert app.screen.query_one("#user-name", Input).value == "Supervisor"
+        assert app.screen.query_one("#password", Input).value == "Supervisor"
+        broken = False  # the admin fixed it: "Log in" again opens the database this time
+        await pilot.click("#log-in")
+        await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
+
+
+async def test_a_settings_problem_found_in_the_background_is_shown(demo_url: str) -> None:
+    def load() -> LoadedSettings:
+        raise ConfigError("/etc/c.toml: webitel.timeout: Input should be greater than 0")
+
+    app = WebitelTuiApp(QuickSettings(database_url=demo_url), load)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_login(pilot, "Supervisor", "Supervisor")
+        await wait_for(pilot, lambda: login_settled(app.screen), "the attempt")
+        assert message_of(app.screen) == (
+            "The settings cannot be used: /etc/c.toml: webitel.timeout: "
+            "Input should be greater than 0"
+        )
+        assert app.is_running
+
+
+async def test_the_cli_start_prepares_the_database_behind_the_login(tmp_path: Path) -> None:
+    """`start_app` migrates and seeds in the background; with no administrator yet it
+    leaves for the CLI to ask for one."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    settings = make_settings(url)
+    loaded = LoadedSettings(settings=settings, path=None, warnings=[])
+    app = start_app(QuickSettings(database_url=url), lambda: loaded, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.needs_admin, "the check for an administrator")
+    assert (tmp_path / "new.db").exists()
+    db = Database(url)
+    try:
+        assert await current_revision(db) == HEAD
+    finally:
+        await db.dispose()

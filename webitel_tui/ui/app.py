@@ -1,41 +1,84 @@
 """The Textual application: themes, keymap, login, then the shell.
 
-`create_app(settings)` is the one way to build it, for the CLI and for the tests. The CLI has
-already migrated and seeded the database in its own event loop; the app opens its own
-`Database` when it mounts and disposes of it when it exits.
+The login screen is the first thing on the screen: it needs only Textual, the theme, the
+language and the keymap (`QuickSettings`). The full settings are checked and the database
+is opened and prepared (migrated and seeded) in the background once it shows, with the
+libraries that takes (pydantic-settings, SQLAlchemy, Alembic when there is something to
+migrate); "Log in" waits for that. A failure is a readable message on the login screen,
+and "Log in" tries again; the app never exits on it.
+
+`start_app` is how the CLI builds it; `create_app(settings)` builds it on settings already
+loaded (tests, the demo) and does not prepare the database (the caller has).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on
-from textual.app import App, InvalidThemeError, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from webitel_tui.config import Settings, remember_setting
-from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
-from webitel_tui.processes.auth import Session
-from webitel_tui.processes.webitel_connection import client_options
-from webitel_tui.ui.commands import screen_commands
-from webitel_tui.ui.screens.base import SessionContext, WorkerFailed, translate_bindings
-from webitel_tui.ui.screens.help import HelpScreen, help_rows
+from webitel_tui.quick_config import ConfigError, QuickSettings, remember_setting
+from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
-from webitel_tui.webitel import WebitelClient
+
+if TYPE_CHECKING:
+    from webitel_tui.config import LoadedSettings, Settings
+    from webitel_tui.db.engine import Database
+    from webitel_tui.processes.auth import Session
+    from webitel_tui.ui.screens.base import SessionContext
+    from webitel_tui.webitel import WebitelClient
 
 APP_NAME = "Webitel TUI"
 
+SettingsLoader = Callable[[], "LoadedSettings"]
+"""Loads and checks the full settings (run in a thread; raises ConfigError)."""
+
+BACKGROUND_IMPORTS = (
+    "webitel_tui.db.engine",
+    "sqlalchemy.ext.asyncio",
+    "webitel_tui.processes.setup",
+    "webitel_tui.processes.auth",
+)
+"""What the database and the login load, imported in the background thread (not in the
+event loop, where a few hundred milliseconds of imports would stall the admin's typing)."""
+
 log = logging.getLogger(__name__)
+
+
+class StartupFailed(DomainError):
+    """The settings could not be loaded or the database could not be opened or prepared."""
+
+
+def startup_problem(error: BaseException) -> str:
+    """A failure of the background start-up, as the admin reads it (no SQL, no secrets)."""
+    from webitel_tui.db.engine import DatabaseUrlError
+
+    # Our own one-line messages: the config file and key, the database URL, a refusal.
+    if isinstance(error, ConfigError):
+        return tr("The settings cannot be used: {0}", error)
+    if isinstance(error, DatabaseUrlError):
+        return tr("The database cannot be used: {0}", error)
+    if isinstance(error, DomainError):
+        return str(error)
+    log.error("Preparing the database failed", exc_info=error)
+    return tr(
+        "The database could not be prepared ({0}). Check the database settings and try again.",
+        type(error).__name__,
+    )
 
 
 class WebitelTuiApp(App[None], inherit_bindings=False):
@@ -56,38 +99,132 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
     ]
 
-    def __init__(self, settings: Settings, config_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        quick: QuickSettings,
+        load_settings: SettingsLoader,
+        *,
+        config_path: Path | None = None,
+        prepare: bool = False,
+    ) -> None:
         super().__init__()
-        self.settings = settings
+        self.quick = quick
         self.config_path = config_path
         self.session: Session | None = None
+        self.needs_admin = False
+        """The database has no administrator: the app exited for the CLI to ask for one."""
+        self._load_settings = load_settings
+        self._prepare = prepare
+        self._settings: Settings | None = None
         self._db: Database | None = None
+        self._backend: asyncio.Task[Database] | None = None
         self._webitel: WebitelClient | None = None
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
-        self._startup_messages = self._install_themes(settings.theme)
+        self._startup_messages = self._install_themes(quick.theme)
         translate_bindings(self)
-        self.set_keymap(settings.keymap)
+        self.set_keymap(quick.keymap)
 
     def _install_themes(self, wanted: str) -> list[str]:
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
-        try:
-            self.theme = wanted
-        except InvalidThemeError:
+        if wanted not in self.available_themes:
             problems.append(tr('Theme "{0}" is not known; using {1}.', wanted, DEFAULT_THEME))
-            fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else None
-            self.theme = fallback or "textual-light"
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-light"
+        self._start_with_theme(wanted)
         return problems
+
+    def _start_with_theme(self, name: str) -> None:
+        """The theme the app starts with, as `App.theme = name` sets it but for the CSS
+        refresh that setting schedules: the stylesheet is not read yet, and is read with
+        this theme's variables when the app starts (one parse of every rule less, before
+        the first frame; bench/startup.py)."""
+        self.set_reactive(App.theme, name)
+        theme = self.current_theme
+        self.update_classes(
+            {f"-theme-{theme.name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark},
+            update=False,
+        )
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     @property
     def db(self) -> Database:
         if self._db is None:
-            raise RuntimeError("the database is opened when the app mounts")
+            raise RuntimeError("the database is opened in the background after the app starts")
         return self._db
 
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            raise RuntimeError("the settings are loaded in the background after the app starts")
+        return self._settings
+
+    # The database, made ready in the background (see the module's docstring) ----------------
+
+    @property
+    def backend_ready(self) -> bool:
+        return self._db is not None
+
+    def start_backend(self) -> None:
+        """Load the settings and open (and prepare) the database, unless that is going or
+        done; after a failure, try again."""
+        task = self._backend
+        if task is not None and not (task.done() and task.exception() is not None):
+            return
+        self._backend = asyncio.create_task(self._open_backend(), name="open the database")
+        self._backend.add_done_callback(self._backend_done)
+
+    async def database(self) -> Database:
+        """The database once ready; a failure raises StartupFailed with a readable message."""
+        self.start_backend()
+        assert self._backend is not None
+        try:
+            return await asyncio.shield(self._backend)
+        except Exception as exc:
+            raise StartupFailed(startup_problem(exc)) from exc
+
+    def _load_in_background(self) -> LoadedSettings:
+        loaded = self._load_settings()
+        for name in BACKGROUND_IMPORTS:
+            importlib.import_module(name)
+        return loaded
+
+    async def _open_backend(self) -> Database:
+        loaded = await asyncio.to_thread(self._load_in_background)
+        from webitel_tui.db.engine import Database
+
+        settings = loaded.settings
+        db = Database(settings.database.url)
+        try:
+            if self._prepare:
+                from webitel_tui.processes.setup import prepare
+
+                if not await prepare(db):
+                    self.needs_admin = True
+                    self.exit()
+        except BaseException:
+            await db.dispose()
+            raise
+        self._settings = settings
+        self._db = db
+        if settings.keymap != self.quick.keymap:
+            self.set_keymap(settings.keymap)
+        for warning in loaded.warnings:
+            self.notify(warning, title=_("Settings"), severity="warning", timeout=15, markup=False)
+        return db
+
+    def _backend_done(self, task: asyncio.Task[Database]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        # Said at once, not only when the admin presses "Log in".
+        message = startup_problem(task.exception() or RuntimeError())
+        self.notify(message, title=_("Error"), severity="error", timeout=30, markup=False)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from webitel_tui.ui.commands import screen_commands
+
         yield from screen_commands(screen)
         yield SystemCommand(
             _("Theme"), _("Change the theme (remembered)"), self.action_change_theme
@@ -109,23 +246,28 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for message in self._startup_messages:
             self.notify(message, title=_("Theme"), severity="warning", timeout=15, markup=False)
-        try:
-            self._db = Database(self.settings.database.url)
-        except ValueError as exc:  # DatabaseUrlError: the CLI checks it first, so rare
-            self.exit(return_code=2, message=Text(tr("Cannot open the database: {0}", exc)))
-            return
-        self.push_screen(LoginScreen(self._db), self._logged_in)
+        self.push_screen(LoginScreen(self), self._logged_in)
 
     def webitel(self) -> WebitelClient:
         """One client for the session: it logs in once and keeps its connections."""
         if self._webitel is None:
+            from webitel_tui.processes.webitel_connection import client_options
+            from webitel_tui.webitel import WebitelClient
+
             self._webitel = WebitelClient(client_options(self.settings.webitel))
         return self._webitel
 
     def context(self, session: Session) -> SessionContext:
+        from webitel_tui.ui.screens.base import SessionContext
+
         return SessionContext(self.db, session, self.settings, self.webitel)
 
     async def on_unmount(self) -> None:
+        backend = self._backend
+        if backend is not None and not backend.done():
+            backend.cancel()
+            with contextlib.suppress(BaseException):
+                await backend
         if self._webitel is not None:
             await self._webitel.aclose()
             self._webitel = None
@@ -142,6 +284,8 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.push_screen(ShellScreen(self.db, session))
 
     def action_help(self) -> None:
+        from webitel_tui.ui.screens.help import HelpScreen, help_rows
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
@@ -167,8 +311,31 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.notify(message, title=_("Error"), severity="error", timeout=15, markup=False)
 
 
-def create_app(settings: Settings, config_path: Path | None = None) -> WebitelTuiApp:
-    """The app, in the configured language; a theme chosen in it is remembered in
+def start_app(
+    quick: QuickSettings, load_settings: SettingsLoader, config_path: Path | None
+) -> WebitelTuiApp:
+    """The app as the CLI starts it: the login screen at once, the settings checked and the
+    database prepared in the background; a theme chosen in it is remembered in
     `config_path` (if given)."""
+    set_language(quick.language)
+    return WebitelTuiApp(quick, load_settings, config_path=config_path, prepare=True)
+
+
+def create_app(settings: Settings, config_path: Path | None = None) -> WebitelTuiApp:
+    """The app on settings already loaded and a database already prepared, in the
+    configured language; a theme chosen in it is remembered in `config_path` (if given)."""
+    from webitel_tui.config import LoadedSettings
+
     set_language(settings.language)
-    return WebitelTuiApp(settings, config_path)
+    quick = QuickSettings(
+        theme=settings.theme,
+        language=settings.language,
+        keymap=dict(settings.keymap),
+        mouse=settings.mouse,
+        database_url=settings.database.url,
+        config_path=config_path,
+    )
+    loaded = LoadedSettings(settings=settings, path=config_path, warnings=[])
+    app = WebitelTuiApp(quick, lambda: loaded, config_path=config_path)
+    app._settings = settings
+    return app

@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from webitel_tui.config import Settings
-from webitel_tui.db.engine import Database
 from webitel_tui.i18n import _
-from webitel_tui.processes.auth import Session
-from webitel_tui.processes.webitel_connection import NOT_CONFIGURED, ConnectionProblem
-from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.webitel import WebitelClient
+
+if TYPE_CHECKING:  # the login screen uses this module before the database layers are loaded
+    from webitel_tui.config import Settings
+    from webitel_tui.db.engine import Database
+    from webitel_tui.processes.auth import Session
+    from webitel_tui.repositories import UnitOfWork
+    from webitel_tui.webitel import WebitelClient
 
 
 @dataclass
@@ -76,6 +77,8 @@ class SessionContext:
         settings: Settings | None = None,
         webitel: Callable[[], WebitelClient] | None = None,
     ) -> None:
+        from webitel_tui.config import Settings
+
         self.db = db
         self.session = session
         self.settings = settings or Settings()
@@ -84,9 +87,13 @@ class SessionContext:
     def webitel(self) -> WebitelClient:
         """The Webitel client; raises the "not set up" message when there is no connection."""
         if self._webitel is None:
+            from webitel_tui.processes.webitel_connection import NOT_CONFIGURED, ConnectionProblem
+
             raise ConnectionProblem(_(NOT_CONFIGURED))
         return self._webitel()
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """One transaction on behalf of the logged-in user (for CreatedBy and the change log)."""
+        from webitel_tui.repositories import unit_of_work
+
         return unit_of_work(self.db, self.session.actor)

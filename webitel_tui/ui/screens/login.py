@@ -1,9 +1,13 @@
-"""The login screen: user name, password, "Log in"; the reason for a refusal under the form."""
+"""The login screen: user name, password, "Log in"; the reason for a refusal under the form.
+
+It is the first screen, shown before the database is ready: the app loads the settings and
+opens and prepares the database meanwhile (see `Backend`), and "Log in" waits for that.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.text import Text
 from textual import on, work
@@ -14,14 +18,33 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.i18n import _
-from webitel_tui.processes.auth import InvalidCredentialsError, Session, log_in
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 
+if TYPE_CHECKING:
+    from webitel_tui.db.engine import Database
+    from webitel_tui.processes.auth import Session
 
-class LoginScreen(ForwardWorkerErrors, Screen[Session]):
+
+class Backend(Protocol):
+    """What the login needs from the app: the database, opened and prepared in the
+    background once the login screen is shown."""
+
+    @property
+    def backend_ready(self) -> bool:
+        """The database is ready (no wait at "Log in")."""
+        ...
+
+    def start_backend(self) -> None:
+        """Start opening the database (again, after a failure); at once if it is going."""
+
+    async def database(self) -> Database:
+        """The database once ready; a failure raises DomainError with a readable message."""
+        ...
+
+
+class LoginScreen(ForwardWorkerErrors, Screen["Session"]):
     """Dismissed with the `Session` once a login succeeds."""
 
     AUTO_FOCUS = "#user-name"
@@ -39,11 +62,17 @@ class LoginScreen(ForwardWorkerErrors, Screen[Session]):
         message: str
         field: str | None = None
         """The caption of the field to fix ("User name", "Password"), if one is to blame."""
+        not_checked: bool = False
+        """The credentials were not checked (the database is not ready): all stays typed."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, backend: Backend) -> None:
         super().__init__()
-        self._db = db
+        self._backend = backend
         self._busy = False
+
+    def on_mount(self) -> None:
+        # Once the form is on the screen: the admin types while the database gets ready.
+        self.call_after_refresh(self._backend.start_backend)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-form"):
@@ -84,12 +113,21 @@ class LoginScreen(ForwardWorkerErrors, Screen[Session]):
     # The description keeps the arguments (the password!) out of the worker's repr.
     @work(exclusive=True, exit_on_error=False, group="login", description="log in")
     async def _check(self, user_name: str, password: str) -> None:
+        if not self._backend.backend_ready:
+            self._show_message(_("Preparing the database…"), error=False)
         try:
-            session = await log_in(self._db, user_name, password)
+            db = await self._backend.database()
+        except DomainError as exc:  # the settings or the database: nothing to fix here
+            self.post_message(self.Refused(str(exc), not_checked=True))
+            return
+        from webitel_tui.processes import auth  # loaded with the database, not before
+
+        try:
+            session = await auth.log_in(db, user_name, password)
         except DomainError as exc:
             if isinstance(exc, ValidationError):
                 field = exc.field
-            elif isinstance(exc, InvalidCredentialsError):
+            elif isinstance(exc, auth.InvalidCredentialsError):
                 field = "Password"
             else:
                 field = None
@@ -107,6 +145,8 @@ class LoginScreen(ForwardWorkerErrors, Screen[Session]):
         event.stop()
         self._set_busy(False)
         self._show_message(event.message, error=True)
+        if event.not_checked:
+            return
         # What was typed stays, except the password: it is typed again, never kept around.
         self.password_input.value = ""
         if event.field == "User name":
