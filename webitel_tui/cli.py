@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import getpass
-import json
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -137,6 +135,8 @@ def _prepare(settings: Settings, *, demo: bool = False) -> bool:
 
 def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> str:
     if secret:
+        import getpass
+
         return getpass.getpass(prompt)
     print(prompt, end="", flush=True)
     return stream.readline().rstrip("\n")
@@ -329,6 +329,8 @@ def _report_json(report: ImportReport) -> str:
         errors=list(report.errors),
         deleted_on_server=list(report.deleted_on_server),
     )
+    import json
+
     return json.dumps(data, ensure_ascii=False)
 
 

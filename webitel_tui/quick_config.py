@@ -9,7 +9,6 @@ is not of the right kind is left at its default here, and the full load reports 
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -130,6 +129,8 @@ def _flag(value: Any, default: bool) -> bool:
 
 def _keymap(value: Any) -> dict[str, str]:
     if isinstance(value, str):  # from the environment: JSON, as pydantic-settings reads it
+        import json
+
         try:
             value = json.loads(value)
         except ValueError:
@@ -178,6 +179,7 @@ def remember_setting(path: Path, key: str, value: str) -> None:
     Used for choices made in the app (the theme); a new file is created readable by its
     owner only, since the admin may add secrets to it later.
     """
+    import json
     import re
 
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
