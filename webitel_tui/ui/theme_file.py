@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from webitel_tui.ui.themes import COLOUR_FIELDS
+
 
 class ThemeFile(BaseModel):
     """The contents of one theme file; only `name` and `primary` are required."""
@@ -27,18 +29,7 @@ class ThemeFile(BaseModel):
     variables: dict[str, str] = Field(default_factory=dict)
     """Textual theme variables, e.g. `"block-cursor-background" = "#f49d57"`."""
 
-    @field_validator(
-        "primary",
-        "secondary",
-        "accent",
-        "foreground",
-        "background",
-        "surface",
-        "panel",
-        "warning",
-        "error",
-        "success",
-    )
+    @field_validator(*COLOUR_FIELDS)
     @classmethod
     def _colour(cls, value: str | None) -> str | None:
         if value is not None:
