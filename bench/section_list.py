@@ -78,11 +78,10 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable
-from webitel_users_paging import USERS, fill
+from webitel_users_paging import migrate_and_fill
 
 import webitel_tui.ui
 from webitel_tui.db.engine import Database
-from webitel_tui.db.migrate import upgrade
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.repositories import unit_of_work
@@ -628,10 +627,7 @@ async def measure_memory(path: Path, which: str) -> None:
 async def prepare(path: Path) -> None:
     db = Database(f"sqlite:///{path}")
     try:
-        await upgrade(db)
-        started = time.perf_counter()
-        await fill(db, path)
-        print(f"filled {USERS:,} Webitel users in {time.perf_counter() - started:.1f} s")
+        await migrate_and_fill(db, path)
     finally:
         await db.dispose()
 

@@ -460,13 +460,19 @@ async def measure(db: Database, raw: sqlite3.Connection) -> int:
     return 1 if wrong else 0
 
 
+async def migrate_and_fill(db: Database, path: Path) -> None:
+    """The bench database: the current schema and USERS Webitel users (shared with the
+    section list bench)."""
+    await upgrade(db)
+    started = time.perf_counter()
+    await fill(db, path)
+    print(f"filled {USERS:,} Webitel users in {time.perf_counter() - started:.1f} s")
+
+
 async def run(path: Path) -> int:
     db = Database(f"sqlite:///{path}")
     try:
-        await upgrade(db)
-        started = time.perf_counter()
-        await fill(db, path)
-        print(f"filled {USERS:,} Webitel users in {time.perf_counter() - started:.1f} s")
+        await migrate_and_fill(db, path)
         with closing(sqlite3.connect(path)) as raw:
             return await measure(db, raw)
     finally:
