@@ -21,11 +21,10 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain import known
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.contacts import NewContact
-from webitel_tui.domain.errors import DuplicateValueError
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.processes import ProcessRun, ProcessStatus
 from webitel_tui.domain.records import Actor
-from webitel_tui.domain.users import UserType
+from webitel_tui.domain.users import NewSystemUser, UserType
 from webitel_tui.processes.get_webitel_users import (
     ImportFailed,
     ImportProgress,
@@ -387,26 +386,37 @@ async def test_namesakes_on_one_page_are_decided_in_order(empty: World) -> None:
 
 
 async def test_a_page_the_database_refuses_is_redone_one_user_at_a_time(
-    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webitel_tui.repositories.webitel_import import WebitelImportRepository
+    """Another admin saves a CRM user with a server user's name after the first page was
+    read: the database's unique key refuses the page, which is redone a user at a time
+    against the CRM as it now is (that user is linked, not created twice)."""
+    from webitel_tui.repositories.webitel_import import MatchState, WebitelImportRepository
 
-    original = WebitelImportRepository.insert
-    refused = 0
+    original = WebitelImportRepository.match_state
+    taken: list[str] = []
 
-    async def refuse_the_first_page(self: WebitelImportRepository, *args: Any) -> Any:
-        nonlocal refused
-        if refused == 0:
-            refused += 1  # as if another admin had saved one of its names in the meantime
-            raise DuplicateValueError("taken in the meantime")
-        return await original(self, *args)
+    async def another_admin_saves_meanwhile(
+        self: WebitelImportRepository, *args: Any, **kwargs: Any
+    ) -> MatchState:
+        state = await original(self, *args, **kwargs)
+        if not taken:
+            decided = {"admin", "olena.kovalenko", "andrii.melnyk", "oleksandr.shevchenko"}
+            login = sorted(set(kwargs["user_keys"]) - decided - {"maria.tkachenko"})[0]
+            async with unit_of_work(demo.db) as other:
+                await other.users.create_user(NewSystemUser(name=login), None)
+            taken.append(login)
+        return state
 
-    monkeypatch.setattr(WebitelImportRepository, "insert", refuse_the_first_page)
+    monkeypatch.setattr(WebitelImportRepository, "match_state", another_admin_saves_meanwhile)
     report = await run(demo)
-    assert refused == 1 and report.status is ProcessStatus.COMPLETED and report.errors == []
-    assert sorted(report.linked) == ["andrii.melnyk", "olena.kovalenko"]
-    assert len(report.created) == SIM_USERS - 1 - 4 and len(report.conflicts) == 2
-    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
+    assert report.status is ProcessStatus.COMPLETED and report.errors == []
+    assert sorted(report.linked) == sorted(["andrii.melnyk", "olena.kovalenko", *taken])
+    assert len(report.created) == SIM_USERS - 1 - 4 - 1 and len(report.conflicts) == 2
+    async with unit_of_work(demo.db) as uow:
+        record = await uow.webitel_users.find_by_name(taken[0])
+        theirs = await uow.users.get_by_name(taken[0])
+    assert record is not None and theirs is not None and record.user_id == theirs.id
 
 
 async def test_what_the_import_creates_is_in_the_change_log(empty: World) -> None:
