@@ -132,26 +132,20 @@ async def card_with_an_error(pilot: Pilot[None]) -> None:
     )
 
 
-async def licenses_lookup(pilot: Pilot[None]) -> None:
-    app = app_of(pilot)
-    await card_of_okovalenko(pilot)
-    app.screen.query_one("#licenses-detail", DataTable).focus()
-    await pilot.press("plus")
-    await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "licenses")
-    lookup = app.screen
-    assert isinstance(lookup, LookupDialog)
-    await wait_for(pilot, lambda: lookup.grid.table.row_count == 5, "the licenses")
+def detail_lookup(detail: str, rows: int) -> Navigate:
+    """The card of okovalenko, `+` on a detail, and its lookup with all `rows` shown."""
 
+    async def navigate(pilot: Pilot[None]) -> None:
+        app = app_of(pilot)
+        await card_of_okovalenko(pilot)
+        app.screen.query_one(f"#{detail}-detail", DataTable).focus()
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), detail)
+        lookup = app.screen
+        assert isinstance(lookup, LookupDialog)
+        await wait_for(pilot, lambda: lookup.grid.table.row_count == rows, f"the {detail}")
 
-async def roles_lookup(pilot: Pilot[None]) -> None:
-    app = app_of(pilot)
-    await card_of_okovalenko(pilot)
-    app.screen.query_one("#roles-detail", DataTable).focus()
-    await pilot.press("plus")
-    await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "roles")
-    lookup = app.screen
-    assert isinstance(lookup, LookupDialog)
-    await wait_for(pilot, lambda: lookup.grid.table.row_count == 6, "the roles")
+    return navigate
 
 
 async def delete_confirmation(pilot: Pilot[None]) -> None:
@@ -166,8 +160,8 @@ WITH_USERS: list[tuple[str, Navigate]] = [
     ("new_card", new_card),
     ("filled_card_after_save", filled_card_after_save),
     ("card_with_an_error", card_with_an_error),
-    ("licenses_lookup", licenses_lookup),
-    ("roles_lookup", roles_lookup),
+    ("licenses_lookup", detail_lookup("licenses", 5)),
+    ("roles_lookup", detail_lookup("roles", 6)),
     ("delete_confirmation", delete_confirmation),
 ]
 
