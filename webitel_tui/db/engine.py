@@ -67,6 +67,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(resolved, echo=echo, pool_pre_ping=path is None)
     if resolved.get_backend_name() == "sqlite":
+        from webitel_tui.db.aiosqlite_stop import stop_once
+
+        event.listen(engine.sync_engine, "connect", stop_once)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     return engine
 
