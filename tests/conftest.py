@@ -11,7 +11,7 @@ from webitel_tui.db.migrate import upgrade
 if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
 
-pytest_plugins = ["tests.postgres_server"]
+pytest_plugins = ["tests.postgres_server", "tests.hang_guard"]
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
