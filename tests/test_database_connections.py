@@ -1,13 +1,17 @@
-"""Database connections close, whatever cancelled the work on them (see db/aiosqlite_stop.py)."""
+"""SQLite connections as db/aiosqlite_driver.py drives them: one trip to the thread per
+statement, no trip to end a transaction that is not open, closed whatever cancelled them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import text
 
+from webitel_tui.db.aiosqlite_driver import StopOnceConnection
 from webitel_tui.db.engine import Database
 
 # Counting to a few million in SQLite keeps the connection's thread busy long enough to cancel
@@ -64,7 +68,56 @@ async def test_a_connection_told_to_stop_while_it_closes_ends(tmp_path: Path) ->
         assert driver is not None
         closing = asyncio.ensure_future(driver.close())
         stopped = driver.stop()  # what SQLAlchemy's force close does
-        await asyncio.wait_for(closing, 20)
+        with contextlib.suppress(ValueError):  # aiosqlite's "Connection closed": it ends
+            await asyncio.wait_for(closing, 20)
         assert stopped is not None
         await asyncio.wait_for(stopped, 20)
     await asyncio.wait_for(db.dispose(), 20)
+
+
+async def test_a_statement_is_one_trip_to_the_connections_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read is one trip (no rollback to end it: nothing to roll back); a write of two rows
+    three (two statements and the commit; no rollback when the connection goes back to the
+    pool)."""
+    db = Database(f"sqlite:///{tmp_path / 'crm.db'}")
+    async with db.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)"))
+    trips: list[object] = []
+    real = StopOnceConnection._execute
+
+    async def counted(self: StopOnceConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", fn))
+        return await real(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(StopOnceConnection, "_execute", counted)
+    async with db.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT a FROM t"))).all()
+    assert (rows, trips) == ([], ["_execute"])
+    trips.clear()
+    async with db.engine.begin() as connection:
+        await connection.execute(text("INSERT INTO t (a) VALUES (:a)"), {"a": "x"})
+        result = await connection.execute(text("UPDATE t SET a = 'y' WHERE a = 'x'"))
+        assert result.rowcount == 1
+    assert trips == ["_execute", "_execute", "commit"]
+    await db.dispose()
+
+
+async def test_a_connection_back_in_the_pool_with_a_transaction_open_is_rolled_back(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'crm.db'}")
+    async with db.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)"))
+    async with db.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        # Behind SQLAlchemy's back, so only the pool's reset can end this transaction.
+        await driver.execute("INSERT INTO t (a) VALUES ('left open')")
+        assert driver.in_transaction
+    async with db.engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None and not driver.in_transaction
+    await db.dispose()

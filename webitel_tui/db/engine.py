@@ -65,12 +65,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     path = sqlite_path(resolved)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(resolved, echo=echo, pool_pre_ping=path is None)
-    if resolved.get_backend_name() == "sqlite":
-        from webitel_tui.db.aiosqlite_stop import stop_once
+    if resolved.get_backend_name() != "sqlite":
+        return create_async_engine(resolved, echo=echo, pool_pre_ping=True)
+    from webitel_tui.db import aiosqlite_driver
 
-        event.listen(engine.sync_engine, "connect", stop_once)
-        event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+    engine = create_async_engine(resolved, echo=echo)
+    event.listen(engine.sync_engine, "connect", aiosqlite_driver.on_connect)
+    event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     return engine
 
 
