@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from tests.ui.conftest import wait_for
@@ -84,18 +85,20 @@ async def test_pages_load_ahead_of_the_cursor(
         # The grid's first frame already shows the first page (it waits a moment for it).
         assert table.row_count == 50
         assert [c.name for c in grid.records[:2]] == ["Contact 000", "Contact 001"]
-        # The next page is loaded at once, many screens long (no key moves: added at once).
-        await wait_for(pilot, lambda: table.row_count == 550, "the second page")
-        assert len(app.fetches) == 2
+        # The pages after it load at once, each twice the rows loaded, until LOAD_AHEAD
+        # screens are loaded below the cursor (no key moves: each is added at once).
+        await wait_for(pilot, lambda: table.row_count == 450, "the pages after the first")
+        await pilot.pause()
+        assert [request.limit for request in app.fetches] == [50, 100, 300]
         table.focus()
         # Within LOAD_AHEAD screens of the end the last page is loaded; while keys move
         # down it waits below the table for the next key (the cursor is far from the end).
         for _ in range(40):
-            if len(app.fetches) == 3:
+            if len(app.fetches) == 4:
                 break
             await pilot.press("pagedown")
         await wait_for(pilot, lambda: table.loaded_count == 700, "the last page")
-        assert table.row_count == 550
+        assert table.row_count == 450
         assert [c.name for c in grid.records] == [f"Contact {n:03d}" for n in range(700)]
         cursor = table.cursor_row
         await pilot.press("down")
@@ -105,8 +108,8 @@ async def test_pages_load_ahead_of_the_cursor(
         await wait_for(pilot, lambda: table.cursor_row == 699, "the last record")
         await pilot.press("end")
         await pilot.pause()
-        # No page fetched twice, none after the last; follow-up pages are bigger.
-        assert [request.limit for request in app.fetches] == [50, 500, 500]
+        # No page fetched twice, none after the last; follow-up pages grow to MORE_PAGE_SIZE.
+        assert [request.limit for request in app.fetches] == [50, 100, 300, 500]
     await db.dispose()
 
 
@@ -115,10 +118,10 @@ async def test_rows_waiting_for_a_key_are_added_when_none_comes(tmp_path: Path) 
     app = GridApp(db)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.grid.table
-        await wait_for(pilot, lambda: table.row_count == 550, "the second page")
+        await wait_for(pilot, lambda: table.row_count == 450, "the pages after the first")
         table.focus()
         for _ in range(40):
-            if len(app.fetches) == 3:
+            if len(app.fetches) == 4:
                 break
             await pilot.press("pagedown")
         await wait_for(pilot, lambda: table.row_count == 700, "the last page, after a moment")
@@ -151,6 +154,53 @@ def test_a_fixed_width_table_is_sized_like_a_data_table() -> None:
 
     grid_size, plain_size = asyncio.run(sizes())
     assert grid_size == plain_size
+
+
+def test_rows_added_later_are_painted_like_a_data_tables() -> None:
+    """GridTable keeps the lines it painted when rows are added at the end (it does not
+    paint them all again): the screen is still the one of a DataTable given every row."""
+    rows = [(str(n), [Text(f"User {n}"), Text(str(n))]) for n in range(60)]
+
+    class Tables(App[None]):
+        AUTO_FOCUS = None
+        CSS = "DataTable { height: 1fr; width: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            with Horizontal():
+                yield GridTable(id="grid", zebra_stripes=True)
+                yield DataTable[Text](id="plain", zebra_stripes=True)
+
+        def on_mount(self) -> None:
+            for table in self.query(DataTable):
+                table.add_column(Text("Name"), key="name", width=12)
+                table.add_column(Text("Ext"), key="ext", width=4)
+            self.query_one("#plain", DataTable).add_rows([cells for _key, cells in rows])
+            self.query_one(GridTable).append_rows(rows[:20])
+
+    def lines(table: DataTable[Text]) -> list[str]:
+        return [table.render_line(y).text for y in range(table.size.height)]
+
+    async def compare() -> None:
+        app = Tables()
+        async with app.run_test(size=(80, 24)) as pilot:
+            grid, plain = app.query_one(GridTable), app.query_one("#plain", DataTable)
+            await pilot.pause()
+            assert grid.row_count == 20 and lines(grid)[-1].strip() == ""
+            grid.append_rows(rows[20:40])
+            grid.flush_rows()
+            grid.append_rows(rows[40:])
+            grid.flush_rows()
+            for table in (grid, plain):
+                table.move_cursor(row=30)
+            await pilot.pause()
+            assert grid.row_count == 60 and grid.virtual_size == plain.virtual_size
+            assert lines(grid) == lines(plain)
+            for table in (grid, plain):
+                table.move_cursor(row=59)
+            await pilot.pause()
+            assert lines(grid) == lines(plain)
+
+    asyncio.run(compare())
 
 
 async def test_search_sort_and_empty_states(tmp_path: Path) -> None:

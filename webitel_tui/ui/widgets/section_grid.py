@@ -49,8 +49,9 @@ LOAD_AHEAD = 16
 page takes a few frames to come (each step of a query waits for the frame being drawn)."""
 MORE_PAGE_SIZE = 500
 """Rows per follow-up page: many screens, so a held PgDn rarely waits for the database and
-few frames pay for adding rows (the first page stays small, so the section opens fast; see
-bench/section_list.py)."""
+few frames pay for adding rows. The first page stays small, so the section opens fast (see
+bench/section_list.py), and the pages after it grow to this size, each twice the rows
+loaded (100, 300, 500...): the first comes while the cursor is still in the first page."""
 FIRST_PAGE_WAIT = 0.1
 """Seconds the grid's first frame may wait for its first page (SQLite takes a few ms)."""
 APPEND_DELAY = 0.05
@@ -136,8 +137,16 @@ class GridTable(TranslatedBindings, DataTable[Text]):
         if not self._pending:
             return
         rows, self._pending = self._pending, []
+        # Rows added at the end change no line already painted when the widths are fixed (a
+        # row's stripe follows its index), but DataTable keys its painted lines by a count
+        # of changes, so the frame after would paint every row on the screen again. The
+        # count is kept; only the row offsets, which did change, are computed anew.
+        painted = self._update_count if self._sized_by_count() else None
         for key, cells in rows:
             self.add_row(*cells, key=key)
+        if painted is not None:
+            self._update_count = painted
+            self._offset_cache.discard(painted)
         # Now rather than when idle (as DataTable does): a cursor moving in this frame would
         # otherwise scroll only after the next refresh, in a frame of its own.
         if self._require_update_dimensions:
@@ -174,6 +183,11 @@ class GridTable(TranslatedBindings, DataTable[Text]):
     def action_toggle_row(self) -> None:
         self.post_message(self.ToggleRequested())
 
+    def _sized_by_count(self) -> bool:
+        """Every column has a fixed width: rows (one line, no label, as the grid adds them)
+        change the table's height only."""
+        return not any(column.auto_width for column in self.columns.values())
+
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """The table's size after rows were added; nothing to measure with fixed widths.
 
@@ -183,7 +197,7 @@ class GridTable(TranslatedBindings, DataTable[Text]):
         follows from the row count alone (Textual is pinned, see tests/ui/test_section_grid).
         """
         rows = self.rows
-        if any(column.auto_width for column in self.columns.values()) or any(
+        if not self._sized_by_count() or any(
             (row := rows.get(key)) is not None and (row.auto_height or row.label is not None)
             for key in new_rows
         ):
@@ -338,7 +352,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             rows.append((key, self._cells(record)))
         table.append_rows(rows)
         cursor = page.next_cursor
-        more = {"limit": max(self._request.limit, MORE_PAGE_SIZE)}
+        more = {"limit": max(self._request.limit, min(MORE_PAGE_SIZE, 2 * table.loaded_count))}
         self._next = self._request.next(cursor).model_copy(update=more) if cursor else None
         self.loading_page = False
         self._show_empty_state()
