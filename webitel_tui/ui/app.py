@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
 from webitel_tui.quick_config import ConfigError, QuickSettings, remember_setting
+from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
@@ -121,6 +122,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self._webitel: WebitelClient | None = None
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
+        hand_over_promptly()  # the database thread's rows reach the screen sooner
         self._startup_messages = self._install_themes(quick.theme)
         translate_bindings(self)
         self.set_keymap(quick.keymap)
