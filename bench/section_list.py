@@ -87,7 +87,7 @@ from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.ui.screens.webitel_users import WEBITEL_USER_COLUMNS
-from webitel_tui.ui.widgets.section_grid import SectionGrid
+from webitel_tui.ui.widgets.section_grid import SectionGrid, shown_width
 
 NAME = "section_list"
 SIZE = (120, 40)
@@ -203,7 +203,7 @@ class BareApp(FramedApp):
     def on_mount(self) -> None:
         table = self.table
         for column in COLUMNS:
-            table.add_column(Text(column.caption), key=column.key, width=column.width)
+            table.add_column(Text(column.caption), key=column.key, width=shown_width(column))
         for key, cells in self.rows:
             table.add_row(*(Text(cell) for cell in cells), key=key)
 

@@ -25,6 +25,7 @@ from webitel_tui.ui.widgets.section_grid import (
     GridColumn,
     GridTable,
     SectionGrid,
+    shown_width,
 )
 
 COLUMNS = [
@@ -154,6 +155,17 @@ def test_a_fixed_width_table_is_sized_like_a_data_table() -> None:
 
     grid_size, plain_size = asyncio.run(sizes())
     assert grid_size == plain_size
+
+
+def test_a_fixed_width_is_never_narrower_than_the_caption_and_its_sort_arrow() -> None:
+    def column(caption: str, width: int | None, sortable: bool = True) -> GridColumn[Contact]:
+        return GridColumn[Contact]("key", caption, lambda c: c.name, width, sortable)
+
+    assert shown_width(column("Webitel user name", 14)) == len("Webitel user name ▲")
+    assert shown_width(column("STUN", 5, sortable=False)) == 5
+    assert shown_width(column("Licenses", 10, sortable=False)) == 10
+    assert shown_width(column("Id", 10)) == 10
+    assert shown_width(column("Contact", None)) is None
 
 
 def test_rows_added_later_are_painted_like_a_data_tables() -> None:

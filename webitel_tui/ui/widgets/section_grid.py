@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -78,6 +79,17 @@ class GridColumn(Generic[R]):
 
 
 Fetch = Callable[[PageRequest], Awaitable["Page[R]"]]
+ASCENDING, DESCENDING = " ▲", " ▼"
+"""What the caption of the sort column gets."""
+
+
+def shown_width(column: GridColumn[Any]) -> int | None:
+    """The width a column is shown with: its fixed width (None: as wide as its data), but
+    never narrower than its caption in the language shown and the sort arrow it may get."""
+    if column.width is None:
+        return None
+    arrow = cell_len(ASCENDING) if column.sortable else 0
+    return max(column.width, cell_len(_(column.caption)) + arrow)
 
 
 class GridTable(TranslatedBindings, DataTable[Text]):
@@ -434,8 +446,8 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         for column in self.columns:
             caption = Text(_(column.caption))
             if column.key == self._request.sort:
-                caption.append(" ▼" if self._request.descending else " ▲")
-            table.add_column(caption, key=column.key, width=column.width)
+                caption.append(DESCENDING if self._request.descending else ASCENDING)
+            table.add_column(caption, key=column.key, width=shown_width(column))
 
     def _cells(self, record: R) -> list[Text]:
         cells = [self._cell(column, record) for column in self.columns]
