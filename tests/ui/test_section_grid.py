@@ -10,6 +10,7 @@ import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from tests.ui.conftest import wait_for
@@ -211,6 +212,12 @@ def test_rows_added_later_are_painted_like_a_data_tables() -> None:
                 table.move_cursor(row=59)
             await pilot.pause()
             assert lines(grid) == lines(plain)
+            # Where rows and cells are (the cursor scrolls to them), found without a sum.
+            for row in (0, 1, 30, 59, 60, -1):
+                assert grid._get_row_region(row) == plain._get_row_region(row)
+                for column in (0, 1, 2):
+                    cell = Coordinate(row, column)
+                    assert grid._get_cell_region(cell) == plain._get_cell_region(cell)
 
     asyncio.run(compare())
 

@@ -20,7 +20,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.coordinate import Coordinate
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.timer import Timer
@@ -194,6 +195,30 @@ class GridTable(TranslatedBindings, DataTable[Text]):
 
     def action_toggle_row(self) -> None:
         self.post_message(self.ToggleRequested())
+
+    def _row_y(self, row_index: int) -> int | None:
+        """A row's y when every row is one line high (as the grid adds them): its index,
+        below the header; None otherwise. DataTable sums the heights of every row above it,
+        several times a key: O(rows), milliseconds deep in a long list."""
+        if self._total_row_height != self.row_count:
+            return None
+        return row_index + (self.header_height if self.show_header else 0)
+
+    def _get_row_region(self, row_index: int) -> Region:
+        y = self._row_y(row_index)
+        if y is None or not self.is_valid_row_index(row_index):
+            return super()._get_row_region(row_index)
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        return Region(0, y, max(self.size.width, width + self._row_label_column_width), 1)
+
+    def _get_cell_region(self, coordinate: Coordinate) -> Region:
+        y = self._row_y(coordinate.row)
+        if y is None or not self.is_valid_coordinate(coordinate):
+            return super()._get_cell_region(coordinate)
+        columns = self.ordered_columns
+        x = sum(column.get_render_width(self) for column in columns[: coordinate.column])
+        width = columns[coordinate.column].get_render_width(self)
+        return Region(x + self._row_label_column_width, y, width, 1)
 
     def _sized_by_count(self) -> bool:
         """Every column has a fixed width: rows (one line, no label, as the grid adds them)
