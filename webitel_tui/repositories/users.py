@@ -141,9 +141,10 @@ class UserRepository(Repository):
             select(SysAdminUnit)
             .where(SysAdminUnit.ContactId == contact_id)
             .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
-            .order_by(SysAdminUnit.Name)
         )
-        return [system_user(row) for row in rows]
+        # Sorted here: ORDER BY Name makes SQLite (no statistics) walk every user in the
+        # type-and-name index (100 ms at 100,000 users) instead of seeking the contact's.
+        return [system_user(row) for row in sorted(rows, key=lambda row: row.Name)]
 
     async def _row_by_name(self, name: str) -> SysAdminUnit | None:
         return await self.session.scalar(

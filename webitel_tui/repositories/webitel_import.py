@@ -232,13 +232,16 @@ class WebitelImportRepository(Repository):
                 contacts.setdefault(key, []).append(found)
                 by_id[contact_id] = found
         if by_id:
-            for row in await self.session.scalars(
+            # Sorted here, not by ORDER BY Name: with it, SQLite (no statistics) walks the
+            # type-and-name index through every user (127 ms a page at 100,000 users)
+            # instead of seeking (ContactId, type) (0.2 ms).
+            free_users = await self.session.scalars(
                 select(SysAdminUnit)
                 .where(SysAdminUnit.ContactId.in_(list(by_id)))
                 .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
                 .where(~linked_user.exists())
-                .order_by(SysAdminUnit.Name)
-            ):
+            )
+            for row in sorted(free_users, key=lambda row: row.Name):
                 by_id[row.ContactId].users.append(system_user(row))  # type: ignore[index]
         users: dict[str, SystemUser] = {}
         names_taken: set[str] = set()
