@@ -84,8 +84,9 @@ async def test_pages_load_ahead_of_the_cursor(
     async with app.run_test(size=(80, 24)) as pilot:
         grid = app.grid
         table = grid.table
-        # The grid's first frame already shows the first page (it waits a moment for it).
-        assert table.row_count == 50
+        # The grid's first frame already shows the first page (it waits a moment for it);
+        # the pages after it, loaded at once, may be there too by now.
+        assert table.row_count >= 50
         assert [c.name for c in grid.records[:2]] == ["Contact 000", "Contact 001"]
         # The pages after it load at once, each twice the rows loaded, until LOAD_AHEAD
         # screens are loaded below the cursor (no key moves: each is added at once).
