@@ -18,7 +18,8 @@ waited for ever: the app hung at exit with no CPU. Every call after the first re
 first call's future.
 
 Both reach into aiosqlite's queue (`_execute`) and connection (`_conn`), as SQLAlchemy's own
-adapter does; aiosqlite is pinned to 0.22.x for it (tests/test_database_connections.py).
+adapter does, and subclass that adapter: aiosqlite is pinned to 0.22.x and SQLAlchemy to
+2.1.x for it (tests/test_database_connections.py).
 """
 
 from __future__ import annotations
