@@ -11,29 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from tests.cancelled_queries import SLOW_QUERY, others_end
 from webitel_tui.db.aiosqlite_driver import StopOnceConnection
 from webitel_tui.db.engine import Database
-
-# Counting to a few million in SQLite keeps the connection's thread busy long enough to cancel
-# the query, and then the close SQLAlchemy queues behind it, while they wait.
-SLOW_QUERY = text(
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
-    "SELECT count(*) FROM n"
-)
-
-
-async def _leftovers_end(seconds: float) -> bool:
-    """Whether every other task ends within `seconds`; the stuck ones are cancelled (twice:
-    a task can swallow one cancel in a `finally`) so that a failure does not hang the run."""
-    others = asyncio.all_tasks() - {asyncio.current_task()}
-    if not others:
-        return True
-    _done, pending = await asyncio.wait(others, timeout=seconds)
-    for _ in range(2):
-        for task in pending:
-            task.cancel()
-        await asyncio.sleep(0)
-    return not pending
 
 
 async def test_a_query_cancelled_twice_while_running_leaves_connections_that_close(
@@ -57,7 +37,7 @@ async def test_a_query_cancelled_twice_while_running_leaves_connections_that_clo
     task.cancel()  # and now force-closes it while that close still waits
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    assert await _leftovers_end(20), "closing the cancelled connection never ended"
+    assert await others_end(20), "closing the cancelled connection never ended"
     await asyncio.wait_for(db.dispose(), 20)
 
 

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
+from tests.cancelled_queries import SLOW_QUERY, others_end
 from tests.ui.conftest import wait_for
 from webitel_tui.db.engine import Database
 from webitel_tui.db.migrate import upgrade
@@ -130,6 +131,33 @@ async def test_rows_waiting_for_a_key_are_added_when_none_comes(tmp_path: Path) 
         await wait_for(pilot, lambda: table.row_count == 700, "the last page, after a moment")
         assert table.loaded_count == 700
     await db.dispose()
+
+
+async def test_the_app_closes_while_the_grid_reads_a_page(tmp_path: Path) -> None:
+    """Quitting cancels the grid's load in the middle of its query: SQLAlchemy closes that
+    connection, and the app, every task and the database still come to an end."""
+    db = await make_db(tmp_path, 60)
+    reading = asyncio.Event()
+
+    class SlowPages(GridApp):
+        async def fetch(self, request: PageRequest) -> Page[Contact]:
+            if not self.fetches:
+                return await super().fetch(request)
+            self.fetches.append(request)
+            async with unit_of_work(self.db) as uow:  # the follow-up page: a long query
+                reading.set()
+                await uow.session.execute(SLOW_QUERY)
+            raise AssertionError("the query ended before the app was closed")
+
+    async def quit_while_reading() -> None:
+        app = SlowPages(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, reading.is_set, "the follow-up page's query")
+            await asyncio.sleep(0.05)  # the query is running in the connection's thread
+
+    await asyncio.wait_for(quit_while_reading(), 30)
+    assert await others_end(20), "a task of the closed app never ended"
+    await asyncio.wait_for(db.dispose(), 20)
 
 
 def test_a_fixed_width_table_is_sized_like_a_data_table() -> None:

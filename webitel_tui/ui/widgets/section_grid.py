@@ -59,14 +59,7 @@ FIRST_PAGE_WAIT = 0.1
 APPEND_DELAY = 0.05
 """Seconds after a key that moved down in which another one is expected (a held key repeats
 every 30-40 ms): a page out of the cursor's reach waits for it, to be added in its frame."""
-FETCH_DRAIN = 5.0
-"""Seconds a closing grid waits for a query it started to end (SQLite takes milliseconds)."""
 CHECK = "✓"
-
-
-def _fetch_done(fetch: asyncio.Future[Any]) -> None:
-    if not fetch.cancelled():
-        fetch.exception()  # retrieved: the load that wanted it reports it, if still there
 
 
 @dataclass(frozen=True)
@@ -286,7 +279,6 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._empty_text = empty_text
         self._table = GridTable(cursor_type="row", zebra_stripes=True, id="grid-table")
         self._first_page = asyncio.Event()
-        self._fetches: set[asyncio.Future[Page[R]]] = set()
         self._build_columns()
 
     def compose(self) -> ComposeResult:
@@ -346,26 +338,12 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             await asyncio.sleep(delay)
         # Shown from the worker (it runs in the event loop), not by a message to the grid:
         # the first page can then be in the grid's first frame (see on_mount).
-        self._show_page(generation, await self._fetched(request), reset=True)
+        self._show_page(generation, await self._fetch(request), reset=True)
 
     # A group of its own: started by the first page's worker, it must not cancel that one.
     @work(exclusive=True, exit_on_error=False, group="grid-more", description="load page")
     async def _load_more(self, request: PageRequest, generation: int) -> None:
-        self._show_page(generation, await self._fetched(request), reset=False)
-
-    async def _fetched(self, request: PageRequest) -> Page[R]:
-        """The page, fetched to the end even if the load is cancelled meanwhile (a search,
-        the grid closing): a unit of work cut in the middle of a query can leave a database
-        connection whose closing never ends. The grid waits for these when it goes."""
-        fetch = asyncio.ensure_future(self._fetch(request))
-        self._fetches.add(fetch)
-        fetch.add_done_callback(_fetch_done)
-        fetch.add_done_callback(self._fetches.discard)
-        return await asyncio.shield(fetch)
-
-    async def on_unmount(self) -> None:
-        if self._fetches:
-            await asyncio.wait(self._fetches, timeout=FETCH_DRAIN)
+        self._show_page(generation, await self._fetch(request), reset=False)
 
     async def on_mount(self) -> None:
         # The first page is on its way (see compose): the grid is shown with its records
