@@ -74,13 +74,13 @@ async def test_a_statement_is_one_trip_to_the_connections_thread(
     monkeypatch.setattr(StopOnceConnection, "_execute", counted)
     async with db.engine.connect() as connection:
         rows = (await connection.execute(text("SELECT a FROM t"))).all()
-    assert (rows, trips) == ([], ["_execute"])
+    assert (rows, trips) == ([], ["_run_statement"])
     trips.clear()
     async with db.engine.begin() as connection:
         await connection.execute(text("INSERT INTO t (a) VALUES (:a)"), {"a": "x"})
         result = await connection.execute(text("UPDATE t SET a = 'y' WHERE a = 'x'"))
         assert result.rowcount == 1
-    assert trips == ["_execute", "_execute", "commit"]
+    assert trips == ["_run_statement", "_run_statement", "commit"]
     await db.dispose()
 
 
@@ -100,4 +100,23 @@ async def test_a_connection_back_in_the_pool_with_a_transaction_open_is_rolled_b
         assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 0
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None and not driver.in_transaction
+    await db.dispose()
+
+
+async def test_commit_and_rollback_on_a_closed_connection_do_what_sqlalchemys_adapter_does(
+    tmp_path: Path,
+) -> None:
+    """sqlite3 cannot say whether a closed connection has a transaction open: the shortcut
+    then leaves it to SQLAlchemy's adapter, which ends nothing on a closed connection."""
+    db = Database(f"sqlite:///{tmp_path / 'crm.db'}")
+    async with db.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        adapted, driver = raw.dbapi_connection, raw.driver_connection
+        assert adapted is not None and driver is not None
+        await driver.close()
+        with pytest.raises(ValueError, match="no active connection"):
+            _ = driver.in_transaction
+        await connection.run_sync(lambda _sync: adapted.commit())
+        await connection.run_sync(lambda _sync: adapted.rollback())
+        await connection.invalidate()
     await db.dispose()

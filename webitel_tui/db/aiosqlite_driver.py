@@ -69,7 +69,7 @@ class _Finished:
         """Already closed, in the connection's thread."""
 
 
-def _execute(
+def _run_statement(
     connection: sqlite3.Connection, operation: str, parameters: Any
 ) -> tuple[_Finished, list[Any]]:
     """In the connection's thread: the statement run to the end, its cursor closed."""
@@ -86,7 +86,7 @@ def _execute(
         cursor.close()
 
 
-def _executemany(
+def _run_statements(
     connection: sqlite3.Connection, operation: str, parameters: Sequence[Any]
 ) -> _Finished:
     cursor = connection.cursor()
@@ -118,12 +118,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return result
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        finished, rows = await self._in_thread(_execute, operation, parameters)
+        finished, rows = await self._in_thread(_run_statement, operation, parameters)
         self._cursor = finished  # type: ignore[assignment]
         self._rows = collections.deque(rows)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        finished = await self._in_thread(_executemany, operation, seq_of_parameters)
+        finished = await self._in_thread(_run_statements, operation, seq_of_parameters)
         self._cursor = finished  # type: ignore[assignment]
 
 
@@ -138,7 +138,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def _transaction_open(self) -> bool:
         try:
             return bool(self._connection.in_transaction)
-        except Exception:  # closed or broken: the trip says so, as it would have
+        except Exception:  # closed: SQLAlchemy's adapter decides, as it did without this
             return True
 
     def rollback(self) -> None:
