@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from webitel_tui.db.migrate import HEAD, current_revision
 from webitel_tui.processes import auth
 from webitel_tui.quick_config import QuickSettings
 from webitel_tui.ui.app import WebitelTuiApp, start_app
+from webitel_tui.ui.gil import SWITCH_INTERVAL
 from webitel_tui.ui.screens.help import HelpScreen
 from webitel_tui.ui.screens.login import LoginScreen
 
@@ -239,3 +241,13 @@ async def test_the_cli_start_prepares_the_database_behind_the_login(tmp_path: Pa
         assert await current_revision(db) == HEAD
     finally:
         await db.dispose()
+
+
+def test_the_app_hands_the_gil_to_the_database_thread_promptly(demo_url: str) -> None:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # CPython's default
+    try:
+        make_app(demo_url)
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+    finally:
+        sys.setswitchinterval(before)
