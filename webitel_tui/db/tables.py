@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from webitel_tui.db.ids import new_id
+
 NAMING_CONVENTION = {
     "ix": "IX_%(table_name)s_%(column_0_N_name)s",
     "uq": "UQ_%(table_name)s_%(column_0_N_name)s",
@@ -67,7 +69,7 @@ class Base(DeclarativeBase):
 class BaseEntity:
     """Creatio's BaseEntity columns plus the optimistic-lock version."""
 
-    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4, sort_order=-1)
+    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id, sort_order=-1)
     CreatedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     CreatedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     ModifiedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -332,7 +334,7 @@ class SysChangeLog(Base):
 
     __tablename__ = "SysChangeLog"
 
-    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     CreatedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     CreatedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     EntitySchemaName: Mapped[str] = mapped_column(String(100))
@@ -361,7 +363,7 @@ class WebitelReconcileItem(Base):
 
     __tablename__ = "WebitelReconcileItem"
 
-    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    Id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     CreatedOn: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     CreatedById: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     WebitelId: Mapped[int | None] = mapped_column(BigInteger)

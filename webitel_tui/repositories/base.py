@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from webitel_tui.db.ids import new_id
 from webitel_tui.db.tables import Base, BaseEntity, SysChangeLog, utcnow
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
@@ -81,7 +82,7 @@ class Repository:
 
     def stamp_new(self, entity: BaseEntity) -> None:
         now = utcnow()
-        entity.Id = entity.Id or uuid.uuid4()
+        entity.Id = entity.Id or new_id()
         entity.CreatedOn = now
         entity.ModifiedOn = now
         entity.CreatedById = self.actor.contact_id
@@ -136,7 +137,7 @@ class Repository:
         """A row to insert as plain values (see `insert_logged`) with its BaseEntity columns;
         rows made together share `now` (one timestamp, converted once)."""
         return {
-            "Id": uuid.uuid4(),
+            "Id": new_id(),
             "CreatedOn": now,
             "CreatedById": self.actor.contact_id,
             "ModifiedOn": now,
@@ -158,7 +159,7 @@ class Repository:
             SysChangeLog,
             [
                 {
-                    "Id": uuid.uuid4(),
+                    "Id": new_id(),
                     "CreatedOn": now,
                     "CreatedById": self.actor.contact_id,
                     "EntitySchemaName": entity.__name__,
@@ -189,7 +190,7 @@ class Repository:
             new_values = {k: new_values[k] for k in sorted(changed)}
         self.session.add(
             SysChangeLog(
-                Id=uuid.uuid4(),
+                Id=new_id(),
                 CreatedOn=utcnow(),
                 CreatedById=self.actor.contact_id,
                 EntitySchemaName=entity,

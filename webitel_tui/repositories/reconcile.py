@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
+from webitel_tui.db.ids import new_id
 from webitel_tui.db.tables import WebitelReconcileItem, utcnow
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.webitel_users import ReconcileItem
@@ -28,7 +29,7 @@ def _item(row: WebitelReconcileItem) -> ReconcileItem:
 class ReconcileRepository(Repository):
     async def add(self, webitel_id: int | None, name: str, problem: str) -> ReconcileItem:
         row = WebitelReconcileItem(
-            Id=uuid.uuid4(),
+            Id=new_id(),
             CreatedOn=utcnow(),
             CreatedById=self.actor.contact_id,
             WebitelId=webitel_id,
