@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,42 +17,10 @@ from webitel_tui.db.tables import Base, BaseEntity, SysChangeLog, utcnow
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
 from webitel_tui.domain.records import Actor
-from webitel_tui.repositories.bulk import converted, insert_rows
+from webitel_tui.repositories.bulk import insert_rows
+from webitel_tui.repositories.logged_values import log_inserted, loggable
 
 E = TypeVar("E", bound=BaseEntity)
-
-# Columns the change log never records: hashes and derived search helpers.
-_NOT_LOGGED = frozenset({"UserPassword", "SearchText", "NameKey", "Version", "ModifiedOn"})
-_MASKED = "********"
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def loggable(values: Mapping[str, Any], *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
-    """Column values as the change log keeps them: JSON-safe, secrets masked, hashes and
-    derived helpers left out."""
-    secrets = set(secret_columns)
-    return {
-        key: _MASKED if key in secrets and value else _json_safe(value)
-        for key, value in values.items()
-        if key not in _NOT_LOGGED
-    }
-
-
-def _loggable_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """`loggable` of many rows with the same columns, a column at a time (a value the rows
-    share, such as their timestamp, is converted once)."""
-    keys = [key for key in rows[0] if key not in _NOT_LOGGED]
-    columns = [converted([row[key] for row in rows], _json_safe) for key in keys]
-    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def column_values(entity: BaseEntity, *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
@@ -148,28 +115,19 @@ class Repository:
 
     async def insert_logged(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> None:
         """Insert many new rows in one statement, each with its change-log entry, as
-        `session.add` + `log_change(INSERT)` would, without building an ORM object per row."""
+        `session.add` + `log_change(INSERT)` would, without building an ORM object per row
+        (the database makes the entries: `logged_values.log_inserted`)."""
         if not rows:
             return
         await self.session.flush()  # rows added the ORM way go first (foreign keys)
         await insert_rows(self.session, entity, rows)
-        now = utcnow()
-        await insert_rows(
-            self.session,
-            SysChangeLog,
-            [
-                {
-                    "Id": new_id(),
-                    "CreatedOn": now,
-                    "CreatedById": self.actor.contact_id,
-                    "EntitySchemaName": entity.__name__,
-                    "RecordId": row["Id"],
-                    "Operation": Operation.INSERT.value,
-                    "OldValues": {},
-                    "NewValues": new_values,
-                }
-                for row, new_values in zip(rows, _loggable_rows(rows), strict=True)
-            ],
+        connection = await self.session.connection()
+        await connection.run_sync(
+            log_inserted,
+            cast(Table, inspect(entity).local_table),
+            entity.__name__,
+            rows,
+            self.actor.contact_id,
         )
 
     def log_change(

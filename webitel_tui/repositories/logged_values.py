@@ -1,0 +1,229 @@
+"""What the change log keeps of a row's values, made in Python (a record saved through the
+ORM: `loggable`) or by the database (rows inserted in bulk: `log_inserted`).
+
+An import inserts tens of thousands of rows. Making each one's entry in Python (every value
+made JSON-safe, the object serialised, an id generated, all bound) cost more than storing the
+rows. One INSERT ... SELECT per table and page instead builds the entries in the database from
+the rows just stored, with the same JSON values `loggable` gives (uuids as dashed text,
+timestamps as ISO 8601 in UTC, booleans as true and false), which the tests check value for
+value on SQLite and PostgreSQL. A value every row shares (the time, the actor, an empty field)
+is made once, in Python, and bound.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+
+from webitel_tui.db.ids import hex_prefix
+from webitel_tui.db.tables import SysChangeLog, UtcDateTime, utcnow
+from webitel_tui.domain.changelog import Operation
+
+NOT_LOGGED = frozenset({"UserPassword", "SearchText", "NameKey", "Version", "ModifiedOn"})
+"""Columns the change log never records: hashes and derived search helpers."""
+_MASKED = "********"
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):  # in UTC, as the columns store it
+        return (value if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def loggable(values: Mapping[str, Any], *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
+    """Column values as the change log keeps them: JSON-safe, secrets masked, hashes and
+    derived helpers left out."""
+    secrets = set(secret_columns)
+    return {
+        key: _MASKED if key in secrets and value else json_safe(value)
+        for key, value in values.items()
+        if key not in NOT_LOGGED
+    }
+
+
+_LOG_COLUMNS = [
+    "Id",
+    "CreatedOn",
+    "CreatedById",
+    "EntitySchemaName",
+    "RecordId",
+    "Operation",
+    "OldValues",
+    "NewValues",
+]
+
+
+def _sqlite_dashed(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQLAlchemy stores a uuid in SQLite as 32 hex digits: `str(uuid)` is dashed."""
+    parts = [func.substr(value, start, length) for start, length in _UUID_GROUPS]
+    joined: ColumnElement[Any] = parts[0]
+    for part in parts[1:]:
+        joined = joined + "-" + part
+    return joined
+
+
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+def _sqlite_iso(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQLAlchemy stores a UTC timestamp in SQLite as "YYYY-MM-DD HH:MM:SS.ffffff";
+    `datetime.isoformat` leaves out a zero fraction and adds the zone."""
+    date_and_time = func.substr(value, 1, 10) + "T" + func.substr(value, 12, 8)
+    return case(
+        (value.is_(None), None),
+        (func.substr(value, 21) == "000000", date_and_time + "+00:00"),
+        else_=date_and_time + func.substr(value, 20) + "+00:00",
+    )
+
+
+def _sqlite_json(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """sqlite3 stores a boolean as 0 or 1; json() keeps true and false JSON in the object."""
+    return case(
+        (value.is_(None), None),
+        (value == 1, func.json("true")),
+        else_=func.json("false"),
+    )
+
+
+def _postgres_iso(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """PostgreSQL would write the session's zone and drop trailing zeros of the fraction."""
+    utc = func.timezone("UTC", value)
+    return case(
+        (value.is_(None), None),
+        (
+            func.date_trunc("second", value) == value,
+            func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+        ),
+        else_=func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+    )
+
+
+def logged_value(column: Column[Any], dialect: str) -> ColumnElement[Any]:
+    """`column` of the row as its change-log JSON value (see `json_safe`)."""
+    kind = column.type
+    if isinstance(kind, UtcDateTime):
+        return _sqlite_iso(column) if dialect == "sqlite" else _postgres_iso(column)
+    if dialect != "sqlite":
+        return column  # PostgreSQL's JSON of a uuid, boolean, number or text is already it
+    if isinstance(kind, Uuid):
+        return _sqlite_dashed(column)
+    if isinstance(kind, Boolean):
+        return _sqlite_json(column)
+    if isinstance(kind, Integer | BigInteger | String | Text):
+        return column
+    raise TypeError(f"no change-log form for {column} ({kind})")
+
+
+def _new_id(dialect: str, prefix: BindParameter[str]) -> ColumnElement[Any]:
+    """A version 7 uuid per row (see `db.ids`): `prefix` is the statement's time and version,
+    the rest random, as SQLAlchemy stores a uuid (32 hex digits in SQLite)."""
+    if dialect != "sqlite":
+        # gen_random_uuid() is version 4 ("xxxxxxxx-xxxx-4xxx-..."): its time and version
+        # digits are overwritten.
+        return cast(func.overlay(cast(func.gen_random_uuid(), String), prefix, 1, 15), Uuid)
+    hexed, blob = func.hex, func.randomblob
+    return func.lower(
+        prefix
+        + func.substr(hexed(blob(2)), 2)
+        + func.substr("89ab", 1 + func.random().op("&")(3), 1)  # the RFC's variant
+        + func.substr(hexed(blob(2)), 2)
+        + hexed(blob(6))
+    )
+
+
+@functools.cache
+def _statement(
+    dialect: str, table: Table, entity: str, logged: tuple[str, ...], shared: frozenset[str]
+) -> Insert:
+    object_of = func.json_object if dialect == "sqlite" else func.json_build_object
+    pairs: list[ColumnElement[Any]] = []
+    for key in logged:
+        made: ColumnElement[Any]
+        if key in shared:  # bound once as JSON text (see `log_inserted`)
+            value = bindparam(f"shared_{key}", type_=String)
+            made = func.json(value) if dialect == "sqlite" else cast(value, JSON)
+        else:
+            made = logged_value(table.c[key], dialect)
+        pairs += [literal(key, String), made]
+    ids: BindParameter[Any] = bindparam("ids")
+    chosen: ColumnElement[bool]
+    if dialect == "sqlite":  # the ids as one JSON array, not one parameter each
+        chosen = table.c.Id.in_(select(func.json_each(ids).table_valued("value").c.value))
+    else:
+        chosen = table.c.Id == any_(cast(ids, ARRAY(Uuid)))
+    rows = select(
+        _new_id(dialect, bindparam("prefix", type_=String)),
+        bindparam("now", type_=UtcDateTime()),
+        bindparam("actor", type_=Uuid()),
+        literal(entity, String),
+        table.c.Id,
+        literal(Operation.INSERT.value, String),
+        object_of(type_=JSON),
+        object_of(*pairs, type_=JSON),
+    ).where(chosen)
+    return insert(SysChangeLog).from_select(_LOG_COLUMNS, rows)
+
+
+def log_inserted(
+    connection: Connection,
+    table: Table,
+    entity: str,
+    rows: Sequence[Mapping[str, Any]],
+    actor: uuid.UUID | None,
+) -> None:
+    """Insert the change-log entry ("Insert", with the new values) of each of `rows`, just
+    inserted into `table` (every row has the same keys)."""
+    dialect = connection.dialect.name
+    logged = tuple(key for key in rows[0] if key not in NOT_LOGGED)
+    # `is` is cheap and finds what rows share (one timestamp, the actor, a default); equal
+    # values that are not one object are made per row, which is only slower.
+    shared = {
+        key: json.dumps(json_safe(rows[0][key]))
+        for key in logged
+        if all(row[key] is rows[0][key] for row in rows)
+    }
+    ids = [row["Id"] for row in rows]
+    now = utcnow()
+    prefix = hex_prefix(int(now.timestamp() * 1000))
+    chosen: object
+    if dialect == "sqlite":
+        chosen = json.dumps([row_id.hex for row_id in ids])
+    else:
+        chosen, prefix = ids, f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:]}"
+    statement = _statement(dialect, table, entity, logged, frozenset(shared))
+    parameters: dict[str, Any] = {f"shared_{key}": value for key, value in shared.items()}
+    parameters.update(ids=chosen, prefix=prefix, now=now, actor=actor)
+    connection.execute(statement, parameters)
