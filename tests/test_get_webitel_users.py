@@ -4,6 +4,7 @@ PostgreSQL: matching, conflicts, deletions, idempotence, interruption and server
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -33,6 +34,7 @@ from webitel_tui.processes.get_webitel_users import (
 )
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.webitel_import import MatchState, WebitelImportRepository
 from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
 from webitel_tui.webitel import InputUser, WebitelClient
 
@@ -263,8 +265,6 @@ async def test_cancelled_run_then_rerun_is_the_same_as_one_clean_run(
 async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
     demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webitel_tui.repositories.webitel_import import WebitelImportRepository
-
     original = WebitelImportRepository.insert
     calls = 0
 
@@ -391,8 +391,6 @@ async def test_a_page_the_database_refuses_is_redone_one_user_at_a_time(
     """Another admin saves a CRM user with a server user's name after the first page was
     read: the database's unique key refuses the page, which is redone a user at a time
     against the CRM as it now is (that user is linked, not created twice)."""
-    from webitel_tui.repositories.webitel_import import MatchState, WebitelImportRepository
-
     original = WebitelImportRepository.match_state
     taken: list[str] = []
 
@@ -440,3 +438,20 @@ async def test_what_the_import_creates_is_in_the_change_log(empty: World) -> Non
     assert logged["Contact"][0].new_values["Name"] == "Olena Kovalenko"
     # A random password nobody is told, stored hashed; the user must change it to log in.
     assert password.startswith("sha256$")
+
+
+async def test_the_collector_is_held_while_a_page_is_decided_and_written_then_runs_again(
+    empty: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    original = WebitelImportRepository.insert
+
+    async def insert(self: WebitelImportRepository, rows: Any) -> None:
+        seen.append(gc.isenabled())
+        await original(self, rows)
+
+    monkeypatch.setattr(WebitelImportRepository, "insert", insert)
+    assert gc.isenabled()
+    report = await run(empty)
+    assert report.status is ProcessStatus.COMPLETED and seen and not any(seen)
+    assert gc.isenabled()

@@ -50,6 +50,7 @@ from webitel_tui.domain.webitel_users import (
     UserLicense,
     UserRole,
 )
+from webitel_tui.gc_paused import gc_paused
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.provisioning import _grants, _int_id, _roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
@@ -542,7 +543,8 @@ class _Run:
                 if more:
                     number += 1
                     reading = self.read_page(number)
-                await self.handle_page(page.items, seen)
+                with gc_paused():  # a page's rows and records live until it is written
+                    await self.handle_page(page.items, seen)
                 if not more:
                     break
         finally:
