@@ -17,7 +17,7 @@ from webitel_tui.db.tables import Base, BaseEntity, SysChangeLog, utcnow
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
 from webitel_tui.domain.records import Actor
-from webitel_tui.repositories.bulk import insert_rows
+from webitel_tui.repositories.bulk import Columns, insert_rows
 from webitel_tui.repositories.logged_values import log_inserted, loggable
 
 E = TypeVar("E", bound=BaseEntity)
@@ -120,13 +120,14 @@ class Repository:
         if not rows:
             return
         await self.session.flush()  # rows added the ORM way go first (foreign keys)
-        await insert_rows(self.session, entity, rows)
+        columns = Columns.of(rows)
+        await insert_rows(self.session, entity, columns)
         connection = await self.session.connection()
         await connection.run_sync(
             log_inserted,
             cast(Table, inspect(entity).local_table),
             entity.__name__,
-            rows,
+            columns,
             self.actor.contact_id,
         )
 

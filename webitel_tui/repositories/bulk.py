@@ -9,7 +9,8 @@ the time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, insert, inspect
@@ -18,40 +19,63 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from webitel_tui.db.tables import Base
 
 
-def converted(values: list[Any], processor: Callable[[Any], Any] | None) -> list[Any]:
-    """A column's values through `processor`, once if every row shares one value."""
-    if processor is None or not values:
-        return values
-    first = values[0]
-    if all(value is first for value in values):
-        return [processor(first)] * len(values)
-    return [processor(value) for value in values]
+@dataclass(frozen=True)
+class Columns:
+    """Rows with the same keys (every column's name), a column at a time."""
+
+    values: dict[str, list[Any]]
+    """Each column's values, in row order."""
+    shared: dict[str, Any]
+    """The columns whose rows all hold one and the same object (a timestamp, the actor, a
+    default), with that object. `is`, not `==`: cheap, and what rows made together share."""
+
+    @classmethod
+    def of(cls, rows: Sequence[Mapping[str, Any]]) -> Columns:
+        values: dict[str, list[Any]] = {}
+        shared: dict[str, Any] = {}
+        for key in rows[0]:
+            column = values[key] = [row[key] for row in rows]
+            first = column[0]
+            if all(value is first for value in column):
+                shared[key] = first
+        return cls(values, shared)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.values.values())))
 
 
-def _insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def _insert(connection: Connection, table: Table, columns: Columns) -> None:
     dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns.values))
     if compiled.positiontup is None:  # a named paramstyle: the driver takes the dicts
-        connection.exec_driver_sql(str(compiled), [dict(row) for row in rows])
+        keys = list(columns.values)
+        rows = zip(*columns.values.values(), strict=True)
+        named = [dict(zip(keys, row, strict=True)) for row in rows]
+        connection.exec_driver_sql(str(compiled), named)
         return
-    missing = [name for name in compiled.positiontup if compiled.binds[name].key not in rows[0]]
+    missing = [
+        name for name in compiled.positiontup if compiled.binds[name].key not in columns.values
+    ]
     if missing:  # column defaults are not applied here: every row carries every column
         raise ValueError(f"rows for {table.name} lack the columns {missing}")
-    columns = []
+    converted = []
     for name in compiled.positiontup:
         key = compiled.binds[name].key
         processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(converted([row[key] for row in rows], processor))
-    connection.exec_driver_sql(str(compiled), list(zip(*columns, strict=True)))
+        values = columns.values[key]
+        if processor is None:
+            converted.append(values)
+        elif key in columns.shared:
+            converted.append([processor(columns.shared[key])] * len(values))
+        else:
+            converted.append([processor(value) for value in values])
+    connection.exec_driver_sql(str(compiled), list(zip(*converted, strict=True)))
 
 
-async def insert_rows(
-    session: AsyncSession, entity: type[Base], rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """INSERT `rows` (dicts with the same keys: every column's name) into `entity`'s table."""
-    if not rows:
+async def insert_rows(session: AsyncSession, entity: type[Base], columns: Columns) -> None:
+    """INSERT the rows of `columns` into `entity`'s table."""
+    if not len(columns):
         return
     table = cast(Table, inspect(entity).local_table)
     connection = await session.connection()
-    await connection.run_sync(_insert, table, rows)
+    await connection.run_sync(_insert, table, columns)

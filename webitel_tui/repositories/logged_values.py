@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -47,6 +47,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from webitel_tui.db.ids import hex_prefix
 from webitel_tui.db.tables import SysChangeLog, UtcDateTime, utcnow
 from webitel_tui.domain.changelog import Operation
+from webitel_tui.repositories.bulk import Columns
 
 NOT_LOGGED = frozenset({"UserPassword", "SearchText", "NameKey", "Version", "ModifiedOn"})
 """Columns the change log never records: hashes and derived search helpers."""
@@ -198,24 +199,18 @@ def _statement(
 
 
 def log_inserted(
-    connection: Connection,
-    table: Table,
-    entity: str,
-    rows: Sequence[Mapping[str, Any]],
-    actor: uuid.UUID | None,
+    connection: Connection, table: Table, entity: str, rows: Columns, actor: uuid.UUID | None
 ) -> None:
     """Insert the change-log entry ("Insert", with the new values) of each of `rows`, just
-    inserted into `table` (every row has the same keys)."""
+    inserted into `table`."""
     dialect = connection.dialect.name
-    logged = tuple(key for key in rows[0] if key not in NOT_LOGGED)
-    # `is` is cheap and finds what rows share (one timestamp, the actor, a default); equal
-    # values that are not one object are made per row, which is only slower.
+    logged = tuple(key for key in rows.values if key not in NOT_LOGGED)
     shared = {
-        key: json.dumps(json_safe(rows[0][key]))
-        for key in logged
-        if all(row[key] is rows[0][key] for row in rows)
+        key: json.dumps(json_safe(value))
+        for key, value in rows.shared.items()
+        if key not in NOT_LOGGED
     }
-    ids = [row["Id"] for row in rows]
+    ids: list[uuid.UUID] = rows.values["Id"]
     now = utcnow()
     prefix = hex_prefix(int(now.timestamp() * 1000))
     chosen: object
