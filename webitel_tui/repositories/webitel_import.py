@@ -37,7 +37,7 @@ from webitel_tui.domain.webitel_users import (
     licenses_text,
 )
 from webitel_tui.i18n import _
-from webitel_tui.repositories.base import Repository
+from webitel_tui.repositories.base import Inserted, Repository
 from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.users import new_user_values, system_user
 from webitel_tui.repositories.webitel_users import new_webitel_user_values
@@ -131,10 +131,26 @@ def _license_key(
 
 class WebitelImportRepository(Repository):
     async def linked(self, webitel_ids: Collection[int]) -> dict[int, LinkedRecord]:
-        """The records linked to these Webitel ids, with their details, in three queries."""
+        """The records linked to these Webitel ids, with their details, in one query and, if
+        any is linked, two more."""
         if not webitel_ids:
             return {}
         wanted = list(webitel_ids)
+        found = (
+            await self.session.execute(
+                select(
+                    WebitelUser.Id,
+                    WebitelUser.WebitelId,
+                    WebitelUser.SysAdminUnitId,
+                    WebitelUser.Name,
+                    WebitelUser.Extension,
+                    WebitelUser.DefaultDeviceId,
+                    WebitelUser.DefaultDeviceName,
+                ).where(WebitelUser.WebitelId.in_(wanted))
+            )
+        ).all()
+        if not found:  # a first run: nothing to compare
+            return {}
         licenses: dict[uuid.UUID, set[LicenseKey]] = {}
         for lic in await self.session.execute(
             select(
@@ -155,27 +171,8 @@ class WebitelImportRepository(Repository):
             .where(WebitelUser.WebitelId.in_(wanted))
         ):
             roles.setdefault(record_id, set()).add((role_id, role_name))
-        records: dict[int, LinkedRecord] = {}
-        for (
-            record_id,
-            webitel_id,
-            user_id,
-            name,
-            extension,
-            device_id,
-            device,
-        ) in await self.session.execute(
-            select(
-                WebitelUser.Id,
-                WebitelUser.WebitelId,
-                WebitelUser.SysAdminUnitId,
-                WebitelUser.Name,
-                WebitelUser.Extension,
-                WebitelUser.DefaultDeviceId,
-                WebitelUser.DefaultDeviceName,
-            ).where(WebitelUser.WebitelId.in_(wanted))
-        ):
-            records[webitel_id] = LinkedRecord(  # type: ignore[index]  # not null: filtered
+        return {
+            webitel_id: LinkedRecord(
                 id=record_id,
                 user_id=user_id,
                 name=name,
@@ -185,7 +182,9 @@ class WebitelImportRepository(Repository):
                 licenses=frozenset(licenses.get(record_id, ())),
                 roles=frozenset(roles.get(record_id, ())),
             )
-        return records
+            for record_id, webitel_id, user_id, name, extension, device_id, device in found
+            if webitel_id is not None  # filtered by it: never None
+        }
 
     async def linked_after(self, webitel_id: int | None, limit: int) -> list[LinkedId]:
         """Records with a Webitel id, in Webitel id order, after `webitel_id` (keyset): what
@@ -332,17 +331,20 @@ class WebitelImportRepository(Repository):
             )
         return record_id
 
-    async def insert(self, rows: NewRows) -> None:
-        """Insert a page's new rows. A unique key refusing one (someone saved the same name
-        or extension since the page was read) is a duplicate: the caller redoes the page a
-        user at a time to tell whose."""
+    async def insert(self, rows: NewRows) -> list[Inserted]:
+        """Insert a page's new rows; their change-log entries are for `log_inserted`. A unique
+        key refusing one (someone saved the same name or extension since the page was read)
+        is a duplicate: the caller redoes the page a user at a time to tell whose."""
+        tables = (
+            (Contact, rows.contacts),
+            (SysAdminUnit, rows.users),
+            (SysUserInRole, rows.memberships),
+            (WebitelUser, rows.webitel_users),
+            (WebitelUserLicense, rows.licenses),
+            (WebitelUserRole, rows.roles),
+        )
         try:
-            await self.insert_logged(Contact, rows.contacts)
-            await self.insert_logged(SysAdminUnit, rows.users)
-            await self.insert_logged(SysUserInRole, rows.memberships)
-            await self.insert_logged(WebitelUser, rows.webitel_users)
-            await self.insert_logged(WebitelUserLicense, rows.licenses)
-            await self.insert_logged(WebitelUserRole, rows.roles)
+            return [await self.insert_many(entity, new) for entity, new in tables if new]
         except IntegrityError as exc:
             raise DuplicateValueError(
                 _("A Webitel user with this name, extension or user id already exists.")
