@@ -30,6 +30,7 @@ from webitel_tui.processes.get_webitel_users import (
     ImportFailed,
     ImportProgress,
     ImportReport,
+    _Run,
     run_import,
 )
 from webitel_tui.processes.setup import prepare
@@ -289,8 +290,11 @@ async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
 async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_completes(
     demo: World, tmp_path: Path
 ) -> None:
+    injected: list[int] = []
+
     def fail_after_the_first_page(progress: ImportProgress) -> None:
-        if progress.pages == 1:
+        if not injected:  # the first page is written (the next ones may be read already)
+            injected.append(progress.pages)
             inject(demo.sim, FaultRule(kind="status", status=503, route="GET /api/users"))
 
     with pytest.raises(ImportFailed) as caught:
@@ -385,6 +389,37 @@ async def test_namesakes_on_one_page_are_decided_in_order(empty: World) -> None:
     assert again.created == [] and again.conflicts == [] and "ivan.p2" in again.unchanged
 
 
+async def test_a_page_decided_in_the_previous_pages_transaction_sees_its_rows(
+    empty: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next page is read and decided while the previous page's change log and commit run:
+    namesakes on two pages end as on one page (the second sees the first's link)."""
+    ahead: list[bool] = []
+    original = _Run.handle_page
+
+    async def handle_page(self: _Run, entries: Any, decided: Any, seen: Any) -> Any:
+        ahead.append(decided is not None)
+        return await original(self, entries, decided, seen)
+
+    monkeypatch.setattr(_Run, "handle_page", handle_page)
+    async with unit_of_work(empty.db) as uow:
+        waiting = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
+    logins = ["ivan.p1", *(f"filler.{i}" for i in range(PAGE_SIZE)), "ivan.p2"]
+    for login in logins:
+        name = "Ivan Petrenko" if login.startswith("ivan") else login.title()
+        await empty.client.create_user(
+            InputUser(name=name, username=login, password=SecretStr("x-Pass-1"))
+        )
+    report = await run(empty)
+    assert set(logins) <= set(report.created) and report.conflicts == []
+    assert any(ahead), "no page was decided in the previous page's transaction"
+    async with unit_of_work(empty.db) as uow:
+        one = await uow.users.get_by_name("ivan.p1")
+        two = await uow.users.get_by_name("ivan.p2")
+    assert one is not None and one.contact_id == waiting.id
+    assert two is not None and two.contact_id not in (None, waiting.id)
+
+
 async def test_a_page_the_database_refuses_is_redone_one_user_at_a_time(
     demo: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -446,9 +481,9 @@ async def test_the_collector_is_held_while_a_page_is_decided_and_written_then_ru
     seen: list[bool] = []
     original = WebitelImportRepository.insert
 
-    async def insert(self: WebitelImportRepository, rows: Any) -> None:
+    async def insert(self: WebitelImportRepository, rows: Any) -> Any:
         seen.append(gc.isenabled())
-        await original(self, rows)
+        return await original(self, rows)
 
     monkeypatch.setattr(WebitelImportRepository, "insert", insert)
     assert gc.isenabled()

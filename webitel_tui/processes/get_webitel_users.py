@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known, passwords
@@ -54,6 +55,7 @@ from webitel_tui.gc_paused import gc_paused
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.provisioning import _grants, _int_id, _roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
+from webitel_tui.repositories.base import Inserted
 from webitel_tui.repositories.users import DUPLICATE
 from webitel_tui.repositories.webitel_import import (
     HolderView,
@@ -77,6 +79,10 @@ log = logging.getLogger(__name__)
 
 PROCESS_CODE = known.GET_WEBITEL_USERS_PROCESS_CODE
 _DELETED_BATCH = 5000
+_COLLECT_EVERY = 8
+"""Pages between two collections of the cycles the import leaves (about 0.6 MB a page)."""
+_DECIDE_BATCH = 32
+"""Users decided between two looks at the event loop (about 1 ms)."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +263,14 @@ class _Entry:
         return self.wanted
 
 
+class _Upcoming(NamedTuple):
+    """The next page's users (None after the last page), and their decisions when they could
+    be taken in the previous page's transaction."""
+
+    entries: list[_Entry] | None
+    decided: _Page | None = None
+
+
 class _Update(NamedTuple):
     record: LinkedRecord
     wanted: _Wanted
@@ -313,12 +327,18 @@ class _Holders:
 class _Page:
     """The decisions for one page, taken in the server's order against the CRM as read at the
     page's start plus what the page itself has decided so far (two namesakes on one page are
-    handled as if they came in two runs). Pure: it writes nothing, `_Run.apply` does."""
+    handled as if they came in two runs). Pure: it writes nothing, `_Run.write` does."""
 
     def __init__(
-        self, run: _Run, linked: dict[int, LinkedRecord], state: MatchState, uow: UnitOfWork
+        self,
+        run: _Run,
+        entries: Sequence[_Entry],
+        linked: dict[int, LinkedRecord],
+        state: MatchState,
+        uow: UnitOfWork,
     ) -> None:
         self.run = run
+        self.entries = entries
         self.linked = linked
         self.state = state
         self.repo = uow.webitel_import
@@ -496,6 +516,9 @@ class _Run:
         self.pages = 0
         self.role_names: dict[str, str] = {}
         self.own_id: int | None = None
+        self.number = 0
+        self.reading: asyncio.Task[Page[User]] | None = None
+        """The next server page, read while this one is written."""
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
@@ -532,30 +555,38 @@ class _Run:
             if not role.user
         }
         seen: set[int] = set()
-        number = 1
-        # The next page is read while this one is written: the server's time and ours overlap.
-        reading = self.read_page(number)
+        self.number = 1
+        self.reading = self.read_page(self.number)
         try:
-            while not self.cancelled():
-                page = await reading
-                self.pages += 1
-                more = bool(page.next and page.items)
-                if more:
-                    number += 1
-                    reading = self.read_page(number)
-                with gc_paused():  # a page's rows and records live until it is written
-                    await self.handle_page(page.items, seen)
-                if not more:
-                    break
+            upcoming = _Upcoming(await self.next_entries(seen))
+            # Pages' rows and records live until written: the collector would walk each one
+            # in vain. Cycles (sessions, tasks) are collected every few pages instead.
+            with gc_paused():
+                while upcoming.entries is not None and not self.cancelled():
+                    upcoming = await self.handle_page(upcoming.entries, upcoming.decided, seen)
+                    if self.pages % _COLLECT_EVERY == 0:
+                        gc.collect(0)
         finally:
-            await _drop(reading)
+            if self.reading is not None:
+                await _drop(self.reading)
         if self.cancelled():
             return  # the server was not read to the end: "deleted" cannot be told
         await self.find_deleted(seen)
 
-    async def handle_page(self, users: Sequence[User], seen: set[int]) -> None:
+    async def next_entries(self, seen: set[int]) -> list[_Entry] | None:
+        """The next server page's users (None after the last page); the page after it starts
+        reading, so that the server's time and ours overlap."""
+        if self.reading is None:
+            return None
+        page = await self.reading
+        self.pages += 1
+        if page.next and page.items:
+            self.number += 1
+            self.reading = self.read_page(self.number)
+        else:
+            self.reading = None
         entries: list[_Entry] = []
-        for user in users:
+        for user in page.items:
             label = _label(user)
             if not user.id.isdigit():
                 self.report.errors.append(
@@ -568,18 +599,62 @@ class _Run:
                 entry = _Entry(user, int(user.id), label, None, exc)
             seen.add(entry.webitel_id)
             entries.append(entry)
+        return entries
+
+    def next_page_arrived(self) -> bool:
+        reading = self.reading
+        return (
+            reading is not None
+            and reading.done()
+            and not reading.cancelled()
+            and (reading.exception() is None)
+        )
+
+    async def handle_page(
+        self, entries: list[_Entry], decided: _Page | None, seen: set[int]
+    ) -> _Upcoming:
+        """Write a page (decided already when `decided` is given) in one transaction; returns
+        the next page's users.
+
+        When the next page has arrived, it is read in this transaction after this page's rows
+        (it sees them as if committed) and decided while this page's change log and commit
+        run in the database's thread. Not on a dry run: each page's transaction is undone."""
+        upcoming: _Upcoming | None = None
+        deciding: asyncio.Future[None] | None = None
         try:
-            outcome = await self.apply(entries)
+            async with _writing(self.db, self.actor, self.dry_run) as uow:
+                page = decided or await self.decided(uow, entries)
+                inserted = await self.write(uow, page)
+                if not self.dry_run and self.next_page_arrived():
+                    following = await self.next_entries(seen)
+                    upcoming = _Upcoming(following)
+                    if following:
+                        ahead = await self.read(uow, following)
+                        upcoming = _Upcoming(following, ahead)
+                        deciding = asyncio.ensure_future(self.decide(ahead))
+                await uow.webitel_import.log_inserted(inserted)
+            if deciding is not None:
+                await deciding
+            outcome = page.outcome
         except DomainError:
             # Something the page's reading did not foresee (another admin saved a user in the
             # meantime): the page is undone and done again a user at a time, so that only the
             # user concerned is reported.
             log.info("GetWebitelUsers: a page was redone one user at a time", exc_info=True)
+            if deciding is not None:
+                await _drop(deciding)
+            if upcoming is not None:
+                upcoming = _Upcoming(upcoming.entries)  # decided against the undone page
             outcome = ImportReport()
             for entry in entries:
                 await self.apply_one(entry, outcome)
+        except BaseException:
+            if deciding is not None:
+                await _drop(deciding)
+            raise
         self.report.extend(outcome)
         self.tell(entries[-1].label if entries else "")
+        return upcoming or _Upcoming(await self.next_entries(seen))
 
     async def apply_one(self, entry: _Entry, outcome: ImportReport) -> None:
         try:
@@ -592,26 +667,42 @@ class _Run:
             outcome.extend(single)
 
     async def apply(self, entries: Sequence[_Entry]) -> ImportReport:
-        """Decide a page and write it in one transaction (rolled back on a dry run)."""
-        if not entries:
-            return ImportReport()
+        """Decide users and write them in one transaction (rolled back on a dry run)."""
         async with _writing(self.db, self.actor, self.dry_run) as uow:
-            linked = await uow.webitel_import.linked([e.webitel_id for e in entries])
-            new = [e for e in entries if e.webitel_id not in linked and e.wanted is not None]
-            looked_up = [e.wanted for e in entries if e.wanted is not None]
-            state = await uow.webitel_import.match_state(
-                contact_keys={fold(e.user.name or "") for e in new} - {""},
-                user_keys={e.wanted.login.casefold() for e in new if e.wanted is not None},
-                names={w.login for w in looked_up},
-                extensions={w.extension for w in looked_up if w.extension is not None},
-            )
-            page = _Page(self, linked, state, uow)
-            for entry in entries:
-                page.decide(entry)
-            for update in page.updates:
-                await self.write_update(uow, update)
-            await uow.webitel_import.insert(page.rows)
+            page = await self.decided(uow, entries)
+            await uow.webitel_import.log_inserted(await self.write(uow, page))
         return page.outcome
+
+    async def read(self, uow: UnitOfWork, entries: Sequence[_Entry]) -> _Page:
+        """What deciding `entries` needs from the CRM, read in `uow`."""
+        linked = await uow.webitel_import.linked([e.webitel_id for e in entries])
+        new = [e for e in entries if e.webitel_id not in linked and e.wanted is not None]
+        looked_up = [e.wanted for e in entries if e.wanted is not None]
+        state = await uow.webitel_import.match_state(
+            contact_keys={fold(e.user.name or "") for e in new} - {""},
+            user_keys={e.wanted.login.casefold() for e in new if e.wanted is not None},
+            names={w.login for w in looked_up},
+            extensions={w.extension for w in looked_up if w.extension is not None},
+        )
+        return _Page(self, entries, linked, state, uow)
+
+    async def decided(self, uow: UnitOfWork, entries: Sequence[_Entry]) -> _Page:
+        page = await self.read(uow, entries)
+        await self.decide(page)
+        return page
+
+    async def decide(self, page: _Page) -> None:
+        for done, entry in enumerate(page.entries, 1):
+            page.decide(entry)
+            if done % _DECIDE_BATCH == 0:
+                # Lets the statements of the previous page's commit go on meanwhile.
+                await asyncio.sleep(0)
+
+    async def write(self, uow: UnitOfWork, page: _Page) -> list[Inserted]:
+        """A decided page's changes, but the change log of its new rows (returned)."""
+        for update in page.updates:
+            await self.write_update(uow, update)
+        return await uow.webitel_import.insert(page.rows)
 
     def wanted(self, user: User) -> _Wanted:
         device_id, device_name = _device(user)
@@ -652,8 +743,8 @@ class _Run:
             after = batch[-1].webitel_id
 
 
-async def _drop(task: asyncio.Task[Page[User]]) -> None:
-    """Forget a read-ahead page that will not be used (its error, if any, included)."""
+async def _drop(task: asyncio.Future[Any]) -> None:
+    """Forget a task whose result will not be used (its error, if any, included)."""
     if not task.done():
         task.cancel()
     with contextlib.suppress(BaseException):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Table, inspect
 from sqlalchemy.exc import IntegrityError
@@ -18,9 +18,16 @@ from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
 from webitel_tui.domain.records import Actor
 from webitel_tui.repositories.bulk import Columns, insert_rows
-from webitel_tui.repositories.logged_values import log_inserted, loggable
+from webitel_tui.repositories.logged_values import LoggedTable, log_inserted, loggable
 
 E = TypeVar("E", bound=BaseEntity)
+
+
+class Inserted(NamedTuple):
+    """Rows `insert_many` inserted, whose change-log entries are still to be written."""
+
+    entity: type[Base]
+    columns: Columns
 
 
 def column_values(entity: BaseEntity, *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
@@ -101,7 +108,7 @@ class Repository:
             raise RecordConflictError(entity, record_id or uuid.UUID(int=0)) from exc
 
     def new_row(self, now: datetime, **values: Any) -> dict[str, Any]:
-        """A row to insert as plain values (see `insert_logged`) with its BaseEntity columns;
+        """A row to insert as plain values (see `insert_many`) with its BaseEntity columns;
         rows made together share `now` (one timestamp, converted once)."""
         return {
             "Id": new_id(),
@@ -113,23 +120,24 @@ class Repository:
             **values,
         }
 
-    async def insert_logged(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-        """Insert many new rows in one statement, each with its change-log entry, as
-        `session.add` + `log_change(INSERT)` would, without building an ORM object per row
-        (the database makes the entries: `logged_values.log_inserted`)."""
-        if not rows:
-            return
+    async def insert_many(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> Inserted:
+        """Insert many new rows (from `new_row`) in one statement, as `session.add` would,
+        without building an ORM object per row. Their change-log entries are written by
+        `log_inserted`, later in the same transaction."""
         await self.session.flush()  # rows added the ORM way go first (foreign keys)
         columns = Columns.of(rows)
         await insert_rows(self.session, entity, columns)
+        return Inserted(entity, columns)
+
+    async def log_inserted(self, inserted: Iterable[Inserted]) -> None:
+        """The change-log entries ("Insert") of rows `insert_many` inserted, made by the
+        database from the rows as stored (`logged_values.log_inserted`)."""
+        logged = [
+            LoggedTable(cast(Table, inspect(entity).local_table), entity.__name__, columns)
+            for entity, columns in inserted
+        ]
         connection = await self.session.connection()
-        await connection.run_sync(
-            log_inserted,
-            cast(Table, inspect(entity).local_table),
-            entity.__name__,
-            columns,
-            self.actor.contact_id,
-        )
+        await connection.run_sync(log_inserted, logged, self.actor.contact_id)
 
     def log_change(
         self,

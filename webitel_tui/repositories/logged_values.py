@@ -3,7 +3,7 @@ ORM: `loggable`) or by the database (rows inserted in bulk: `log_inserted`).
 
 An import inserts tens of thousands of rows. Making each one's entry in Python (every value
 made JSON-safe, the object serialised, an id generated, all bound) cost more than storing the
-rows. One INSERT ... SELECT per table and page instead builds the entries in the database from
+rows. One INSERT ... SELECT per page instead builds the entries in the database from
 the rows just stored, with the same JSON values `loggable` gives (uuids as dashed text,
 timestamps as ISO 8601 in UTC, booleans as true and false), which the tests check value for
 value on SQLite and PostgreSQL. A value every row shares (the time, the actor, an empty field)
@@ -15,10 +15,10 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -40,7 +40,9 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union_all,
 )
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -165,60 +167,85 @@ def _new_id(dialect: str, prefix: BindParameter[str]) -> ColumnElement[Any]:
     )
 
 
-@functools.cache
-def _statement(
-    dialect: str, table: Table, entity: str, logged: tuple[str, ...], shared: frozenset[str]
-) -> Insert:
+class LoggedTable(NamedTuple):
+    """Rows just inserted into a table, for `log_inserted`."""
+
+    table: Table
+    entity: str
+    rows: Columns
+
+
+class _Part(NamedTuple):
+    """A table's part of the statement: the entity name, the columns logged, the ones bound."""
+
+    table: Table
+    entity: str
+    logged: tuple[str, ...]
+    shared: frozenset[str]
+
+
+def _entries(dialect: str, part: _Part, n: int) -> Select[Any]:
+    """The change-log rows of a part (its parameters are suffixed with `n`)."""
     object_of = func.json_object if dialect == "sqlite" else func.json_build_object
     pairs: list[ColumnElement[Any]] = []
-    for key in logged:
+    for key in part.logged:
         made: ColumnElement[Any]
-        if key in shared:  # bound once as JSON text (see `log_inserted`)
-            value = bindparam(f"shared_{key}", type_=String)
+        if key in part.shared:  # bound once as JSON text (see `log_inserted`)
+            value = bindparam(f"shared_{key}_{n}", type_=String)
             made = func.json(value) if dialect == "sqlite" else cast(value, JSON)
         else:
-            made = logged_value(table.c[key], dialect)
+            made = logged_value(part.table.c[key], dialect)
         pairs += [literal(key, String), made]
-    ids: BindParameter[Any] = bindparam("ids")
+    ids: BindParameter[Any] = bindparam(f"ids_{n}")
     chosen: ColumnElement[bool]
     if dialect == "sqlite":  # the ids as one JSON array, not one parameter each
-        chosen = table.c.Id.in_(select(func.json_each(ids).table_valued("value").c.value))
+        chosen = part.table.c.Id.in_(select(func.json_each(ids).table_valued("value").c.value))
     else:
-        chosen = table.c.Id == any_(cast(ids, ARRAY(Uuid)))
-    rows = select(
+        chosen = part.table.c.Id == any_(cast(ids, ARRAY(Uuid)))
+    return select(
         _new_id(dialect, bindparam("prefix", type_=String)),
         bindparam("now", type_=UtcDateTime()),
         bindparam("actor", type_=Uuid()),
-        literal(entity, String),
-        table.c.Id,
+        literal(part.entity, String),
+        part.table.c.Id,
         literal(Operation.INSERT.value, String),
         object_of(type_=JSON),
         object_of(*pairs, type_=JSON),
     ).where(chosen)
-    return insert(SysChangeLog).from_select(_LOG_COLUMNS, rows)
+
+
+@functools.cache
+def _statement(dialect: str, parts: tuple[_Part, ...]) -> Insert:
+    entries = [_entries(dialect, part, n) for n, part in enumerate(parts)]
+    made = entries[0] if len(entries) == 1 else union_all(*entries)
+    return insert(SysChangeLog).from_select(_LOG_COLUMNS, made)
 
 
 def log_inserted(
-    connection: Connection, table: Table, entity: str, rows: Columns, actor: uuid.UUID | None
+    connection: Connection, inserted: Sequence[LoggedTable], actor: uuid.UUID | None
 ) -> None:
-    """Insert the change-log entry ("Insert", with the new values) of each of `rows`, just
-    inserted into `table`."""
+    """Insert the change-log entry ("Insert", with the new values) of each row just inserted,
+    in one statement (one trip to the database for a whole import page)."""
+    if not inserted:
+        return
     dialect = connection.dialect.name
-    logged = tuple(key for key in rows.values if key not in NOT_LOGGED)
-    shared = {
-        key: json.dumps(json_safe(value))
-        for key, value in rows.shared.items()
-        if key not in NOT_LOGGED
-    }
-    ids: list[uuid.UUID] = rows.values["Id"]
     now = utcnow()
     prefix = hex_prefix(int(now.timestamp() * 1000))
-    chosen: object
-    if dialect == "sqlite":
-        chosen = json.dumps([row_id.hex for row_id in ids])
-    else:
-        chosen, prefix = ids, f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:]}"
-    statement = _statement(dialect, table, entity, logged, frozenset(shared))
-    parameters: dict[str, Any] = {f"shared_{key}": value for key, value in shared.items()}
-    parameters.update(ids=chosen, prefix=prefix, now=now, actor=actor)
-    connection.execute(statement, parameters)
+    if dialect != "sqlite":
+        prefix = f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:]}"
+    parameters: dict[str, Any] = {"prefix": prefix, "now": now, "actor": actor}
+    parts = []
+    for n, (table, entity, rows) in enumerate(inserted):
+        shared = {
+            key: json.dumps(json_safe(value))
+            for key, value in rows.shared.items()
+            if key not in NOT_LOGGED
+        }
+        logged = tuple(key for key in rows.values if key not in NOT_LOGGED)
+        parts.append(_Part(table, entity, logged, frozenset(shared)))
+        parameters.update({f"shared_{key}_{n}": value for key, value in shared.items()})
+        ids: list[uuid.UUID] = rows.values["Id"]
+        parameters[f"ids_{n}"] = (
+            json.dumps([row_id.hex for row_id in ids]) if dialect == "sqlite" else ids
+        )
+    connection.execute(_statement(dialect, tuple(parts)), parameters)
