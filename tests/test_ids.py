@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import pickle
 import uuid
 
 import pytest
@@ -25,3 +27,26 @@ def test_new_ids_are_version_7_in_time_order() -> None:
 def test_the_prefix_is_the_time_and_version_digits(ms: int) -> None:
     assert len(hex_prefix(ms)) == 13 and hex_prefix(ms)[-1] == "7"
     assert int(hex_prefix(ms)[:12], 16) == ms
+
+
+def test_a_new_id_is_a_whole_uuid() -> None:
+    made = new_id()
+    assert made == uuid.UUID(str(made)) == uuid.UUID(hex=made.hex) == uuid.UUID(int=made.int)
+    assert hash(made) == hash(uuid.UUID(str(made))) and made.is_safe is uuid.SafeUUID.unknown
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert made.version == 7 and made.variant == uuid.RFC_4122
+
+
+def test_a_forked_child_does_not_reuse_its_parents_random_bits() -> None:
+    new_id()  # the parent now holds random bits for the ids to come
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        os.write(write, new_id().bytes)
+        os._exit(0)
+    os.close(write)
+    theirs = uuid.UUID(bytes=os.read(read, 16))
+    os.waitpid(child, 0)
+    ours = new_id()
+    random_bits = (1 << 74) - 1 & ~(0b11 << 62)  # rand_a and rand_b, not the variant
+    assert theirs.int & random_bits != ours.int & random_bits
