@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from tests.factories import make_webitel_user
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known
@@ -418,6 +419,39 @@ async def test_a_page_decided_in_the_previous_pages_transaction_sees_its_rows(
         two = await uow.users.get_by_name("ivan.p2")
     assert one is not None and one.contact_id == waiting.id
     assert two is not None and two.contact_id not in (None, waiting.id)
+
+
+async def test_a_refused_user_leaves_no_contact_for_the_namesakes_after_it(
+    empty: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contact a refused server user would have had is not offered to its namesake later
+    on the page (it was never written: linking to it made the page's insert fail)."""
+    redone: list[str] = []
+    original = _Run.apply_one
+
+    async def apply_one(self: _Run, entry: Any, outcome: ImportReport) -> None:
+        redone.append(entry.label)
+        await original(self, entry, outcome)
+
+    monkeypatch.setattr(_Run, "apply_one", apply_one)
+    async with unit_of_work(empty.db) as uow:
+        await make_webitel_user(uow, "local.holder", "7001")  # not on the server
+    for login, extension in (("anna.1", "7001"), ("anna.2", "7002")):
+        await empty.client.create_user(
+            InputUser(
+                name="Anna Shevchuk",
+                username=login,
+                extension=extension,
+                password=SecretStr("x-Pass-1"),
+            )
+        )
+    report = await run(empty)
+    assert [c.name for c in report.conflicts] == ["anna.1"] and "anna.2" in report.created
+    assert redone == []
+    async with unit_of_work(empty.db) as uow:
+        [contact] = await uow.contacts.find_by_name("anna shevchuk")
+        two = await uow.users.get_by_name("anna.2")
+    assert two is not None and two.contact_id == contact.id
 
 
 async def test_a_page_the_database_refuses_is_redone_one_user_at_a_time(
