@@ -607,14 +607,14 @@ class _Run:
             entries.append(entry)
         return entries
 
-    def next_page_arrived(self) -> bool:
+    async def next_page_read(self) -> bool:
+        """Whether the next server page is here, read without an error (waited for: an
+        error is raised after this page is committed, by `next_entries`)."""
         reading = self.reading
-        return (
-            reading is not None
-            and reading.done()
-            and not reading.cancelled()
-            and (reading.exception() is None)
-        )
+        if reading is None:
+            return False
+        await asyncio.wait([reading])
+        return not reading.cancelled() and reading.exception() is None
 
     async def handle_page(
         self, entries: list[_Entry], decided: _Page | None, seen: set[int]
@@ -622,16 +622,16 @@ class _Run:
         """Write a page (decided already when `decided` is given) in one transaction; returns
         the next page's users.
 
-        When the next page has arrived, it is read in this transaction after this page's rows
-        (it sees them as if committed) and decided while this page's change log and commit
-        run in the database's thread. Not on a dry run: each page's transaction is undone."""
+        The next page is read in this transaction after this page's rows (it sees them as if
+        committed) and decided while this page's change log and commit run in the database's
+        thread. Not on a dry run: each page's transaction is undone."""
         upcoming: _Upcoming | None = None
         deciding: asyncio.Future[None] | None = None
         try:
             async with _writing(self.db, self.actor, self.dry_run) as uow:
                 page = decided or await self.decided(uow, entries)
                 inserted = await self.write(uow, page)
-                if not self.dry_run and self.next_page_arrived():
+                if not self.dry_run and await self.next_page_read():
                     following = await self.next_entries(seen)
                     upcoming = _Upcoming(following)
                     if following:
