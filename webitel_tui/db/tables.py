@@ -154,6 +154,8 @@ class SysAdminUnit(BaseEntity, Base):
         # Both columns: with ContactId alone, SQLite chose a SysAdminUnitTypeValue index for
         # "the users of this contact" and read every user (migration 0003).
         Index(None, "ContactId", "SysAdminUnitTypeValue"),
+        # Deleting a unit looks for the units it is the parent of (migration 0004).
+        Index(None, "ParentRoleId"),
     )
 
 
@@ -343,7 +345,8 @@ class SysChangeLog(Base):
     OldValues: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     NewValues: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (Index(None, "EntitySchemaName", "RecordId", "CreatedOn"),)
+    # A record's history, newest first (migration 0004).
+    __table_args__ = (Index(None, "RecordId", "CreatedOn"),)
 
 
 # Quick search is "contains": on PostgreSQL a trigram index serves it; SQLite scans.
