@@ -86,9 +86,13 @@ async def test_roles_and_membership(db: Database) -> None:
         await uow.users.add_to_role(user.id, known.SYSTEM_ADMINISTRATORS)  # idempotent
     async with unit_of_work(db) as uow:
         assert [r.name for r in await uow.users.roles_of(user.id)] == ["System administrators"]
-        assert await uow.users.count_active_members(known.SYSTEM_ADMINISTRATORS) == 1
+        assert await uow.users.has_active_member(known.SYSTEM_ADMINISTRATORS)
         await uow.users.remove_from_role(user.id, known.SYSTEM_ADMINISTRATORS)
         assert not await uow.users.is_member(user.id, known.SYSTEM_ADMINISTRATORS)
+        assert not await uow.users.has_active_member(known.SYSTEM_ADMINISTRATORS)
+        await uow.users.add_to_role(user.id, known.SYSTEM_ADMINISTRATORS)
+        await uow.users.update_user(user.model_copy(update={"active": False}))
+        assert not await uow.users.has_active_member(known.SYSTEM_ADMINISTRATORS)
         # Roles never show up as users.
         assert [u.name for u in (await uow.users.page_users(PageRequest())).items] == ["admin"]
 

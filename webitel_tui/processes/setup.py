@@ -43,7 +43,7 @@ async def seed_base(uow: UnitOfWork) -> None:
 
 async def has_admin(uow: UnitOfWork) -> bool:
     """Whether some active user can open the System designer."""
-    return await uow.users.count_active_members(known.SYSTEM_ADMINISTRATORS) > 0
+    return await uow.users.has_active_member(known.SYSTEM_ADMINISTRATORS)
 
 
 async def create_admin(uow: UnitOfWork, login: str, password: str, full_name: str) -> None:

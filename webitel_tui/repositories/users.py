@@ -328,14 +328,18 @@ class UserRepository(Repository):
         )
         return bool(found)
 
-    async def count_active_members(self, role_id: uuid.UUID) -> int:
-        count = await self.session.scalar(
-            select(func.count())
-            .select_from(SysUserInRole)
-            .join(SysAdminUnit, SysAdminUnit.Id == SysUserInRole.SysUserId)
-            .where(SysUserInRole.SysRoleId == role_id, SysAdminUnit.Active.is_(True))
+    async def has_active_member(self, role_id: uuid.UUID) -> bool:
+        """Whether an active user is in the role (the first found ends the search: counting
+        read every member of a big role)."""
+        found = await self.session.scalar(
+            select(
+                select(SysUserInRole.Id)
+                .join(SysAdminUnit, SysAdminUnit.Id == SysUserInRole.SysUserId)
+                .where(SysUserInRole.SysRoleId == role_id, SysAdminUnit.Active.is_(True))
+                .exists()
+            )
         )
-        return count or 0
+        return bool(found)
 
     async def add_to_role(self, user_id: uuid.UUID, role_id: uuid.UUID) -> None:
         if await self.is_member(user_id, role_id):
