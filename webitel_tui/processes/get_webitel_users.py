@@ -81,6 +81,8 @@ PROCESS_CODE = known.GET_WEBITEL_USERS_PROCESS_CODE
 _DELETED_BATCH = 5000
 _COLLECT_EVERY = 8
 """Pages between two collections of the cycles the import leaves (about 0.6 MB a page)."""
+_NEXT_PAGE_WAIT = 0.1
+"""Seconds a page's transaction waits for the next page, to decide it while committing."""
 _DECIDE_BATCH = 32
 """Users decided between two looks at the event loop (about 1 ms)."""
 
@@ -608,13 +610,14 @@ class _Run:
         return entries
 
     async def next_page_read(self) -> bool:
-        """Whether the next server page is here, read without an error (waited for: an
-        error is raised after this page is committed, by `next_entries`)."""
+        """Whether the next server page is here, read without an error. It is waited for a
+        little (this page's transaction holds the write lock meanwhile); an error is raised
+        after this page is committed, by `next_entries`."""
         reading = self.reading
         if reading is None:
             return False
-        await asyncio.wait([reading])
-        return not reading.cancelled() and reading.exception() is None
+        await asyncio.wait([reading], timeout=_NEXT_PAGE_WAIT)
+        return reading.done() and not reading.cancelled() and reading.exception() is None
 
     async def handle_page(
         self, entries: list[_Entry], decided: _Page | None, seen: set[int]
