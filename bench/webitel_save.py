@@ -58,6 +58,7 @@ from webitel_tui.processes.provisioning import (
 )
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.webitel import WebitelClient, WebitelOptions
 from webitel_tui.webitel.session import TOKEN_HEADER
 
@@ -526,6 +527,10 @@ async def run(db: Database, base_url: str) -> None:
 
 
 def main() -> int:
+    # The save only ever runs in the app, which sets this switch interval at start (its
+    # database thread hands results back to the event loop sooner); measured without it, any
+    # CRM work overlapping an HTTP wait would pay CPython's default 5 ms hand-over.
+    hand_over_promptly()
     options = ("--username", SIM_ADMIN, "--password", SIM_PASSWORD, "--domain", SIM_DOMAIN)
     with (
         simulator_process(SIM_USERS, *options) as base_url,
