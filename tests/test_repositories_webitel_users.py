@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -29,6 +29,42 @@ async def test_create_read_update_delete(db: Database) -> None:
         await uow.webitel_users.delete(updated.id, updated.version)
     async with unit_of_work(db) as uow:
         assert (await uow.webitel_users.page(PageRequest())).items == []
+
+
+async def test_create_returns_the_stored_record_and_logs_every_column(db: Database) -> None:
+    """The record and its change-log entry are written as plain rows: what `create` returns
+    and what the entry says must be what is stored, and the entry names who and when."""
+    from sqlalchemy import select
+
+    from webitel_tui.db.tables import WebitelUser as WebitelUserRow
+    from webitel_tui.domain.records import Actor
+    from webitel_tui.repositories.base import column_values
+
+    async with unit_of_work(db) as uow:
+        user = await make_user(uow, "jdoe")
+    actor = Actor(user_id=user.id, contact_id=user.contact_id)
+    async with unit_of_work(db, actor) as uow:
+        created = await uow.webitel_users.create(
+            NewWebitelUser(
+                user_id=user.id, contact_id=user.contact_id, name="jdoe", extension="1001",
+                webitel_id=42, default_device_id=43, default_device_name="jdoe", enable_stun=True,
+            )
+        )  # fmt: skip
+    async with unit_of_work(db) as uow:
+        assert await uow.webitel_users.get(created.id) == created
+        row = await uow.session.scalar(
+            select(WebitelUserRow).where(WebitelUserRow.Id == created.id)
+        )
+        assert row is not None
+        stored = column_values(row)
+        (entry,) = await uow.changelog.for_record(created.id)
+    assert created.version == 1 and created.contact_name == "Jdoe"
+    assert (entry.entity, entry.operation.value, entry.old_values) == ("WebitelUser", "Insert", {})
+    assert entry.new_values == stored
+    assert list(entry.new_values) == list(stored)  # in column order, as every other entry
+    assert entry.created_by == user.contact_id
+    assert created.created_on is not None
+    assert abs(entry.created_on - created.created_on) < timedelta(seconds=5)
 
 
 async def test_extension_is_unique_and_the_message_names_the_holder(db: Database) -> None:
