@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Row, exists, func, select
 
 from webitel_tui.db.tables import Contact, SysAdminUnit, SysUserInRole, WebitelUser
 from webitel_tui.domain import passwords
@@ -67,9 +67,13 @@ def new_user_values(
     return values
 
 
-def system_user(row: SysAdminUnit) -> SystemUser:
+def system_user(row: SysAdminUnit | Row[Any]) -> SystemUser:
+    """The user of an ORM row, or of a Core row with the SysAdminUnit columns by their names."""
     return SystemUser(
-        **audit_fields(row),
+        id=row.Id,
+        version=row.Version,
+        created_on=row.CreatedOn,
+        modified_on=row.ModifiedOn,
         name=row.Name,
         contact_id=row.ContactId,
         contact_name=row.ContactName,
