@@ -3,9 +3,11 @@ asserting both the CRM database and the simulator's state, refusals and faults i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -109,10 +111,41 @@ async def test_extension_taken_on_the_server_is_refused_naming_the_holder(world:
 
 async def test_extension_taken_in_the_crm_is_refused_before_the_server(world: World) -> None:
     await create(world, "okovalenko", "7001")
-    requests = world.sim.state.requests
-    with pytest.raises(DuplicateValueError, match="The extension 7001 is already used"):
+    users = len(world.sim.state.users)
+    world.sim.app.log.clear()
+    with pytest.raises(DuplicateValueError, match="The extension 7001 is already used by"):
         await create(world, "amelnyk", "7001")
-    assert world.sim.state.requests == requests  # the server was not even asked
+    # The server's lookups may have gone out beside the CRM check; nothing was sent to change.
+    assert {method for method, _path in world.sim.app.log} <= {"GET"}
+    assert len(world.sim.state.users) == users
+
+
+async def test_the_crm_refusal_wins_over_the_server_failing(world: World) -> None:
+    """Both checks run at once; the CRM's names the record and is never worth a Retry."""
+    await create(world, "okovalenko", "7001")
+    inject(world.sim, FaultRule(kind="status", status=503, route="GET /api/users*"))
+    with pytest.raises(DuplicateValueError, match="The extension 7001 is already used by"):
+        await create(world, "amelnyk", "7001")
+
+
+async def test_the_crm_check_runs_while_the_server_lookups_are_on_the_wire(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CRM check starts once the first lookup is sent, so its time hides in the server's:
+    here it waits for the server to have that lookup, which a check run first never sees."""
+    check = provisioning._check_new_in_crm
+    world.sim.app.log.clear()
+
+    async def after_the_lookup_arrived(*args: Any) -> Any:
+        async with asyncio.timeout(5):
+            # The simulator (in this event loop) has no event to wait on, only its log.
+            while ("GET", "/api/users") not in world.sim.app.log:  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+        return await check(*args)
+
+    monkeypatch.setattr(provisioning, "_check_new_in_crm", after_the_lookup_arrived)
+    record = await create(world)
+    assert record.webitel_id is not None
 
 
 async def test_server_down_is_retryable_and_a_retry_makes_one_user(world: World) -> None:

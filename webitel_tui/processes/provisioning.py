@@ -7,6 +7,7 @@ undone; when even that fails, a reconcile item says exactly what is left to fix.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -53,6 +54,7 @@ from webitel_tui.webitel import (
     WebitelClient,
     WebitelError,
     WebitelTimeoutError,
+    announcing_sent,
 )
 
 log = logging.getLogger(__name__)
@@ -138,11 +140,23 @@ class _NewUser:
 
 
 async def _check_new(db: Database, client: WebitelClient, form: WebitelUserForm) -> _NewUser:
-    """The CRM first (it names the CRM record that holds a value, and is never worth a
-    Retry), then the server; both only read."""
+    """Both sides only read, so the CRM check runs while the server's lookups are on the wire
+    (its time is hidden in the server's). The CRM's refusal still wins over the server's: it
+    names the CRM record that holds a value and is never worth a Retry; the lookups are then
+    dropped."""
     login, extension = _new_values(form)
-    display, checked = await _check_new_in_crm(db, form, login, extension)
-    await _check_server_free(client, login, extension)
+    sent = asyncio.Event()
+    with announcing_sent(sent):
+        on_server = asyncio.ensure_future(_check_server_free(client, login, extension))
+    on_server.add_done_callback(lambda _: sent.set())  # also when no request got that far
+    try:
+        await sent.wait()
+        display, checked = await _check_new_in_crm(db, form, login, extension)
+    except BaseException:
+        on_server.cancel()
+        await asyncio.gather(on_server, return_exceptions=True)
+        raise
+    await on_server
     return _NewUser(login, extension, display, checked)
 
 

@@ -30,6 +30,7 @@ from webitel_tui.webitel.errors import (
 )
 from webitel_tui.webitel.options import DEFAULT_PAGE_SIZE, DeviceMode, WebitelOptions
 from webitel_tui.webitel.paging import iter_items, iter_pages
+from webitel_tui.webitel.session import announcing_sent
 from webitel_tui.webitel.wire import (
     Device,
     InputDevice,
@@ -77,6 +78,7 @@ __all__ = [
     "WebitelError",
     "WebitelOptions",
     "WebitelTimeoutError",
+    "announcing_sent",
     "iter_items",
     "iter_pages",
 ]
