@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from webitel_tui.db.ids import new_id
 from webitel_tui.db.tables import (
@@ -107,6 +108,15 @@ class CheckedNew:
     contact_name: str
     user: SystemUser | None = None
     """The CRM user, as the check read it."""
+
+
+def _insert_new(session: Session, row: dict[str, Any], entry: dict[str, Any]) -> None:
+    """A new record and its change-log entry, in one pass into SQLAlchemy's synchronous side
+    (each awaited call of the async session is one more)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # rows added the ORM way go first (foreign keys)
+    session.execute(_INSERT_RECORD, row)
+    session.execute(_INSERT_LOG_ENTRY, entry)
 
 
 class _Holder(NamedTuple):
@@ -342,9 +352,6 @@ class WebitelUserRepository(Repository):
         extension = normalize_extension(data.extension)
         if checked is None:
             checked = await self.check_new(name, extension, data.user_id, data.contact_id)
-        session = self.session
-        if session.new or session.dirty or session.deleted:
-            await session.flush()  # rows added the ORM way go first (foreign keys)
         now = utcnow()
         values = self.new_row(
             now, **new_webitel_user_values(data, name, extension, checked.contact_name, "")
@@ -361,8 +368,7 @@ class WebitelUserRepository(Repository):
             "NewValues": loggable(row),
         }
         try:
-            await session.execute(_INSERT_RECORD, row)
-            await session.execute(_INSERT_LOG_ENTRY, entry)
+            await self.session.run_sync(_insert_new, row, entry)
         except IntegrityError as exc:
             # A value taken (or the CRM user or contact removed) since the check: the unique
             # and foreign keys refuse it.

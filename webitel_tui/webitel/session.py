@@ -240,7 +240,8 @@ class Session:
         headers = {TOKEN_HEADER: token} if token is not None else None
         query = _query(params)
         sent = _SENT.get()
-        extensions = None if sent is None else {"trace": _trace_sent(sent)}
+        # Once set, nothing more to report: the later requests go untraced.
+        extensions = None if sent is None or sent.is_set() else {"trace": _trace_sent(sent)}
         attempt = 0
         while True:
             started = time.perf_counter()
