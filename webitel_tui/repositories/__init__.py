@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,19 +28,52 @@ SYSTEM = Actor()
 
 
 class UnitOfWork:
+    """The repositories on one session; each is made when first used (a unit uses one or two
+    of the ten, and making all of them cost ~20 us of every unit)."""
+
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
         self.actor = actor
-        self.users = UserRepository(session, actor)
-        self.contacts = ContactRepository(session, actor)
-        self.accounts = AccountRepository(session, actor)
-        self.workplaces = WorkplaceRepository(session, actor)
-        self.webitel_users = WebitelUserRepository(session, actor)
-        self.webitel_import = WebitelImportRepository(session, actor)
-        self.reconcile = ReconcileRepository(session, actor)
-        self.processes = ProcessRepository(session, actor)
-        self.settings = SettingsRepository(session, actor)
-        self.changelog = ChangeLogRepository(session, actor)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return UserRepository(self.session, self.actor)
+
+    @cached_property
+    def contacts(self) -> ContactRepository:
+        return ContactRepository(self.session, self.actor)
+
+    @cached_property
+    def accounts(self) -> AccountRepository:
+        return AccountRepository(self.session, self.actor)
+
+    @cached_property
+    def workplaces(self) -> WorkplaceRepository:
+        return WorkplaceRepository(self.session, self.actor)
+
+    @cached_property
+    def webitel_users(self) -> WebitelUserRepository:
+        return WebitelUserRepository(self.session, self.actor)
+
+    @cached_property
+    def webitel_import(self) -> WebitelImportRepository:
+        return WebitelImportRepository(self.session, self.actor)
+
+    @cached_property
+    def reconcile(self) -> ReconcileRepository:
+        return ReconcileRepository(self.session, self.actor)
+
+    @cached_property
+    def processes(self) -> ProcessRepository:
+        return ProcessRepository(self.session, self.actor)
+
+    @cached_property
+    def settings(self) -> SettingsRepository:
+        return SettingsRepository(self.session, self.actor)
+
+    @cached_property
+    def changelog(self) -> ChangeLogRepository:
+        return ChangeLogRepository(self.session, self.actor)
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -50,14 +84,23 @@ class UnitOfWork:
 
 @asynccontextmanager
 async def unit_of_work(db: Database, actor: Actor = SYSTEM) -> AsyncIterator[UnitOfWork]:
-    async with db.session() as session:
-        uow = UnitOfWork(session, actor)
+    session = db.session()
+    try:
         try:
-            yield uow
+            yield UnitOfWork(session, actor)
         except BaseException:
             await session.rollback()
             raise
         await session.commit()
+    except BaseException:
+        # SQLAlchemy's own exit of `async with session`: the close runs to its end (the
+        # connection back in the pool) even if this task is cancelled meanwhile.
+        async with session:
+            pass
+        raise
+    # Committed, the connection is back in the pool already: this close waits on nothing, so
+    # no cancellation can cut it short, and it needs no task of its own (~30 us a unit).
+    await session.close()
 
 
 __all__ = ["SYSTEM", "UnitOfWork", "unit_of_work"]
