@@ -147,7 +147,7 @@ async def _check_new(db: Database, client: WebitelClient, form: WebitelUserForm)
     login, extension = _new_values(form)
     sent = asyncio.Event()
     with announcing_sent(sent):
-        on_server = asyncio.ensure_future(_check_server_free(client, login, extension))
+        on_server = asyncio.create_task(_check_server_free(client, login, extension))
     on_server.add_done_callback(lambda _: sent.set())  # also when no request got that far
     try:
         await sent.wait()
