@@ -66,14 +66,17 @@ NAME = "webitel_save"
 SIM_USERS = 1_000  # the simulator's default domain size
 ROUNDS = 100
 WARMUP = 10
-# Target: the 1.2x, i.e. the CRM side may add a fifth of the HTTP time (~0.9 ms here).
+# Target: the 1.2x, i.e. the CRM side may add a fifth of the HTTP time (~0.8 ms here).
 # First measured at 1.9-2.35x: 11 statements in two units of work, 4 SELECTs of the write
-# repeating the pre-check's. Now 1 SELECT in the pre-check (the CRM user and whoever holds a
-# value) and 2 INSERTs in the write: 1.45-1.55x on a loaded 2-core machine. What is left is
-# SQLAlchemy's asyncio layer: a unit of work with one statement costs ~0.3 ms, the write
-# ~0.8-1.1 ms, where aiosqlite alone does BEGIN + the same 2 INSERTs + COMMIT in ~0.08 ms.
-# Running the pre-check beside the lookups (asyncio.gather) was measured slower here: the CRM
-# side is CPU in this thread (and the aiosqlite thread's GIL), not waiting.
+# repeating the pre-check's. Then 1 SELECT in the pre-check (the CRM user and whoever holds a
+# value) and 2 INSERTs in the write: 1.45-1.55x. Now the pre-check is one Core statement built
+# once and runs while the first lookup is on the wire, the write is two plain INSERTs (no ORM
+# objects, no flush) and a unit of work is lighter: 1.21-1.26x on a quiet 2-core machine,
+# ~1.3x while other work shares it (the pre-check then finds no idle core to hide in). What is
+# left is the write after the POST, which "server first" keeps sequential: ~0.7 ms for 2
+# INSERTs and a COMMIT: 3 trips to aiosqlite's thread (~0.2 ms, ~0.13 ms of it SQLite's own
+# work, the commit's WAL write most) and SQLAlchemy Core's execute and commit, which run with
+# cold CPU caches right after the HTTP stack (about twice their time in a tight loop).
 RATIO_TARGET = 1.2
 TIMEOUT = 30.0
 SIM_ADMIN, SIM_PASSWORD, SIM_DOMAIN = "admin", "admin", "demo"
