@@ -123,7 +123,9 @@ async def test_the_database_logs_bulk_rows_as_loggable_does(db: Database) -> Non
         for entity in BULK_TABLES:
             table: Table = entity.__table__  # type: ignore[assignment]
             rows = _rows(table, repo.new_row, inserted)
-            await repo.log_inserted([await repo.insert_many(entity, rows)])
+            prepared = repo.prepare_many(entity, rows)
+            await repo.insert_many(prepared)
+            await repo.log_inserted([prepared])
             inserted[table.name] = [row["Id"] for row in rows]
             for row in rows:
                 expected[row["Id"]] = (entity.__name__, loggable(row))
@@ -146,7 +148,9 @@ async def test_the_ids_the_database_makes_are_version_7_and_unique(db: Database)
         rows = [
             repo.new_row(now, **contact_values(NewContact(name=f"Contact {i}"))) for i in range(500)
         ]
-        await repo.log_inserted([await repo.insert_many(Contact, rows)])
+        prepared = repo.prepare_many(Contact, rows)
+        await repo.insert_many(prepared)
+        await repo.log_inserted([prepared])
     after = milliseconds()
     async with unit_of_work(db) as uow:
         ids = (await uow.session.execute(select(SysChangeLog.Id))).scalars().all()

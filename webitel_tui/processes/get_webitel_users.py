@@ -55,7 +55,7 @@ from webitel_tui.gc_paused import gc_paused
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.provisioning import _grants, _int_id, _roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.repositories.base import Inserted
+from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.users import DUPLICATE
 from webitel_tui.repositories.webitel_import import (
     HolderView,
@@ -348,6 +348,8 @@ class _Page:
         self.outcome = ImportReport()  # what the page does, added to the run's when committed
         self.updates: list[_Update] = []
         self.rows = NewRows()
+        self.prepared: list[Prepared] = []
+        """`rows` made ready to insert, once every user is decided."""
         self.holders = _Holders(state.holders)
 
     def decide(self, entry: _Entry) -> None:
@@ -701,17 +703,22 @@ class _Run:
         return page
 
     async def decide(self, page: _Page) -> None:
+        """Decide a page and make its new rows ready to insert, looking at the event loop now
+        and then: the previous page's change log and commit may be going on meanwhile."""
         for done, entry in enumerate(page.entries, 1):
             page.decide(entry)
             if done % _DECIDE_BATCH == 0:
-                # Lets the statements of the previous page's commit go on meanwhile.
                 await asyncio.sleep(0)
+        for prepared in page.repo.prepare(page.rows):
+            page.prepared.append(prepared)
+            await asyncio.sleep(0)
 
-    async def write(self, uow: UnitOfWork, page: _Page) -> list[Inserted]:
+    async def write(self, uow: UnitOfWork, page: _Page) -> list[Prepared]:
         """A decided page's changes, but the change log of its new rows (returned)."""
         for update in page.updates:
             await self.write_update(uow, update)
-        return await uow.webitel_import.insert(page.rows)
+        await uow.webitel_import.insert(page.prepared)
+        return page.prepared
 
     def wanted(self, user: User) -> _Wanted:
         device_id, device_name = _device(user)

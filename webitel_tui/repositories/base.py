@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, inspect
 from sqlalchemy.exc import IntegrityError
@@ -17,17 +17,10 @@ from webitel_tui.db.tables import Base, BaseEntity, SysChangeLog, utcnow
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
 from webitel_tui.domain.records import Actor
-from webitel_tui.repositories.bulk import Columns, insert_rows
+from webitel_tui.repositories.bulk import Prepared, insert_prepared, prepare
 from webitel_tui.repositories.logged_values import LoggedTable, log_inserted, loggable
 
 E = TypeVar("E", bound=BaseEntity)
-
-
-class Inserted(NamedTuple):
-    """Rows `insert_many` inserted, whose change-log entries are still to be written."""
-
-    entity: type[Base]
-    columns: Columns
 
 
 def column_values(entity: BaseEntity, *, secret_columns: Iterable[str] = ()) -> dict[str, Any]:
@@ -120,21 +113,25 @@ class Repository:
             **values,
         }
 
-    async def insert_many(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> Inserted:
-        """Insert many new rows (from `new_row`) in one statement, as `session.add` would,
-        without building an ORM object per row. Their change-log entries are written by
-        `log_inserted`, later in the same transaction."""
-        await self.session.flush()  # rows added the ORM way go first (foreign keys)
-        columns = Columns.of(rows)
-        await insert_rows(self.session, entity, columns)
-        return Inserted(entity, columns)
+    def prepare_many(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> Prepared:
+        """New rows (from `new_row`) made ready for `insert_many` (see `bulk.prepare`)."""
+        return prepare(self.session.get_bind().dialect, entity, rows)
 
-    async def log_inserted(self, inserted: Iterable[Inserted]) -> None:
+    async def insert_many(self, prepared: Prepared) -> None:
+        """Insert many new rows in one statement, as `session.add` would, without building
+        an ORM object per row. Their change-log entries are written by `log_inserted`, later
+        in the same transaction."""
+        await self.session.flush()  # rows added the ORM way go first (foreign keys)
+        await insert_prepared(self.session, prepared)
+
+    async def log_inserted(self, inserted: Iterable[Prepared]) -> None:
         """The change-log entries ("Insert") of rows `insert_many` inserted, made by the
         database from the rows as stored (`logged_values.log_inserted`)."""
         logged = [
-            LoggedTable(cast(Table, inspect(entity).local_table), entity.__name__, columns)
-            for entity, columns in inserted
+            LoggedTable(
+                cast(Table, inspect(rows.entity).local_table), rows.entity.__name__, rows.columns
+            )
+            for rows in inserted
         ]
         connection = await self.session.connection()
         await connection.run_sync(log_inserted, logged, self.actor.contact_id)

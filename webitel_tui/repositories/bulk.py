@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, insert, inspect
+from sqlalchemy import Connection, Dialect, Table, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from webitel_tui.db.tables import Base
@@ -44,15 +44,27 @@ class Columns:
         return len(next(iter(self.values.values())))
 
 
-def _insert(connection: Connection, table: Table, columns: Columns) -> None:
-    dialect = connection.dialect
+class Prepared(NamedTuple):
+    """Rows made ready for the driver: the INSERT and its parameters, a tuple a row."""
+
+    entity: type[Base]
+    columns: Columns
+    statement: str
+    parameters: list[Any]
+
+
+def prepare(dialect: Dialect, entity: type[Base], rows: Sequence[Mapping[str, Any]]) -> Prepared:
+    """The INSERT of `rows` (the same keys: every column's name) into `entity`'s table, each
+    value converted as `dialect` stores it. Pure CPU, so it can be done while the database is
+    busy with something else."""
+    columns = Columns.of(rows)
+    table = cast(Table, inspect(entity).local_table)
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns.values))
     if compiled.positiontup is None:  # a named paramstyle: the driver takes the dicts
         keys = list(columns.values)
-        rows = zip(*columns.values.values(), strict=True)
-        named = [dict(zip(keys, row, strict=True)) for row in rows]
-        connection.exec_driver_sql(str(compiled), named)
-        return
+        rows_of = zip(*columns.values.values(), strict=True)
+        named = [dict(zip(keys, row, strict=True)) for row in rows_of]
+        return Prepared(entity, columns, str(compiled), named)
     missing = [
         name for name in compiled.positiontup if compiled.binds[name].key not in columns.values
     ]
@@ -69,13 +81,14 @@ def _insert(connection: Connection, table: Table, columns: Columns) -> None:
             converted.append([processor(columns.shared[key])] * len(values))
         else:
             converted.append([processor(value) for value in values])
-    connection.exec_driver_sql(str(compiled), list(zip(*converted, strict=True)))
+    return Prepared(entity, columns, str(compiled), list(zip(*converted, strict=True)))
 
 
-async def insert_rows(session: AsyncSession, entity: type[Base], columns: Columns) -> None:
-    """INSERT the rows of `columns` into `entity`'s table."""
-    if not len(columns):
-        return
-    table = cast(Table, inspect(entity).local_table)
+def _insert(connection: Connection, prepared: Prepared) -> None:
+    connection.exec_driver_sql(prepared.statement, prepared.parameters)
+
+
+async def insert_prepared(session: AsyncSession, prepared: Prepared) -> None:
+    """Run a prepared INSERT in the session's transaction."""
     connection = await session.connection()
-    await connection.run_sync(_insert, table, columns)
+    await connection.run_sync(_insert, prepared)

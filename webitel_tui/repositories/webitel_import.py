@@ -10,7 +10,7 @@ entry, built from the same column functions the one-record repositories use.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -37,7 +37,8 @@ from webitel_tui.domain.webitel_users import (
     licenses_text,
 )
 from webitel_tui.i18n import _
-from webitel_tui.repositories.base import Inserted, Repository
+from webitel_tui.repositories.base import Repository
+from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.users import new_user_values, system_user
 from webitel_tui.repositories.webitel_users import new_webitel_user_values
@@ -336,20 +337,26 @@ class WebitelImportRepository(Repository):
             )
         return record_id
 
-    async def insert(self, rows: NewRows) -> list[Inserted]:
-        """Insert a page's new rows; their change-log entries are for `log_inserted`. A unique
-        key refusing one (someone saved the same name or extension since the page was read)
-        is a duplicate: the caller redoes the page a user at a time to tell whose."""
-        tables = (
+    def prepare(self, rows: NewRows) -> Iterator[Prepared]:
+        """A page's new rows made ready to insert, a table at a time, in foreign-key order."""
+        for entity, new in (
             (Contact, rows.contacts),
             (SysAdminUnit, rows.users),
             (SysUserInRole, rows.memberships),
             (WebitelUser, rows.webitel_users),
             (WebitelUserLicense, rows.licenses),
             (WebitelUserRole, rows.roles),
-        )
+        ):
+            if new:
+                yield self.prepare_many(entity, new)
+
+    async def insert(self, prepared: Iterable[Prepared]) -> None:
+        """Insert a page's prepared rows; their change-log entries are for `log_inserted`. A
+        unique key refusing one (someone saved the same name or extension since the page was
+        read) is a duplicate: the caller redoes the page a user at a time to tell whose."""
         try:
-            return [await self.insert_many(entity, new) for entity, new in tables if new]
+            for rows in prepared:
+                await self.insert_many(rows)
         except IntegrityError as exc:
             raise DuplicateValueError(
                 _("A Webitel user with this name, extension or user id already exists.")
