@@ -129,7 +129,10 @@ class Repository:
         database from the rows as stored (`logged_values.log_inserted`)."""
         logged = [
             LoggedTable(
-                cast(Table, inspect(rows.entity).local_table), rows.entity.__name__, rows.columns
+                cast(Table, inspect(rows.entity).local_table),
+                rows.entity.__name__,
+                rows.columns,
+                rows.stored_ids,
             )
             for rows in inserted
         ]

@@ -51,6 +51,8 @@ class Prepared(NamedTuple):
     columns: Columns
     statement: str
     parameters: list[Any]
+    stored_ids: list[Any]
+    """The rows' ids as the driver got them (32 hex digits in SQLite)."""
 
 
 def prepare(dialect: Dialect, entity: type[Base], rows: Sequence[Mapping[str, Any]]) -> Prepared:
@@ -64,13 +66,14 @@ def prepare(dialect: Dialect, entity: type[Base], rows: Sequence[Mapping[str, An
         keys = list(columns.values)
         rows_of = zip(*columns.values.values(), strict=True)
         named = [dict(zip(keys, row, strict=True)) for row in rows_of]
-        return Prepared(entity, columns, str(compiled), named)
+        return Prepared(entity, columns, str(compiled), named, columns.values["Id"])
     missing = [
         name for name in compiled.positiontup if compiled.binds[name].key not in columns.values
     ]
     if missing:  # column defaults are not applied here: every row carries every column
         raise ValueError(f"rows for {table.name} lack the columns {missing}")
-    converted = []
+    converted: list[list[Any]] = []
+    stored: dict[str, list[Any]] = {}
     for name in compiled.positiontup:
         key = compiled.binds[name].key
         processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
@@ -81,7 +84,9 @@ def prepare(dialect: Dialect, entity: type[Base], rows: Sequence[Mapping[str, An
             converted.append([processor(columns.shared[key])] * len(values))
         else:
             converted.append([processor(value) for value in values])
-    return Prepared(entity, columns, str(compiled), list(zip(*converted, strict=True)))
+        stored[key] = converted[-1]
+    parameters = list(zip(*converted, strict=True))
+    return Prepared(entity, columns, str(compiled), parameters, stored["Id"])
 
 
 def _insert(connection: Connection, prepared: Prepared) -> None:

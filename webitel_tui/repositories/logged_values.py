@@ -173,6 +173,8 @@ class LoggedTable(NamedTuple):
     table: Table
     entity: str
     rows: Columns
+    stored_ids: list[Any]
+    """Their ids as stored (`bulk.Prepared.stored_ids`)."""
 
 
 class _Part(NamedTuple):
@@ -235,7 +237,7 @@ def log_inserted(
         prefix = f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:]}"
     parameters: dict[str, Any] = {"prefix": prefix, "now": now, "actor": actor}
     parts = []
-    for n, (table, entity, rows) in enumerate(inserted):
+    for n, (table, entity, rows, stored_ids) in enumerate(inserted):
         shared = {
             key: json.dumps(json_safe(value))
             for key, value in rows.shared.items()
@@ -244,8 +246,5 @@ def log_inserted(
         logged = tuple(key for key in rows.values if key not in NOT_LOGGED)
         parts.append(_Part(table, entity, logged, frozenset(shared)))
         parameters.update({f"shared_{key}_{n}": value for key, value in shared.items()})
-        ids: list[uuid.UUID] = rows.values["Id"]
-        parameters[f"ids_{n}"] = (
-            json.dumps([row_id.hex for row_id in ids]) if dialect == "sqlite" else ids
-        )
+        parameters[f"ids_{n}"] = json.dumps(stored_ids) if dialect == "sqlite" else stored_ids
     connection.execute(_statement(dialect, tuple(parts)), parameters)
