@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cached_property
+from typing import Generic, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.records import Actor
+from webitel_tui.repositories.base import Repository
 from webitel_tui.repositories.changelog import ChangeLogRepository
 from webitel_tui.repositories.contacts import AccountRepository, ContactRepository
 from webitel_tui.repositories.processes import ProcessRepository
@@ -27,53 +28,47 @@ from webitel_tui.repositories.workplaces import WorkplaceRepository
 SYSTEM = Actor()
 
 
+R = TypeVar("R", bound=Repository)
+
+
+class _OnFirstUse(Generic[R]):
+    """A unit of work's repository of class `R`, made when first used."""
+
+    def __init__(self, kind: type[R]) -> None:
+        self.kind = kind
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, unit: None, owner: type) -> _OnFirstUse[R]: ...
+    @overload
+    def __get__(self, unit: UnitOfWork, owner: type) -> R: ...
+    def __get__(self, unit: UnitOfWork | None, owner: type) -> _OnFirstUse[R] | R:
+        if unit is None:
+            return self
+        made = unit.__dict__[self.name] = self.kind(unit.session, unit.actor)
+        return made  # found in the instance's __dict__ from now on
+
+
 class UnitOfWork:
     """The repositories on one session; each is made when first used (a unit uses one or two
     of the ten, and making all of them cost ~20 us of every unit)."""
 
+    users = _OnFirstUse(UserRepository)
+    contacts = _OnFirstUse(ContactRepository)
+    accounts = _OnFirstUse(AccountRepository)
+    workplaces = _OnFirstUse(WorkplaceRepository)
+    webitel_users = _OnFirstUse(WebitelUserRepository)
+    webitel_import = _OnFirstUse(WebitelImportRepository)
+    reconcile = _OnFirstUse(ReconcileRepository)
+    processes = _OnFirstUse(ProcessRepository)
+    settings = _OnFirstUse(SettingsRepository)
+    changelog = _OnFirstUse(ChangeLogRepository)
+
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
         self.actor = actor
-
-    @cached_property
-    def users(self) -> UserRepository:
-        return UserRepository(self.session, self.actor)
-
-    @cached_property
-    def contacts(self) -> ContactRepository:
-        return ContactRepository(self.session, self.actor)
-
-    @cached_property
-    def accounts(self) -> AccountRepository:
-        return AccountRepository(self.session, self.actor)
-
-    @cached_property
-    def workplaces(self) -> WorkplaceRepository:
-        return WorkplaceRepository(self.session, self.actor)
-
-    @cached_property
-    def webitel_users(self) -> WebitelUserRepository:
-        return WebitelUserRepository(self.session, self.actor)
-
-    @cached_property
-    def webitel_import(self) -> WebitelImportRepository:
-        return WebitelImportRepository(self.session, self.actor)
-
-    @cached_property
-    def reconcile(self) -> ReconcileRepository:
-        return ReconcileRepository(self.session, self.actor)
-
-    @cached_property
-    def processes(self) -> ProcessRepository:
-        return ProcessRepository(self.session, self.actor)
-
-    @cached_property
-    def settings(self) -> SettingsRepository:
-        return SettingsRepository(self.session, self.actor)
-
-    @cached_property
-    def changelog(self) -> ChangeLogRepository:
-        return ChangeLogRepository(self.session, self.actor)
 
     async def commit(self) -> None:
         await self.session.commit()
