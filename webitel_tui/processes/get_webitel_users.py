@@ -67,7 +67,6 @@ from webitel_tui.repositories.webitel_import import (
 from webitel_tui.repositories.webitel_users import duplicate_among
 from webitel_tui.webitel import (
     NetworkError,
-    Page,
     ServerError,
     User,
     WebitelClient,
@@ -263,6 +262,16 @@ class _Entry:
         if self.wanted is None:
             raise self.problem or ValidationError(self.label)
         return self.wanted
+
+
+class _Read(NamedTuple):
+    """A server page, read."""
+
+    more: bool
+    """Another page follows."""
+    entries: list[_Entry]
+    errors: list[str]
+    """Its users that cannot be entries (an id that is not a number)."""
 
 
 class _Upcoming(NamedTuple):
@@ -527,7 +536,7 @@ class _Run:
         self.role_names: dict[str, str] = {}
         self.own_id: int | None = None
         self.number = 0
-        self.reading: asyncio.Task[Page[User]] | None = None
+        self.reading: asyncio.Task[_Read] | None = None
         """The next server page, read while this one is written."""
 
     def cancelled(self) -> bool:
@@ -552,8 +561,26 @@ class _Run:
             )
         )
 
-    def read_page(self, number: int) -> asyncio.Task[Page[User]]:
-        return asyncio.ensure_future(self.client.search_users(page=number, sort=["+id"]))
+    def read_page(self, number: int) -> asyncio.Task[_Read]:
+        return asyncio.ensure_future(self.fetch(number))
+
+    async def fetch(self, number: int) -> _Read:
+        """A server page and its users as entries, made in the reading task: it runs while
+        this side waits on the database, mostly while a page is decided (off the path)."""
+        page = await self.client.search_users(page=number, sort=["+id"])
+        entries: list[_Entry] = []
+        errors: list[str] = []
+        for user in page.items:
+            label = _label(user)
+            if not user.id.isdigit():
+                errors.append(tr('The Webitel user "{0}" has an id that is not a number.', label))
+                continue
+            try:
+                entry = _Entry(user, int(user.id), label, self.wanted(user))
+            except ValidationError as exc:
+                entry = _Entry(user, int(user.id), label, None, exc)
+            entries.append(entry)
+        return _Read(bool(page.next and page.items), entries, errors)
 
     async def run(self) -> None:
         info = await self.client.userinfo()
@@ -588,28 +615,16 @@ class _Run:
         reading, so that the server's time and ours overlap."""
         if self.reading is None:
             return None
-        page = await self.reading
+        read = await self.reading
         self.pages += 1
-        if page.next and page.items:
+        if read.more:
             self.number += 1
             self.reading = self.read_page(self.number)
         else:
             self.reading = None
-        entries: list[_Entry] = []
-        for user in page.items:
-            label = _label(user)
-            if not user.id.isdigit():
-                self.report.errors.append(
-                    tr('The Webitel user "{0}" has an id that is not a number.', label)
-                )
-                continue
-            try:
-                entry = _Entry(user, int(user.id), label, self.wanted(user))
-            except ValidationError as exc:
-                entry = _Entry(user, int(user.id), label, None, exc)
-            seen.add(entry.webitel_id)
-            entries.append(entry)
-        return entries
+        self.report.errors.extend(read.errors)
+        seen.update(entry.webitel_id for entry in read.entries)
+        return read.entries
 
     async def next_page_read(self) -> bool:
         """Whether the next server page is here, read without an error. It is waited for a
