@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from sqlalchemy import BigInteger, Boolean, Integer, String, Table, Text, Uuid, insert, select
+from sqlalchemy.dialects import sqlite
 
 from webitel_tui.db.engine import Database
 from webitel_tui.db.ids import milliseconds, new_id
@@ -27,8 +29,9 @@ from webitel_tui.db.tables import (
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.records import Actor
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.bulk import prepare
 from webitel_tui.repositories.contacts import contact_values
-from webitel_tui.repositories.logged_values import loggable
+from webitel_tui.repositories.logged_values import loggable, logged_value
 
 # What an import inserts, in the order foreign keys need.
 BULK_TABLES: list[type[Base]] = [
@@ -158,3 +161,15 @@ async def test_the_ids_the_database_makes_are_version_7_and_unique(db: Database)
     for made in ids:
         assert made.version == 7 and made.variant == uuid.RFC_4122
         assert before <= made.int >> 80 <= after
+
+
+def test_a_column_type_without_a_change_log_form_is_refused() -> None:
+    """A JSON column has no form here: refused when the statement is built, not logged wrong."""
+    with pytest.raises(TypeError, match="no change-log form"):
+        logged_value(SysChangeLog.__table__.c.NewValues, "sqlite")  # type: ignore[arg-type]
+
+
+def test_rows_are_prepared_only_for_a_positional_paramstyle() -> None:
+    rows = [{"Id": new_id(), "Name": "x"}]
+    with pytest.raises(ValueError, match="positional paramstyle, not named"):
+        prepare(sqlite.dialect(paramstyle="named"), Contact, rows)

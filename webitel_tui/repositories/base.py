@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,7 +18,7 @@ from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
 from webitel_tui.domain.records import Actor
 from webitel_tui.repositories.bulk import Prepared, insert_prepared, prepare
-from webitel_tui.repositories.logged_values import LoggedTable, log_inserted, loggable
+from webitel_tui.repositories.logged_values import log_inserted, loggable
 
 E = TypeVar("E", bound=BaseEntity)
 
@@ -127,17 +127,8 @@ class Repository:
     async def log_inserted(self, inserted: Iterable[Prepared]) -> None:
         """The change-log entries ("Insert") of rows `insert_many` inserted, made by the
         database from the rows as stored (`logged_values.log_inserted`)."""
-        logged = [
-            LoggedTable(
-                cast(Table, inspect(rows.entity).local_table),
-                rows.entity.__name__,
-                rows.columns,
-                rows.stored_ids,
-            )
-            for rows in inserted
-        ]
         connection = await self.session.connection()
-        await connection.run_sync(log_inserted, logged, self.actor.contact_id)
+        await connection.run_sync(log_inserted, list(inserted), self.actor.contact_id)
 
     def log_change(
         self,

@@ -40,14 +40,12 @@ class Columns:
                 shared[key] = first
         return cls(values, shared)
 
-    def __len__(self) -> int:
-        return len(next(iter(self.values.values())))
-
 
 class Prepared(NamedTuple):
     """Rows made ready for the driver: the INSERT and its parameters, a tuple a row."""
 
     entity: type[Base]
+    table: Table
     columns: Columns
     statement: str
     parameters: list[Any]
@@ -62,18 +60,15 @@ def prepare(dialect: Dialect, entity: type[Base], rows: Sequence[Mapping[str, An
     columns = Columns.of(rows)
     table = cast(Table, inspect(entity).local_table)
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns.values))
-    if compiled.positiontup is None:  # a named paramstyle: the driver takes the dicts
-        keys = list(columns.values)
-        rows_of = zip(*columns.values.values(), strict=True)
-        named = [dict(zip(keys, row, strict=True)) for row in rows_of]
-        return Prepared(entity, columns, str(compiled), named, columns.values["Id"])
+    if compiled.positiontup is None:  # aiosqlite's and asyncpg's paramstyles are positional
+        raise ValueError(f"rows are prepared for a positional paramstyle, not {dialect.paramstyle}")
     missing = [
         name for name in compiled.positiontup if compiled.binds[name].key not in columns.values
     ]
     if missing:  # column defaults are not applied here: every row carries every column
         raise ValueError(f"rows for {table.name} lack the columns {missing}")
     converted: list[list[Any]] = []
-    stored: dict[str, list[Any]] = {}
+    stored_ids: list[Any] = []
     for name in compiled.positiontup:
         key = compiled.binds[name].key
         processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
@@ -84,9 +79,10 @@ def prepare(dialect: Dialect, entity: type[Base], rows: Sequence[Mapping[str, An
             converted.append([processor(columns.shared[key])] * len(values))
         else:
             converted.append([processor(value) for value in values])
-        stored[key] = converted[-1]
+        if key == "Id":
+            stored_ids = converted[-1]
     parameters = list(zip(*converted, strict=True))
-    return Prepared(entity, columns, str(compiled), parameters, stored["Id"])
+    return Prepared(entity, table, columns, str(compiled), parameters, stored_ids)
 
 
 def _insert(connection: Connection, prepared: Prepared) -> None:

@@ -49,7 +49,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from webitel_tui.db.ids import hex_prefix
 from webitel_tui.db.tables import SysChangeLog, UtcDateTime, utcnow
 from webitel_tui.domain.changelog import Operation
-from webitel_tui.repositories.bulk import Columns
+from webitel_tui.repositories.bulk import Prepared
 
 NOT_LOGGED = frozenset({"UserPassword", "SearchText", "NameKey", "Version", "ModifiedOn"})
 """Columns the change log never records: hashes and derived search helpers."""
@@ -89,6 +89,9 @@ _LOG_COLUMNS = [
 ]
 
 
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
 def _sqlite_dashed(value: ColumnElement[Any]) -> ColumnElement[Any]:
     """SQLAlchemy stores a uuid in SQLite as 32 hex digits: `str(uuid)` is dashed."""
     parts = [func.substr(value, start, length) for start, length in _UUID_GROUPS]
@@ -96,9 +99,6 @@ def _sqlite_dashed(value: ColumnElement[Any]) -> ColumnElement[Any]:
     for part in parts[1:]:
         joined = joined + "-" + part
     return joined
-
-
-_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 
 
 def _sqlite_iso(value: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -167,16 +167,6 @@ def _new_id(dialect: str, prefix: BindParameter[str]) -> ColumnElement[Any]:
     )
 
 
-class LoggedTable(NamedTuple):
-    """Rows just inserted into a table, for `log_inserted`."""
-
-    table: Table
-    entity: str
-    rows: Columns
-    stored_ids: list[Any]
-    """Their ids as stored (`bulk.Prepared.stored_ids`)."""
-
-
 class _Part(NamedTuple):
     """A table's part of the statement: the entity name, the columns logged, the ones bound."""
 
@@ -224,7 +214,7 @@ def _statement(dialect: str, parts: tuple[_Part, ...]) -> Insert:
 
 
 def log_inserted(
-    connection: Connection, inserted: Sequence[LoggedTable], actor: uuid.UUID | None
+    connection: Connection, inserted: Sequence[Prepared], actor: uuid.UUID | None
 ) -> None:
     """Insert the change-log entry ("Insert", with the new values) of each row just inserted,
     in one statement (one trip to the database for a whole import page)."""
@@ -237,14 +227,16 @@ def log_inserted(
         prefix = f"{prefix[:8]}-{prefix[8:12]}-{prefix[12:]}"
     parameters: dict[str, Any] = {"prefix": prefix, "now": now, "actor": actor}
     parts = []
-    for n, (table, entity, rows, stored_ids) in enumerate(inserted):
+    for n, rows in enumerate(inserted):
+        columns = rows.columns
         shared = {
             key: json.dumps(json_safe(value))
-            for key, value in rows.shared.items()
+            for key, value in columns.shared.items()
             if key not in NOT_LOGGED
         }
-        logged = tuple(key for key in rows.values if key not in NOT_LOGGED)
-        parts.append(_Part(table, entity, logged, frozenset(shared)))
+        logged = tuple(key for key in columns.values if key not in NOT_LOGGED)
+        parts.append(_Part(rows.table, rows.entity.__name__, logged, frozenset(shared)))
         parameters.update({f"shared_{key}_{n}": value for key, value in shared.items()})
-        parameters[f"ids_{n}"] = json.dumps(stored_ids) if dialect == "sqlite" else stored_ids
+        ids = rows.stored_ids
+        parameters[f"ids_{n}"] = json.dumps(ids) if dialect == "sqlite" else ids
     connection.execute(_statement(dialect, tuple(parts)), parameters)
