@@ -58,13 +58,12 @@ from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.users import DUPLICATE
 from webitel_tui.repositories.webitel_import import (
-    HolderView,
     LinkedRecord,
     MatchState,
     NamedContact,
     NewRows,
 )
-from webitel_tui.repositories.webitel_users import duplicate_among
+from webitel_tui.repositories.webitel_users import HolderView, duplicate_among
 from webitel_tui.webitel import (
     NetworkError,
     ServerError,

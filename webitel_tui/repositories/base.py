@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import Row, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,8 +30,9 @@ def column_values(entity: BaseEntity, *, secret_columns: Iterable[str] = ()) -> 
     return loggable(values, secret_columns=secret_columns)
 
 
-def audit_fields(row: BaseEntity) -> dict[str, Any]:
-    """The AuditedRecord fields of a domain model, from the row's BaseEntity columns."""
+def audit_fields(row: BaseEntity | Row[Any]) -> dict[str, Any]:
+    """The AuditedRecord fields of a domain model, from the row's BaseEntity columns (an ORM
+    row, or a Core row with them by their names)."""
     return {
         "id": row.Id,
         "version": row.Version,
@@ -146,15 +147,26 @@ class Repository:
                 return
             old_values = {k: old_values.get(k) for k in sorted(changed)}
             new_values = {k: new_values[k] for k in sorted(changed)}
-        self.session.add(
-            SysChangeLog(
-                Id=new_id(),
-                CreatedOn=utcnow(),
-                CreatedById=self.actor.contact_id,
-                EntitySchemaName=entity,
-                RecordId=record_id,
-                Operation=operation.value,
-                OldValues=old_values,
-                NewValues=new_values,
-            )
-        )
+        entry = self.change_entry(entity, record_id, operation, old_values, new_values)
+        self.session.add(SysChangeLog(**entry))
+
+    def change_entry(
+        self,
+        entity: str,
+        record_id: uuid.UUID,
+        operation: Operation,
+        old_values: dict[str, Any],
+        new_values: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The SysChangeLog row of a change, by column: `log_change` adds it to the session,
+        a plain INSERT may write it."""
+        return {
+            "Id": new_id(),
+            "CreatedOn": utcnow(),
+            "CreatedById": self.actor.contact_id,
+            "EntitySchemaName": entity,
+            "RecordId": record_id,
+            "Operation": operation.value,
+            "OldValues": old_values,
+            "NewValues": new_values,
+        }

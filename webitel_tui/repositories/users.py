@@ -70,10 +70,7 @@ def new_user_values(
 def system_user(row: SysAdminUnit | Row[Any]) -> SystemUser:
     """The user of an ORM row, or of a Core row with the SysAdminUnit columns by their names."""
     return SystemUser(
-        id=row.Id,
-        version=row.Version,
-        created_on=row.CreatedOn,
-        modified_on=row.ModifiedOn,
+        **audit_fields(row),
         name=row.Name,
         contact_id=row.ContactId,
         contact_name=row.ContactName,

@@ -41,7 +41,7 @@ from webitel_tui.repositories.base import Repository
 from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.users import new_user_values, system_user
-from webitel_tui.repositories.webitel_users import new_webitel_user_values
+from webitel_tui.repositories.webitel_users import HolderView, new_webitel_user_values
 
 LicenseKey = tuple[str, str, str, datetime | None]
 RoleKey = tuple[int, str]
@@ -66,17 +66,6 @@ class LinkedId(NamedTuple):
     id: uuid.UUID
     version: int
     name: str
-
-
-@dataclass
-class HolderView:
-    """A Webitel user record as the uniqueness checks see it (see `duplicate_among`)."""
-
-    Name: str
-    Extension: str | None
-    ContactName: str
-    SysAdminUnitId: uuid.UUID | None
-    Id: uuid.UUID | None = None
 
 
 @dataclass

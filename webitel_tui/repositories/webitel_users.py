@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webitel_tui.db.ids import new_id
 from webitel_tui.db.tables import (
     Contact,
     SysAdminUnit,
@@ -119,13 +118,16 @@ def _insert_new(session: Session, row: dict[str, Any], entry: dict[str, Any]) ->
     session.execute(_INSERT_LOG_ENTRY, entry)
 
 
-class _Holder(NamedTuple):
-    """A record that holds a value, as `_CHECK_NEW` reads it."""
+@dataclass
+class HolderView:
+    """A Webitel user record as the uniqueness checks see it (see `duplicate_among`), read
+    without loading the record."""
 
     Name: str
     Extension: str | None
     ContactName: str
     SysAdminUnitId: uuid.UUID | None
+    Id: uuid.UUID | None = None
 
 
 class Holder(Protocol):
@@ -332,7 +334,13 @@ class WebitelUserRepository(Repository):
         if accept_user is not None:
             accept_user(user)
         holders = [
-            _Holder(row.HolderName, row.HolderExtension, row.HolderContactName, row.HolderUserId)
+            HolderView(
+                row.HolderName,
+                row.HolderExtension,
+                row.HolderContactName,
+                row.HolderUserId,
+                row.HolderId,
+            )
             for row in rows
             if row.HolderId is not None
         ]
@@ -357,16 +365,7 @@ class WebitelUserRepository(Repository):
             now, **new_webitel_user_values(data, name, extension, checked.contact_name, "")
         )
         row = {key: values[key] for key in _COLUMNS}  # the change log's order, as for the ORM
-        entry = {
-            "Id": new_id(),
-            "CreatedOn": now,
-            "CreatedById": self.actor.contact_id,
-            "EntitySchemaName": ENTITY,
-            "RecordId": row["Id"],
-            "Operation": Operation.INSERT.value,
-            "OldValues": {},
-            "NewValues": loggable(row),
-        }
+        entry = self.change_entry(ENTITY, row["Id"], Operation.INSERT, {}, loggable(row))
         try:
             await self.session.run_sync(_insert_new, row, entry)
         except IntegrityError as exc:
@@ -375,22 +374,7 @@ class WebitelUserRepository(Repository):
             raise DuplicateValueError(
                 _("A Webitel user with this name, extension or user id already exists.")
             ) from exc
-        return WebitelUserModel(
-            id=row["Id"],
-            version=row["Version"],
-            created_on=now,
-            modified_on=now,
-            user_id=row["SysAdminUnitId"],
-            contact_id=row["ContactId"],
-            contact_name=row["ContactName"],
-            name=row["Name"],
-            extension=row["Extension"],
-            webitel_id=row["WebitelId"],
-            default_device_id=row["DefaultDeviceId"],
-            default_device_name=row["DefaultDeviceName"],
-            enable_stun=row["EnableStun"],
-            licenses_text=row["LicensesText"],
-        )
+        return _model(WebitelUser(**row))  # not added: the model's fields by one mapping
 
     async def update(self, data: WebitelUserModel) -> WebitelUserModel:
         row = await self.load_for_update(WebitelUser, data.id, data.version, _CAPTION)
