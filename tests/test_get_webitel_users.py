@@ -20,9 +20,11 @@ from pydantic import SecretStr
 from tests.factories import make_webitel_user
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
+from webitel_tui.db.tables import WebitelUser
 from webitel_tui.domain import known
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.contacts import NewContact
+from webitel_tui.domain.errors import DuplicateValueError
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.processes import ProcessRun, ProcessStatus
 from webitel_tui.domain.records import Actor
@@ -286,6 +288,83 @@ async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
     assert failed.status is ProcessStatus.FAILED and "killed" in failed.message
     await run(demo)
     assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
+
+
+async def test_a_run_failing_while_the_next_page_is_decided_ahead_drops_that_decision(
+    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first page's change log fails while the second page is decided in its own task:
+    the task ends, the run stops, and a rerun ends as one clean run."""
+    deciding: list[asyncio.Task[Any]] = []
+    ahead_when_failed: list[bool] = []
+    decide = _Run.decide
+
+    async def spied_decide(self: _Run, page: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        deciding.append(task)
+        await decide(self, page)
+
+    async def killed(self: WebitelImportRepository, inserted: Any) -> None:
+        await asyncio.sleep(0)  # the task deciding the next page starts
+        ahead_when_failed.append(any(t is not asyncio.current_task() for t in deciding))
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(_Run, "decide", spied_decide)
+    monkeypatch.setattr(WebitelImportRepository, "log_inserted", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        await run(demo)
+    monkeypatch.undo()
+    assert ahead_when_failed == [True]
+    assert all(task.done() for task in deciding if task is not asyncio.current_task())
+    await run(demo)
+    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
+
+
+async def test_a_page_redone_after_a_refusal_has_the_next_page_decided_again(
+    empty: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page A is refused while page B is decided ahead against A's rows; redone a user at a
+    time, A turns out otherwise (another admin took an extension meanwhile), so B's decision
+    is dropped and taken again: B's namesake links the contact A left free."""
+    async with unit_of_work(empty.db) as uow:
+        free = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
+    logins = ["ivan.p1", *(f"filler.{i}" for i in range(PAGE_SIZE)), "ivan.p2"]
+    for login in logins:
+        await empty.client.create_user(
+            InputUser(
+                name="Ivan Petrenko" if login.startswith("ivan") else login.title(),
+                username=login,
+                extension="7001" if login == "ivan.p1" else None,
+                password=SecretStr("x-Pass-1"),
+            )
+        )
+    log_inserted, apply_one = WebitelImportRepository.log_inserted, _Run.apply_one
+    refused: list[bool] = []
+
+    async def refuse_the_page_of_p1(self: WebitelImportRepository, inserted: Any) -> None:
+        records = [rows for rows in inserted if rows.entity is WebitelUser]
+        if records and "ivan.p1" in records[0].columns.values["Name"] and not refused:
+            refused.append(True)
+            await asyncio.sleep(0)  # the task deciding the next page (with ivan.p2) starts
+            raise DuplicateValueError("taken meanwhile")
+        await log_inserted(self, inserted)
+
+    async def another_admin_takes_7001_first(self: _Run, entry: Any, outcome: Any) -> None:
+        if refused == [True]:
+            refused.append(True)
+            async with unit_of_work(empty.db) as uow:
+                await make_webitel_user(uow, "local.holder", "7001")
+        await apply_one(self, entry, outcome)
+
+    monkeypatch.setattr(WebitelImportRepository, "log_inserted", refuse_the_page_of_p1)
+    monkeypatch.setattr(_Run, "apply_one", another_admin_takes_7001_first)
+    report = await run(empty)
+    assert refused == [True, True]
+    assert [c.name for c in report.conflicts] == ["ivan.p1"] and "ivan.p2" in report.created
+    async with unit_of_work(empty.db) as uow:
+        two = await uow.users.get_by_name("ivan.p2")
+    assert two is not None and two.contact_id == free.id
 
 
 async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_completes(
