@@ -35,6 +35,7 @@ from webitel_tui.db.engine import Database
 from webitel_tui.processes.get_webitel_users import run_import
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import SYSTEM
+from webitel_tui.repositories.webitel_import import IMPORTED
 from webitel_tui.webitel import DEFAULT_PAGE_SIZE, WebitelClient, WebitelOptions
 
 USERS = 10_000
@@ -44,15 +45,7 @@ MEMORY_TARGET_MB = 50
 
 
 # What the import writes, in the order foreign keys need.
-IMPORTED_TABLES = (
-    "Contact",
-    "SysAdminUnit",
-    "SysUserInRole",
-    "WebitelUser",
-    "WebitelUserLicense",
-    "WebitelUserRole",
-    "SysChangeLog",
-)
+IMPORTED_TABLES = (*(entity.__tablename__ for entity in IMPORTED), "SysChangeLog")
 Rows = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 
 

@@ -16,15 +16,9 @@ from sqlalchemy.dialects import sqlite
 from webitel_tui.db.engine import Database
 from webitel_tui.db.ids import milliseconds, new_id
 from webitel_tui.db.tables import (
-    Base,
     Contact,
-    SysAdminUnit,
     SysChangeLog,
-    SysUserInRole,
     UtcDateTime,
-    WebitelUser,
-    WebitelUserLicense,
-    WebitelUserRole,
 )
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.records import Actor
@@ -32,16 +26,9 @@ from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.bulk import prepare
 from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.logged_values import loggable, logged_value
+from webitel_tui.repositories.webitel_import import IMPORTED
 
 # What an import inserts, in the order foreign keys need.
-BULK_TABLES: list[type[Base]] = [
-    Contact,
-    SysAdminUnit,
-    SysUserInRole,
-    WebitelUser,
-    WebitelUserLicense,
-    WebitelUserRole,
-]
 BASE_COLUMNS = {"Id", "CreatedOn", "CreatedById", "ModifiedOn", "ModifiedById", "Version"}
 ROWS = 40
 
@@ -123,7 +110,7 @@ async def test_the_database_logs_bulk_rows_as_loggable_does(db: Database) -> Non
     async with unit_of_work(db, actor) as uow:
         repo = uow.webitel_import
         await uow.session.execute(insert(Contact).values(Id=actor.contact_id, Name="Supervisor"))
-        for entity in BULK_TABLES:
+        for entity in IMPORTED:
             table: Table = entity.__table__  # type: ignore[assignment]
             rows = _rows(table, repo.new_row, inserted)
             prepared = repo.prepare_many(entity, rows)
@@ -134,7 +121,7 @@ async def test_the_database_logs_bulk_rows_as_loggable_does(db: Database) -> Non
                 expected[row["Id"]] = (entity.__name__, loggable(row))
     async with unit_of_work(db) as uow:
         logged = (await uow.session.execute(select(SysChangeLog))).scalars().all()
-    assert len(logged) == len(expected) == ROWS * len(BULK_TABLES)
+    assert len(logged) == len(expected) == ROWS * len(IMPORTED)
     for entry in logged:
         name, values = expected[entry.RecordId]
         assert (entry.EntitySchemaName, entry.Operation, entry.OldValues) == (name, "Insert", {})

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webitel_tui.db.tables import (
+    Base,
     Contact,
     SysAdminUnit,
     SysUserInRole,
@@ -42,6 +43,16 @@ from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.users import new_user_values, system_user
 from webitel_tui.repositories.webitel_users import HolderView, new_webitel_user_values
+
+IMPORTED: tuple[type[Base], ...] = (
+    Contact,
+    SysAdminUnit,
+    SysUserInRole,
+    WebitelUser,
+    WebitelUserLicense,
+    WebitelUserRole,
+)
+"""The tables an import writes, in the order foreign keys need (as `NewRows` lists them)."""
 
 LicenseKey = tuple[str, str, str, datetime | None]
 RoleKey = tuple[int, str]
@@ -107,6 +118,17 @@ class NewRows:
     webitel_users: list[dict[str, Any]] = field(default_factory=list)
     licenses: list[dict[str, Any]] = field(default_factory=list)
     roles: list[dict[str, Any]] = field(default_factory=list)
+
+    def in_order(self) -> tuple[list[dict[str, Any]], ...]:
+        """The lists in the order of `IMPORTED`."""
+        return (
+            self.contacts,
+            self.users,
+            self.memberships,
+            self.webitel_users,
+            self.licenses,
+            self.roles,
+        )
 
     def extend(self, other: NewRows) -> None:
         # Spelled out: once per user (dataclasses.fields() was most of the cost).
@@ -328,14 +350,7 @@ class WebitelImportRepository(Repository):
 
     def prepare(self, rows: NewRows) -> Iterator[Prepared]:
         """A page's new rows made ready to insert, a table at a time, in foreign-key order."""
-        for entity, new in (
-            (Contact, rows.contacts),
-            (SysAdminUnit, rows.users),
-            (SysUserInRole, rows.memberships),
-            (WebitelUser, rows.webitel_users),
-            (WebitelUserLicense, rows.licenses),
-            (WebitelUserRole, rows.roles),
-        ):
+        for entity, new in zip(IMPORTED, rows.in_order(), strict=True):
             if new:
                 yield self.prepare_many(entity, new)
 
