@@ -29,6 +29,7 @@ from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.processes import ProcessRun, ProcessStatus
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.users import NewSystemUser, UserType
+from webitel_tui.processes import get_webitel_users
 from webitel_tui.processes.get_webitel_users import (
     ImportFailed,
     ImportProgress,
@@ -588,18 +589,26 @@ async def test_what_the_import_creates_is_in_the_change_log(empty: World) -> Non
     assert password.startswith("sha256$")
 
 
-async def test_the_collector_is_held_while_a_page_is_decided_and_written_then_runs_again(
+async def test_the_collector_is_held_while_pages_are_written_and_collects_every_few(
     empty: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[bool] = []
-    original = WebitelImportRepository.insert
+    collected: list[int] = []
+    original, collect = WebitelImportRepository.insert, gc.collect
 
     async def insert(self: WebitelImportRepository, rows: Any) -> Any:
         seen.append(gc.isenabled())
         return await original(self, rows)
 
+    def spied_collect(generation: int = 2) -> int:
+        collected.append(generation)
+        return collect(generation)
+
     monkeypatch.setattr(WebitelImportRepository, "insert", insert)
+    monkeypatch.setattr(get_webitel_users, "_COLLECT_EVERY", 2)
+    monkeypatch.setattr(gc, "collect", spied_collect)
     assert gc.isenabled()
     report = await run(empty)
     assert report.status is ProcessStatus.COMPLETED and seen and not any(seen)
+    assert collected == [0] * (-(-SIM_USERS // PAGE_SIZE) // 2)  # the run's young cycles
     assert gc.isenabled()

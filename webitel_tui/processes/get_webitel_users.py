@@ -598,9 +598,11 @@ class _Run:
             # Pages' rows and records live until written: the collector would walk each one
             # in vain. Cycles (sessions, tasks) are collected every few pages instead.
             with gc_paused():
+                written = 0
                 while upcoming.entries is not None and not self.cancelled():
                     upcoming = await self.handle_page(upcoming.entries, upcoming.decided, seen)
-                    if self.pages % _COLLECT_EVERY == 0:
+                    written += 1
+                    if written % _COLLECT_EVERY == 0:
                         gc.collect(0)
         finally:
             if self.reading is not None:
