@@ -58,6 +58,7 @@ from webitel_tui.processes.provisioning import (
 )
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.webitel_users import insert_checked
 from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.webitel import WebitelClient, WebitelOptions
 from webitel_tui.webitel.session import TOKEN_HEADER
@@ -340,46 +341,48 @@ async def check_same_requests(
 
 @dataclass
 class StatementLog:
+    """What SQLite itself runs (its trace callback), while `listening`: the write's INSERTs go
+    to the driver without SQLAlchemy's cursor events."""
+
+    listening: bool = False
     statements: list[str] = field(default_factory=list)
 
-    def record(self, *args: Any) -> None:
-        statement: str = args[2]
-        self.statements.append(" ".join(statement.split())[:70])
+    def record(self, statement: str) -> None:
+        if self.listening:
+            self.statements.append(" ".join(statement.split())[:70])
+
+    def on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection._conn.set_trace_callback(self.record)
 
 
 async def count_statements(db: Database, actor: Actor, person: Person) -> None:
-    """The SQL each CRM step sends (one untimed save, server steps done without listening)."""
+    """The SQL each CRM step runs (one untimed save, server steps done without listening)."""
     log = StatementLog()
     engine = db.engine.sync_engine
+    await db.engine.dispose()  # the pool's connections are made again, traced
+    event.listen(engine, "connect", log.on_connect)
 
     async def listened(step: Awaitable[Any]) -> list[str]:
         log.statements.clear()
-        event.listen(engine, "before_cursor_execute", log.record)
+        log.listening = True
         try:
             await step
         finally:
-            event.remove(engine, "before_cursor_execute", log.record)
+            log.listening = False
         return list(log.statements)
 
     form = person.form()
     login, extension = _new_values(form)
     pre = await listened(_check_new_in_crm(db, form, login, extension))
     _display, checked = await _check_new_in_crm(db, form, login, extension)
-
-    async def write() -> None:
-        async with unit_of_work(db, actor) as uow:
-            await uow.webitel_users.create(
-                NewWebitelUser(
-                    user_id=form.user_id, contact_id=form.contact_id, name=login,
-                    extension=extension, webitel_id=10**9 + 1, default_device_id=10**9 + 2,
-                    default_device_name=login,
-                ),
-                checked,
-            )  # fmt: skip
-
-    wrote = await listened(write())
+    new = NewWebitelUser(
+        user_id=form.user_id, contact_id=form.contact_id, name=login, extension=extension,
+        webitel_id=10**9 + 1, default_device_id=10**9 + 2, default_device_name=login,
+    )  # fmt: skip
+    wrote = await listened(insert_checked(db, actor, new, checked))
+    event.remove(engine, "connect", log.on_connect)
     for label, statements in (("CRM pre-check", pre), ("CRM write", wrote)):
-        print(f"  {label}: {len(statements)} statements (+ BEGIN/COMMIT)")
+        print(f"  {label}: {len(statements)} statements")
         for statement in statements:
             print(f"    {statement}")
 

@@ -173,12 +173,13 @@ async def test_a_lost_answer_is_looked_up_not_created_twice(world: World) -> Non
 async def test_crm_failure_after_the_server_accepted_is_undone(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webitel_tui.repositories.webitel_users import WebitelUserRepository
+    from webitel_tui.repositories import webitel_users
 
     async def broken(*_: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(WebitelUserRepository, "create", broken)
+    # The new record's write, where it reaches the database.
+    monkeypatch.setattr(webitel_users, "insert_committed", broken)
     with pytest.raises(NeedsReconcile, match="The change on Webitel was undone"):
         await create(world)
     assert world.sim.state.user_by_username("okovalenko") is None
@@ -187,12 +188,13 @@ async def test_crm_failure_after_the_server_accepted_is_undone(
 async def test_when_undo_fails_too_a_reconcile_item_is_kept(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webitel_tui.repositories.webitel_users import WebitelUserRepository
+    from webitel_tui.repositories import webitel_users
 
     async def broken(*_: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(WebitelUserRepository, "create", broken)
+    # The new record's write, where it reaches the database.
+    monkeypatch.setattr(webitel_users, "insert_committed", broken)
     inject(world.sim, FaultRule(kind="status", status=500, route="DELETE /api/users/*"))
     with pytest.raises(NeedsReconcile, match="listed under Reconcile"):
         await create(world)

@@ -14,7 +14,7 @@ from webitel_tui.domain.webitel_users import NewWebitelUser, ReconcileItem
 from webitel_tui.processes import provisioning
 from webitel_tui.processes.provisioning import NeedsReconcile
 from webitel_tui.processes.reconcile import reconcile
-from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories import unit_of_work, webitel_users
 from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.simulator import FaultRule
 from webitel_tui.webitel import InputUser
@@ -43,7 +43,7 @@ async def test_a_user_only_webitel_has_gets_its_crm_record(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patched:
-        patched.setattr(WebitelUserRepository, "create", broken)
+        patched.setattr(webitel_users, "insert_committed", broken)  # the new record's write
         inject(world.sim, FaultRule(kind="status", status=500, route="DELETE /api/users/*"))
         with pytest.raises(NeedsReconcile):
             await create(world, "okovalenko", "7001")

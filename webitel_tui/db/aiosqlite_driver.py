@@ -8,7 +8,9 @@ to end every read and every return of a connection to the pool (a rollback, even
 commit): a one-query read cost 5 trips and a save of two rows 8. Here a statement is one trip
 (the thread makes the cursor, executes, fetches everything, closes it, and sends back rows,
 description, row count and last row id), and a commit or rollback is a trip only if a
-transaction is open (sqlite3 says so without one): 1 and 3 trips. See bench/webitel_save.py.
+transaction is open (sqlite3 says so without one): 1 and 3 trips. A write that needs no read
+can be one trip with its commit (`insert_committed`): SQLAlchemy's execute and commit cost
+~0.1 ms of Python each, four times a trip. See bench/webitel_save.py.
 
 `stop()`: aiosqlite 0.22 queues a request that ends the thread on every call, but the thread
 ends at the first: a later call's future is never completed. SQLAlchemy calls `stop()` when it
@@ -36,7 +38,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
 )
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 T = TypeVar("T")
 
@@ -97,6 +102,58 @@ def _run_statements(
         cursor.close()
 
 
+async def in_thread(
+    connection: AsyncAdapt_dbapi_connection, function: Callable[..., T], *args: Any
+) -> T:
+    """`function(sqlite3_connection, *args)` run in the connection's thread: one trip, taken
+    in turn with SQLAlchemy's own (its lock)."""
+    driver: aiosqlite.Connection = connection._connection  # type: ignore[assignment]
+    async with connection._execute_mutex:
+        result: T = await driver._execute(function, driver._conn, *args)  # type: ignore[no-untyped-call]
+    return result
+
+
+def _insert_committed(
+    connection: sqlite3.Connection, statements: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """In the connection's thread: every INSERT with its rows, then the commit; or nothing."""
+    done = False
+    try:
+        for operation, rows in statements:
+            connection.executemany(operation, rows)
+        connection.commit()
+        done = True
+    finally:
+        if not done:
+            connection.rollback()
+
+
+async def insert_committed(
+    engine: AsyncEngine, statements: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """The statements (each with its rows, in the driver's form) run in a transaction of their
+    own and committed, in one trip to the thread of a connection from the pool. A failure is
+    SQLAlchemy's exception for it, as from a session, without the rows' values in its text."""
+    pooled = await engine.raw_connection()
+    try:
+        connection = pooled.dbapi_connection
+        assert isinstance(connection, OneTripConnection)
+        try:
+            await in_thread(connection, _insert_committed, statements)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(
+                "; ".join(operation for operation, _rows in statements),
+                None,
+                exc,
+                sqlite3.Error,
+                hide_parameters=True,
+            ) from exc
+    finally:
+        # Through SQLAlchemy's greenlet: the pool's reset may need a trip (a broken
+        # connection) and would fail outside it.
+        await greenlet_spawn(pooled.close)
+
+
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """SQLAlchemy's aiosqlite cursor, with each statement one trip to the thread."""
 
@@ -111,19 +168,17 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
 
-    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
-        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            result: T = await driver._execute(function, driver._conn, *args)  # type: ignore[no-untyped-call]
-        return result
-
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        finished, rows = await self._in_thread(_run_statement, operation, parameters)
+        finished, rows = await in_thread(
+            self._adapt_connection, _run_statement, operation, parameters
+        )
         self._cursor = finished  # type: ignore[assignment]
         self._rows = collections.deque(rows)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        finished = await self._in_thread(_run_statements, operation, seq_of_parameters)
+        finished = await in_thread(
+            self._adapt_connection, _run_statements, operation, seq_of_parameters
+        )
         self._cursor = finished  # type: ignore[assignment]
 
 

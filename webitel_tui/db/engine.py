@@ -65,11 +65,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     path = sqlite_path(resolved)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    # A statement's values stay out of error texts (and so out of screens and logs): they may
+    # be a password hash or anything an admin typed.
     if resolved.get_backend_name() != "sqlite":
-        return create_async_engine(resolved, echo=echo, pool_pre_ping=True)
+        return create_async_engine(resolved, echo=echo, pool_pre_ping=True, hide_parameters=True)
     from webitel_tui.db import aiosqlite_driver
 
-    engine = create_async_engine(resolved, echo=echo)
+    engine = create_async_engine(resolved, echo=echo, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", aiosqlite_driver.on_connect)
     event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     return engine

@@ -41,7 +41,7 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.i18n import _, tr
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.repositories.webitel_users import CheckedNew
+from webitel_tui.repositories.webitel_users import CheckedNew, insert_checked
 from webitel_tui.webitel import (
     DeviceProvisioningError,
     InputUser,
@@ -236,20 +236,21 @@ async def _save_new(
     server user is deleted again (or a reconcile item says it is left)."""
     webitel_id = _int_id(created.id)
     try:
-        async with unit_of_work(db, actor) as uow:
-            return await uow.webitel_users.create(
-                NewWebitelUser(
-                    user_id=form.user_id,
-                    contact_id=form.contact_id,
-                    name=new.login,
-                    extension=new.extension,
-                    webitel_id=webitel_id,
-                    default_device_id=_int_id(created.device.id) if created.device else None,
-                    default_device_name=(created.device.name or "") if created.device else "",
-                    enable_stun=form.enable_stun,
-                ),
-                new.checked,
-            )
+        return await insert_checked(
+            db,
+            actor,
+            NewWebitelUser(
+                user_id=form.user_id,
+                contact_id=form.contact_id,
+                name=new.login,
+                extension=new.extension,
+                webitel_id=webitel_id,
+                default_device_id=_int_id(created.device.id) if created.device else None,
+                default_device_name=(created.device.name or "") if created.device else "",
+                enable_stun=form.enable_stun,
+            ),
+            new.checked,
+        )
     except Exception as exc:
         reason: Exception = exc
         if isinstance(exc, DuplicateValueError):

@@ -41,6 +41,42 @@ def audit_fields(row: BaseEntity | Row[Any]) -> dict[str, Any]:
     }
 
 
+def new_row(actor: Actor, now: datetime, **values: Any) -> dict[str, Any]:
+    """A row to insert as plain values (see `bulk`) with its BaseEntity columns; rows made
+    together share `now` (one timestamp, converted once)."""
+    return {
+        "Id": new_id(),
+        "CreatedOn": now,
+        "CreatedById": actor.contact_id,
+        "ModifiedOn": now,
+        "ModifiedById": actor.contact_id,
+        "Version": 1,
+        **values,
+    }
+
+
+def change_entry(
+    actor: Actor,
+    entity: str,
+    record_id: uuid.UUID,
+    operation: Operation,
+    old_values: dict[str, Any],
+    new_values: dict[str, Any],
+) -> dict[str, Any]:
+    """The SysChangeLog row of a change, by column: `log_change` adds it to the session, a
+    plain INSERT may write it."""
+    return {
+        "Id": new_id(),
+        "CreatedOn": utcnow(),
+        "CreatedById": actor.contact_id,
+        "EntitySchemaName": entity,
+        "RecordId": record_id,
+        "Operation": operation.value,
+        "OldValues": old_values,
+        "NewValues": new_values,
+    }
+
+
 class Repository:
     """Base of the repositories: one session (one transaction) and the acting user."""
 
@@ -102,17 +138,8 @@ class Repository:
             raise RecordConflictError(entity, record_id or uuid.UUID(int=0)) from exc
 
     def new_row(self, now: datetime, **values: Any) -> dict[str, Any]:
-        """A row to insert as plain values (see `insert_many`) with its BaseEntity columns;
-        rows made together share `now` (one timestamp, converted once)."""
-        return {
-            "Id": new_id(),
-            "CreatedOn": now,
-            "CreatedById": self.actor.contact_id,
-            "ModifiedOn": now,
-            "ModifiedById": self.actor.contact_id,
-            "Version": 1,
-            **values,
-        }
+        """`new_row` by this repository's actor."""
+        return new_row(self.actor, now, **values)
 
     def prepare_many(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> Prepared:
         """New rows (from `new_row`) made ready for `insert_many` (see `bulk.prepare`)."""
@@ -158,15 +185,5 @@ class Repository:
         old_values: dict[str, Any],
         new_values: dict[str, Any],
     ) -> dict[str, Any]:
-        """The SysChangeLog row of a change, by column: `log_change` adds it to the session,
-        a plain INSERT may write it."""
-        return {
-            "Id": new_id(),
-            "CreatedOn": utcnow(),
-            "CreatedById": self.actor.contact_id,
-            "EntitySchemaName": entity,
-            "RecordId": record_id,
-            "Operation": operation.value,
-            "OldValues": old_values,
-            "NewValues": new_values,
-        }
+        """`change_entry` by this repository's actor."""
+        return change_entry(self.actor, entity, record_id, operation, old_values, new_values)

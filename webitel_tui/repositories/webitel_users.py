@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, insert, o
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webitel_tui.db.engine import Database
 from webitel_tui.db.tables import (
     Contact,
     SysAdminUnit,
@@ -23,6 +24,7 @@ from webitel_tui.db.tables import (
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import DuplicateValueError, ValidationError
 from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
 from webitel_tui.domain.users import SystemUser
 from webitel_tui.domain.webitel_users import (
@@ -35,7 +37,14 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
 from webitel_tui.i18n import _, tr
-from webitel_tui.repositories.base import Repository, audit_fields, column_values
+from webitel_tui.repositories.base import (
+    Repository,
+    audit_fields,
+    change_entry,
+    column_values,
+    new_row,
+)
+from webitel_tui.repositories.bulk import insert_committed, prepare
 from webitel_tui.repositories.logged_values import loggable
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import (
@@ -116,6 +125,47 @@ def _insert_new(session: Session, row: dict[str, Any], entry: dict[str, Any]) ->
         session.flush()  # rows added the ORM way go first (foreign keys)
     session.execute(_INSERT_RECORD, row)
     session.execute(_INSERT_LOG_ENTRY, entry)
+
+
+def _new_record(
+    actor: Actor, data: NewWebitelUser, checked: CheckedNew
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The row of a new record whose values passed `check_new`, and its change-log entry."""
+    name = check_webitel_login(data.name)
+    extension = normalize_extension(data.extension)
+    values = new_row(
+        actor, utcnow(), **new_webitel_user_values(data, name, extension, checked.contact_name, "")
+    )
+    row = {key: values[key] for key in _COLUMNS}  # the change log's order, as for the ORM
+    return row, change_entry(actor, ENTITY, row["Id"], Operation.INSERT, {}, loggable(row))
+
+
+def _duplicate() -> DuplicateValueError:
+    """A value taken (or the CRM user or contact removed) since the check: the unique and
+    foreign keys refused the new record."""
+    return DuplicateValueError(
+        _("A Webitel user with this name, extension or user id already exists.")
+    )
+
+
+async def insert_checked(
+    db: Database, actor: Actor, data: NewWebitelUser, checked: CheckedNew
+) -> WebitelUserModel:
+    """A new record whose values `check_new` passed just before, and its change-log entry,
+    in a transaction of their own: the Save's write once Webitel has created the user. The two
+    INSERTs and the commit are one trip to the database (`bulk.insert_committed`), ~0.5 ms
+    less than in a unit of work (bench/webitel_save.py). What changed since the check is
+    refused by the unique and foreign keys."""
+    row, entry = _new_record(actor, data, checked)
+    dialect = db.engine.dialect
+    try:
+        await insert_committed(
+            db.engine,
+            [prepare(dialect, WebitelUser, [row]), prepare(dialect, SysChangeLog, [entry])],
+        )
+    except IntegrityError as exc:
+        raise _duplicate() from exc
+    return _model(WebitelUser(**row))
 
 
 @dataclass
@@ -351,29 +401,17 @@ class WebitelUserRepository(Repository):
             return CheckedNew(user.contact_name, user)
         return CheckedNew(await self._contact_name(contact_id), user)
 
-    async def create(
-        self, data: NewWebitelUser, checked: CheckedNew | None = None
-    ) -> WebitelUserModel:
-        """A new record; with `checked` (from `check_new` on the same values) it is written
-        without looking again: two statements, the record and its change-log entry."""
+    async def create(self, data: NewWebitelUser) -> WebitelUserModel:
+        """A new record, checked, and its change-log entry (`insert_checked` writes one that
+        was checked just before, on its own)."""
         name = check_webitel_login(data.name)
         extension = normalize_extension(data.extension)
-        if checked is None:
-            checked = await self.check_new(name, extension, data.user_id, data.contact_id)
-        now = utcnow()
-        values = self.new_row(
-            now, **new_webitel_user_values(data, name, extension, checked.contact_name, "")
-        )
-        row = {key: values[key] for key in _COLUMNS}  # the change log's order, as for the ORM
-        entry = self.change_entry(ENTITY, row["Id"], Operation.INSERT, {}, loggable(row))
+        checked = await self.check_new(name, extension, data.user_id, data.contact_id)
+        row, entry = _new_record(self.actor, data, checked)
         try:
             await self.session.run_sync(_insert_new, row, entry)
         except IntegrityError as exc:
-            # A value taken (or the CRM user or contact removed) since the check: the unique
-            # and foreign keys refuse it.
-            raise DuplicateValueError(
-                _("A Webitel user with this name, extension or user id already exists.")
-            ) from exc
+            raise _duplicate() from exc
         return _model(WebitelUser(**row))  # not added: the model's fields by one mapping
 
     async def update(self, data: WebitelUserModel) -> WebitelUserModel:
@@ -395,9 +433,7 @@ class WebitelUserRepository(Repository):
         refresh_webitel_user(row)
         self.stamp_modified(row)
         await self.flush_unique(
-            DuplicateValueError(
-                _("A Webitel user with this name, extension or user id already exists.")
-            ),
+            _duplicate(),
             _CAPTION,
             row.Id,
         )
