@@ -52,13 +52,13 @@ from webitel_tui.processes.provisioning import (
     _check_new,
     _check_new_in_crm,
     _new_values,
-    _post_new,
+    _post_new_preparing,
     _save_new,
     create_webitel_user,
 )
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.repositories.webitel_users import insert_checked
+from webitel_tui.repositories.webitel_users import PreparedRecord
 from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.webitel import WebitelClient, WebitelOptions
 from webitel_tui.webitel.session import TOKEN_HEADER
@@ -237,17 +237,18 @@ async def staged_save(
     db: Database, actor: Actor, client: WebitelClient, person: Person
 ) -> dict[str, int]:
     """`create_webitel_user`'s three steps (the same functions it calls), each timed: the
-    checks (CRM pre-check and server lookups at once), the POST, the CRM write."""
+    checks (CRM pre-check and server lookups at once), the POST (and the CRM record made
+    ready meanwhile), the CRM write."""
     form = person.form()
     took: dict[str, int] = {}
     start = time.perf_counter_ns()
     new = await _check_new(db, client, form)
     now = time.perf_counter_ns()
     took["checks"], start = now - start, now
-    created = await _post_new(client, new)
+    created, prepared = await _post_new_preparing(db, actor, client, form, new)
     now = time.perf_counter_ns()
     took["post"], start = now - start, now
-    record = await _save_new(db, actor, client, form, new, created)
+    record = await _save_new(db, actor, client, form, new, prepared, created)
     took["crm_write"] = time.perf_counter_ns() - start
     if record.webitel_id is None or record.default_device_id is None:
         raise RuntimeError(f"{person.login}: staged save without a Webitel id or device")
@@ -376,10 +377,10 @@ async def count_statements(db: Database, actor: Actor, person: Person) -> None:
     pre = await listened(_check_new_in_crm(db, form, login, extension))
     _display, checked = await _check_new_in_crm(db, form, login, extension)
     new = NewWebitelUser(
-        user_id=form.user_id, contact_id=form.contact_id, name=login, extension=extension,
-        webitel_id=10**9 + 1, default_device_id=10**9 + 2, default_device_name=login,
-    )  # fmt: skip
-    wrote = await listened(insert_checked(db, actor, new, checked))
+        user_id=form.user_id, contact_id=form.contact_id, name=login, extension=extension
+    )
+    record = PreparedRecord(db, actor, new, checked)
+    wrote = await listened(record.insert(10**9 + 1, 10**9 + 2, login))
     event.remove(engine, "connect", log.on_connect)
     for label, statements in (("CRM pre-check", pre), ("CRM write", wrote)):
         print(f"  {label}: {len(statements)} statements")

@@ -3,6 +3,7 @@ each backend; all of them or none, and on SQLite one trip to the connection's th
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.records import Actor
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.base import change_entry, new_row
-from webitel_tui.repositories.bulk import Prepared, insert_committed, prepare
+from webitel_tui.repositories.bulk import Prepared, insert_committed, prepare, replaced
 from webitel_tui.repositories.contacts import contact_values
 
 ACTOR = Actor()
@@ -91,3 +92,14 @@ async def test_on_sqlite_the_inserts_and_the_commit_are_one_trip(
     assert trips == ["_insert_committed"]
     monkeypatch.undo()
     assert (await _count(db, Contact), await _count(db, SysChangeLog)) == (1, 1)
+
+
+def test_replaced_values_are_converted_as_prepare_converts_them(db: Database) -> None:
+    dialect = db.engine.dialect
+    contact = _contact("Before")
+    later = {"Name": "After", "AccountId": uuid.uuid4(), "ModifiedOn": utcnow()}
+    ready = prepare(dialect, Contact, [contact])
+    assert replaced(ready, dialect, later) == prepare(dialect, Contact, [{**contact, **later}])
+    for wrong in ({"Id": contact["Id"]}, {"NoSuchColumn": 1}):
+        with pytest.raises(ValueError, match="only other columns of Contact"):
+            replaced(ready, dialect, wrong)

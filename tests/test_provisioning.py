@@ -148,6 +148,25 @@ async def test_the_crm_check_runs_while_the_server_lookups_are_on_the_wire(
     assert record.webitel_id is not None
 
 
+async def test_the_crm_record_is_made_ready_while_the_post_is_on_the_wire(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record's row is prepared once the POST is sent, so its time hides in the server's:
+    here it waits for the server to have the POST, which a row prepared first never sees."""
+    prepare = provisioning._prepared_record
+    world.sim.app.log.clear()
+
+    async def after_the_post_arrived(*args: Any) -> Any:
+        async with asyncio.timeout(5):
+            while ("POST", "/api/users") not in world.sim.app.log:  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+        return await prepare(*args)
+
+    monkeypatch.setattr(provisioning, "_prepared_record", after_the_post_arrived)
+    record = await create(world)
+    assert record.webitel_id == world.sim.state.user_by_username("okovalenko").id  # type: ignore[union-attr]
+
+
 async def test_server_down_is_retryable_and_a_retry_makes_one_user(world: World) -> None:
     inject(world.sim, FaultRule(kind="status", status=503, route="POST /api/users"))
     with pytest.raises(WebitelRefused) as caught:

@@ -41,7 +41,7 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.i18n import _, tr
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.repositories.webitel_users import CheckedNew, insert_checked
+from webitel_tui.repositories.webitel_users import CheckedNew, PreparedRecord
 from webitel_tui.webitel import (
     DeviceProvisioningError,
     InputUser,
@@ -59,6 +59,7 @@ from webitel_tui.webitel import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class WebitelRefused(DomainError):
@@ -139,24 +140,33 @@ class _NewUser:
     checked: CheckedNew
 
 
-async def _check_new(db: Database, client: WebitelClient, form: WebitelUserForm) -> _NewUser:
-    """Both sides only read, so the CRM check runs while the server's lookups are on the wire
-    (its time is hidden in the server's). The CRM's refusal still wins over the server's: it
-    names the CRM record that holds a value and is never worth a Retry; the lookups are then
-    dropped."""
-    login, extension = _new_values(form)
+async def _while_sent(request: Awaitable[T], work: Callable[[], Awaitable[U]]) -> tuple[T, U]:
+    """`request` (calls to Webitel) in a task and, once its first request is on the wire,
+    `work`: the caller's own time hides in the server's. If `work` fails (or this is
+    cancelled), the request is cancelled and ended first, and `work`'s failure wins."""
     sent = asyncio.Event()
     with announcing_sent(sent):
-        on_server = asyncio.create_task(_check_server_free(client, login, extension))
+        on_server = asyncio.ensure_future(request)
     on_server.add_done_callback(lambda _: sent.set())  # also when no request got that far
     try:
         await sent.wait()
-        display, checked = await _check_new_in_crm(db, form, login, extension)
+        done = await work()
     except BaseException:
         on_server.cancel()
         await asyncio.gather(on_server, return_exceptions=True)
         raise
-    await on_server
+    return await on_server, done
+
+
+async def _check_new(db: Database, client: WebitelClient, form: WebitelUserForm) -> _NewUser:
+    """Both sides only read, so the CRM check runs while the server's lookups are on the wire.
+    The CRM's refusal still wins over the server's: it names the CRM record that holds a value
+    and is never worth a Retry; the lookups are then dropped."""
+    login, extension = _new_values(form)
+    _, (display, checked) = await _while_sent(
+        _check_server_free(client, login, extension),
+        lambda: _check_new_in_crm(db, form, login, extension),
+    )
     return _NewUser(login, extension, display, checked)
 
 
@@ -224,32 +234,49 @@ async def _post_new(client: WebitelClient, new: _NewUser) -> User:
         raise _refusal(exc) from exc
 
 
+async def _prepared_record(
+    db: Database, actor: Actor, form: WebitelUserForm, new: _NewUser
+) -> PreparedRecord:
+    """The CRM record of a new user, made ready while Webitel creates it (see `_while_sent`)."""
+    return PreparedRecord(
+        db,
+        actor,
+        NewWebitelUser(
+            user_id=form.user_id,
+            contact_id=form.contact_id,
+            name=new.login,
+            extension=new.extension,
+            enable_stun=form.enable_stun,
+        ),
+        new.checked,
+    )
+
+
+async def _post_new_preparing(
+    db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm, new: _NewUser
+) -> tuple[User, PreparedRecord]:
+    """`_post_new`, and the CRM record made ready meanwhile."""
+    return await _while_sent(_post_new(client, new), lambda: _prepared_record(db, actor, form, new))
+
+
 async def _save_new(
     db: Database,
     actor: Actor,
     client: WebitelClient,
     form: WebitelUserForm,
     new: _NewUser,
+    record: PreparedRecord,
     created: User,
 ) -> WebitelUser:
     """The CRM record of a user Webitel has just created; if the CRM cannot save it, the
     server user is deleted again (or a reconcile item says it is left)."""
     webitel_id = _int_id(created.id)
     try:
-        return await insert_checked(
-            db,
-            actor,
-            NewWebitelUser(
-                user_id=form.user_id,
-                contact_id=form.contact_id,
-                name=new.login,
-                extension=new.extension,
-                webitel_id=webitel_id,
-                default_device_id=_int_id(created.device.id) if created.device else None,
-                default_device_name=(created.device.name or "") if created.device else "",
-                enable_stun=form.enable_stun,
-            ),
-            new.checked,
+        device = created.device
+        return await record.insert(
+            webitel_id,
+            _int_id(device.id) if device else None,
+            (device.name or "") if device else "",
         )
     except Exception as exc:
         reason: Exception = exc
@@ -285,8 +312,8 @@ async def create_webitel_user(
     free; the CRM write then relies on that check (its unique and foreign keys refuse a race,
     which undoes the server user like any other CRM failure)."""
     new = await _check_new(db, client, form)
-    created = await _post_new(client, new)
-    return await _save_new(db, actor, client, form, new, created)
+    created, record = await _post_new_preparing(db, actor, client, form, new)
+    return await _save_new(db, actor, client, form, new, record, created)
 
 
 async def update_webitel_user(

@@ -104,6 +104,31 @@ def prepare(dialect: Dialect, entity: type[Base], rows: Sequence[Mapping[str, An
     return Prepared(entity, table, columns, plan.statement, parameters, stored_ids)
 
 
+def replaced(prepared: Prepared, dialect: Dialect, values: Mapping[str, Any]) -> Prepared:
+    """`prepared` (by `prepare` for `dialect`) with these columns holding these values in
+    every row, converted as `prepare` converts them: rows made ready before some of their
+    values are known (a Save's server ids) are finished without converting the rest again."""
+    if "Id" in values or not values.keys() <= prepared.columns.values.keys():
+        raise ValueError(f"only other columns of {prepared.table.name} can be replaced")
+    plan = _plan(dialect, prepared.table, tuple(prepared.columns.values))
+    changed = {
+        position: value if processor is None else processor(value)
+        for position, (key, processor) in enumerate(zip(plan.keys, plan.processors, strict=True))
+        if key in values
+        for value in (values[key],)
+    }
+    parameters = [
+        tuple(changed.get(position, value) for position, value in enumerate(row))
+        for row in prepared.parameters
+    ]
+    rows = len(prepared.parameters)
+    columns = Columns(
+        {**prepared.columns.values, **{key: [value] * rows for key, value in values.items()}},
+        {**prepared.columns.shared, **values},
+    )
+    return prepared._replace(columns=columns, parameters=parameters)
+
+
 def _insert(connection: Connection, prepared: Prepared) -> None:
     connection.exec_driver_sql(prepared.statement, prepared.parameters)
 

@@ -44,7 +44,7 @@ from webitel_tui.repositories.base import (
     column_values,
     new_row,
 )
-from webitel_tui.repositories.bulk import insert_committed, prepare
+from webitel_tui.repositories.bulk import insert_committed, prepare, replaced
 from webitel_tui.repositories.logged_values import loggable
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import (
@@ -148,24 +148,47 @@ def _duplicate() -> DuplicateValueError:
     )
 
 
-async def insert_checked(
-    db: Database, actor: Actor, data: NewWebitelUser, checked: CheckedNew
-) -> WebitelUserModel:
+class PreparedRecord:
     """A new record whose values `check_new` passed just before, and its change-log entry,
-    in a transaction of their own: the Save's write once Webitel has created the user. The two
-    INSERTs and the commit are one trip to the database (`bulk.insert_committed`), ~0.5 ms
-    less than in a unit of work (bench/webitel_save.py). What changed since the check is
-    refused by the unique and foreign keys."""
-    row, entry = _new_record(actor, data, checked)
-    dialect = db.engine.dialect
-    try:
-        await insert_committed(
-            db.engine,
-            [prepare(dialect, WebitelUser, [row]), prepare(dialect, SysChangeLog, [entry])],
-        )
-    except IntegrityError as exc:
-        raise _duplicate() from exc
-    return _model(WebitelUser(**row))
+    made ready for the driver before Webitel has given the user's ids: the Save makes it while
+    Webitel creates the user, so that only the ids are left to convert once it answers."""
+
+    def __init__(
+        self, db: Database, actor: Actor, data: NewWebitelUser, checked: CheckedNew
+    ) -> None:
+        self._engine = db.engine
+        self._row, self._entry = _new_record(actor, data, checked)
+        dialect = self._engine.dialect
+        self._record = prepare(dialect, WebitelUser, [self._row])
+        self._log_entry = prepare(dialect, SysChangeLog, [self._entry])
+
+    async def insert(
+        self, webitel_id: int | None, default_device_id: int | None, default_device_name: str
+    ) -> WebitelUserModel:
+        """The record with Webitel's ids, and its change-log entry, written in a transaction
+        of their own: on SQLite the two INSERTs and the commit are one trip to the database
+        (`bulk.insert_committed`), ~0.5 ms less than a unit of work in the Save of a new
+        Webitel user (bench/webitel_save.py). What changed since the check is refused by the
+        unique and foreign keys."""
+        server = {
+            "WebitelId": webitel_id,
+            "DefaultDeviceId": default_device_id,
+            "DefaultDeviceName": default_device_name,
+            "WebitelIdSort": webitel_sort_keys(None, webitel_id)[1],
+        }
+        dialect = self._engine.dialect
+        logged = {**self._entry["NewValues"], **loggable(server)}
+        try:
+            await insert_committed(
+                self._engine,
+                [
+                    replaced(self._record, dialect, server),
+                    replaced(self._log_entry, dialect, {"NewValues": logged}),
+                ],
+            )
+        except IntegrityError as exc:
+            raise _duplicate() from exc
+        return _model(WebitelUser(**{**self._row, **server}))
 
 
 @dataclass
@@ -402,7 +425,7 @@ class WebitelUserRepository(Repository):
         return CheckedNew(await self._contact_name(contact_id), user)
 
     async def create(self, data: NewWebitelUser) -> WebitelUserModel:
-        """A new record, checked, and its change-log entry (`insert_checked` writes one that
+        """A new record, checked, and its change-log entry (`PreparedRecord` writes one that
         was checked just before, on its own)."""
         name = check_webitel_login(data.name)
         extension = normalize_extension(data.extension)
