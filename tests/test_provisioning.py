@@ -13,6 +13,7 @@ import pytest
 
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
+from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.webitel_users import RoleGrant, WebitelUser
@@ -89,6 +90,22 @@ async def test_m5_create_fills_user_id_and_default_device(world: World) -> None:
         log = await uow.changelog.for_record(record.id)
     assert [e.operation.value for e in log] == ["Insert"]
     assert log[0].created_by == world.actor.contact_id
+
+
+async def test_another_contact_chosen_on_the_card_is_the_records_contact(world: World) -> None:
+    async with unit_of_work(world.db) as uow:
+        other = await uow.contacts.create(NewContact(name="Andrii Melnyk (desk)"))
+    form = await form_for(world, "okovalenko", "7001")
+    missing = form.model_copy(update={"contact_id": uuid.uuid4()})
+    with pytest.raises(ValidationError, match="The selected contact does not exist"):
+        await provisioning.create_webitel_user(world.db, world.actor, world.client, missing)
+    assert world.sim.state.user_by_username("okovalenko") is None
+    chosen = form.model_copy(update={"contact_id": other.id})
+    record = await provisioning.create_webitel_user(world.db, world.actor, world.client, chosen)
+    assert (record.contact_id, record.contact_name) == (other.id, "Andrii Melnyk (desk)")
+    none = (await form_for(world, "amelnyk", "7002")).model_copy(update={"contact_id": None})
+    record = await provisioning.create_webitel_user(world.db, world.actor, world.client, none)
+    assert (record.contact_id, record.contact_name) == (None, "")
 
 
 async def test_m4_a_portal_user_is_refused_by_the_process(world: World) -> None:

@@ -181,3 +181,23 @@ async def test_portal_user_rule_is_a_domain_rule(db: Database) -> None:
     with pytest.raises(ValidationError) as caught:
         check_can_be_webitel_user(portal)
     assert "Portal users cannot be Webitel users" in str(caught.value)
+
+
+async def test_create_takes_the_chosen_contact_and_refuses_a_missing_one(db: Database) -> None:
+    import uuid
+
+    from webitel_tui.domain.contacts import NewContact
+
+    async with unit_of_work(db) as uow:
+        user = await make_user(uow, "jdoe")
+        other = await uow.contacts.create(NewContact(name="Desk phone"))
+    async with unit_of_work(db) as uow:
+        with pytest.raises(ValidationError, match="The selected contact does not exist"):
+            await uow.webitel_users.create(
+                NewWebitelUser(user_id=user.id, contact_id=uuid.uuid4(), name="jdoe")
+            )
+    async with unit_of_work(db) as uow:
+        created = await uow.webitel_users.create(
+            NewWebitelUser(user_id=user.id, contact_id=other.id, name="jdoe")
+        )
+    assert (created.contact_id, created.contact_name) == (other.id, "Desk phone")

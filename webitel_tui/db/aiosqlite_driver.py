@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -128,30 +129,47 @@ def _insert_committed(
             connection.rollback()
 
 
-async def insert_committed(
-    engine: AsyncEngine, statements: Sequence[tuple[str, Sequence[Any]]]
-) -> None:
-    """The statements (each with its rows, in the driver's form) run in a transaction of their
-    own and committed, in one trip to the thread of a connection from the pool. A failure is
-    SQLAlchemy's exception for it, as from a session, without the rows' values in its text."""
+@contextlib.asynccontextmanager
+async def _from_pool(engine: AsyncEngine) -> AsyncIterator[OneTripConnection]:
     pooled = await engine.raw_connection()
     try:
         connection = pooled.dbapi_connection
         assert isinstance(connection, OneTripConnection)
-        try:
-            await in_thread(connection, _insert_committed, statements)
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(
-                "; ".join(operation for operation, _rows in statements),
-                None,
-                exc,
-                sqlite3.Error,
-                hide_parameters=True,
-            ) from exc
+        yield connection
     finally:
         # Through SQLAlchemy's greenlet: the pool's reset may need a trip (a broken
         # connection) and would fail outside it.
         await greenlet_spawn(pooled.close)
+
+
+async def _one_trip(
+    engine: AsyncEngine, operations: Sequence[str], function: Callable[..., T], *args: Any
+) -> T:
+    """`function` in the thread of a connection from the pool, SQLite's failures made
+    SQLAlchemy's exceptions, as from a session, without the values in their text."""
+    async with _from_pool(engine) as connection:
+        try:
+            return await in_thread(connection, function, *args)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(
+                "; ".join(operations), None, exc, sqlite3.Error, hide_parameters=True
+            ) from exc
+
+
+async def insert_committed(
+    engine: AsyncEngine, statements: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """The statements (each with its rows, in the driver's form) run in a transaction of their
+    own and committed, in one trip to the thread of a connection from the pool."""
+    operations = [operation for operation, _rows in statements]
+    await _one_trip(engine, operations, _insert_committed, statements)
+
+
+async def fetch_all(engine: AsyncEngine, operation: str, parameters: Sequence[Any]) -> list[Any]:
+    """The rows of a query (parameters in the driver's form), as sqlite3 gives them, in one
+    trip to the thread of a connection from the pool (a read opens no transaction)."""
+    _finished, rows = await _one_trip(engine, [operation], _run_statement, operation, parameters)
+    return rows
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):

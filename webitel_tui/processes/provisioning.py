@@ -41,7 +41,7 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.i18n import _, tr
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.repositories.webitel_users import CheckedNew, PreparedRecord
+from webitel_tui.repositories.webitel_users import CheckedNew, PreparedRecord, check_new_user
 from webitel_tui.webitel import (
     DeviceProvisioningError,
     InputUser,
@@ -120,12 +120,11 @@ async def _check_new_in_crm(
 ) -> tuple[str, CheckedNew]:
     """The CRM side of a new Webitel user: (display name, what the write may rely on)."""
     assert form.user_id is not None
-    async with unit_of_work(db) as uow:
-        # M4: the process refuses portal users itself, whatever screen or import calls it
-        # (its rule, applied to the user as the check reads it, in the same query).
-        checked = await uow.webitel_users.check_new(
-            login, extension, form.user_id, form.contact_id, check_can_be_webitel_user
-        )
+    # M4: the process refuses portal users itself, whatever screen or import calls it (its
+    # rule, applied to the user as the check reads it, in the same query).
+    checked = await check_new_user(
+        db, login, extension, form.user_id, form.contact_id, check_can_be_webitel_user
+    )
     assert checked.user is not None
     return checked.user.contact_name or login, checked
 

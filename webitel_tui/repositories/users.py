@@ -67,6 +67,15 @@ def new_user_values(
     return values
 
 
+SYSTEM_USER_COLUMNS = (
+    "Id", "Version", "CreatedOn", "ModifiedOn", "Name", "ContactId", "ContactName",
+    "AccountId", "ConnectionType", "Active", "Email", "ForceChangePassword",
+    "PasswordExpireDate", "LoginAttemptCount", "UnblockTime",
+)  # fmt: skip
+"""The SysAdminUnit columns `system_user` reads (a query for it selects no more: not the
+password hash)."""
+
+
 def system_user(row: SysAdminUnit | Row[Any]) -> SystemUser:
     """The user of an ORM row, or of a Core row with the SysAdminUnit columns by their names."""
     return SystemUser(

@@ -47,13 +47,14 @@ from webitel_tui.repositories.base import (
 from webitel_tui.repositories.bulk import insert_committed, prepare, replaced
 from webitel_tui.repositories.logged_values import loggable
 from webitel_tui.repositories.paging import fetch_page
+from webitel_tui.repositories.quick_read import fetch_all
 from webitel_tui.repositories.search_text import (
     WEBITEL_USER_SEARCHED,
     refresh_webitel_user,
     searched,
     webitel_sort_keys,
 )
-from webitel_tui.repositories.users import system_user
+from webitel_tui.repositories.users import SYSTEM_USER_COLUMNS, system_user
 
 ENTITY = "WebitelUser"
 _CAPTION = "Webitel user"
@@ -68,21 +69,29 @@ _COLUMNS = tuple(column.key for column in _TABLES[WebitelUser.__tablename__].col
 
 
 def _check_new_query() -> Select[Any]:
-    """`check_new` with a CRM user, as one Core statement built once: the user's columns by
-    their names, and those of each record that holds the name, the extension or the user
-    (none: one row of NULLs). Built per call as ORM entities, the statement's cache key and the
-    two loaded objects cost ~0.3 ms of the Save of a new Webitel user (bench/webitel_save.py).
-    A NULL extension equals nothing, as `_clash` leaves it out."""
+    """`check_new` with a CRM user, as one Core statement built once: the user's columns that
+    `system_user` reads, the name of the chosen contact (`contact_id`), and the columns of each
+    record that holds the name, the extension or the user (none: one row of NULLs). Built per
+    call as ORM entities, the statement's cache key and the two loaded objects cost ~0.3 ms of
+    the Save of a new Webitel user (bench/webitel_save.py). A NULL extension equals nothing,
+    as `_clash` leaves it out."""
     user, record = _TABLES[SysAdminUnit.__tablename__], _TABLES[WebitelUser.__tablename__]
+    contact = _TABLES[Contact.__tablename__]
     user_id = bindparam("user_id", type_=Uuid())
     clash = or_(
         record.c.Name == bindparam("name", type_=String()),
         record.c.Extension == bindparam("extension", type_=String()),
         record.c.SysAdminUnitId == user_id,
     )
+    chosen_contact = (
+        select(contact.c.Name)
+        .where(contact.c.Id == bindparam("contact_id", type_=Uuid()))
+        .scalar_subquery()
+    )
     return (
         select(
-            *user.c,
+            *(user.c[name] for name in SYSTEM_USER_COLUMNS),
+            chosen_contact.label("ChosenContactName"),
             record.c.Id.label("HolderId"),
             record.c.Name.label("HolderName"),
             record.c.Extension.label("HolderExtension"),
@@ -146,6 +155,65 @@ def _duplicate() -> DuplicateValueError:
     return DuplicateValueError(
         _("A Webitel user with this name, extension or user id already exists.")
     )
+
+
+def _check_new_parameters(
+    name: str, extension: str | None, user_id: uuid.UUID, contact_id: uuid.UUID | None
+) -> dict[str, Any]:
+    return {"name": name, "extension": extension, "user_id": user_id, "contact_id": contact_id}
+
+
+def _checked_new(
+    rows: Sequence[Any],
+    name: str,
+    extension: str | None,
+    user_id: uuid.UUID,
+    contact_id: uuid.UUID | None,
+    accept_user: Callable[[SystemUser], None] | None,
+) -> CheckedNew:
+    """The verdict of `check_new` on the rows of `_CHECK_NEW`."""
+    if not rows:
+        raise ValidationError(_("The selected user does not exist."), "User")
+    user = system_user(rows[0])
+    if accept_user is not None:
+        accept_user(user)
+    holders = [
+        HolderView(
+            row.HolderName,
+            row.HolderExtension,
+            row.HolderContactName,
+            row.HolderUserId,
+            row.HolderId,
+        )
+        for row in rows
+        if row.HolderId is not None
+    ]
+    duplicate = duplicate_among(name, extension, user_id, holders)
+    if duplicate is not None:
+        raise duplicate
+    if user.contact_id == contact_id:
+        return CheckedNew(user.contact_name, user)
+    if contact_id is None:
+        return CheckedNew("", user)
+    chosen: str | None = rows[0].ChosenContactName
+    if chosen is None:
+        raise ValidationError(_("The selected contact does not exist."), "Contact")
+    return CheckedNew(chosen, user)
+
+
+async def check_new_user(
+    db: Database,
+    name: str,
+    extension: str | None,
+    user_id: uuid.UUID,
+    contact_id: uuid.UUID | None,
+    accept_user: Callable[[SystemUser], None] | None = None,
+) -> CheckedNew:
+    """`WebitelUserRepository.check_new` with a CRM user, read on its own in one trip
+    (`quick_read`): the Save's pre-check, run while its first server lookup is on the wire."""
+    parameters = _check_new_parameters(name, extension, user_id, contact_id)
+    rows = await fetch_all(db.engine, _CHECK_NEW, parameters)
+    return _checked_new(rows, name, extension, user_id, contact_id, accept_user)
 
 
 class PreparedRecord:
@@ -390,39 +458,15 @@ class WebitelUserRepository(Repository):
         accept_user: Callable[[SystemUser], None] | None = None,
     ) -> CheckedNew:
         """Everything `create` checks, before the values are final (a new user's server ids
-        come later). With a CRM user, one query reads it and whoever holds one of the values;
-        `accept_user` vets the user first (the caller's rule, e.g. M4), so that its refusal
-        comes before a duplicate's."""
+        come later). With a CRM user, one query reads it, the chosen contact and whoever holds
+        one of the values; `accept_user` vets the user first (the caller's rule, e.g. M4), so
+        that its refusal comes before a duplicate's."""
         if user_id is None:
             await self.check_unique(name, extension, None, None)
             return CheckedNew(await self._contact_name(contact_id))
-        rows = (
-            await self.session.execute(
-                _CHECK_NEW, {"name": name, "extension": extension, "user_id": user_id}
-            )
-        ).all()
-        if not rows:
-            raise ValidationError(_("The selected user does not exist."), "User")
-        user = system_user(rows[0])
-        if accept_user is not None:
-            accept_user(user)
-        holders = [
-            HolderView(
-                row.HolderName,
-                row.HolderExtension,
-                row.HolderContactName,
-                row.HolderUserId,
-                row.HolderId,
-            )
-            for row in rows
-            if row.HolderId is not None
-        ]
-        duplicate = duplicate_among(name, extension, user_id, holders)
-        if duplicate is not None:
-            raise duplicate
-        if user.contact_id == contact_id:
-            return CheckedNew(user.contact_name, user)
-        return CheckedNew(await self._contact_name(contact_id), user)
+        parameters = _check_new_parameters(name, extension, user_id, contact_id)
+        rows = (await self.session.execute(_CHECK_NEW, parameters)).all()
+        return _checked_new(rows, name, extension, user_id, contact_id, accept_user)
 
     async def create(self, data: NewWebitelUser) -> WebitelUserModel:
         """A new record, checked, and its change-log entry (`PreparedRecord` writes one that

@@ -1,0 +1,81 @@
+"""`quick_read.fetch_all` gives the rows SQLAlchemy gives for the same query, value for value,
+on each backend (on SQLite it converts them itself, after one trip to the database)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC
+from typing import Any
+
+import pytest
+from sqlalchemy import Integer, Table, bindparam, select
+
+from tests.awkward_rows import ROWS, awkward_rows
+from webitel_tui.db.aiosqlite_driver import StopOnceConnection
+from webitel_tui.db.engine import Database
+from webitel_tui.domain.records import Actor
+from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.quick_read import fetch_all
+from webitel_tui.repositories.webitel_import import IMPORTED
+
+
+def _queries() -> dict[str, Any]:
+    """Per table, all its columns (one labelled) of the rows from a version on: built once."""
+    queries = {}
+    for entity in IMPORTED:
+        table: Table = entity.__table__  # type: ignore[assignment]
+        queries[table.name] = select(*table.c, table.c.Id.label("SameId")).where(
+            table.c.Version >= bindparam("version", type_=Integer())
+        )
+    return queries
+
+
+QUERIES = _queries()
+
+
+async def test_rows_are_the_rows_sqlalchemy_gives(db: Database) -> None:
+    actor = Actor()
+    inserted: dict[str, list[uuid.UUID]] = {}
+    async with unit_of_work(db, actor) as uow:
+        repo = uow.webitel_import
+        for entity in IMPORTED:
+            table: Table = entity.__table__  # type: ignore[assignment]
+            rows = awkward_rows(table, repo.new_row, inserted)
+            await repo.insert_many(repo.prepare_many(entity, rows))
+            inserted[table.name] = [row["Id"] for row in rows]
+    for name, query in QUERIES.items():
+        async with unit_of_work(db) as uow:
+            expected = (await uow.session.execute(query, {"version": 1})).all()
+        quick = await fetch_all(db.engine, query, {"version": 1})
+        assert len(quick) == len(expected) == ROWS, name
+        by_id = {row.Id: row for row in quick}
+        for row in expected:
+            got = by_id[row.Id]
+            assert tuple(got) == tuple(row), name
+            assert got.SameId == row.Id and isinstance(got.SameId, uuid.UUID)
+            assert got.CreatedOn == row.CreatedOn and got.CreatedOn.tzinfo == UTC
+    assert await fetch_all(db.engine, QUERIES["Contact"], {"version": 2}) == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_on_sqlite_a_read_is_one_trip(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    query = QUERIES["Contact"]
+    await fetch_all(db.engine, query, {"version": 1})  # a connection in the pool
+    trips: list[str] = []
+    real = StopOnceConnection._execute
+
+    async def counted(self: StopOnceConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(getattr(fn, "__name__", str(fn)))
+        return await real(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(StopOnceConnection, "_execute", counted)
+    assert await fetch_all(db.engine, query, {"version": 1}) == []
+    assert trips == ["_run_statement"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_query_with_an_expanding_parameter_is_refused(db: Database) -> None:
+    table: Table = IMPORTED[0].__table__  # type: ignore[assignment]
+    query = select(table.c.Id).where(table.c.Id.in_(bindparam("ids", expanding=True)))
+    with pytest.raises(ValueError, match="plain positional parameters"):
+        await fetch_all(db.engine, query, {"ids": [uuid.uuid4()]})
