@@ -8,9 +8,10 @@ a free loopback port. One `WebitelClient` (user name and password) logs in befor
 
 Timed, per new user, each creation with a fresh CRM user, login and extension:
 
-- `full`: `provisioning.create_webitel_user`, what the card's Save calls (CRM pre-check, the
-  two server lookups, the POST with `?generate_device=true`, the CRM write trusting the
-  pre-check: one INSERT of the record and one of its change-log entry);
+- `full`: `provisioning.create_webitel_user`, what the card's Save calls (the CRM pre-check
+  while the first of the two server lookups is on the wire, the POST with
+  `?generate_device=true` while the CRM record is made ready, then the CRM write trusting the
+  pre-check: the record and its change-log entry, committed);
 - `raw`: the same three HTTP requests with a bare `httpx.AsyncClient` (same headers, a token
   from the same login, same query parameters, same JSON body; each answer decoded and
   checked), no CRM;
@@ -69,15 +70,16 @@ ROUNDS = 100
 WARMUP = 10
 # Target: the 1.2x, i.e. the CRM side may add a fifth of the HTTP time (~0.8 ms here).
 # First measured at 1.9-2.35x: 11 statements in two units of work, 4 SELECTs of the write
-# repeating the pre-check's. Then 1 SELECT in the pre-check (the CRM user and whoever holds a
-# value) and 2 INSERTs in the write: 1.45-1.55x. Now the pre-check is one Core statement built
-# once and runs while the first lookup is on the wire, the write is two plain INSERTs (no ORM
-# objects, no flush) and a unit of work is lighter: 1.21-1.26x on a quiet 2-core machine,
-# ~1.3x while other work shares it (the pre-check then finds no idle core to hide in). What is
-# left is the write after the POST, which "server first" keeps sequential: ~0.7 ms for 2
-# INSERTs and a COMMIT: 3 trips to aiosqlite's thread (~0.2 ms, ~0.13 ms of it SQLite's own
-# work, the commit's WAL write most) and SQLAlchemy Core's execute and commit, which run with
-# cold CPU caches right after the HTTP stack (about twice their time in a tight loop).
+# repeating the pre-check's. Then 1 SELECT in the pre-check and 2 INSERTs in the write:
+# 1.45-1.55x. Then the pre-check as one Core statement built once, run while the first lookup
+# is on the wire, and the write as two plain INSERTs: 1.24-1.33x. What was left was
+# SQLAlchemy's session and execute, ~0.1 ms of Python a statement (four times a trip to
+# aiosqlite's thread), and more right after the HTTP stack has run (cold CPU caches). Now the
+# pre-check is one trip outside a unit of work (`quick_read`), the record is converted for
+# the driver while the POST is on the wire, and the write is one trip with its commit
+# (`bulk.insert_committed`): 1.14-1.18x. What is left: SQLite's own work for the write (~0.2
+# ms: 14 B-trees of WebitelUser, the change log, the WAL commit), which "server first" keeps
+# after the POST, and the client's models of the POST (~0.1 ms).
 RATIO_TARGET = 1.2
 TIMEOUT = 30.0
 SIM_ADMIN, SIM_PASSWORD, SIM_DOMAIN = "admin", "admin", "demo"

@@ -59,9 +59,9 @@ from webitel_tui.repositories.users import SYSTEM_USER_COLUMNS, system_user
 ENTITY = "WebitelUser"
 _CAPTION = "Webitel user"
 
-# A new record and its change-log entry are written as plain INSERTs: an ORM object and its
-# flush cost ~0.4 ms more per record in the Save of a new Webitel user (bench/webitel_save.py),
-# and nothing reads the object back. Built once, so SQLAlchemy's statement cache key is too.
+# `create` writes a new record and its change-log entry as plain INSERTs: an ORM object and
+# its flush cost ~0.4 ms more per record, and nothing reads the object back. Built once, so
+# SQLAlchemy's statement cache key is too.
 _TABLES = WebitelUser.metadata.tables
 _INSERT_RECORD = insert(_TABLES[WebitelUser.__tablename__])
 _INSERT_LOG_ENTRY = insert(_TABLES[SysChangeLog.__tablename__])
