@@ -131,14 +131,16 @@ def _insert_committed(
 
 @contextlib.asynccontextmanager
 async def _from_pool(engine: AsyncEngine) -> AsyncIterator[OneTripConnection]:
+    """A connection from the pool, given back as SQLAlchemy gives it back: in its greenlet, as
+    the pool's reset may need a trip (a transaction left open by a cancelled trip) and would
+    fail outside it. Cancelled again during that reset, SQLAlchemy's pool discards the
+    connection (tests/test_database_connections.py)."""
     pooled = await engine.raw_connection()
     try:
         connection = pooled.dbapi_connection
         assert isinstance(connection, OneTripConnection)
         yield connection
     finally:
-        # Through SQLAlchemy's greenlet: the pool's reset may need a trip (a broken
-        # connection) and would fail outside it.
         await greenlet_spawn(pooled.close)
 
 
