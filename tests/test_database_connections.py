@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from tests.cancelled_queries import SLOW_QUERY, others_end
-from webitel_tui.db.aiosqlite_driver import StopOnceConnection, insert_committed
+from webitel_tui.db.aiosqlite_driver import insert_committed
 from webitel_tui.db.engine import Database
 
 
@@ -56,7 +55,7 @@ async def test_a_connection_told_to_stop_while_it_closes_ends(tmp_path: Path) ->
 
 
 async def test_a_statement_is_one_trip_to_the_connections_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sqlite_trips: list[str]
 ) -> None:
     """A read is one trip (no rollback to end it: nothing to roll back); a write of two rows
     three (two statements and the commit; no rollback when the connection goes back to the
@@ -64,14 +63,8 @@ async def test_a_statement_is_one_trip_to_the_connections_thread(
     db = Database(f"sqlite:///{tmp_path / 'crm.db'}")
     async with db.engine.begin() as connection:
         await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)"))
-    trips: list[object] = []
-    real = StopOnceConnection._execute
-
-    async def counted(self: StopOnceConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", fn))
-        return await real(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(StopOnceConnection, "_execute", counted)
+    trips = sqlite_trips
+    trips.clear()
     async with db.engine.connect() as connection:
         rows = (await connection.execute(text("SELECT a FROM t"))).all()
     assert (rows, trips) == ([], ["_run_statement"])

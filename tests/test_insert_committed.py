@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from webitel_tui.db.aiosqlite_driver import StopOnceConnection
 from webitel_tui.db.engine import Database
 from webitel_tui.db.tables import Contact, SysChangeLog, utcnow
 from webitel_tui.domain.changelog import Operation
@@ -77,20 +76,12 @@ async def _entries(db: Database) -> list[SysChangeLog]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_on_sqlite_the_inserts_and_the_commit_are_one_trip(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, sqlite_trips: list[str]
 ) -> None:
     await _count(db, Contact)  # a connection in the pool, made before counting
-    trips: list[str] = []
-    real = StopOnceConnection._execute
-
-    async def counted(self: StopOnceConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", str(fn)))
-        return await real(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(StopOnceConnection, "_execute", counted)
+    sqlite_trips.clear()
     await insert_committed(db.engine, _rows(db, _contact("One trip")))
-    assert trips == ["_insert_committed"]
-    monkeypatch.undo()
+    assert sqlite_trips == ["_insert_committed"]
     assert (await _count(db, Contact), await _count(db, SysChangeLog)) == (1, 1)
 
 

@@ -145,22 +145,27 @@ async def test_the_crm_refusal_wins_over_the_server_failing(world: World) -> Non
         await create(world, "amelnyk", "7001")
 
 
+def once_the_server_has(world: World, request: tuple[str, str], step: Any) -> Any:
+    """`step`, run only once the simulator has `request`: a step that runs before that
+    request is sent waits for it in vain and times out."""
+    world.sim.app.log.clear()
+
+    async def after(*args: Any) -> Any:
+        async with asyncio.timeout(5):
+            # The simulator (in this event loop) has no event to wait on, only its log.
+            while request not in world.sim.app.log:  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+        return await step(*args)
+
+    return after
+
+
 async def test_the_crm_check_runs_while_the_server_lookups_are_on_the_wire(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The CRM check starts once the first lookup is sent, so its time hides in the server's:
-    here it waits for the server to have that lookup, which a check run first never sees."""
-    check = provisioning._check_new_in_crm
-    world.sim.app.log.clear()
-
-    async def after_the_lookup_arrived(*args: Any) -> Any:
-        async with asyncio.timeout(5):
-            # The simulator (in this event loop) has no event to wait on, only its log.
-            while ("GET", "/api/users") not in world.sim.app.log:  # noqa: ASYNC110
-                await asyncio.sleep(0.005)
-        return await check(*args)
-
-    monkeypatch.setattr(provisioning, "_check_new_in_crm", after_the_lookup_arrived)
+    """The CRM check starts once the first lookup is sent, so its time hides in the server's."""
+    check = once_the_server_has(world, ("GET", "/api/users"), provisioning._check_new_in_crm)
+    monkeypatch.setattr(provisioning, "_check_new_in_crm", check)
     record = await create(world)
     assert record.webitel_id is not None
 
@@ -168,18 +173,9 @@ async def test_the_crm_check_runs_while_the_server_lookups_are_on_the_wire(
 async def test_the_crm_record_is_made_ready_while_the_post_is_on_the_wire(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The record's row is prepared once the POST is sent, so its time hides in the server's:
-    here it waits for the server to have the POST, which a row prepared first never sees."""
-    prepare = provisioning._prepared_record
-    world.sim.app.log.clear()
-
-    async def after_the_post_arrived(*args: Any) -> Any:
-        async with asyncio.timeout(5):
-            while ("POST", "/api/users") not in world.sim.app.log:  # noqa: ASYNC110
-                await asyncio.sleep(0.005)
-        return await prepare(*args)
-
-    monkeypatch.setattr(provisioning, "_prepared_record", after_the_post_arrived)
+    """The record's row is prepared once the POST is sent, so its time hides in the server's."""
+    prepare = once_the_server_has(world, ("POST", "/api/users"), provisioning._prepared_record)
+    monkeypatch.setattr(provisioning, "_prepared_record", prepare)
     record = await create(world)
     assert record.webitel_id == world.sim.state.user_by_username("okovalenko").id  # type: ignore[union-attr]
 

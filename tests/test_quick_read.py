@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Integer, Table, bindparam, select
 
 from tests.awkward_rows import ROWS, awkward_rows
-from webitel_tui.db.aiosqlite_driver import StopOnceConnection
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.records import Actor
 from webitel_tui.repositories import unit_of_work
@@ -58,19 +57,12 @@ async def test_rows_are_the_rows_sqlalchemy_gives(db: Database) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_on_sqlite_a_read_is_one_trip(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_on_sqlite_a_read_is_one_trip(db: Database, sqlite_trips: list[str]) -> None:
     query = QUERIES["Contact"]
     await fetch_all(db.engine, query, {"version": 1})  # a connection in the pool
-    trips: list[str] = []
-    real = StopOnceConnection._execute
-
-    async def counted(self: StopOnceConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", str(fn)))
-        return await real(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(StopOnceConnection, "_execute", counted)
+    sqlite_trips.clear()
     assert await fetch_all(db.engine, query, {"version": 1}) == []
-    assert trips == ["_run_statement"]
+    assert sqlite_trips == ["_run_statement"]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -174,16 +174,5 @@ class Repository:
                 return
             old_values = {k: old_values.get(k) for k in sorted(changed)}
             new_values = {k: new_values[k] for k in sorted(changed)}
-        entry = self.change_entry(entity, record_id, operation, old_values, new_values)
+        entry = change_entry(self.actor, entity, record_id, operation, old_values, new_values)
         self.session.add(SysChangeLog(**entry))
-
-    def change_entry(
-        self,
-        entity: str,
-        record_id: uuid.UUID,
-        operation: Operation,
-        old_values: dict[str, Any],
-        new_values: dict[str, Any],
-    ) -> dict[str, Any]:
-        """`change_entry` by this repository's actor."""
-        return change_entry(self.actor, entity, record_id, operation, old_values, new_values)
