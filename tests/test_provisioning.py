@@ -217,6 +217,24 @@ async def test_crm_failure_after_the_server_accepted_is_undone(
     assert world.sim.state.user_by_username("okovalenko") is None
 
 
+async def test_a_record_that_cannot_be_made_ready_never_cancels_the_post(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Making the CRM record ready fails while the POST is on the wire: the POST is not cut
+    short (it may have reached the server); the user it created is undone like after any CRM
+    failure, with the reason."""
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("no memory left")
+
+    monkeypatch.setattr(provisioning, "_prepared_record", broken)
+    with pytest.raises(NeedsReconcile, match=r"no memory left\. The change on Webitel was undone"):
+        await create(world)
+    assert ("POST", "/api/users") in world.sim.app.log
+    assert world.sim.state.user_by_username("okovalenko") is None
+    assert await crm_records(world) == []
+
+
 async def test_when_undo_fails_too_a_reconcile_item_is_kept(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

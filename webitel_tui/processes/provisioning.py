@@ -253,9 +253,18 @@ async def _prepared_record(
 
 async def _post_new_preparing(
     db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm, new: _NewUser
-) -> tuple[User, PreparedRecord]:
-    """`_post_new`, and the CRM record made ready meanwhile."""
-    return await _while_sent(_post_new(client, new), lambda: _prepared_record(db, actor, form, new))
+) -> tuple[User, PreparedRecord | None]:
+    """`_post_new`, and the CRM record made ready meanwhile; None if that failed: `_save_new`
+    then makes it after the POST, where a failure undoes the user Webitel has created (a
+    failure here would cancel a POST that may have reached the server)."""
+
+    async def prepared() -> PreparedRecord | None:
+        try:
+            return await _prepared_record(db, actor, form, new)
+        except Exception:
+            return None
+
+    return await _while_sent(_post_new(client, new), prepared)
 
 
 async def _save_new(
@@ -264,13 +273,15 @@ async def _save_new(
     client: WebitelClient,
     form: WebitelUserForm,
     new: _NewUser,
-    record: PreparedRecord,
+    record: PreparedRecord | None,
     created: User,
 ) -> WebitelUser:
     """The CRM record of a user Webitel has just created; if the CRM cannot save it, the
     server user is deleted again (or a reconcile item says it is left)."""
     webitel_id = _int_id(created.id)
     try:
+        if record is None:
+            record = await _prepared_record(db, actor, form, new)
         device = created.device
         return await record.insert(
             webitel_id,
