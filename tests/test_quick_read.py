@@ -12,8 +12,13 @@ from sqlalchemy import Integer, Table, bindparam, select
 
 from tests.awkward_rows import ROWS, awkward_rows
 from webitel_tui.db.engine import Database
+from webitel_tui.db.tables import Contact, utcnow
+from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.records import Actor
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.base import new_row
+from webitel_tui.repositories.bulk import insert_committed, prepare
+from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.quick_read import fetch_all
 from webitel_tui.repositories.webitel_import import IMPORTED
 
@@ -71,3 +76,21 @@ async def test_a_query_with_an_expanding_parameter_is_refused(db: Database) -> N
     query = select(table.c.Id).where(table.c.Id.in_(bindparam("ids", expanding=True)))
     with pytest.raises(ValueError, match="plain positional parameters"):
         await fetch_all(db.engine, query, {"ids": [uuid.uuid4()]})
+
+
+async def test_values_held_by_the_query_are_bound_and_a_missing_one_is_refused(
+    db: Database,
+) -> None:
+    """A literal in the query (an anonymous parameter) is bound as SQLAlchemy binds it; a
+    named parameter the caller does not give is refused, never read as NULL."""
+    row = new_row(Actor(), utcnow(), **contact_values(NewContact(name="Kept")))
+    await insert_committed(db.engine, [prepare(db.engine.dialect, Contact, [row])])
+    table = Contact.__table__
+    query = select(table.c.Id).where(
+        table.c.Version == 1, table.c.Name != bindparam("name", type_=table.c.Name.type)
+    )
+    assert [found.Id for found in await fetch_all(db.engine, query, {"name": "x"})] == [row["Id"]]
+    assert await fetch_all(db.engine, query, {"name": "Kept"}) == []
+    if db.dialect == "sqlite":
+        with pytest.raises(ValueError, match="no value for the parameter 'name'"):
+            await fetch_all(db.engine, query, {})

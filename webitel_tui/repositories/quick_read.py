@@ -15,12 +15,20 @@ from sqlalchemy import Dialect, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
+class _Parameter(NamedTuple):
+    key: str
+    processor: Callable[[Any], Any] | None
+    value: Any
+    """The value the query holds (a literal in it), used when the caller gives none."""
+    required: bool
+
+
 class _Plan(NamedTuple):
-    """A query compiled for a dialect: its parameters' names and converters, in order, and
-    its columns' converters with the class of its rows."""
+    """A query compiled for a dialect: its parameters in order, and its columns' converters
+    with the class of its rows."""
 
     statement: str
-    parameters: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    parameters: tuple[_Parameter, ...]
     row: Callable[..., Any]
     columns: tuple[Callable[[Any], Any] | None, ...]
 
@@ -31,11 +39,13 @@ def _plan(dialect: Dialect, query: Select[Any]) -> _Plan:
     if compiled.positiontup is None or compiled.post_compile_params:
         raise ValueError("only a query with plain positional parameters is read quickly")
     parameters = tuple(
-        (
-            compiled.binds[name].key,
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+        _Parameter(
+            bind.key,
+            bind.type.dialect_impl(dialect).bind_processor(dialect),
+            None if bind.required else bind.effective_value,
+            bind.required,
         )
-        for name in compiled.positiontup
+        for bind in (compiled.binds[name] for name in compiled.positiontup)
     )
     names = list(query.selected_columns.keys())
     columns = tuple(
@@ -57,10 +67,15 @@ async def fetch_all(
     from webitel_tui.db import aiosqlite_driver
 
     plan = _plan(engine.dialect, query)
-    values = [
-        parameters[key] if processor is None else processor(parameters[key])
-        for key, processor in plan.parameters
-    ]
+    values = []
+    for parameter in plan.parameters:
+        if parameter.key in parameters:
+            value = parameters[parameter.key]
+        elif parameter.required:
+            raise ValueError(f"no value for the parameter {parameter.key!r}")
+        else:
+            value = parameter.value
+        values.append(value if parameter.processor is None else parameter.processor(value))
     rows = await aiosqlite_driver.fetch_all(engine, plan.statement, values)
     return [
         plan.row(
