@@ -9,9 +9,9 @@ a free loopback port. One `WebitelClient` (user name and password) logs in befor
 Timed, per new user, each creation with a fresh CRM user, login and extension:
 
 - `full`: `provisioning.create_webitel_user`, what the card's Save calls (the CRM pre-check
-  while the first of the two server lookups is on the wire, the POST with
-  `?generate_device=true` while the CRM record is made ready, then the CRM write trusting the
-  pre-check: the record and its change-log entry, committed);
+  and the CRM record made ready while the first of the two server lookups is on the wire,
+  the POST with `?generate_device=true`, then the CRM write trusting the pre-check: the
+  record and its change-log entry, committed);
 - `raw`: the same three HTTP requests with a bare `httpx.AsyncClient` (same headers, a token
   from the same login, same query parameters, same JSON body; each answer decoded and
   checked), no CRM;
@@ -53,7 +53,7 @@ from webitel_tui.processes.provisioning import (
     _check_new,
     _check_new_in_crm,
     _new_values,
-    _post_new_preparing,
+    _post_new,
     _save_new,
     create_webitel_user,
 )
@@ -76,7 +76,7 @@ WARMUP = 10
 # SQLAlchemy's session and execute, ~0.1 ms of Python a statement (four times a trip to
 # aiosqlite's thread), and more right after the HTTP stack has run (cold CPU caches). Now the
 # pre-check is one trip outside a unit of work (`quick_read`), the record is converted for
-# the driver while the POST is on the wire, and the write is one trip with its commit
+# the driver while the lookups are on the wire, and the write is one trip with its commit
 # (`bulk.insert_committed`): 1.14-1.18x. What is left: SQLite's own work for the write (~0.2
 # ms: 14 B-trees of WebitelUser, the change log, the WAL commit), which "server first" keeps
 # after the POST, and the client's models of the POST (~0.1 ms).
@@ -239,18 +239,18 @@ async def staged_save(
     db: Database, actor: Actor, client: WebitelClient, person: Person
 ) -> dict[str, int]:
     """`create_webitel_user`'s three steps (the same functions it calls), each timed: the
-    checks (CRM pre-check and server lookups at once), the POST (and the CRM record made
-    ready meanwhile), the CRM write."""
+    checks (server lookups, and meanwhile the CRM pre-check and the record made ready), the
+    POST, the CRM write."""
     form = person.form()
     took: dict[str, int] = {}
     start = time.perf_counter_ns()
-    new = await _check_new(db, client, form)
+    new = await _check_new(db, actor, client, form)
     now = time.perf_counter_ns()
     took["checks"], start = now - start, now
-    created, prepared = await _post_new_preparing(db, actor, client, form, new)
+    created = await _post_new(client, new)
     now = time.perf_counter_ns()
     took["post"], start = now - start, now
-    record = await _save_new(db, actor, client, form, new, prepared, created)
+    record = await _save_new(db, actor, client, form, new, created)
     took["crm_write"] = time.perf_counter_ns() - start
     if record.webitel_id is None or record.default_device_id is None:
         raise RuntimeError(f"{person.login}: staged save without a Webitel id or device")

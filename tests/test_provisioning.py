@@ -163,21 +163,12 @@ def once_the_server_has(world: World, request: tuple[str, str], step: Any) -> An
 async def test_the_crm_check_runs_while_the_server_lookups_are_on_the_wire(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The CRM check starts once the first lookup is sent, so its time hides in the server's."""
-    check = once_the_server_has(world, ("GET", "/api/users"), provisioning._check_new_in_crm)
-    monkeypatch.setattr(provisioning, "_check_new_in_crm", check)
+    """The CRM check, and the record made ready, start once the first lookup is sent, so their
+    time hides in the server's."""
+    check = once_the_server_has(world, ("GET", "/api/users"), provisioning._ready_in_crm)
+    monkeypatch.setattr(provisioning, "_ready_in_crm", check)
     record = await create(world)
     assert record.webitel_id is not None
-
-
-async def test_the_crm_record_is_made_ready_while_the_post_is_on_the_wire(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The record's row is prepared once the POST is sent, so its time hides in the server's."""
-    prepare = once_the_server_has(world, ("POST", "/api/users"), provisioning._prepared_record)
-    monkeypatch.setattr(provisioning, "_prepared_record", prepare)
-    record = await create(world)
-    assert record.webitel_id == world.sim.state.user_by_username("okovalenko").id  # type: ignore[union-attr]
 
 
 async def test_server_down_is_retryable_and_a_retry_makes_one_user(world: World) -> None:
@@ -217,20 +208,20 @@ async def test_crm_failure_after_the_server_accepted_is_undone(
     assert world.sim.state.user_by_username("okovalenko") is None
 
 
-async def test_a_record_that_cannot_be_made_ready_never_cancels_the_post(
+async def test_a_record_that_cannot_be_made_ready_stops_the_save_before_the_post(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Making the CRM record ready fails while the POST is on the wire: the POST is not cut
-    short (it may have reached the server); the user it created is undone like after any CRM
-    failure, with the reason."""
+    """The record is made ready with the CRM check, before anything changes on the server:
+    if that fails, the user is never posted."""
 
-    async def broken(*_: object) -> None:
+    def broken(*_: object) -> None:
         raise RuntimeError("no memory left")
 
-    monkeypatch.setattr(provisioning, "_prepared_record", broken)
-    with pytest.raises(NeedsReconcile, match=r"no memory left\. The change on Webitel was undone"):
+    monkeypatch.setattr(provisioning, "PreparedRecord", broken)
+    world.sim.app.log.clear()
+    with pytest.raises(RuntimeError, match="no memory left"):
         await create(world)
-    assert ("POST", "/api/users") in world.sim.app.log
+    assert ("POST", "/api/users") not in world.sim.app.log  # the login may have gone out
     assert world.sim.state.user_by_username("okovalenko") is None
     assert await crm_records(world) == []
 

@@ -131,12 +131,13 @@ async def _check_new_in_crm(
 
 @dataclass(frozen=True)
 class _NewUser:
-    """A new Webitel user that passed the checks: what to send and what the write relies on."""
+    """A new Webitel user that passed the checks: what to send, and its CRM record made ready
+    for the write (the server's ids left to fill in)."""
 
     login: str
     extension: str | None
     display: str
-    checked: CheckedNew
+    record: PreparedRecord
 
 
 async def _while_sent(request: Awaitable[T], work: Callable[[], Awaitable[U]]) -> tuple[T, U]:
@@ -157,16 +158,40 @@ async def _while_sent(request: Awaitable[T], work: Callable[[], Awaitable[U]]) -
     return await on_server, done
 
 
-async def _check_new(db: Database, client: WebitelClient, form: WebitelUserForm) -> _NewUser:
-    """Both sides only read, so the CRM check runs while the server's lookups are on the wire.
-    The CRM's refusal still wins over the server's: it names the CRM record that holds a value
-    and is never worth a Retry; the lookups are then dropped."""
-    login, extension = _new_values(form)
-    _, (display, checked) = await _while_sent(
-        _check_server_free(client, login, extension),
-        lambda: _check_new_in_crm(db, form, login, extension),
+async def _ready_in_crm(
+    db: Database, actor: Actor, form: WebitelUserForm, login: str, extension: str | None
+) -> tuple[str, PreparedRecord]:
+    """The CRM side of a new Webitel user, checked, and its record made ready for the write:
+    (display name, record)."""
+    display, checked = await _check_new_in_crm(db, form, login, extension)
+    record = PreparedRecord(
+        db,
+        actor,
+        NewWebitelUser(
+            user_id=form.user_id,
+            contact_id=form.contact_id,
+            name=login,
+            extension=extension,
+            enable_stun=form.enable_stun,
+        ),
+        checked,
     )
-    return _NewUser(login, extension, display, checked)
+    return display, record
+
+
+async def _check_new(
+    db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm
+) -> _NewUser:
+    """Both sides only read, so the CRM check, and the record made ready for the write, run
+    while the server's lookups are on the wire. The CRM's refusal still wins over the
+    server's: it names the CRM record that holds a value and is never worth a Retry; the
+    lookups are then dropped."""
+    login, extension = _new_values(form)
+    _, (display, record) = await _while_sent(
+        _check_server_free(client, login, extension),
+        lambda: _ready_in_crm(db, actor, form, login, extension),
+    )
+    return _NewUser(login, extension, display, record)
 
 
 async def _check_server_free(
@@ -233,57 +258,20 @@ async def _post_new(client: WebitelClient, new: _NewUser) -> User:
         raise _refusal(exc) from exc
 
 
-async def _prepared_record(
-    db: Database, actor: Actor, form: WebitelUserForm, new: _NewUser
-) -> PreparedRecord:
-    """The CRM record of a new user, made ready while Webitel creates it (see `_while_sent`)."""
-    return PreparedRecord(
-        db,
-        actor,
-        NewWebitelUser(
-            user_id=form.user_id,
-            contact_id=form.contact_id,
-            name=new.login,
-            extension=new.extension,
-            enable_stun=form.enable_stun,
-        ),
-        new.checked,
-    )
-
-
-async def _post_new_preparing(
-    db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm, new: _NewUser
-) -> tuple[User, PreparedRecord | None]:
-    """`_post_new`, and the CRM record made ready meanwhile; None if that failed: `_save_new`
-    then makes it after the POST, where a failure undoes the user Webitel has created (a
-    failure here would cancel a POST that may have reached the server)."""
-
-    async def prepared() -> PreparedRecord | None:
-        try:
-            return await _prepared_record(db, actor, form, new)
-        except Exception:
-            return None
-
-    return await _while_sent(_post_new(client, new), prepared)
-
-
 async def _save_new(
     db: Database,
     actor: Actor,
     client: WebitelClient,
     form: WebitelUserForm,
     new: _NewUser,
-    record: PreparedRecord | None,
     created: User,
 ) -> WebitelUser:
     """The CRM record of a user Webitel has just created; if the CRM cannot save it, the
     server user is deleted again (or a reconcile item says it is left)."""
     webitel_id = _int_id(created.id)
     try:
-        if record is None:
-            record = await _prepared_record(db, actor, form, new)
         device = created.device
-        return await record.insert(
+        return await new.record.insert(
             webitel_id,
             _int_id(device.id) if device else None,
             (device.name or "") if device else "",
@@ -321,9 +309,9 @@ async def create_webitel_user(
     Nothing is written anywhere until both the CRM and the server have said the values are
     free; the CRM write then relies on that check (its unique and foreign keys refuse a race,
     which undoes the server user like any other CRM failure)."""
-    new = await _check_new(db, client, form)
-    created, record = await _post_new_preparing(db, actor, client, form, new)
-    return await _save_new(db, actor, client, form, new, record, created)
+    new = await _check_new(db, actor, client, form)
+    created = await _post_new(client, new)
+    return await _save_new(db, actor, client, form, new, created)
 
 
 async def update_webitel_user(

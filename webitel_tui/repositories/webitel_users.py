@@ -217,9 +217,10 @@ async def check_new_user(
 
 
 class PreparedRecord:
-    """A new record whose values `check_new` passed just before, and its change-log entry,
-    made ready for the driver before Webitel has given the user's ids: the Save makes it while
-    Webitel creates the user, so that only the ids are left to convert once it answers."""
+    """A new record whose values `check_new` passed just before, its change-log entry and
+    its model, made ready before Webitel has given the user's ids: the Save makes it while the
+    server's lookups are on the wire, so that only the ids are left once Webitel has created
+    the user."""
 
     def __init__(
         self, db: Database, actor: Actor, data: NewWebitelUser, checked: CheckedNew
@@ -229,6 +230,7 @@ class PreparedRecord:
         dialect = self._engine.dialect
         self._record = prepare(dialect, WebitelUser, [self._row])
         self._log_entry = prepare(dialect, SysChangeLog, [self._entry])
+        self._model = _model(WebitelUser(**self._row))
 
     async def insert(
         self, webitel_id: int | None, default_device_id: int | None, default_device_name: str
@@ -256,7 +258,13 @@ class PreparedRecord:
             )
         except IntegrityError as exc:
             raise _duplicate() from exc
-        return _model(WebitelUser(**{**self._row, **server}))
+        return self._model.model_copy(
+            update={
+                "webitel_id": webitel_id,
+                "default_device_id": default_device_id,
+                "default_device_name": default_device_name,
+            }
+        )
 
 
 @dataclass
