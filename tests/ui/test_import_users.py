@@ -85,3 +85,30 @@ async def test_from_the_section_actions_and_the_section_refreshes(
         section = app.screen.query_one(WebitelUsersSection)
         # Every server user but the two conflicts and the connection's own account is in.
         await wait_for(pilot, lambda: section.grid.table.row_count == 9, "the imported rows")
+
+
+async def test_from_the_launcher_over_an_open_section_the_section_refreshes(
+    demo_url: str, sim: RunningSimulator
+) -> None:
+    """F9 while the Webitel users section is open: once the run has written users, the
+    section shows them, as it does after Actions -> Load Webitel users."""
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        section = await open_section(pilot, app)
+        assert section.grid.table.row_count == 0
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
+        launcher = app.screen
+        assert isinstance(launcher, LookupDialog)
+        await wait_for(pilot, lambda: launcher.grid.table.row_count == 1, "the process")
+        await pilot.press("ctrl+s")  # Run
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), "the import")
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await wait_for(pilot, lambda: screen.stage == "previewed", "the preview")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.stage == "done", "the result")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: bool(app.screen.query(WebitelUsersSection)), "section")
+        await wait_for(pilot, lambda: section.grid.table.row_count == 9, "the imported rows")

@@ -179,13 +179,22 @@ class ShellScreen(ForwardWorkerErrors, Screen[None]):
         if chosen[0].code == known.GET_WEBITEL_USERS_PROCESS_CODE:
             from webitel_tui.ui.screens.import_users import ImportScreen
 
-            self.app.push_screen(ImportScreen(self.context))
+            self.app.push_screen(ImportScreen(self.context), self._import_closed)
         else:
             self.notify(
                 tr('The process "{0}" cannot be run from here yet.', chosen[0].caption),
                 title=_("Run process"),
                 markup=False,
             )
+
+    def _import_closed(self, wrote: bool | None) -> None:
+        """A run that wrote users: the open section's list shows them (as after the
+        section's own Actions -> Load Webitel users)."""
+        if wrote:
+            from webitel_tui.ui.widgets.section_grid import SectionGrid
+
+            for grid in self.query_one("#main-area", Vertical).query(SectionGrid):
+                grid.reload()
 
     def action_switch_workplace(self, step: int) -> None:
         if not self.workplaces:
