@@ -4,6 +4,7 @@ section's Actions menu; Preview, run, result, and the section refreshed."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Static
@@ -33,20 +34,26 @@ def summary_of(screen: ImportScreen) -> str:
     return str(screen.query_one("#import-summary", Static).render())
 
 
+async def run_from_the_launcher(pilot: Any, app: Any) -> ImportScreen:
+    """F9, Run on the one process, and wait for the Preview: the import screen."""
+    await pilot.press("f9")
+    await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
+    launcher = app.screen
+    assert isinstance(launcher, LookupDialog)
+    await wait_for(pilot, lambda: launcher.grid.table.row_count == 1, "the process")
+    await pilot.press("ctrl+s")  # Run
+    await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), "the import")
+    screen = app.screen
+    assert isinstance(screen, ImportScreen)
+    await wait_for(pilot, lambda: screen.stage == "previewed", "the preview")
+    return screen
+
+
 async def test_from_the_launcher_preview_then_run(demo_url: str, sim: RunningSimulator) -> None:
     app = app_for(demo_url, sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await log_in_as(pilot, app, "Supervisor")
-        await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
-        launcher = app.screen
-        assert isinstance(launcher, LookupDialog)
-        await wait_for(pilot, lambda: launcher.grid.table.row_count == 1, "the process")
-        await pilot.press("ctrl+s")  # Run
-        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), "the import")
-        screen = app.screen
-        assert isinstance(screen, ImportScreen)
-        await wait_for(pilot, lambda: screen.stage == "previewed", "the preview")
+        screen = await run_from_the_launcher(pilot, app)
         preview = screen.report
         assert preview is not None and preview.dry_run
         # Preview wrote nothing; the demo's ambiguous and portal names are conflicts.
@@ -97,16 +104,7 @@ async def test_from_the_launcher_over_an_open_section_the_section_refreshes(
     async with app.run_test(size=(120, 40)) as pilot:
         section = await open_section(pilot, app)
         assert section.grid.table.row_count == 0
-        await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
-        launcher = app.screen
-        assert isinstance(launcher, LookupDialog)
-        await wait_for(pilot, lambda: launcher.grid.table.row_count == 1, "the process")
-        await pilot.press("ctrl+s")  # Run
-        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), "the import")
-        screen = app.screen
-        assert isinstance(screen, ImportScreen)
-        await wait_for(pilot, lambda: screen.stage == "previewed", "the preview")
+        screen = await run_from_the_launcher(pilot, app)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.stage == "done", "the result")
         await pilot.press("escape")
