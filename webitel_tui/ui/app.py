@@ -98,6 +98,18 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             show=False,  # the Footer shows it at its right end
         ),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
+        # Priority, so that the focus moves as the app takes the key: a screen's binding runs
+        # only once the key has bubbled up from the focused widget, and the keys typed behind
+        # it (a fast typist, auto-type, a laggy SSH link) have gone to that widget by then.
+        Binding("tab", "focus_next", show=False, priority=True, system=True, id="app.focus_next"),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            show=False,
+            priority=True,
+            system=True,
+            id="app.focus_previous",
+        ),
     ]
 
     def __init__(

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from webitel_tui.i18n import _
+from webitel_tui.ui.commands import listed_bindings
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 
 HelpRow = tuple[str, str]
@@ -22,17 +23,14 @@ HelpRow = tuple[str, str]
 def help_rows(screen: Screen[object]) -> list[HelpRow]:
     """The keys that work on `screen` right now: its own, then the app's.
 
-    Our bindings all carry an id, which also keeps Textual's generic ones (scroll, copy) out;
-    a screen names the keys of its widgets (arrows in a list, Tab between fields) in
-    `HELP_KEYS`.
+    Those of `listed_bindings`; a screen names the keys of its widgets (arrows in a list,
+    Tab between fields) in `HELP_KEYS`.
     """
     app = screen.app
     own: dict[tuple[int, str], tuple[list[str], str]] = {}
     app_wide: dict[tuple[int, str], tuple[list[str], str]] = {}
-    for active in screen.active_bindings.values():
+    for active in listed_bindings(screen):
         binding = active.binding
-        if binding.id is None or not active.enabled:
-            continue
         grouped = app_wide if active.node is app else own
         description = binding.tooltip or binding.description or binding.action
         entry = grouped.setdefault((id(active.node), binding.action), ([], description))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -51,6 +52,11 @@ class LoginScreen(ForwardWorkerErrors, Screen["Session"]):
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
         ("Tab / shift+Tab", "Next / previous field"),
         ("Enter", "Log in"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority, as the app's Tab: "name<Enter>password<Enter>" typed in one burst must
+        # put the password in its field (see WebitelTuiApp.BINDINGS).
+        Binding("enter", "enter", show=False, priority=True, system=True, id="login.enter"),
     ]
 
     @dataclass
@@ -94,14 +100,17 @@ class LoginScreen(ForwardWorkerErrors, Screen["Session"]):
     def password_input(self) -> Input:
         return self.query_one("#password", Input)
 
-    @on(Input.Submitted, "#user-name")
-    def _user_name_entered(self) -> None:
-        if self.password_input.value:
-            self.submit()
-        else:
-            self.password_input.focus()
+    def action_enter(self) -> None:
+        """Enter: from the user name, on to the password, at once (the keys typed behind it
+        go there); with a password, or anywhere else, log in."""
+        user_name, password = self.user_name_input, self.password_input
+        if self.focused is user_name and not password.value:
+            self.set_focus(password)
+            return
+        # A priority binding runs before the keys typed ahead of it have reached their
+        # fields: the login waits for both fields to have taken theirs.
+        user_name.call_later(password.call_later, self.submit)
 
-    @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#log-in")
     def submit(self) -> None:
         if self._busy:
