@@ -275,6 +275,25 @@ async def test_search_sort_and_empty_states(tmp_path: Path) -> None:
     await db.dispose()
 
 
+async def test_a_search_typed_ahead_lands_in_the_search_box(tmp_path: Path) -> None:
+    """ "/" and the term in one burst (a laggy SSH link): the term goes to the search box, not
+    to the list the app has not yet moved away from; "/" typed in the box is a character."""
+    from textual import events
+
+    db = await make_db(tmp_path, 30)
+    app = GridApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid = app.grid
+        await wait_for(pilot, lambda: grid.table.row_count == 30, "the rows")
+        grid.table.focus()
+        await pilot.pause()
+        for key in ("slash", *"CONTACT 01", "slash"):
+            character = "/" if key == "slash" else key
+            app.post_message(events.Key(key, character).set_sender(app))
+        await wait_for(pilot, lambda: grid.search_input.value == "CONTACT 01/", "the term")
+    await db.dispose()
+
+
 async def test_empty_section_and_data_shown_as_typed(tmp_path: Path) -> None:
     db = await make_db(tmp_path, 0)
     app = GridApp(db)

@@ -242,7 +242,11 @@ class GridTable(TranslatedBindings, DataTable[Text]):
 
 class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="grid.search", tooltip="Quick search"),
+        # Priority, as the app's Tab: "/" and the term typed in one burst (a laggy SSH link)
+        # must put the term in the search box (see WebitelTuiApp.BINDINGS).
+        Binding(
+            "slash", "search", "Search", id="grid.search", tooltip="Quick search", priority=True
+        ),
         Binding("o", "sort_menu", "Sort", id="grid.sort", tooltip="Sort by a column"),
     ]
 
@@ -399,8 +403,15 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
 
     # Search and sort --------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In the search box "/" is a character like any other (None: the key goes on there).
+        # `focused`, not `has_focus`: that follows only once the focus event is handled.
+        if action == "search" and self.screen.focused is self.search_input:
+            return None
+        return True
+
     def action_search(self) -> None:
-        self.search_input.focus()
+        self.screen.set_focus(self.search_input)  # at once: the keys behind "/" go there
 
     @on(Input.Changed, "#grid-search")
     def _search_changed(self, event: Input.Changed) -> None:
