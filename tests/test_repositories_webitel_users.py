@@ -201,3 +201,34 @@ async def test_create_takes_the_chosen_contact_and_refuses_a_missing_one(db: Dat
             NewWebitelUser(user_id=user.id, contact_id=other.id, name="jdoe")
         )
     assert (created.contact_id, created.contact_name) == (other.id, "Desk phone")
+
+
+async def test_a_value_taken_after_the_check_is_refused_by_the_keys_and_nothing_is_written(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`create` trusts its check for the write: when the check is stale (another admin saved
+    the same extension in between, here a check that saw nothing), the unique key refuses,
+    with the CRM's message, and neither the record nor its change-log entry is kept."""
+    from sqlalchemy import select
+
+    from webitel_tui.db.tables import SysChangeLog
+    from webitel_tui.repositories.webitel_users import CheckedNew, WebitelUserRepository
+
+    async with unit_of_work(db) as uow:
+        await make_webitel_user(uow, "jdoe", "1001")
+
+    async def stale_check(*_: object) -> CheckedNew:
+        return CheckedNew("")
+
+    monkeypatch.setattr(WebitelUserRepository, "check_new", stale_check)
+    with pytest.raises(DuplicateValueError, match="already exists"):
+        async with unit_of_work(db) as uow:
+            await uow.webitel_users.create(NewWebitelUser(name="other", extension="1001"))
+    async with unit_of_work(db) as uow:
+        assert [u.name for u in (await uow.webitel_users.page(PageRequest())).items] == ["jdoe"]
+        logged = await uow.session.scalars(
+            select(SysChangeLog.EntitySchemaName).where(
+                SysChangeLog.EntitySchemaName == "WebitelUser"
+            )
+        )
+        assert len(list(logged)) == 1  # jdoe's only
