@@ -7,8 +7,10 @@ import asyncio
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -97,3 +99,16 @@ async def type_login(pilot: Pilot[None], user_name: str, password: str) -> None:
 
 
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
+
+
+_CHARACTERS = {"tab": "\t", "enter": "\r", "slash": "/", "space": " "}
+
+
+def type_ahead(app: App[Any], *keys: str) -> None:
+    """Keys as a fast typist, a password manager's auto-type or a laggy SSH link deliver
+    them: all at once, before the app has handled the first (`pilot.press` waits after each)."""
+    from textual import events
+
+    for key in keys:
+        character = key if len(key) == 1 else _CHARACTERS.get(key)
+        app.post_message(events.Key(key, character).set_sender(app))

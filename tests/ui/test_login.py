@@ -11,7 +11,15 @@ from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Button, Input, Static
 
-from tests.ui.conftest import SIZE, make_app, make_settings, screen_name, type_login, wait_for
+from tests.ui.conftest import (
+    SIZE,
+    make_app,
+    make_settings,
+    screen_name,
+    type_ahead,
+    type_login,
+    wait_for,
+)
 from webitel_tui.config import ConfigError, LoadedSettings
 from webitel_tui.db.engine import Database
 from webitel_tui.db.migrate import HEAD, current_revision
@@ -253,16 +261,6 @@ def test_the_app_hands_the_gil_to_the_database_thread_promptly(demo_url: str) ->
         sys.setswitchinterval(before)
 
 
-def _type_ahead(app: WebitelTuiApp, *keys: str) -> None:
-    """Keys as a fast typist, a password manager's auto-type or a laggy SSH link deliver them:
-    all at once, before the app has handled the first."""
-    from textual import events
-
-    for key in keys:
-        character = key if len(key) == 1 else {"tab": "\t", "enter": "\r"}.get(key)
-        app.post_message(events.Key(key, character).set_sender(app))
-
-
 @pytest.mark.parametrize("next_field", ["tab", "enter"])
 async def test_a_login_typed_ahead_lands_in_its_fields(demo_url: str, next_field: str) -> None:
     """ "Supervisor<Tab>Supervisor<Enter>" in one burst: the key after Tab (or Enter) goes to
@@ -271,6 +269,6 @@ async def test_a_login_typed_ahead_lands_in_its_fields(demo_url: str, next_field
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "LoginScreen", "the login screen")
         await wait_for(pilot, lambda: app.focused is not None, "the user name focused")
-        _type_ahead(app, *"Supervisor", next_field, *"Supervisor", "enter")
+        type_ahead(app, *"Supervisor", next_field, *"Supervisor", "enter")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         assert app.session is not None and app.session.user.name == "Supervisor"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,11 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from tests.cancelled_queries import SLOW_QUERY, others_end
-from tests.ui.conftest import wait_for
+from tests.ui.conftest import type_ahead, wait_for
 from webitel_tui.db.engine import Database
 from webitel_tui.db.migrate import upgrade
 from webitel_tui.domain.contacts import Contact, NewContact
@@ -251,13 +253,26 @@ def test_rows_added_later_are_painted_like_a_data_tables() -> None:
     asyncio.run(compare())
 
 
-async def test_search_sort_and_empty_states(tmp_path: Path) -> None:
-    db = await make_db(tmp_path, 30)
+@asynccontextmanager
+async def grid_of_contacts(
+    tmp_path: Path, count: int
+) -> AsyncIterator[tuple[GridApp, Pilot[None]]]:
+    """A grid app over `count` contacts, its rows shown and its list focused."""
+    db = await make_db(tmp_path, count)
     app = GridApp(db)
-    async with app.run_test(size=(80, 24)) as pilot:
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.grid.table.row_count == count, "the rows")
+            app.grid.table.focus()
+            await pilot.pause()
+            yield app, pilot
+    finally:
+        await db.dispose()
+
+
+async def test_search_sort_and_empty_states(tmp_path: Path) -> None:
+    async with grid_of_contacts(tmp_path, 30) as (app, pilot):
         grid = app.grid
-        await wait_for(pilot, lambda: grid.table.row_count == 30, "the rows")
-        grid.table.focus()
         await pilot.press("slash", *"CONTACT 01")
         await wait_for(pilot, lambda: grid.table.row_count == 10, "the search result")
         # Typing ran one search after the pause, not one per key.
@@ -272,26 +287,14 @@ async def test_search_sort_and_empty_states(tmp_path: Path) -> None:
         )
         header = grid.table.columns[grid.table.ordered_columns[0].key].label
         assert isinstance(header, Text) and header.plain == "Full name ▼"
-    await db.dispose()
 
 
 async def test_a_search_typed_ahead_lands_in_the_search_box(tmp_path: Path) -> None:
-    """ "/" and the term in one burst (a laggy SSH link): the term goes to the search box, not
-    to the list the app has not yet moved away from; "/" typed in the box is a character."""
-    from textual import events
-
-    db = await make_db(tmp_path, 30)
-    app = GridApp(db)
-    async with app.run_test(size=(80, 24)) as pilot:
-        grid = app.grid
-        await wait_for(pilot, lambda: grid.table.row_count == 30, "the rows")
-        grid.table.focus()
-        await pilot.pause()
-        for key in ("slash", *"CONTACT 01", "slash"):
-            character = "/" if key == "slash" else key
-            app.post_message(events.Key(key, character).set_sender(app))
-        await wait_for(pilot, lambda: grid.search_input.value == "CONTACT 01/", "the term")
-    await db.dispose()
+    """The "/" and the term in one burst (a laggy SSH link): the term goes to the search box,
+    not to the list the app has not yet moved away from; "/" typed in the box is a character."""
+    async with grid_of_contacts(tmp_path, 30) as (app, pilot):
+        type_ahead(app, "slash", *"CONTACT 01", "slash")
+        await wait_for(pilot, lambda: app.grid.search_input.value == "CONTACT 01/", "the term")
 
 
 async def test_empty_section_and_data_shown_as_typed(tmp_path: Path) -> None:
