@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exists, func, select
+from sqlalchemy import Row, Select, exists, func, select
 
 from webitel_tui.db.tables import Contact, SysAdminUnit, SysUserInRole, WebitelUser
 from webitel_tui.domain import passwords
@@ -67,13 +67,19 @@ def new_user_values(
     return values
 
 
-SYSTEM_USER_COLUMNS = (
+_SYSTEM_USER_COLUMNS = (
     "Id", "Version", "CreatedOn", "ModifiedOn", "Name", "ContactId", "ContactName",
     "AccountId", "ConnectionType", "Active", "Email", "ForceChangePassword",
     "PasswordExpireDate", "LoginAttemptCount", "UnblockTime",
 )  # fmt: skip
 """The SysAdminUnit columns `system_user` reads (a query for it selects no more: not the
 password hash)."""
+
+
+def system_user_query(*also: str) -> Select[Any]:
+    """SELECT the SysAdminUnit columns `system_user` reads, and those named in `also`: rows
+    for `system_user`, without the password hash and without an ORM object each."""
+    return select(*(SysAdminUnit.__table__.c[name] for name in (*_SYSTEM_USER_COLUMNS, *also)))
 
 
 def system_user(row: SysAdminUnit | Row[Any]) -> SystemUser:

@@ -41,7 +41,7 @@ from webitel_tui.i18n import _
 from webitel_tui.repositories.base import Repository
 from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.contacts import contact_values
-from webitel_tui.repositories.users import new_user_values, system_user
+from webitel_tui.repositories.users import new_user_values, system_user, system_user_query
 from webitel_tui.repositories.webitel_users import HolderView, new_webitel_user_values
 
 IMPORTED: tuple[type[Base], ...] = (
@@ -251,19 +251,21 @@ class WebitelImportRepository(Repository):
             # Sorted here, not by ORDER BY Name: with it, SQLite (no statistics) walks the
             # type-and-name index through every user (127 ms a page at 100,000 users)
             # instead of seeking (ContactId, type) (0.2 ms).
-            free_users = await self.session.scalars(
-                select(SysAdminUnit)
+            free_users = await self.session.execute(
+                system_user_query()
                 .where(SysAdminUnit.ContactId.in_(list(by_id)))
                 .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
                 .where(~linked_user.exists())
             )
             for row in sorted(free_users, key=lambda row: row.Name):
-                by_id[row.ContactId].users.append(system_user(row))  # type: ignore[index]
+                by_id[row.ContactId].users.append(system_user(row))
         users: dict[str, SystemUser] = {}
         names_taken: set[str] = set()
         if user_keys:
-            for row in await self.session.scalars(
-                select(SysAdminUnit).where(SysAdminUnit.NameKey.in_(list(user_keys)))
+            for row in await self.session.execute(
+                system_user_query("NameKey", "SysAdminUnitTypeValue").where(
+                    SysAdminUnit.NameKey.in_(list(user_keys))
+                )
             ):
                 names_taken.add(row.NameKey)
                 if row.SysAdminUnitTypeValue == AdminUnitType.USER:

@@ -53,7 +53,7 @@ from webitel_tui.repositories.search_text import (
     searched,
     webitel_sort_keys,
 )
-from webitel_tui.repositories.users import SYSTEM_USER_COLUMNS, system_user
+from webitel_tui.repositories.users import system_user, system_user_query
 
 ENTITY = "WebitelUser"
 _CAPTION = "Webitel user"
@@ -83,8 +83,8 @@ def _check_new_query() -> Select[Any]:
         .scalar_subquery()
     )
     return (
-        select(
-            *(user.c[name] for name in SYSTEM_USER_COLUMNS),
+        system_user_query()
+        .add_columns(
             chosen_contact.label("ChosenContactName"),
             record.c.Id.label("HolderId"),
             record.c.Name.label("HolderName"),
