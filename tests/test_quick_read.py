@@ -94,3 +94,18 @@ async def test_values_held_by_the_query_are_bound_and_a_missing_one_is_refused(
     if db.dialect == "sqlite":
         with pytest.raises(ValueError, match="no value for the parameter 'name'"):
             await fetch_all(db.engine, query, {})
+
+
+async def test_a_failing_read_is_sqlalchemys_error(tmp_path: Any) -> None:
+    """On SQLite the read bypasses SQLAlchemy's execute; its failure is still SQLAlchemy's
+    exception (here: a database with no tables), as from a session, and the connection goes
+    back to the pool."""
+    from sqlalchemy.exc import OperationalError
+
+    db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with pytest.raises(OperationalError, match="no such table"):
+            await fetch_all(db.engine, QUERIES["Contact"], {"version": 1})
+        assert db.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await db.dispose()
