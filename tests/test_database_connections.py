@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import text
 
 from tests.cancelled_queries import SLOW_QUERY, others_end
-from webitel_tui.db.aiosqlite_driver import insert_committed
 from webitel_tui.db.engine import Database
 
 
@@ -115,25 +114,3 @@ async def test_commit_and_rollback_on_a_closed_connection_do_what_sqlalchemys_ad
     await db.dispose()
 
 
-async def test_a_one_trip_write_cancelled_twice_ends_and_its_connection_goes_back(
-    tmp_path: Path,
-) -> None:
-    """Cancelled while its thread writes, and again while the connection goes back to the
-    pool: the write runs to its end there (committed, as it never stops halfway), and the
-    connection is back in the pool."""
-    db = Database(f"sqlite:///{tmp_path / 'crm.db'}")
-    async with db.engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)"))
-    slow_insert = f"INSERT INTO t (n) {SLOW_QUERY.text}"
-    task = asyncio.ensure_future(insert_committed(db.engine, [(slow_insert, [()])]))
-    await asyncio.sleep(0.05)
-    task.cancel()
-    await asyncio.sleep(0.05)
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    assert await others_end(20), "giving the cancelled connection back never ended"
-    assert db.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-    async with db.engine.connect() as connection:
-        assert (await connection.execute(text("SELECT n FROM t"))).scalars().all() == [3000000]
-    await asyncio.wait_for(db.dispose(), 20)

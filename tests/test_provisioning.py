@@ -3,11 +3,9 @@ asserting both the CRM database and the simulator's state, refusals and faults i
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -16,7 +14,7 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
 from webitel_tui.domain.records import Actor
-from webitel_tui.domain.webitel_users import RoleGrant, WebitelUser
+from webitel_tui.domain.webitel_users import ReconcileItem, WebitelUser
 from webitel_tui.processes import provisioning
 from webitel_tui.processes.provisioning import (
     NeedsReconcile,
@@ -25,6 +23,7 @@ from webitel_tui.processes.provisioning import (
 )
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
+from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
 from webitel_tui.webitel import InputUser, WebitelClient
 
@@ -68,6 +67,11 @@ async def form_for(world: World, login: str, extension: str | None) -> WebitelUs
 async def create(world: World, login: str = "okovalenko", extension: str = "7001") -> WebitelUser:
     form = await form_for(world, login, extension)
     return await provisioning.create_webitel_user(world.db, world.actor, world.client, form)
+
+
+async def open_items(world: World) -> list[ReconcileItem]:
+    async with unit_of_work(world.db) as uow:
+        return await uow.reconcile.open_items()
 
 
 async def crm_records(world: World) -> list[WebitelUser]:
@@ -145,33 +149,8 @@ async def test_the_crm_refusal_wins_over_the_server_failing(world: World) -> Non
         await create(world, "amelnyk", "7001")
 
 
-def once_the_server_has(world: World, request: tuple[str, str], step: Any) -> Any:
-    """`step`, run only once the simulator has `request`: a step that runs before that
-    request is sent waits for it in vain and times out."""
-    world.sim.app.log.clear()
-
-    async def after(*args: Any) -> Any:
-        async with asyncio.timeout(5):
-            # The simulator (in this event loop) has no event to wait on, only its log.
-            while request not in world.sim.app.log:  # noqa: ASYNC110
-                await asyncio.sleep(0.005)
-        return await step(*args)
-
-    return after
-
-
-async def test_the_crm_check_runs_while_the_server_lookups_are_on_the_wire(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The CRM check, and the record made ready, start once the first lookup is sent, so their
-    time hides in the server's."""
-    check = once_the_server_has(world, ("GET", "/api/users"), provisioning._ready_in_crm)
-    monkeypatch.setattr(provisioning, "_ready_in_crm", check)
-    record = await create(world)
-    assert record.webitel_id is not None
-
-
 async def test_server_down_is_retryable_and_a_retry_makes_one_user(world: World) -> None:
+    """503 on every try: read back, not there, tried once more, still 503: nothing anywhere."""
     inject(world.sim, FaultRule(kind="status", status=503, route="POST /api/users"))
     with pytest.raises(WebitelRefused) as caught:
         await create(world)
@@ -193,58 +172,35 @@ async def test_a_lost_answer_is_looked_up_not_created_twice(world: World) -> Non
     assert record.webitel_id == world.sim.state.user_by_username("okovalenko").id  # type: ignore[union-attr]
 
 
+async def broken(*_: object, **__: object) -> None:
+    raise RuntimeError("disk full")
+
+
 async def test_crm_failure_after_the_server_accepted_is_undone(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webitel_tui.repositories import webitel_users
-
-    async def broken(*_: object) -> None:
-        raise RuntimeError("disk full")
-
-    # The new record's write, where it reaches the database.
-    monkeypatch.setattr(webitel_users, "insert_committed", broken)
-    with pytest.raises(NeedsReconcile, match="The change on Webitel was undone"):
+    """The user this Save created is removed again, with its device: nothing is left."""
+    devices = set(world.sim.state.devices)
+    monkeypatch.setattr(WebitelUserRepository, "create", broken)
+    with pytest.raises(WebitelRefused, match="The change on Webitel was undone"):
         await create(world)
     assert world.sim.state.user_by_username("okovalenko") is None
-
-
-async def test_a_record_that_cannot_be_made_ready_stops_the_save_before_the_post(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The record is made ready with the CRM check, before anything changes on the server:
-    if that fails, the user is never posted."""
-
-    def broken(*_: object) -> None:
-        raise RuntimeError("no memory left")
-
-    monkeypatch.setattr(provisioning, "PreparedRecord", broken)
-    world.sim.app.log.clear()
-    with pytest.raises(RuntimeError, match="no memory left"):
-        await create(world)
-    assert ("POST", "/api/users") not in world.sim.app.log  # the login may have gone out
-    assert world.sim.state.user_by_username("okovalenko") is None
-    assert await crm_records(world) == []
+    assert set(world.sim.state.devices) == devices
+    assert await open_items(world) == []
 
 
 async def test_when_undo_fails_too_a_reconcile_item_is_kept(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from webitel_tui.repositories import webitel_users
-
-    async def broken(*_: object) -> None:
-        raise RuntimeError("disk full")
-
-    # The new record's write, where it reaches the database.
-    monkeypatch.setattr(webitel_users, "insert_committed", broken)
+    monkeypatch.setattr(WebitelUserRepository, "create", broken)
     inject(world.sim, FaultRule(kind="status", status=500, route="DELETE /api/users/*"))
     with pytest.raises(NeedsReconcile, match="listed under Reconcile"):
         await create(world)
     server = world.sim.state.user_by_username("okovalenko")
     assert server is not None  # still there, and the CRM says so
-    async with unit_of_work(world.db) as uow:
-        items = await uow.reconcile.open_items()
-    assert [(i.webitel_id, i.name) for i in items] == [(server.id, "okovalenko")]
-    assert "disk full" in items[0].problem
+    (item,) = await open_items(world)
+    assert (item.operation, item.name, item.pending) == ("create", "okovalenko", False)
+    assert "disk full" in item.problem
 
 
 async def test_update_changes_the_server_and_refuses_a_stale_card(world: World) -> None:
@@ -296,22 +252,27 @@ async def test_m7_m8_grant_and_revoke_licenses(world: World) -> None:
     record = await create(world)
     licenses = {lic.product: lic for lic in await provisioning.available_licenses(world.client)}
     operator = licenses["OPERATOR"]
-    granted = await provisioning.set_licenses(
-        world.db, world.actor, world.client, record.id, [operator.id]
+    changed = await provisioning.change_licenses(
+        world.db, world.actor, world.client, record.id, add=[operator.id], version=record.version
     )
+    assert changed.licenses_text == "OPERATOR" and changed.version > record.version
+    async with unit_of_work(world.db) as uow:
+        granted = await uow.webitel_users.licenses(record.id)
     assert [(g.license_id, g.product) for g in granted] == [(operator.id, "OPERATOR")]
     server = world.sim.state.users[record.webitel_id]  # type: ignore[index]
     assert set(server.licenses) == {operator.id}
     assert provisioning.license_availability(licenses["CHAT"]) == "Expired"
     for product in ("SUPERVISOR", "CHAT"):  # exhausted, expired: Webitel's refusal is shown
         with pytest.raises(WebitelRefused, match="Webitel refused the change"):
-            await provisioning.set_licenses(
-                world.db, world.actor, world.client, record.id, [operator.id, licenses[product].id]
+            await provisioning.change_licenses(
+                world.db, world.actor, world.client, record.id, add=[licenses[product].id]
             )
     assert set(server.licenses) == {operator.id}
     async with unit_of_work(world.db) as uow:
         assert [g.product for g in await uow.webitel_users.licenses(record.id)] == ["OPERATOR"]
-    await provisioning.set_licenses(world.db, world.actor, world.client, record.id, [])
+    await provisioning.change_licenses(
+        world.db, world.actor, world.client, record.id, remove=[operator.id]
+    )
     assert server.licenses == {}
     async with unit_of_work(world.db) as uow:
         assert await uow.webitel_users.licenses(record.id) == []
@@ -325,17 +286,17 @@ async def test_m9_add_and_remove_roles_keeping_the_internal_one(world: World) ->
     agents = next(role for role in roles if role.name == "agents")
     server = world.sim.state.users[record.webitel_id]  # type: ignore[index]
     internal_before = [r for r in server.roles if world.sim.state.roles[r].user]
-    added = await provisioning.set_roles(
-        world.db,
-        world.actor,
-        world.client,
-        record.id,
-        [RoleGrant(role_id=int(agents.id), name="agents")],
+    await provisioning.change_roles(
+        world.db, world.actor, world.client, record.id, add=[int(agents.id)]
     )
+    async with unit_of_work(world.db) as uow:
+        added = await uow.webitel_users.roles(record.id)
     assert [(r.role_id, r.name) for r in added] == [(int(agents.id), "agents")]
     assert int(agents.id) in server.roles
     assert [r for r in server.roles if world.sim.state.roles[r].user] == internal_before
-    await provisioning.set_roles(world.db, world.actor, world.client, record.id, [])
+    await provisioning.change_roles(
+        world.db, world.actor, world.client, record.id, remove=[int(agents.id)]
+    )
     assert int(agents.id) not in server.roles
     async with unit_of_work(world.db) as uow:
         assert await uow.webitel_users.roles(record.id) == []
@@ -345,7 +306,7 @@ async def test_unknown_record_is_not_found(world: World) -> None:
     from webitel_tui.domain.errors import RecordNotFoundError
 
     with pytest.raises(RecordNotFoundError):
-        await provisioning.set_licenses(world.db, world.actor, world.client, uuid.uuid4(), [])
+        await provisioning.change_licenses(world.db, world.actor, world.client, uuid.uuid4())
 
 
 async def test_refresh_from_webitel_brings_the_crm_in_line(world: World) -> None:
@@ -372,8 +333,8 @@ async def test_refresh_from_webitel_brings_the_crm_in_line(world: World) -> None
 async def test_a_value_taken_between_the_check_and_the_write_is_undone_with_the_reason(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The write trusts the pre-check; a race is caught by the unique key, named like the
-    pre-check names it, and the user Webitel has just created is deleted again."""
+    """Another admin takes the extension in the CRM while the user is being created on the
+    server: the CRM refuses the record, names the holder, and the new server user goes."""
     from webitel_tui.domain.webitel_users import NewWebitelUser
 
     create_user = world.client.create_user
@@ -384,13 +345,12 @@ async def test_a_value_taken_between_the_check_and_the_write_is_undone_with_the_
         return await create_user(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(world.client, "create_user", another_admin_first)
-    with pytest.raises(NeedsReconcile) as caught:
+    with pytest.raises(WebitelRefused) as caught:
         await create(world, "okovalenko", "7001")
-    message = str(caught.value)
-    assert message.startswith('Webitel created the user "okovalenko" (id ')
-    assert message.endswith(
-        "but the CRM could not save it: The extension 7001 is already used by the Webitel "
-        'user "other.admin". The change on Webitel was undone.'
+    assert str(caught.value) == (
+        'Webitel took the change of the user "okovalenko" but the CRM could not: The '
+        'extension 7001 is already used by the Webitel user "other.admin". The change on '
+        "Webitel was undone."
     )
     assert world.sim.state.user_by_username("okovalenko") is None
     assert [r.name for r in await crm_records(world)] == ["other.admin"]

@@ -14,7 +14,7 @@ from webitel_tui.domain.webitel_users import NewWebitelUser, ReconcileItem
 from webitel_tui.processes import provisioning
 from webitel_tui.processes.provisioning import NeedsReconcile
 from webitel_tui.processes.reconcile import reconcile
-from webitel_tui.repositories import unit_of_work, webitel_users
+from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.simulator import FaultRule
 from webitel_tui.webitel import InputUser
@@ -35,7 +35,7 @@ async def changes_of(world: World, record_id: object) -> list[str]:
     return [entry.operation.value for entry in reversed(log)]
 
 
-async def broken(*_: object) -> None:
+async def broken(*_: object, **__: object) -> None:
     raise DomainError("disk full")
 
 
@@ -43,7 +43,7 @@ async def test_a_user_only_webitel_has_gets_its_crm_record(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patched:
-        patched.setattr(webitel_users, "insert_committed", broken)  # the new record's write
+        patched.setattr(WebitelUserRepository, "create", broken)  # the new record's write
         inject(world.sim, FaultRule(kind="status", status=500, route="DELETE /api/users/*"))
         with pytest.raises(NeedsReconcile):
             await create(world, "okovalenko", "7001")
@@ -65,8 +65,6 @@ async def test_a_user_only_webitel_has_gets_its_crm_record(
     async with unit_of_work(world.db) as uow:
         assert [r.name for r in await uow.webitel_users.roles(record.id)] == ["agents"]
         assert (await uow.users.get_by_name("okovalenko")).id == record.user_id  # type: ignore[union-attr]
-        (resolved,) = await uow.changelog.for_record(item.id)
-    assert resolved.entity == "WebitelReconcileItem" and resolved.created_by is not None
     assert await changes_of(world, record.id) == ["Insert"]
     assert await open_items(world) == []
     assert await reconcile(world.db, world.actor, world.client) == []  # nothing left
@@ -146,7 +144,7 @@ async def test_what_cannot_be_resolved_stays_open_with_the_reason(world: World) 
         ("stranger", False),
         ("nobody", True),
     ]
-    assert outcomes[0].note.startswith("Webitel refused the change:")
+    assert outcomes[0].note == "Webitel did not answer: simulated fault: HTTP 503"
     assert outcomes[1].note == (
         'No CRM user is named "stranger": link the Webitel user with Load Webitel users, '
         "or delete it on Webitel."

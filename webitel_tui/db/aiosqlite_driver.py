@@ -8,9 +8,7 @@ to end every read and every return of a connection to the pool (a rollback, even
 commit): a one-query read cost 5 trips and a save of two rows 8. Here a statement is one trip
 (the thread makes the cursor, executes, fetches everything, closes it, and sends back rows,
 description, row count and last row id), and a commit or rollback is a trip only if a
-transaction is open (sqlite3 says so without one): 1 and 3 trips. A write that needs no read
-can be one trip with its commit (`insert_committed`): SQLAlchemy's execute and commit cost
-~0.1 ms of Python each, four times a trip. See bench/webitel_save.py.
+transaction is open (sqlite3 says so without one): 1 and 3 trips.
 
 `stop()`: aiosqlite 0.22 queues a request that ends the thread on every call, but the thread
 ends at the first: a later call's future is never completed. SQLAlchemy calls `stop()` when it
@@ -28,9 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -39,10 +36,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
 )
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import EMPTY_DICT
-from sqlalchemy.util.concurrency import greenlet_spawn
 
 T = TypeVar("T")
 
@@ -112,66 +106,6 @@ async def in_thread(
     async with connection._execute_mutex:
         result: T = await driver._execute(function, driver._conn, *args)  # type: ignore[no-untyped-call]
     return result
-
-
-def _insert_committed(
-    connection: sqlite3.Connection, statements: Sequence[tuple[str, Sequence[Any]]]
-) -> None:
-    """In the connection's thread: every INSERT with its rows, then the commit; or nothing."""
-    done = False
-    try:
-        for operation, rows in statements:
-            connection.executemany(operation, rows)
-        connection.commit()
-        done = True
-    finally:
-        if not done:
-            connection.rollback()
-
-
-@contextlib.asynccontextmanager
-async def _from_pool(engine: AsyncEngine) -> AsyncIterator[OneTripConnection]:
-    """A connection from the pool, given back as SQLAlchemy gives it back: in its greenlet, as
-    the pool's reset may need a trip (a transaction left open by a cancelled trip) and would
-    fail outside it. Cancelled again during that reset, SQLAlchemy's pool discards the
-    connection (tests/test_database_connections.py)."""
-    pooled = await engine.raw_connection()
-    try:
-        connection = pooled.dbapi_connection
-        assert isinstance(connection, OneTripConnection)
-        yield connection
-    finally:
-        await greenlet_spawn(pooled.close)
-
-
-async def _one_trip(
-    engine: AsyncEngine, operations: Sequence[str], function: Callable[..., T], *args: Any
-) -> T:
-    """`function` in the thread of a connection from the pool, SQLite's failures made
-    SQLAlchemy's exceptions, as from a session, without the values in their text."""
-    async with _from_pool(engine) as connection:
-        try:
-            return await in_thread(connection, function, *args)
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(
-                "; ".join(operations), None, exc, sqlite3.Error, hide_parameters=True
-            ) from exc
-
-
-async def insert_committed(
-    engine: AsyncEngine, statements: Sequence[tuple[str, Sequence[Any]]]
-) -> None:
-    """The statements (each with its rows, in the driver's form) run in a transaction of their
-    own and committed, in one trip to the thread of a connection from the pool."""
-    operations = [operation for operation, _rows in statements]
-    await _one_trip(engine, operations, _insert_committed, statements)
-
-
-async def fetch_all(engine: AsyncEngine, operation: str, parameters: Sequence[Any]) -> list[Any]:
-    """The rows of a query (parameters in the driver's form), as sqlite3 gives them, in one
-    trip to the thread of a connection from the pool (a read opens no transaction)."""
-    _finished, rows = await _one_trip(engine, [operation], _run_statement, operation, parameters)
-    return rows
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):

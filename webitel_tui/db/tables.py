@@ -24,6 +24,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -360,9 +362,13 @@ for _table in (Account, Contact, SysAdminUnit, WebitelUser):
 
 
 class WebitelReconcileItem(Base):
-    """A disagreement between the CRM and Webitel that could not be undone automatically
-    (e.g. the server accepted a user but the CRM could not save it, and deleting it from the
-    server failed too). The Webitel users section lists the open ones."""
+    """The journal of changes made on the Webitel server (processes/provisioning.py).
+
+    A row is written before the server is called, in the transaction that checks the
+    record, and settled (ResolvedOn) in the transaction that takes the server's answer. A row
+    left unsettled is a reconcile item: the CRM and the server may disagree until Reconcile
+    reads the server and brings the CRM in line. Pending is true while the call is under way.
+    One unsettled row per record at most: a second admin's change waits for the first."""
 
     __tablename__ = "WebitelReconcileItem"
 
@@ -373,5 +379,20 @@ class WebitelReconcileItem(Base):
     Name: Mapped[str] = mapped_column(String(250), default="")
     Problem: Mapped[str] = mapped_column(Text, default="")
     ResolvedOn: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    Operation: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    # The WebitelUser record (no foreign key: the journal outlives a deleted record).
+    RecordId: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # What the server should look like afterwards, and what Reconcile needs to finish it.
+    Intent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    Pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index(None, "ResolvedOn", "CreatedOn"),)
+    __table_args__ = (
+        Index(None, "ResolvedOn", "CreatedOn"),
+        Index(
+            None,
+            "RecordId",
+            unique=True,
+            sqlite_where=text('"ResolvedOn" IS NULL'),
+            postgresql_where=text('"ResolvedOn" IS NULL'),
+        ),
+    )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
+
+from pydantic import Field
 
 from webitel_tui.domain.records import AuditedRecord, Record
 
@@ -62,7 +65,8 @@ class RoleGrant(Record):
 
 
 class ReconcileItem(Record):
-    """A CRM/Webitel disagreement left for the admin to resolve."""
+    """An entry of the journal of server changes: unsettled, it is a CRM/Webitel
+    disagreement left for Reconcile (or a change still under way, while `pending`)."""
 
     id: uuid.UUID
     created_on: datetime
@@ -70,3 +74,7 @@ class ReconcileItem(Record):
     name: str
     problem: str
     resolved_on: datetime | None = None
+    operation: str = ""
+    record_id: uuid.UUID | None = None
+    intent: dict[str, Any] = Field(default_factory=dict)
+    pending: bool = False

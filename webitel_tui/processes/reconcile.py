@@ -1,17 +1,22 @@
-"""Reconcile (the Webitel users section's Actions): the CRM follows Webitel.
+"""Reconcile (the Webitel users section's Actions, the card, the headless command, and once at
+every start): the CRM follows Webitel.
 
-A reconcile item is a disagreement that could not be undone when it happened (the server
-accepted a change the CRM could not save, and undoing it on the server failed too). For each
-open item, the user is read again from the server, by Webitel id (by name when the item has
-none), and the CRM record is made to match: updated from the server, created from it (linked
-to the CRM user of the same name), or removed when the server no longer has the user. The
-item is resolved in the same transaction as that change; an item that cannot be resolved
-stays open and its outcome says why. Nothing is ever changed on the server.
+A reconcile item is an entry of the journal of server changes that could not be settled (see
+`journal`): the server's answer was lost and it could not be read back, the CRM could not
+take what the server accepted, or the process was killed during the call. For each item, the
+user is read again from the server, by Webitel id (by name for a user being created), and the
+CRM record is made to match: updated from the server, created from it (linked to the CRM user
+the change was for), or removed when the server no longer has the user. The item is settled
+in the same transaction as that change; an item that cannot be settled stays open and its
+outcome says why. Nothing is changed on the server, but for finishing the journaled delete
+of a user: its default device, left with no user, is deleted too.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError, ValidationError
@@ -19,9 +24,8 @@ from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import check_can_be_webitel_user
 from webitel_tui.domain.webitel_users import NewWebitelUser, ReconcileItem, WebitelUser
 from webitel_tui.i18n import _, tr
+from webitel_tui.processes.journal import on_server, read_failure
 from webitel_tui.processes.provisioning import (
-    _on_server,
-    _refusal,
     bring_in_line,
     match_details,
     role_names,
@@ -33,6 +37,14 @@ from webitel_tui.webitel import NotFoundError, User, WebitelClient, WebitelError
 MAX_ITEMS = 1000
 """Items handled by one run, oldest first (a run that leaves some open says so)."""
 
+PENDING_FOR_LONG = timedelta(minutes=5)
+"""A change still marked as under way after this long was left by a killed process (a call
+gives up after the client's timeout and retries, far sooner): it is a reconcile item."""
+
+
+class _AlreadySettled(Exception):
+    """Another admin's Reconcile settled the item meanwhile: this one's change is rolled back."""
+
 
 @dataclass(frozen=True)
 class ReconcileOutcome:
@@ -43,21 +55,29 @@ class ReconcileOutcome:
     note: str
 
 
-async def open_items(db: Database) -> list[ReconcileItem]:
+async def open_items(db: Database, now: datetime | None = None) -> list[ReconcileItem]:
+    """The reconcile items as of `now`: with the changes left under way by a killed process."""
+    pending_before = (now or datetime.now(UTC)) - PENDING_FOR_LONG
     async with unit_of_work(db) as uow:
-        return await uow.reconcile.open_items(MAX_ITEMS)
+        return await uow.reconcile.open_items(MAX_ITEMS, pending_before=pending_before)
 
 
-async def reconcile(db: Database, actor: Actor, client: WebitelClient) -> list[ReconcileOutcome]:
+async def reconcile(
+    db: Database, actor: Actor, client: WebitelClient, *, now: datetime | None = None
+) -> list[ReconcileOutcome]:
     """Work through the open items, each on its own; one that fails does not stop the rest."""
     names: dict[str, str] | None = None
     outcomes = []
-    for item in await open_items(db):
+    for item in await open_items(db, now):
         try:
             server = await _server_user(client, item)
             if server is not None and names is None:
                 names = await role_names(client)
+            if server is None:
+                await _finish_delete(client, item)
             note = await _resolve(db, actor, item, server, names or {})
+        except _AlreadySettled:
+            outcomes.append(ReconcileOutcome(item, True, _("Already reconciled.")))
         except DomainError as exc:
             outcomes.append(ReconcileOutcome(item, False, str(exc)))
         else:
@@ -68,17 +88,43 @@ async def reconcile(db: Database, actor: Actor, client: WebitelClient) -> list[R
 async def _server_user(client: WebitelClient, item: ReconcileItem) -> User | None:
     """The user as the server has it now, or None when the server no longer has it."""
     if item.webitel_id is None:
-        return await _on_server(client.find_user_by_username(item.name))
+        return await on_server(client.find_user_by_username(item.name))
     try:
         return await client.get_user(item.webitel_id)
     except NotFoundError:
         return None
     except WebitelError as exc:
-        raise _refusal(exc) from exc
+        raise read_failure(exc) from exc
+
+
+async def _finish_delete(client: WebitelClient, item: ReconcileItem) -> None:
+    """The user is gone: so goes the default device the journaled delete meant to remove,
+    if no user has it (a login can then be created again)."""
+    device_id = item.intent.get("device_id") if item.operation == "delete" else None
+    if not device_id:
+        return
+    try:
+        device = await client.get_device(str(device_id))
+    except NotFoundError:
+        return
+    except WebitelError as exc:
+        raise read_failure(exc) from exc
+    if device.user is None or not device.user.id:
+        await on_server(client.delete_device(str(device_id), permanent=True, missing_ok=True))
+
+
+def _intended_id(item: ReconcileItem, key: str) -> uuid.UUID | None:
+    value = item.intent.get(key)
+    return uuid.UUID(str(value)) if value else None
 
 
 async def _crm_record(uow: UnitOfWork, item: ReconcileItem) -> WebitelUser | None:
-    """The CRM record the item is about: by Webitel id, else by name if it has no other id."""
+    """The CRM record the item is about: its own, else by Webitel id, else by name if it
+    has no other id."""
+    if item.record_id is not None:
+        record = await uow.webitel_users.find(item.record_id)
+        if record is not None:
+            return record
     if item.webitel_id is not None:
         record = await uow.webitel_users.find_by_webitel_id(item.webitel_id)
         if record is not None:
@@ -98,27 +144,34 @@ async def _resolve(
 ) -> str:
     """Make the CRM match `server` and resolve the item, in one transaction."""
     async with unit_of_work(db, actor) as uow:
-        if not await uow.reconcile.resolve(item.id):
-            return _("Already reconciled.")
         record = await _crm_record(uow, item)
         if server is None:
             if record is None:
-                return _("Nothing to change: neither Webitel nor the CRM has the user.")
-            await uow.webitel_users.delete(record.id, record.version)
-            return tr('Deleted the CRM record "{0}": Webitel no longer has the user.', record.name)
-        if record is None:
+                note = _("Nothing to change: neither Webitel nor the CRM has the user.")
+            else:
+                await uow.webitel_users.delete(record.id, record.version)
+                note = tr(
+                    'Deleted the CRM record "{0}": Webitel no longer has the user.', record.name
+                )
+        elif record is None:
             created = await _create_from_server(uow, item, server, names)
-            return tr('Created the CRM record "{0}" from Webitel.', created.name)
-        updated = await bring_in_line(uow, record, server, names)
-        return tr('Updated the CRM record "{0}" from Webitel.', updated.name)
+            note = tr('Created the CRM record "{0}" from Webitel.', created.name)
+        else:
+            updated = await bring_in_line(uow, record, server, names)
+            note = tr('Updated the CRM record "{0}" from Webitel.', updated.name)
+        if not await uow.reconcile.resolve(item.id, note):
+            raise _AlreadySettled
+    return note
 
 
 async def _create_from_server(
     uow: UnitOfWork, item: ReconcileItem, server: User, names: dict[str, str]
 ) -> WebitelUser:
-    """A CRM record for a user only the server has, linked to the CRM user of that name."""
+    """A CRM record for a user only the server has, linked to the CRM user the change was
+    for, else to the CRM user of that name."""
     login = server.username or item.name
-    user = await uow.users.get_by_name(login)
+    intended = _intended_id(item, "user_id")
+    user = await (uow.users.get(intended) if intended else uow.users.get_by_name(login))
     if user is None:
         raise ValidationError(
             tr(
@@ -133,11 +186,13 @@ async def _create_from_server(
         NewWebitelUser.model_validate(
             {
                 "user_id": user.id,
-                "contact_id": user.contact_id,
+                "contact_id": _intended_id(item, "contact_id") if intended else user.contact_id,
                 "name": login,
+                "enable_stun": bool(item.intent.get("enable_stun", False)),
                 **server_values(server),
             }
-        )
+        ),
+        record_id=item.record_id,
     )
     await match_details(uow, record.id, server, names)
     return record

@@ -1,5 +1,4 @@
-"""Rows into a table in one statement: the import's write path, and the Save's of a new
-Webitel user (`insert_committed`).
+"""Rows into a table in one statement: the import's write path.
 
 SQLAlchemy's executemany prepares every parameter of every row through its compiled-statement
 machinery (about 10 us a row); here each column's values are converted with the dialect's own
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Dialect, Table, insert, inspect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from webitel_tui.db.tables import Base
 
@@ -137,21 +136,3 @@ async def insert_prepared(session: AsyncSession, prepared: Prepared) -> None:
     """Run a prepared INSERT in the session's transaction."""
     connection = await session.connection()
     await connection.run_sync(_insert, prepared)
-
-
-async def insert_committed(engine: AsyncEngine, prepared: Sequence[Prepared]) -> None:
-    """Prepared rows (foreign keys first) inserted in a transaction of their own, committed.
-
-    For a write that needs no read: on SQLite the INSERTs and the commit are one trip to the
-    database (`aiosqlite_driver.insert_committed`), where a unit of work pays ~0.1 ms of
-    SQLAlchemy for each statement and for its commit (bench/webitel_save.py). Failures are
-    SQLAlchemy's exceptions, as from a unit of work; nothing is left written."""
-    statements = [(rows.statement, rows.parameters) for rows in prepared]
-    if engine.dialect.name == "sqlite":
-        from webitel_tui.db import aiosqlite_driver
-
-        await aiosqlite_driver.insert_committed(engine, statements)
-        return
-    async with engine.begin() as connection:
-        for statement, parameters in statements:
-            await connection.exec_driver_sql(statement, parameters)

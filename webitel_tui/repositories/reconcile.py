@@ -1,18 +1,21 @@
-"""Reconcile items: CRM/Webitel disagreements that could not be undone when they happened."""
+"""The journal of server changes; its unsettled entries are the reconcile items."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from webitel_tui.db.ids import new_id
 from webitel_tui.db.tables import WebitelReconcileItem, utcnow
-from webitel_tui.domain.changelog import Operation
+from webitel_tui.domain.errors import RecordConflictError
 from webitel_tui.domain.webitel_users import ReconcileItem
 from webitel_tui.repositories.base import Repository
 
-ENTITY = "WebitelReconcileItem"
+_CAPTION = "Webitel user"
 
 
 def _item(row: WebitelReconcileItem) -> ReconcileItem:
@@ -23,11 +26,28 @@ def _item(row: WebitelReconcileItem) -> ReconcileItem:
         name=row.Name,
         problem=row.Problem,
         resolved_on=row.ResolvedOn,
+        operation=row.Operation,
+        record_id=row.RecordId,
+        intent=row.Intent or {},
+        pending=row.Pending,
     )
 
 
 class ReconcileRepository(Repository):
-    async def add(self, webitel_id: int | None, name: str, problem: str) -> ReconcileItem:
+    async def add(
+        self,
+        webitel_id: int | None,
+        name: str,
+        problem: str = "",
+        *,
+        operation: str = "",
+        record_id: uuid.UUID | None = None,
+        intent: dict[str, Any] | None = None,
+        pending: bool = False,
+    ) -> ReconcileItem:
+        """A new journal entry: `pending` while its server call is under way, else an open
+        reconcile item. A record that already has an unsettled entry is refused as a
+        conflict (another admin's change of it is under way, or waits for Reconcile)."""
         row = WebitelReconcileItem(
             Id=new_id(),
             CreatedOn=utcnow(),
@@ -35,34 +55,67 @@ class ReconcileRepository(Repository):
             WebitelId=webitel_id,
             Name=name,
             Problem=problem,
+            Operation=operation,
+            RecordId=record_id,
+            Intent=intent or {},
+            Pending=pending,
         )
         self.session.add(row)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise RecordConflictError(_CAPTION, record_id or uuid.UUID(int=0)) from exc
         return _item(row)
 
-    async def open_items(self, limit: int = 100) -> list[ReconcileItem]:
-        """The open items, oldest first."""
+    async def open_items(
+        self, limit: int = 100, *, pending_before: datetime | None = None
+    ) -> list[ReconcileItem]:
+        """The reconcile items, oldest first: unsettled entries whose call has ended, and
+        those still marked pending since before `pending_before` (their process was killed)."""
+        unsettled = WebitelReconcileItem.ResolvedOn.is_(None)
+        ended: ColumnElement[bool] = WebitelReconcileItem.Pending.is_(False)
+        if pending_before is not None:
+            ended = or_(ended, WebitelReconcileItem.CreatedOn < pending_before)
         rows = await self.session.scalars(
             select(WebitelReconcileItem)
-            .where(WebitelReconcileItem.ResolvedOn.is_(None))
+            .where(unsettled, ended)
             .order_by(WebitelReconcileItem.CreatedOn, WebitelReconcileItem.Id)
             .limit(limit)
         )
         return [_item(row) for row in rows]
 
-    async def resolve(self, item_id: uuid.UUID) -> bool:
-        """Mark the item resolved (who and when go to the change log); False if it already
-        was, e.g. by another admin's Reconcile at the same time."""
+    async def unsettled_for(self, record_id: uuid.UUID) -> ReconcileItem | None:
+        """The record's unsettled entry, if any (the card's banner)."""
+        row = await self.session.scalar(
+            select(WebitelReconcileItem).where(
+                WebitelReconcileItem.RecordId == record_id,
+                WebitelReconcileItem.ResolvedOn.is_(None),
+            )
+        )
+        return None if row is None else _item(row)
+
+    async def keep_open(
+        self, item_id: uuid.UUID, problem: str, webitel_id: int | None = None
+    ) -> None:
+        """The change could not be settled: the entry becomes a reconcile item, with the
+        user's Webitel id when the server has just given it."""
+        row = await self.session.get(WebitelReconcileItem, item_id, with_for_update=True)
+        if row is not None and row.ResolvedOn is None:
+            row.Pending = False
+            row.Problem = problem
+            row.WebitelId = row.WebitelId if webitel_id is None else webitel_id
+            await self.session.flush()
+
+    async def resolve(self, item_id: uuid.UUID, note: str = "") -> bool:
+        """Settle the entry (in the transaction that brings the CRM in line with the
+        server); False if it already was, e.g. by another admin's Reconcile at the same
+        time."""
         row = await self.session.get(WebitelReconcileItem, item_id, with_for_update=True)
         if row is None or row.ResolvedOn is not None:
             return False
         row.ResolvedOn = utcnow()
-        self.log_change(
-            ENTITY,
-            row.Id,
-            Operation.UPDATE,
-            {"ResolvedOn": None},
-            {"ResolvedOn": row.ResolvedOn.isoformat()},
-        )
+        row.Pending = False
+        if note:
+            row.Problem = note
         await self.session.flush()
         return True

@@ -10,7 +10,6 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from webitel_tui.db.engine import Database
 from webitel_tui.db.tables import (
     Contact,
     SysAdminUnit,
@@ -43,10 +42,8 @@ from webitel_tui.repositories.base import (
     column_values,
     new_row,
 )
-from webitel_tui.repositories.bulk import insert_committed, prepare, replaced
 from webitel_tui.repositories.logged_values import loggable
 from webitel_tui.repositories.paging import fetch_page
-from webitel_tui.repositories.quick_read import fetch_all
 from webitel_tui.repositories.search_text import (
     WEBITEL_USER_SEARCHED,
     refresh_webitel_user,
@@ -122,7 +119,7 @@ class CheckedNew:
 
 
 def _new_record(
-    actor: Actor, data: NewWebitelUser, checked: CheckedNew
+    actor: Actor, data: NewWebitelUser, checked: CheckedNew, record_id: uuid.UUID | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The row of a new record whose values passed `check_new`, and its change-log entry."""
     name = check_webitel_login(data.name)
@@ -130,6 +127,8 @@ def _new_record(
     values = new_row(
         actor, utcnow(), **new_webitel_user_values(data, name, extension, checked.contact_name, "")
     )
+    if record_id is not None:
+        values["Id"] = record_id
     row = {key: values[key] for key in _COLUMNS}  # the change log's order, as for the ORM
     return row, change_entry(actor, ENTITY, row["Id"], Operation.INSERT, {}, loggable(row))
 
@@ -184,72 +183,6 @@ def _checked_new(
     if chosen is None:
         raise ValidationError(_("The selected contact does not exist."), "Contact")
     return CheckedNew(chosen, user)
-
-
-async def check_new_user(
-    db: Database,
-    name: str,
-    extension: str | None,
-    user_id: uuid.UUID,
-    contact_id: uuid.UUID | None,
-    accept_user: Callable[[SystemUser], None] | None = None,
-) -> CheckedNew:
-    """`WebitelUserRepository.check_new` with a CRM user, read on its own in one trip
-    (`quick_read`): the Save's pre-check, run while its first server lookup is on the wire."""
-    parameters = _check_new_parameters(name, extension, user_id, contact_id)
-    rows = await fetch_all(db.engine, _CHECK_NEW, parameters)
-    return _checked_new(rows, name, extension, user_id, contact_id, accept_user)
-
-
-class PreparedRecord:
-    """A new record whose values `check_new` passed just before, its change-log entry and
-    its model, made ready before Webitel has given the user's ids: the Save makes it while the
-    server's lookups are on the wire, so that only the ids are left once Webitel has created
-    the user."""
-
-    def __init__(
-        self, db: Database, actor: Actor, data: NewWebitelUser, checked: CheckedNew
-    ) -> None:
-        self._engine = db.engine
-        self._row, self._entry = _new_record(actor, data, checked)
-        dialect = self._engine.dialect
-        self._record = prepare(dialect, WebitelUser, [self._row])
-        self._log_entry = prepare(dialect, SysChangeLog, [self._entry])
-        self._model = _model(WebitelUser(**self._row))
-
-    async def insert(
-        self, webitel_id: int | None, default_device_id: int | None, default_device_name: str
-    ) -> WebitelUserModel:
-        """The record with Webitel's ids, and its change-log entry, written in a transaction
-        of their own: on SQLite the two INSERTs and the commit are one trip to the database
-        (`bulk.insert_committed`), ~0.5 ms less than a unit of work in the Save of a new
-        Webitel user (bench/webitel_save.py). What changed since the check is refused by the
-        unique and foreign keys."""
-        server = {
-            "WebitelId": webitel_id,
-            "DefaultDeviceId": default_device_id,
-            "DefaultDeviceName": default_device_name,
-            "WebitelIdSort": webitel_sort_keys(None, webitel_id)[1],
-        }
-        dialect = self._engine.dialect
-        logged = {**self._entry["NewValues"], **loggable(server)}
-        try:
-            await insert_committed(
-                self._engine,
-                [
-                    replaced(self._record, dialect, server),
-                    replaced(self._log_entry, dialect, {"NewValues": logged}),
-                ],
-            )
-        except IntegrityError as exc:
-            raise _duplicate() from exc
-        return self._model.model_copy(
-            update={
-                "webitel_id": webitel_id,
-                "default_device_id": default_device_id,
-                "default_device_name": default_device_name,
-            }
-        )
 
 
 @dataclass
@@ -396,6 +329,10 @@ class WebitelUserRepository(Repository):
     async def get(self, record_id: uuid.UUID) -> WebitelUserModel:
         return _model(await self.get_or_missing(WebitelUser, record_id, _CAPTION))
 
+    async def find(self, record_id: uuid.UUID) -> WebitelUserModel | None:
+        row = await self.session.get(WebitelUser, record_id)
+        return None if row is None else _model(row)
+
     async def _one(self, *where: ColumnElement[bool]) -> WebitelUserModel | None:
         row = await self.session.scalar(select(WebitelUser).where(*where))
         return None if row is None else _model(row)
@@ -461,13 +398,15 @@ class WebitelUserRepository(Repository):
         rows = (await self.session.execute(_CHECK_NEW, parameters)).all()
         return _checked_new(rows, name, extension, user_id, contact_id, accept_user)
 
-    async def create(self, data: NewWebitelUser) -> WebitelUserModel:
-        """A new record, checked, and its change-log entry (`PreparedRecord` writes one that
-        was checked just before, on its own)."""
+    async def create(
+        self, data: NewWebitelUser, *, record_id: uuid.UUID | None = None
+    ) -> WebitelUserModel:
+        """A new record, checked, and its change-log entry; `record_id` is the id the
+        journal of server changes gave it before the server made the user."""
         name = check_webitel_login(data.name)
         extension = normalize_extension(data.extension)
         checked = await self.check_new(name, extension, data.user_id, data.contact_id)
-        row, entry = _new_record(self.actor, data, checked)
+        row, entry = _new_record(self.actor, data, checked, record_id)
         # Plain rows, as the import and the Save write them: an ORM object and its flush cost
         # ~0.4 ms more per record, and nothing reads the object back.
         try:

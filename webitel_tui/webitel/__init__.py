@@ -27,10 +27,10 @@ from webitel_tui.webitel.errors import (
     TwoFactorRequiredError,
     WebitelError,
     WebitelTimeoutError,
+    in_doubt,
 )
 from webitel_tui.webitel.options import DEFAULT_PAGE_SIZE, DeviceMode, WebitelOptions
 from webitel_tui.webitel.paging import iter_items, iter_pages
-from webitel_tui.webitel.session import announcing_sent
 from webitel_tui.webitel.wire import (
     Device,
     InputDevice,
@@ -78,7 +78,7 @@ __all__ = [
     "WebitelError",
     "WebitelOptions",
     "WebitelTimeoutError",
-    "announcing_sent",
+    "in_doubt",
     "iter_items",
     "iter_pages",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "TwoFactorRequiredError",
     "WebitelError",
     "WebitelTimeoutError",
+    "in_doubt",
 ]
 
 
@@ -237,3 +238,12 @@ class DeviceProvisioningError(WebitelError):
             method=cause.method,
             path=cause.path,
         )
+
+
+def in_doubt(error: WebitelError) -> bool:
+    """Whether the request may have been carried out although no clear answer came back:
+    no answer, a timeout, a dropped connection, a 5xx, an answer that cannot be read, or a
+    401 after the request was sent. A definite refusal (any other 4xx) changed nothing."""
+    if isinstance(error, NetworkError | WebitelTimeoutError | ServerError | MalformedResponseError):
+        return True
+    return isinstance(error, AuthError) and error.code == 401

@@ -18,8 +18,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -38,7 +37,7 @@ from webitel_tui.webitel.errors import (
 from webitel_tui.webitel.options import WebitelOptions
 from webitel_tui.webitel.wire import decode_json, parse_error, parse_login
 
-__all__ = ["TOKEN_HEADER", "Params", "Session", "announcing_sent"]
+__all__ = ["TOKEN_HEADER", "Params", "Session"]
 
 log = logging.getLogger("webitel_tui.webitel")
 
@@ -48,32 +47,6 @@ _RETRY_STATUSES = frozenset({502, 503, 504})
 
 ParamValue = str | int | bool | Sequence[str | int] | None
 Params = Mapping[str, ParamValue]
-
-
-_SENT: ContextVar[asyncio.Event | None] = ContextVar("webitel_request_sent", default=None)
-
-
-@contextlib.contextmanager
-def announcing_sent(sent: asyncio.Event) -> Iterator[None]:
-    """Requests made in this context, and in tasks created in it, set `sent` once one is on
-    the wire: the caller can do its own work while the server answers instead of before it
-    sends (a task it starts does not send before the caller next waits, ~3 event-loop turns
-    in httpx). A transport that does not report its progress never sets it."""
-    token = _SENT.set(sent)
-    try:
-        yield
-    finally:
-        _SENT.reset(token)
-
-
-def _trace_sent(sent: asyncio.Event) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """httpcore's progress callback (the ``trace`` request extension)."""
-
-    async def trace(event: str, _info: dict[str, Any]) -> None:
-        if event.endswith("send_request_body.complete"):
-            sent.set()
-
-    return trace
 
 
 def _query(params: Params | None) -> list[tuple[str, str | int | float | bool | None]]:
@@ -239,15 +212,12 @@ class Session:
         safe = method in _IDEMPOTENT if idempotent is None else idempotent
         headers = {TOKEN_HEADER: token} if token is not None else None
         query = _query(params)
-        sent = _SENT.get()
-        # Once set, nothing more to report: the later requests go untraced.
-        extensions = None if sent is None or sent.is_set() else {"trace": _trace_sent(sent)}
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
                 response = await self._http.request(
-                    method, path, params=query, json=json, headers=headers, extensions=extensions
+                    method, path, params=query, json=json, headers=headers
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt < self.options.retries:

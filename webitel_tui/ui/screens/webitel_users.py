@@ -7,7 +7,7 @@ CRM second; this module only shows, asks and reports.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,6 @@ from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import SystemUser, UserType
 from webitel_tui.domain.webitel_users import (
     ReconcileItem,
-    RoleGrant,
     UserLicense,
     UserRole,
     WebitelUser,
@@ -319,6 +318,8 @@ class WebitelUserCard(RecordPage):
     class DetailsLoaded(Message):
         licenses: list[UserLicense]
         roles: list[UserRole]
+        record: WebitelUser | None
+        """The record after the change, when it went through."""
 
     def __init__(self, context: SessionContext, record_id: uuid.UUID | None) -> None:
         caption = "Webitel user: New record" if record_id is None else "Webitel user"
@@ -536,18 +537,8 @@ class WebitelUserCard(RecordPage):
         self.app.push_screen(dialog, self._licenses_chosen)
 
     def _licenses_chosen(self, chosen: list[License] | None) -> None:
-        record_id = self.record_id
-        if chosen and record_id is not None:
-            wanted = [g.license_id for g in self.licenses] + [c.id for c in chosen]
-            self._change_detail(
-                lambda: provisioning.set_licenses(
-                    self.context.db,
-                    self.context.session.actor,
-                    self.context.webitel(),
-                    record_id,
-                    list(dict.fromkeys(wanted)),
-                )
-            )
+        if chosen:
+            self._change_detail("licenses-detail", add=[c.id for c in chosen])
 
     def _pick_roles(self) -> None:
         client = self.context.webitel()
@@ -563,20 +554,8 @@ class WebitelUserCard(RecordPage):
         self.app.push_screen(dialog, self._roles_chosen)
 
     def _roles_chosen(self, chosen: list[Role] | None) -> None:
-        record_id = self.record_id
-        if chosen and record_id is not None:
-            wanted = {r.role_id: RoleGrant(role_id=r.role_id, name=r.name) for r in self.roles}
-            for role in chosen:
-                wanted[int(role.id)] = RoleGrant(role_id=int(role.id), name=role.name or "")
-            self._change_detail(
-                lambda: provisioning.set_roles(
-                    self.context.db,
-                    self.context.session.actor,
-                    self.context.webitel(),
-                    record_id,
-                    list(wanted.values()),
-                )
-            )
+        if chosen:
+            self._change_detail("roles-detail", add=[role.id for role in chosen])
 
     def action_delete_from_detail(self) -> None:
         detail = self._focused_detail()
@@ -586,39 +565,50 @@ class WebitelUserCard(RecordPage):
         if table.row_count == 0:
             return
         key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        record_id = self.record_id
-        db, actor = self.context.db, self.context.session.actor
-
-        def change() -> Awaitable[object]:
-            client = self.context.webitel()
-            if detail == "licenses-detail":
-                kept = [g.license_id for g in self.licenses if g.license_id != key]
-                return provisioning.set_licenses(db, actor, client, record_id, kept)
-            roles = [RoleGrant(role_id=r.role_id, name=r.name) for r in self.roles]
-            kept_roles = [r for r in roles if str(r.role_id) != key]
-            return provisioning.set_roles(db, actor, client, record_id, kept_roles)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._change_detail(change)
+                self._change_detail(detail, remove=[key])
 
         self.app.push_screen(ConfirmDialog(DELETE_ONE), answered)
 
     @work(exclusive=True, exit_on_error=False, group="webitel-detail", description="detail")
-    async def _change_detail(self, change: Callable[[], Awaitable[object]]) -> None:
+    async def _change_detail(
+        self, detail: str, *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        """Ids added to or removed from a detail, as the card's own change: checked against
+        the card's version, and the card takes the record's new version, so that its next
+        Save is no conflict."""
+        record_id = self.record_id
+        if record_id is None:
+            return
+        version = self.record.version if self.record else None
+        target = (self.context.db, self.context.session.actor, self.context.webitel(), record_id)
+        changed: WebitelUser | None = None
         try:
-            await change()
+            if detail == "licenses-detail":
+                changed = await provisioning.change_licenses(
+                    *target, add=add, remove=remove, version=version
+                )
+            else:
+                changed = await provisioning.change_roles(
+                    *target,
+                    add=[int(i) for i in add],
+                    remove=[int(i) for i in remove],
+                    version=version,
+                )
         finally:
-            assert self.record_id is not None
             async with self.context.unit_of_work() as uow:
-                licenses = await uow.webitel_users.licenses(self.record_id)
-                roles = await uow.webitel_users.roles(self.record_id)
-            self.post_message(self.DetailsLoaded(licenses, roles))
+                licenses = await uow.webitel_users.licenses(record_id)
+                roles = await uow.webitel_users.roles(record_id)
+            self.post_message(self.DetailsLoaded(licenses, roles, changed))
 
     @on(DetailsLoaded)
     def _details_loaded(self, event: DetailsLoaded) -> None:
         event.stop()
         self.licenses = event.licenses
         self.roles = event.roles
+        if event.record is not None:
+            self.record = event.record
         self.saved_any = True
         self._fill_details()
