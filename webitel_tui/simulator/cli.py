@@ -16,8 +16,11 @@ from webitel_tui.simulator.state import SimulatorState
 
 FAULTS_HELP = (
     "fault to inject (repeatable): latency=MS | token-expiry=N | status=CODE | timeout | "
-    "drop | malformed | slow=MS, rules optionally followed by ,route=[METHOD ]/glob "
-    ",rate=0..1 ,count=N ,apply=true; e.g. 'status=503,route=GET /api/users*,rate=0.2'"
+    "reset | malformed | slow=MS, rules optionally followed by ,route=[METHOD ]/glob "
+    ",rate=0..1 ,count=N ,apply=true (carry the request out, then fail); malformed also "
+    "takes ,body=truncated|html|wrong-shape|empty; e.g. "
+    "'status=503,route=GET /api/users*,rate=0.2' or "
+    "'malformed,body=html,route=PATCH /api/users/*,apply=true'"
 )
 
 
