@@ -19,7 +19,7 @@ from webitel_tui.simulator import (
     parse_fault_spec,
     start_simulator_thread,
 )
-from webitel_tui.simulator.cli import main
+from webitel_tui.simulator.cli import build_parser, fault_config, main
 from webitel_tui.simulator.seed import ENGLISH_FIRST, UKRAINIAN_FIRST
 from webitel_tui.simulator.state import now_ms
 
@@ -115,6 +115,16 @@ def test_malformed_bodies_and_reset_in_specs() -> None:
     assert FaultRule.model_validate({"kind": "malformed", "body": "html"}).body == "html"
     with pytest.raises(ValidationError):
         FaultRule.model_validate({"kind": "status", "body": "html"})
+
+
+def test_latency_option_is_the_latency_fault() -> None:
+    parser = build_parser()
+    assert fault_config(parser.parse_args(["--latency", "40"])).latency_ms == 40
+    both = parser.parse_args(["--faults", "latency=5", "--faults", "timeout", "--latency", "40"])
+    assert fault_config(both).latency_ms == 40 and fault_config(both).rules[0].kind == "timeout"
+    assert fault_config(parser.parse_args(["--faults", "latency=5"])).latency_ms == 5
+    with pytest.raises(ValueError):
+        fault_config(parser.parse_args(["--latency", "-1"]))
 
 
 @pytest.mark.parametrize(
