@@ -15,6 +15,7 @@ from webitel_tui.webitel import (
     AuthError,
     BadRequestError,
     ConflictError,
+    ConnectFailedError,
     InputDevice,
     InputUser,
     MalformedResponseError,
@@ -23,6 +24,7 @@ from webitel_tui.webitel import (
     WebitelClient,
     WebitelOptions,
     WebitelTimeoutError,
+    in_doubt,
 )
 
 
@@ -229,10 +231,24 @@ async def test_refused_connection_is_a_network_error() -> None:
             base_url=f"http://127.0.0.1:{port}", token="t", retries=1, backoff=0.01
         )
         async with WebitelClient(options) as webitel:
-            with pytest.raises(NetworkError, match="cannot connect"):
+            with pytest.raises(NetworkError, match="cannot connect") as caught:
                 await webitel.get_user(1)
     finally:
         sock.close()
+    # Nothing was sent, so nothing can have changed.
+    assert isinstance(caught.value, ConnectFailedError) and not in_doubt(caught.value)
+
+
+async def test_a_post_whose_connection_is_reset_is_in_doubt(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="reset", route="POST /api/devices", apply=True))
+    with pytest.raises(NetworkError) as caught:
+        await client.create_device(InputDevice(name="desk-1"))
+    assert not isinstance(caught.value, ConnectFailedError) and in_doubt(caught.value)
+    assert calls(sim, "POST", "/api/devices") == 1
+    assert any(device.name == "desk-1" for device in sim.state.devices.values())
 
 
 async def test_connect_errors_are_retried_for_every_method() -> None:
@@ -244,7 +260,7 @@ async def test_connect_errors_are_retried_for_every_method() -> None:
 
     options = WebitelOptions(base_url="http://127.0.0.1:9", token="t", retries=3, backoff=0.001)
     async with WebitelClient(options, transport=httpx.MockTransport(refuse)) as webitel:
-        with pytest.raises(NetworkError):
+        with pytest.raises(ConnectFailedError):
             await webitel.create_device(InputDevice(name="x"))
     # Nothing reached a server, so even a POST may be sent again.
     assert attempts == ["POST"] * 4

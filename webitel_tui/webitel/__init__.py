@@ -14,6 +14,7 @@ from webitel_tui.webitel.errors import (
     AuthError,
     BadRequestError,
     ConflictError,
+    ConnectFailedError,
     DeviceProvisioningError,
     InvalidCredentialsError,
     LicenseError,
@@ -27,6 +28,7 @@ from webitel_tui.webitel.errors import (
     TwoFactorRequiredError,
     WebitelError,
     WebitelTimeoutError,
+    in_doubt,
 )
 from webitel_tui.webitel.options import DEFAULT_PAGE_SIZE, DeviceMode, WebitelOptions
 from webitel_tui.webitel.paging import iter_items, iter_pages
@@ -50,6 +52,7 @@ __all__ = [
     "AuthError",
     "BadRequestError",
     "ConflictError",
+    "ConnectFailedError",
     "Device",
     "DeviceMode",
     "DeviceProvisioningError",
@@ -79,6 +82,7 @@ __all__ = [
     "WebitelOptions",
     "WebitelTimeoutError",
     "announcing_sent",
+    "in_doubt",
     "iter_items",
     "iter_pages",
 ]

@@ -27,6 +27,7 @@ import httpx
 from webitel_tui.webitel.errors import (
     AuthError,
     BadRequestError,
+    ConnectFailedError,
     InvalidCredentialsError,
     NetworkError,
     TokenExpiredError,
@@ -254,7 +255,7 @@ class Session:
                     attempt += 1
                     await self._sleep_backoff(attempt, None)
                     continue
-                raise NetworkError(
+                raise ConnectFailedError(
                     f"cannot connect to Webitel ({type(exc).__name__})", method=method, path=path
                 ) from None
             except httpx.TimeoutException:
