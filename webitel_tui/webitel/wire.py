@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -55,6 +55,7 @@ __all__ = [
     "WireModel",
     "decode_json",
     "from_ms",
+    "parse_entity",
     "parse_error",
     "parse_login",
     "parse_model",
@@ -500,10 +501,43 @@ def parse_model(model: type[ModelT], data: object, *, wrapped: bool = True) -> M
     return result
 
 
+class _Stored(Protocol):
+    """A model of an object the server stores under an id (User, Device, Role...)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+EntityT = TypeVar("EntityT", bound=_Stored)
+
+
+def parse_entity(model: type[EntityT], data: object) -> EntityT:
+    """The one stored object that a create, read or update answer must describe.
+
+    Without an id the answer names nothing on the server, so ``{}``, ``{"result": "ok"}`` or
+    proto3's empty message (id ``"0"``) are MalformedResponseError, never an empty object.
+    """
+    entity = parse_model(model, data)
+    if entity.id in ("", "0"):
+        raise MalformedResponseError(f"the {_name(model)} answer carries no id")
+    return entity
+
+
+_PAGE_KEYS = frozenset({"items", "next", "page", "size"})
+
+
+def _check_page_keys(data: object) -> None:
+    """An object with keys but none of a page's is an answer of another kind (such as
+    ``{"result": "ok"}``): reading it as an empty page would say "nothing found" unasked."""
+    if isinstance(data, dict) and data and not _PAGE_KEYS & data.keys():
+        raise MalformedResponseError("unexpected page shape (none of items, next, page, size)")
+
+
 def parse_page(model: type[ItemT], data: object) -> Page[ItemT]:
     """Validate a decoded list answer; ``{}`` or ``null`` is an empty last page."""
     if data is None:
         data = {}
+    _check_page_keys(data)
     with gc_paused():
         return parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
 
@@ -520,6 +554,9 @@ def parse_page_json(model: type[ItemT], body: bytes) -> Page[ItemT]:
         raise MalformedResponseError(f"unexpected page shape ({_describe(exc)})") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise MalformedResponseError(f"unexpected page shape ({exc!r})") from None
+    if not page.items and not page.next and page.page is None and page.size is None:
+        # Only a page without any of its fields needs a second look at the keys.
+        _check_page_keys(decode_json(body))
     return page
 
 
