@@ -12,7 +12,9 @@ The simulator shares these models: it reads request bodies with the ``Input*`` m
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar
@@ -53,6 +55,7 @@ __all__ = [
     "User",
     "Userinfo",
     "WireModel",
+    "body_text",
     "decode_json",
     "from_ms",
     "parse_entity",
@@ -463,6 +466,27 @@ def decode_json(body: bytes | str) -> object:
     except (ValueError, RecursionError) as exc:
         reason = type(exc).__name__
         raise MalformedResponseError(f"the response is not valid JSON ({reason})") from None
+
+
+_TEXT_LIMIT = 200
+# Enough of a page to find its words; also bounds the regular expressions' work.
+_TEXT_SCAN = 16_384
+_HTML_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_BLANKS = re.compile(r"\s+")
+
+
+def body_text(body: bytes, limit: int = _TEXT_LIMIT) -> str:
+    """A body that is not JSON (a proxy's HTML page, plain text) as one line for an error's
+    detail: tags dropped, entities decoded, blanks collapsed, at most ``limit`` characters."""
+    text = body[:_TEXT_SCAN].decode("utf-8", errors="replace")
+    if text.lstrip().startswith("<"):
+        # Only markup is stripped: plain text may well say "size must be < 100 and > 0".
+        text = html.unescape(_HTML_TAG.sub(" ", _HTML_HIDDEN.sub(" ", text)))
+    text = _BLANKS.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
 
 
 def unwrap(data: object, keys: Iterable[str] = UNWRAP_KEYS) -> object:
