@@ -11,10 +11,12 @@ import pytest
 
 from tests.webitel.conftest import inject
 from webitel_tui.simulator import FaultRule, RunningSimulator
+from webitel_tui.simulator.faults import MalformedBody
 from webitel_tui.webitel import (
     AuthError,
     BadRequestError,
     ConflictError,
+    ConnectFailedError,
     InputDevice,
     InputUser,
     MalformedResponseError,
@@ -23,6 +25,7 @@ from webitel_tui.webitel import (
     WebitelClient,
     WebitelOptions,
     WebitelTimeoutError,
+    in_doubt,
 )
 
 
@@ -220,6 +223,72 @@ async def test_malformed_json_is_a_typed_error(
         await client.search_users()
 
 
+BODIES: list[MalformedBody] = ["truncated", "html", "wrong-shape", "empty"]
+
+
+@pytest.mark.parametrize("body", BODIES)
+async def test_an_answer_that_describes_no_user_is_malformed(
+    sim: RunningSimulator, client: WebitelClient, body: MalformedBody
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="malformed", body=body, route="/api/users/*", apply=True))
+    with pytest.raises(MalformedResponseError) as caught:
+        await client.get_user(2)
+    assert in_doubt(caught.value)
+    with pytest.raises(MalformedResponseError):
+        await client.patch_user(2, InputUser(extension="7777"))
+    assert sim.state.users[2].extension == "7777"  # applied: only the answer was bad
+    with pytest.raises(MalformedResponseError):
+        await client.update_user(2, InputUser(chat_name="O."))
+    # The helpers read the user first, so the fault must spare that read.
+    inject(sim, FaultRule(kind="malformed", body=body, route="PATCH /api/users/*"))
+    with pytest.raises(MalformedResponseError):
+        await client.add_role(2, next(iter(sim.state.roles)))
+    with pytest.raises(MalformedResponseError):
+        await client.set_user_licenses(2, [])
+
+
+@pytest.mark.parametrize("body", BODIES)
+async def test_a_created_user_without_an_id_is_malformed(
+    sim: RunningSimulator, client: WebitelClient, body: MalformedBody
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="malformed", body=body, route="POST /api/users", apply=True))
+    with pytest.raises(MalformedResponseError):
+        await client.create_user(jdoe())
+    assert calls(sim, "POST", "/api/users") == 1
+    assert sim.state.user_by_username("jdoe") is not None
+
+
+@pytest.mark.parametrize("body", BODIES)
+async def test_an_answer_that_describes_no_device_is_malformed(
+    sim: RunningSimulator, client: WebitelClient, body: MalformedBody
+) -> None:
+    await client.login()
+    device = await client.create_device(InputDevice(name="desk-1"))
+    inject(sim, FaultRule(kind="malformed", body=body, route="/api/devices*"))
+    with pytest.raises(MalformedResponseError):
+        await client.create_device(InputDevice(name="desk-2"))
+    with pytest.raises(MalformedResponseError):
+        await client.get_device(device.id)
+    assert all(item.name != "desk-2" for item in sim.state.devices.values())
+
+
+@pytest.mark.parametrize(("body", "malformed"), [("wrong-shape", True), ("empty", False)])
+async def test_a_list_answer_of_another_kind_is_not_an_empty_page(
+    sim: RunningSimulator, client: WebitelClient, body: MalformedBody, malformed: bool
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="malformed", body=body, route="GET /api/users"))
+    if malformed:
+        # Read as "no such user", it would make a read-back conclude the write was lost.
+        with pytest.raises(MalformedResponseError):
+            await client.find_user_by_username("olena.kovalenko")
+    else:
+        # {} is how the gateway may send an empty last page.
+        assert await client.find_user_by_username("olena.kovalenko") is None
+
+
 async def test_refused_connection_is_a_network_error() -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # bound but not listening: connections are refused
@@ -229,10 +298,24 @@ async def test_refused_connection_is_a_network_error() -> None:
             base_url=f"http://127.0.0.1:{port}", token="t", retries=1, backoff=0.01
         )
         async with WebitelClient(options) as webitel:
-            with pytest.raises(NetworkError, match="cannot connect"):
+            with pytest.raises(NetworkError, match="cannot connect") as caught:
                 await webitel.get_user(1)
     finally:
         sock.close()
+    # Nothing was sent, so nothing can have changed.
+    assert isinstance(caught.value, ConnectFailedError) and not in_doubt(caught.value)
+
+
+async def test_a_post_whose_connection_is_reset_is_in_doubt(
+    sim: RunningSimulator, client: WebitelClient
+) -> None:
+    await client.login()
+    inject(sim, FaultRule(kind="reset", route="POST /api/devices", apply=True))
+    with pytest.raises(NetworkError) as caught:
+        await client.create_device(InputDevice(name="desk-1"))
+    assert not isinstance(caught.value, ConnectFailedError) and in_doubt(caught.value)
+    assert calls(sim, "POST", "/api/devices") == 1
+    assert any(device.name == "desk-1" for device in sim.state.devices.values())
 
 
 async def test_connect_errors_are_retried_for_every_method() -> None:
@@ -244,7 +327,7 @@ async def test_connect_errors_are_retried_for_every_method() -> None:
 
     options = WebitelOptions(base_url="http://127.0.0.1:9", token="t", retries=3, backoff=0.001)
     async with WebitelClient(options, transport=httpx.MockTransport(refuse)) as webitel:
-        with pytest.raises(NetworkError):
+        with pytest.raises(ConnectFailedError):
             await webitel.create_device(InputDevice(name="x"))
     # Nothing reached a server, so even a POST may be sent again.
     assert attempts == ["POST"] * 4

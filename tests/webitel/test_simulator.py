@@ -7,16 +7,19 @@ import sys
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from tests.webitel.conftest import inject
 from webitel_tui.simulator import (
     COLLIDING_NAMES,
     FaultConfig,
     FaultRule,
+    RunningSimulator,
     SimulatorState,
     parse_fault_spec,
     start_simulator_thread,
 )
-from webitel_tui.simulator.cli import main
+from webitel_tui.simulator.cli import build_parser, fault_config, main
 from webitel_tui.simulator.seed import ENGLISH_FIRST, UKRAINIAN_FIRST
 from webitel_tui.simulator.state import now_ms
 
@@ -94,8 +97,48 @@ def test_fault_spec_parsing() -> None:
     assert config.rules[3].apply and config.rules[4].latency_ms == 200
 
 
+def test_malformed_bodies_and_reset_in_specs() -> None:
+    config = parse_fault_spec(
+        [
+            "malformed,body=html,route=PATCH /api/users/*,apply=true",
+            "malformed,body=wrong-shape",
+            "malformed,body=empty",
+            "malformed",
+            "reset,route=POST /api/users",
+        ]
+    )
+    assert [r.body for r in config.rules[:4]] == ["html", "wrong-shape", "empty", "truncated"]
+    assert config.rules[0].route == "PATCH /api/users/*" and config.rules[0].apply
+    assert config.rules[4].kind == "drop"
+    # The JSON form of the admin endpoint takes the same names.
+    assert FaultRule.model_validate({"kind": "reset"}).kind == "drop"
+    assert FaultRule.model_validate({"kind": "malformed", "body": "html"}).body == "html"
+    with pytest.raises(ValidationError):
+        FaultRule.model_validate({"kind": "status", "body": "html"})
+
+
+def test_latency_option_is_the_latency_fault() -> None:
+    parser = build_parser()
+    assert fault_config(parser.parse_args(["--latency", "40"])).latency_ms == 40
+    both = parser.parse_args(["--faults", "latency=5", "--faults", "timeout", "--latency", "40"])
+    assert fault_config(both).latency_ms == 40 and fault_config(both).rules[0].kind == "timeout"
+    assert fault_config(parser.parse_args(["--faults", "latency=5"])).latency_ms == 5
+    with pytest.raises(ValueError):
+        fault_config(parser.parse_args(["--latency", "-1"]))
+
+
 @pytest.mark.parametrize(
-    "spec", ["explode", "status=abc", "status=503,colour=red", "rate=2", "status=503,rate=2"]
+    "spec",
+    [
+        "explode",
+        "status=abc",
+        "status=503,colour=red",
+        "rate=2",
+        "status=503,rate=2",
+        "malformed,body=xml",
+        "status=503,body=html",
+        "reset=1",
+    ],
 )
 def test_bad_fault_specs(spec: str) -> None:
     with pytest.raises(ValueError):
@@ -156,3 +199,77 @@ def test_cli_prints_url_and_credentials_and_serves() -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+# -- what each fault does to a write, applied or not ------------------------------------------
+
+NEW_EXTENSION = "7777"
+
+
+async def _patch_extension(
+    sim: RunningSimulator, user_id: int, wait: float = 2.0
+) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=sim.base_url, timeout=wait) as http:
+        login = await http.post(
+            "/login",
+            json={"username": sim.username, "password": sim.password, "domain": sim.domain},
+        )
+        token = login.json()["access_token"]
+        return await http.patch(
+            f"/users/{user_id}",
+            json={"extension": NEW_EXTENSION},
+            headers={"X-Webitel-Access": token},
+        )
+
+
+@pytest.mark.parametrize("apply", [True, False], ids=["applied", "not-applied"])
+@pytest.mark.parametrize(
+    ("rule", "status", "content_type", "body"),
+    [
+        (FaultRule(kind="status", status=500), 500, "application/json", None),
+        (FaultRule(kind="status", status=503), 503, "application/json", None),
+        (FaultRule(kind="malformed"), 200, "application/json", b'{"items":[{"id":"1"'),
+        (FaultRule(kind="malformed", body="html"), 200, "text/html", b"<html>"),
+        (FaultRule(kind="malformed", body="wrong-shape"), 200, "application/json", None),
+        (FaultRule(kind="malformed", body="empty"), 200, "application/json", b"{}"),
+    ],
+    ids=["500", "503", "truncated", "html", "wrong-shape", "empty"],
+)
+async def test_answered_faults_change_the_state_only_when_applied(
+    sim: RunningSimulator,
+    rule: FaultRule,
+    status: int,
+    content_type: str,
+    body: bytes | None,
+    apply: bool,
+) -> None:
+    assert all(u.extension != NEW_EXTENSION for u in sim.state.users.values())
+    inject(sim, rule.model_copy(update={"route": "PATCH /api/users/*", "apply": apply}))
+    answer = await _patch_extension(sim, 2)
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == content_type
+    if body is not None:
+        assert answer.content.startswith(body)
+    if rule.body == "wrong-shape":
+        assert answer.json() == {"result": "ok"}
+    assert (sim.state.users[2].extension == NEW_EXTENSION) is apply
+
+
+@pytest.mark.parametrize("apply", [True, False], ids=["applied", "not-applied"])
+async def test_reset_changes_the_state_only_when_applied(
+    sim: RunningSimulator, apply: bool
+) -> None:
+    inject(sim, FaultRule(kind="reset", route="PATCH /api/users/*", apply=apply))
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        await _patch_extension(sim, 2)
+    assert (sim.state.users[2].extension == NEW_EXTENSION) is apply
+
+
+@pytest.mark.parametrize("apply", [True, False], ids=["applied", "not-applied"])
+async def test_timeout_holds_until_the_client_gives_up(sim: RunningSimulator, apply: bool) -> None:
+    inject(sim, FaultRule(kind="timeout", route="PATCH /api/users/*", apply=apply))
+    # The fixture's simulator holds for 3 s before it would answer 504: the client's 0.3 s
+    # timeout must be what ends the request.
+    with pytest.raises(httpx.ReadTimeout):
+        await _patch_extension(sim, 2, wait=0.3)
+    assert (sim.state.users[2].extension == NEW_EXTENSION) is apply

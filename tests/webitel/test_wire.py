@@ -28,10 +28,12 @@ from webitel_tui.webitel.wire import (
     User,
     Userinfo,
     decode_json,
+    parse_entity,
     parse_error,
     parse_login,
     parse_model,
     parse_page,
+    parse_page_json,
 )
 
 # §7 examples; the reference's "…" elisions are filled with concrete values.
@@ -240,6 +242,32 @@ def test_role_user_flag() -> None:
 def test_wrong_shapes_raise_malformed(body: object) -> None:
     with pytest.raises(MalformedResponseError):
         parse_model(User, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"result": "ok"}, {"user": {}}, {"id": ""}, {"id": "0", "name": ""}, {"id": 0}, None],
+)
+@pytest.mark.parametrize("model", [User, Device, Role])
+def test_an_entity_answer_without_an_id_is_malformed(
+    model: type[User] | type[Device] | type[Role], body: object
+) -> None:
+    with pytest.raises(MalformedResponseError):
+        parse_entity(model, body)
+
+
+def test_an_entity_answer_with_an_id_is_read() -> None:
+    assert parse_entity(User, {"updated": {"id": 42, "name": "J"}}).id == "42"
+    assert parse_entity(Device, {"id": "12", "name": "desk"}).name == "desk"
+
+
+def test_a_list_answer_of_another_kind_is_malformed() -> None:
+    with pytest.raises(MalformedResponseError):
+        parse_page(User, {"result": "ok"})
+    with pytest.raises(MalformedResponseError):
+        parse_page_json(User, b'{"result":"ok"}')
+    assert parse_page_json(User, b"{}").items == ()
+    assert parse_page_json(User, b'{"page":1,"size":50}').page == 1
 
 
 @pytest.mark.parametrize("raw", [b"{", b"<html>", b"\xff\xfe", b'{"a":'])

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
-from webitel_tui.simulator.faults import FaultConfig, FaultPlan, FaultRule
+from webitel_tui.simulator.faults import FaultConfig, FaultPlan, FaultRule, MalformedBody
 from webitel_tui.simulator.model import SimError, SimUser, bad_args
 from webitel_tui.simulator.state import Query, SimulatorState, flag
 
@@ -168,18 +168,35 @@ async def _respond(send: Send, status: int, payload: object) -> None:
     await _respond_raw(send, status, _encode(payload))
 
 
-async def _respond_raw(send: Send, status: int, body: bytes) -> None:
+async def _respond_raw(
+    send: Send, status: int, body: bytes, content_type: bytes = b"application/json"
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+_HTML_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+# (body, content type) of a malformed 200 answer; the HTML page is what a proxy in front of
+# the API sends when it answers in the API's place.
+_MALFORMED: dict[MalformedBody, tuple[bytes, bytes]] = {
+    "truncated": (b'{"items":[{"id":"1","name":"trunc', b"application/json"),
+    "html": (_HTML_PAGE, b"text/html"),
+    "wrong-shape": (b'{"result":"ok"}', b"application/json"),
+    "empty": (b"{}", b"application/json"),
+}
 
 
 class SimulatorApp:
@@ -297,7 +314,8 @@ class SimulatorApp:
             await _respond(send, rule.status, error.body())
             return True
         if rule.kind == "malformed":
-            await _respond_raw(send, 200, b'{"items":[{"id":"1","name":"trunc')
+            body, content_type = _MALFORMED[rule.body]
+            await _respond_raw(send, 200, body, content_type)
             return True
         if rule.kind == "timeout":
             await self._hold(receive)

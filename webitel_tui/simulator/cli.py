@@ -10,14 +10,17 @@ import socket
 import sys
 
 from webitel_tui.simulator.app import create_app
-from webitel_tui.simulator.faults import parse_fault_spec
+from webitel_tui.simulator.faults import FaultConfig, parse_fault_spec
 from webitel_tui.simulator.runner import QuietServer, bind_socket, uvicorn_config
 from webitel_tui.simulator.state import SimulatorState
 
 FAULTS_HELP = (
     "fault to inject (repeatable): latency=MS | token-expiry=N | status=CODE | timeout | "
-    "drop | malformed | slow=MS, rules optionally followed by ,route=[METHOD ]/glob "
-    ",rate=0..1 ,count=N ,apply=true; e.g. 'status=503,route=GET /api/users*,rate=0.2'"
+    "reset | malformed | slow=MS, rules optionally followed by ,route=[METHOD ]/glob "
+    ",rate=0..1 ,count=N ,apply=true (carry the request out, then fail); malformed also "
+    "takes ,body=truncated|html|wrong-shape|empty; e.g. "
+    "'status=503,route=GET /api/users*,rate=0.2' or "
+    "'malformed,body=html,route=PATCH /api/users/*,apply=true'"
 )
 
 
@@ -42,14 +45,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="behave like a server older than generate_device: reject or ignore the parameter",
     )
     parser.add_argument("--faults", action="append", default=[], metavar="SPEC", help=FAULTS_HELP)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        metavar="MS",
+        help="milliseconds added to every API answer (the same as --faults latency=MS)",
+    )
     parser.add_argument("--log-level", default="warning")
     return parser
+
+
+def fault_config(args: argparse.Namespace) -> FaultConfig:
+    """The faults of the command line; ``--latency`` wins over a ``latency=`` spec."""
+    specs = list(args.faults)
+    if args.latency is not None:
+        specs.append(f"latency={args.latency:g}")
+    return parse_fault_spec(specs, seed=args.seed)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        faults = parse_fault_spec(args.faults, seed=args.seed)
+        faults = fault_config(args)
     except ValueError as exc:
         print(f"simulator: bad --faults: {exc}", file=sys.stderr)
         return 2

@@ -5,9 +5,13 @@ Set at start with ``--faults SPEC`` (repeatable) or at run time with
 
 * ``latency=MS``: every API request waits MS milliseconds first;
 * ``token-expiry=N``: an access token stops working after N authenticated requests;
-* ``status=CODE``, ``timeout``, ``drop``, ``malformed``, ``slow=MS``: a rule, optionally
-  followed by ``,route=PATTERN``, ``,rate=R`` (0..1), ``,count=N`` (fire at most N times)
-  and ``,apply=true`` (carry the request out, then fail: the answer is lost, not the change).
+* ``status=CODE``, ``timeout``, ``reset`` (or ``drop``), ``malformed``, ``slow=MS``: a rule,
+  optionally followed by ``,route=PATTERN``, ``,rate=R`` (0..1), ``,count=N`` (fire at most
+  N times) and ``,apply=true`` (carry the request out, then fail: the answer is lost, not the
+  change; without it the request is not carried out at all);
+* ``malformed`` also takes ``,body=BODY``, what the 200 answer holds: ``truncated`` (cut-off
+  JSON, the default), ``html`` (a proxy's HTML page, ``text/html``), ``wrong-shape`` (valid
+  JSON that is no Webitel object: ``{"result":"ok"}``) or ``empty`` (``{}``).
 
 PATTERN is ``[METHOD ]/path-glob``, for example ``GET /api/users*`` or ``POST:/api/users``.
 Rates use a seeded random generator, so a run with the same seed fails the same requests.
@@ -17,11 +21,12 @@ from __future__ import annotations
 
 import fnmatch
 import random
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FaultKind = Literal["status", "timeout", "drop", "malformed", "slow"]
+MalformedBody = Literal["truncated", "html", "wrong-shape", "empty"]
 
 
 class FaultRule(BaseModel):
@@ -35,6 +40,20 @@ class FaultRule(BaseModel):
     latency_ms: float = Field(default=0.0, ge=0.0)
     apply: bool = False
     """Carry the request out first, then fail: the change is stored but the answer is lost."""
+    body: MalformedBody = "truncated"
+    """What a ``malformed`` rule answers with (status 200)."""
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _reset_is_drop(cls, value: object) -> object:
+        # "reset" is what the client sees (a connection reset); "drop" is the older name.
+        return "drop" if value == "reset" else value
+
+    @model_validator(mode="after")
+    def _body_only_when_malformed(self) -> Self:
+        if "body" in self.model_fields_set and self.kind != "malformed":
+            raise ValueError("body= applies to malformed rules only")
+        return self
 
     def matches(self, method: str, path: str) -> bool:
         route = self.route.strip()
@@ -91,6 +110,9 @@ class FaultPlan:
         return body
 
 
+_RULE_OPTIONS = ("route", "rate", "count", "apply", "body")
+
+
 def parse_fault_spec(specs: list[str], *, seed: int = 0) -> FaultConfig:
     """Build a config from ``--faults`` strings (see the module doc). Raises ValueError."""
     latency = 0.0
@@ -111,16 +133,16 @@ def parse_fault_spec(specs: list[str], *, seed: int = 0) -> FaultConfig:
             fields = {"kind": "status", "status": int(value)}
         elif name == "slow":
             fields = {"kind": "slow", "latency_ms": float(value)}
-        elif name in ("timeout", "drop", "malformed") and not value:
+        elif name in ("timeout", "reset", "drop", "malformed") and not value:
             fields = {"kind": name}
         else:
             raise ValueError(f"unknown fault {head!r}")
         for option in options:
             key, sep, raw = option.partition("=")
             key = key.strip()
-            if not sep or key not in ("route", "rate", "count", "apply"):
+            if not sep or key not in _RULE_OPTIONS:
                 raise ValueError(
-                    f"unknown fault option {option!r} (use route=, rate=, count=, apply=)"
+                    f"unknown fault option {option!r} (use route=, rate=, count=, apply=, body=)"
                 )
             fields[key] = raw.strip()
         rules.append(FaultRule.model_validate(fields))

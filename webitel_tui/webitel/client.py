@@ -35,6 +35,7 @@ from webitel_tui.webitel.wire import (
     Role,
     User,
     Userinfo,
+    parse_entity,
     parse_model,
     parse_page_json,
 )
@@ -216,7 +217,7 @@ class WebitelClient:
         ]
 
     async def get_user(self, user_id: Id) -> User:
-        return parse_model(User, await self._get(f"/users/{_seg(user_id)}"))
+        return parse_entity(User, await self._get(f"/users/{_seg(user_id)}"))
 
     async def find_user_by_username(
         self, username: str, *, include_deleted: bool = False
@@ -283,7 +284,7 @@ class WebitelClient:
                 data = await self._session.request(
                     "POST", "/users", params=params, json=body, idempotent=False
                 )
-                return parse_model(User, data)
+                return parse_entity(User, data)
             except (WebitelTimeoutError, NetworkError, ServerError) as exc:
                 # The server may have stored the user before the answer was lost: look first.
                 try:
@@ -318,14 +319,14 @@ class WebitelClient:
     async def update_user(self, user_id: Id, user: InputUser) -> User:
         """``PUT /api/users/{id}``: replaces the fields that are set in ``user``."""
         data = await self._session.request("PUT", f"/users/{_seg(user_id)}", json=user.to_wire())
-        return parse_model(User, data)
+        return parse_entity(User, data)
 
     async def patch_user(self, user_id: Id, changes: InputUser) -> User:
         """``PATCH /api/users/{id}`` with only the set fields; lists replace the whole set."""
         data = await self._session.request(
             "PATCH", f"/users/{_seg(user_id)}", json=changes.to_wire()
         )
-        return parse_model(User, data)
+        return parse_entity(User, data)
 
     async def delete_user(
         self, user_id: Id, *, permanent: bool = True, missing_ok: bool = False
@@ -420,7 +421,7 @@ class WebitelClient:
         return [role async for role in iter_items(fetch) if include_user_roles or not role.user]
 
     async def get_role(self, role_id: Id) -> Role:
-        return parse_model(Role, await self._get(f"/roles/{_seg(role_id)}"))
+        return parse_entity(Role, await self._get(f"/roles/{_seg(role_id)}"))
 
     # -- licenses -------------------------------------------------------------------------
 
@@ -457,7 +458,7 @@ class WebitelClient:
         data = await self._session.request(
             "POST", "/devices", json=device.to_wire(), idempotent=False
         )
-        return parse_model(Device, data)
+        return parse_entity(Device, data)
 
     async def search_devices(
         self,
@@ -488,7 +489,7 @@ class WebitelClient:
         return [item async for item in iter_items(fetch)]
 
     async def get_device(self, device_id: Id) -> Device:
-        return parse_model(Device, await self._get(f"/devices/{_seg(device_id)}"))
+        return parse_entity(Device, await self._get(f"/devices/{_seg(device_id)}"))
 
     async def delete_device(
         self, device_id: Id, *, permanent: bool = True, missing_ok: bool = False

@@ -14,6 +14,7 @@ __all__ = [
     "AuthError",
     "BadRequestError",
     "ConflictError",
+    "ConnectFailedError",
     "DeviceProvisioningError",
     "InvalidCredentialsError",
     "LicenseError",
@@ -161,8 +162,29 @@ class NetworkError(WebitelError, ConnectionError):
     default_detail = "Cannot reach the Webitel server"
 
 
+class ConnectFailedError(NetworkError):
+    """No connection could be opened, so the request never left this machine."""
+
+    default_detail = "Cannot connect to the Webitel server"
+
+
 class MalformedResponseError(WebitelError):
     default_detail = "Webitel sent a response this client cannot read"
+
+
+def in_doubt(exc: WebitelError) -> bool:
+    """Whether the server may or may not have carried out the request that raised ``exc``.
+
+    True when the request was sent but no definite answer came back: the connection broke,
+    the answer timed out or could not be read, a 5xx (a proxy may answer for a server that
+    went on working), or a 401 to a request that was sent. False when nothing was sent (a
+    connect failure, missing credentials) and for the definite refusals (the other 4xx).
+    """
+    if isinstance(exc, ConnectFailedError):
+        return False
+    if isinstance(exc, NetworkError | WebitelTimeoutError | ServerError | MalformedResponseError):
+        return True
+    return isinstance(exc, AuthError) and exc.code == 401
 
 
 _CONFLICT_RE = re.compile(r"already exist|duplicate|unique|is taken|in use", re.IGNORECASE)
@@ -239,11 +261,3 @@ class DeviceProvisioningError(WebitelError):
             path=cause.path,
         )
 
-
-def in_doubt(error: WebitelError) -> bool:
-    """Whether the request may have been carried out although no clear answer came back:
-    no answer, a timeout, a dropped connection, a 5xx, an answer that cannot be read, or a
-    401 after the request was sent. A definite refusal (any other 4xx) changed nothing."""
-    if isinstance(error, NetworkError | WebitelTimeoutError | ServerError | MalformedResponseError):
-        return True
-    return isinstance(error, AuthError) and error.code == 401

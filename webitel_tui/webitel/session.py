@@ -26,7 +26,9 @@ import httpx
 from webitel_tui.webitel.errors import (
     AuthError,
     BadRequestError,
+    ConnectFailedError,
     InvalidCredentialsError,
+    MalformedResponseError,
     NetworkError,
     TokenExpiredError,
     TwoFactorRequiredError,
@@ -35,7 +37,7 @@ from webitel_tui.webitel.errors import (
     error_from_response,
 )
 from webitel_tui.webitel.options import WebitelOptions
-from webitel_tui.webitel.wire import decode_json, parse_error, parse_login
+from webitel_tui.webitel.wire import body_text, decode_json, parse_error, parse_login
 
 __all__ = ["TOKEN_HEADER", "Params", "Session"]
 
@@ -224,7 +226,7 @@ class Session:
                     attempt += 1
                     await self._sleep_backoff(attempt, None)
                     continue
-                raise NetworkError(
+                raise ConnectFailedError(
                     f"cannot connect to Webitel ({type(exc).__name__})", method=method, path=path
                 ) from None
             except httpx.TimeoutException:
@@ -265,13 +267,17 @@ class Session:
     ) -> WebitelError:
         try:
             body = parse_error(decode_json(response.content))
-        except WebitelError:
+        except MalformedResponseError:
+            # A proxy's HTML page or a plain-text answer: its words still say what went wrong.
             body = None
+            detail = body_text(response.content)
+        else:
+            detail = body.detail if body else ""
         status = response.status_code
         error = error_from_response(
             status,
             id=body.id if body else "",
-            detail=body.detail if body else "",
+            detail=detail,
             status=body.status if body and body.status else response.reason_phrase,
             method=method,
             path=path,
@@ -279,7 +285,7 @@ class Session:
         if not authenticated and status in (400, 401) and path.startswith("/login"):
             # Some Webitel versions answer a wrong password with 400 instead of 401.
             return InvalidCredentialsError(
-                error.detail if body and body.detail else None,
+                detail or None,
                 id=error.id,
                 code=status,
                 status=error.status,

@@ -12,10 +12,12 @@ The simulator shares these models: it reads request bodies with the ``Input*`` m
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -53,8 +55,10 @@ __all__ = [
     "User",
     "Userinfo",
     "WireModel",
+    "body_text",
     "decode_json",
     "from_ms",
+    "parse_entity",
     "parse_error",
     "parse_login",
     "parse_model",
@@ -464,6 +468,27 @@ def decode_json(body: bytes | str) -> object:
         raise MalformedResponseError(f"the response is not valid JSON ({reason})") from None
 
 
+_TEXT_LIMIT = 200
+# Enough of a page to find its words; also bounds the regular expressions' work.
+_TEXT_SCAN = 16_384
+_HTML_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_BLANKS = re.compile(r"\s+")
+
+
+def body_text(body: bytes, limit: int = _TEXT_LIMIT) -> str:
+    """A body that is not JSON (a proxy's HTML page, plain text) as one line for an error's
+    detail: tags dropped, entities decoded, blanks collapsed, at most ``limit`` characters."""
+    text = body[:_TEXT_SCAN].decode("utf-8", errors="replace")
+    if text.lstrip().startswith("<"):
+        # Only markup is stripped: plain text may well say "size must be < 100 and > 0".
+        text = html.unescape(_HTML_TAG.sub(" ", _HTML_HIDDEN.sub(" ", text)))
+    text = _BLANKS.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
 def unwrap(data: object, keys: Iterable[str] = UNWRAP_KEYS) -> object:
     """Take the entity out of ``{"user": {...}}``-style wrappers; leave flat bodies alone."""
     if isinstance(data, dict) and "id" not in data and len(data) == 1:
@@ -500,10 +525,43 @@ def parse_model(model: type[ModelT], data: object, *, wrapped: bool = True) -> M
     return result
 
 
+class _Stored(Protocol):
+    """A model of an object the server stores under an id (User, Device, Role...)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+EntityT = TypeVar("EntityT", bound=_Stored)
+
+
+def parse_entity(model: type[EntityT], data: object) -> EntityT:
+    """The one stored object that a create, read or update answer must describe.
+
+    Without an id the answer names nothing on the server, so ``{}``, ``{"result": "ok"}`` or
+    proto3's empty message (id ``"0"``) are MalformedResponseError, never an empty object.
+    """
+    entity = parse_model(model, data)
+    if entity.id in ("", "0"):
+        raise MalformedResponseError(f"the {_name(model)} answer carries no id")
+    return entity
+
+
+_PAGE_KEYS = frozenset({"items", "next", "page", "size"})
+
+
+def _check_page_keys(data: object) -> None:
+    """An object with keys but none of a page's is an answer of another kind (such as
+    ``{"result": "ok"}``): reading it as an empty page would say "nothing found" unasked."""
+    if isinstance(data, dict) and data and not _PAGE_KEYS & data.keys():
+        raise MalformedResponseError("unexpected page shape (none of items, next, page, size)")
+
+
 def parse_page(model: type[ItemT], data: object) -> Page[ItemT]:
     """Validate a decoded list answer; ``{}`` or ``null`` is an empty last page."""
     if data is None:
         data = {}
+    _check_page_keys(data)
     with gc_paused():
         return parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
 
@@ -520,6 +578,9 @@ def parse_page_json(model: type[ItemT], body: bytes) -> Page[ItemT]:
         raise MalformedResponseError(f"unexpected page shape ({_describe(exc)})") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise MalformedResponseError(f"unexpected page shape ({exc!r})") from None
+    if not page.items and not page.next and page.page is None and page.size is None:
+        # Only a page without any of its fields needs a second look at the keys.
+        _check_page_keys(decode_json(body))
     return page
 
 
