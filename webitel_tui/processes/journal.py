@@ -31,7 +31,7 @@ from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.records import Actor
 from webitel_tui.i18n import tr
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.webitel import WebitelError, in_doubt
+from webitel_tui.webitel import ConnectFailedError, WebitelError, in_doubt
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ class NeedsReconcile(DomainError):
 
 def refusal(exc: WebitelError) -> WebitelRefused:
     """The admin's message for a server error: the server's words, and whether to retry."""
+    if isinstance(exc, ConnectFailedError):
+        return unreachable(exc)
     if in_doubt(exc):
         return WebitelRefused(
             tr("Webitel did not take the change: {0}. Nothing was changed.", exc.detail),
@@ -63,8 +65,17 @@ def refusal(exc: WebitelError) -> WebitelRefused:
     return WebitelRefused(tr("Webitel refused the change: {0}", exc.detail))
 
 
+def unreachable(exc: WebitelError) -> WebitelRefused:
+    return WebitelRefused(
+        tr("Cannot reach the Webitel server: {0}. Nothing was changed.", exc.detail),
+        retryable=True,
+    )
+
+
 def read_failure(exc: WebitelError) -> WebitelRefused:
     """The admin's message for a read on the server that failed."""
+    if isinstance(exc, ConnectFailedError):
+        return unreachable(exc)
     if in_doubt(exc):
         return WebitelRefused(tr("Webitel did not answer: {0}", exc.detail), retryable=True)
     return WebitelRefused(tr("Webitel refused the request: {0}", exc.detail))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
@@ -12,13 +11,9 @@ from urllib.parse import quote
 import httpx
 
 from webitel_tui.webitel.errors import (
-    ConflictError,
     DeviceProvisioningError,
-    NetworkError,
     NotFoundError,
-    ServerError,
     WebitelError,
-    WebitelTimeoutError,
 )
 from webitel_tui.webitel.options import DeviceMode, WebitelOptions
 from webitel_tui.webitel.paging import iter_items
@@ -54,13 +49,6 @@ def _seg(value: Id) -> str:
 
 def _refs(ids: Sequence[str]) -> list[ObjectRef]:
     return [ObjectRef(id=item) for item in ids]
-
-
-def _same_user(found: User, sent: InputUser) -> bool:
-    """Whether a user found after an ambiguous POST is the one that POST created."""
-    return (sent.extension is None or found.extension == sent.extension) and (
-        sent.name is None or found.name == sent.name
-    )
 
 
 class WebitelClient:
@@ -276,36 +264,12 @@ class WebitelClient:
         return await self._attach_new_device(created, name)
 
     async def _post_user(self, user: InputUser, params: Params | None) -> User:
-        body = user.to_wire()
-        username = user.username or ""
-        attempt = 0
-        while True:
-            try:
-                data = await self._session.request(
-                    "POST", "/users", params=params, json=body, idempotent=False
-                )
-                return parse_entity(User, data)
-            except (WebitelTimeoutError, NetworkError, ServerError) as exc:
-                # The server may have stored the user before the answer was lost: look first.
-                try:
-                    existing = await self.find_user_by_username(username)
-                except WebitelError:
-                    raise exc from None
-                if existing is not None:
-                    if _same_user(existing, user):
-                        log.info("user %s was created despite the error; using it", username)
-                        return existing
-                    raise ConflictError(
-                        f"user name {username} is already taken by user {existing.id}",
-                        method="POST",
-                        path="/users",
-                    ) from exc
-                retryable = not isinstance(exc, ServerError) or exc.code in (502, 503, 504)
-                if not retryable or attempt >= self._options.retries:
-                    raise
-                attempt += 1
-                delay = min(self._options.backoff_max, self._options.backoff * 2 ** (attempt - 1))
-                await asyncio.sleep(delay)
+        """One POST, never repeated here: after an answer that was lost, whether the user was
+        made is for the caller to read back (processes/journal.py)."""
+        data = await self._session.request(
+            "POST", "/users", params=params, json=user.to_wire(), idempotent=False
+        )
+        return parse_entity(User, data)
 
     async def _attach_new_device(self, user: User, name: str) -> User:
         try:
