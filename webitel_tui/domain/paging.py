@@ -25,6 +25,8 @@ class PageRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     search: str = ""
+    filter: str = ""
+    """A quick filter the section offers, by name ("" for none)."""
     sort: str = "name"
     descending: bool = False
     after: Cursor | None = None

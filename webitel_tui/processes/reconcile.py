@@ -55,20 +55,31 @@ class ReconcileOutcome:
     note: str
 
 
-async def open_items(db: Database, now: datetime | None = None) -> list[ReconcileItem]:
-    """The reconcile items as of `now`: with the changes left under way by a killed process."""
+async def open_items(
+    db: Database, now: datetime | None = None, record_id: uuid.UUID | None = None
+) -> list[ReconcileItem]:
+    """The reconcile items as of `now` (the record's, given `record_id`), the changes left
+    under way by a killed process included."""
     pending_before = (now or datetime.now(UTC)) - PENDING_FOR_LONG
     async with unit_of_work(db) as uow:
-        return await uow.reconcile.open_items(MAX_ITEMS, pending_before=pending_before)
+        return await uow.reconcile.open_items(
+            MAX_ITEMS, pending_before=pending_before, record_id=record_id
+        )
 
 
 async def reconcile(
-    db: Database, actor: Actor, client: WebitelClient, *, now: datetime | None = None
+    db: Database,
+    actor: Actor,
+    client: WebitelClient,
+    *,
+    now: datetime | None = None,
+    record_id: uuid.UUID | None = None,
 ) -> list[ReconcileOutcome]:
-    """Work through the open items, each on its own; one that fails does not stop the rest."""
+    """Work through the open items (the record's, given `record_id`), each on its own; one
+    that fails does not stop the rest."""
     names: dict[str, str] | None = None
     outcomes = []
-    for item in await open_items(db, now):
+    for item in await open_items(db, now, record_id):
         try:
             server = await _server_user(client, item)
             if server is not None and names is None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webitel_tui.db.ids import new_id
@@ -30,6 +30,13 @@ def _item(row: WebitelReconcileItem) -> ReconcileItem:
         record_id=row.RecordId,
         intent=row.Intent or {},
         pending=row.Pending,
+    )
+
+
+def unsettled_records() -> Select[Any]:
+    """The records that have an unsettled entry (a change under way or a reconcile item)."""
+    return select(WebitelReconcileItem.RecordId).where(
+        WebitelReconcileItem.ResolvedOn.is_(None), WebitelReconcileItem.RecordId.is_not(None)
     )
 
 
@@ -68,17 +75,24 @@ class ReconcileRepository(Repository):
         return _item(row)
 
     async def open_items(
-        self, limit: int = 100, *, pending_before: datetime | None = None
+        self,
+        limit: int = 100,
+        *,
+        pending_before: datetime | None = None,
+        record_id: uuid.UUID | None = None,
     ) -> list[ReconcileItem]:
         """The reconcile items, oldest first: unsettled entries whose call has ended, and
-        those still marked pending since before `pending_before` (their process was killed)."""
+        those still marked pending since before `pending_before` (their process was killed);
+        only the record's, given `record_id`."""
         unsettled = WebitelReconcileItem.ResolvedOn.is_(None)
         ended: ColumnElement[bool] = WebitelReconcileItem.Pending.is_(False)
         if pending_before is not None:
             ended = or_(ended, WebitelReconcileItem.CreatedOn < pending_before)
+        query = select(WebitelReconcileItem).where(unsettled, ended)
+        if record_id is not None:
+            query = query.where(WebitelReconcileItem.RecordId == record_id)
         rows = await self.session.scalars(
-            select(WebitelReconcileItem)
-            .where(unsettled, ended)
+            query
             .order_by(WebitelReconcileItem.CreatedOn, WebitelReconcileItem.Id)
             .limit(limit)
         )

@@ -44,6 +44,7 @@ from webitel_tui.repositories.base import (
 )
 from webitel_tui.repositories.logged_values import loggable
 from webitel_tui.repositories.paging import fetch_page
+from webitel_tui.repositories.reconcile import unsettled_records
 from webitel_tui.repositories.search_text import (
     WEBITEL_USER_SEARCHED,
     refresh_webitel_user,
@@ -53,6 +54,8 @@ from webitel_tui.repositories.search_text import (
 from webitel_tui.repositories.users import system_user, system_user_query
 
 ENTITY = "WebitelUser"
+TO_RECONCILE = "to-reconcile"
+"""The quick filter of the records whose change is not settled with Webitel."""
 _CAPTION = "Webitel user"
 
 _TABLES = WebitelUser.metadata.tables
@@ -316,9 +319,14 @@ def _role(row: WebitelUserRole) -> UserRole:
 
 class WebitelUserRepository(Repository):
     async def page(self, request: PageRequest) -> Page[WebitelUserModel]:
+        query = select(WebitelUser)
+        if request.filter == TO_RECONCILE:
+            query = query.where(WebitelUser.Id.in_(unsettled_records()))
+        elif request.filter:
+            raise ValidationError(f'The list has no filter "{request.filter}".')
         return await fetch_page(
             self.session,
-            select(WebitelUser),
+            query,
             request=request,
             sort_columns=WEBITEL_USER_SORT_COLUMNS,
             id_column=WebitelUser.Id,

@@ -320,6 +320,11 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return self._records.get(str(key.value))
 
+    def set_filter(self, name: str) -> None:
+        """Show only the records of a quick filter the section offers ("" for all)."""
+        self._request = self._request.model_copy(update={"filter": name, "after": None})
+        self.reload()
+
     # Loading ---------------------------------------------------------------------------------
 
     def reload(self, *, delay: float = 0.0) -> None:
