@@ -9,11 +9,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -122,6 +123,45 @@ async def runs(db: Database) -> list[ProcessRun]:
         process = await uow.processes.by_code(known.GET_WEBITEL_USERS_PROCESS_CODE)
         assert process is not None
         return await uow.processes.recent_runs(process.id)
+
+
+UsersPage = Callable[[int, httpx.Response], Awaitable[httpx.Response]]
+"""Given a page number of GET /api/users and the simulator's answer, the answer to give."""
+
+
+class UsersPagesAnswered(httpx.AsyncBaseTransport):
+    """The simulator over loopback HTTP, but each page of the user list goes through
+    `answer`: a broken gateway or proxy, or another admin at work between two pages."""
+
+    def __init__(self, answer: UsersPage) -> None:
+        self.answer = answer
+        self.real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.real.handle_async_request(request)
+        if request.method != "GET" or request.url.path != "/api/users":
+            return response
+        await response.aread()
+        return await self.answer(int(request.url.params.get("page", "1")), response)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+def answering(world: World, answer: UsersPage) -> WebitelClient:
+    options = fast_options(world.sim, page_size=PAGE_SIZE)
+    return WebitelClient(options, transport=UsersPagesAnswered(answer))
+
+
+def page_body(number: int, body: bytes) -> UsersPage:
+    """Page `number` answers `body` (with 200), the others what the simulator says."""
+
+    async def answer(page: int, response: httpx.Response) -> httpx.Response:
+        if page != number:
+            return response
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    return answer
 
 
 def server_usernames(world: World, *, but: frozenset[str] = frozenset({"admin"})) -> set[str]:
@@ -612,3 +652,44 @@ async def test_the_collector_is_held_while_pages_are_written_and_collects_every_
     assert report.status is ProcessStatus.COMPLETED and seen and not any(seen)
     assert collected == [0] * (-(-SIM_USERS // PAGE_SIZE) // 2)  # the run's young cycles
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{}", "page 3 is empty although page 2 said more follow"),
+        (b'{"result":"ok"}', "a page without items, with keys a page does not have (result)"),
+    ],
+    ids=["empty-after-next", "not-a-page"],
+)
+async def test_a_page_that_is_not_a_list_of_users_fails_the_run_and_unlinks_nothing(
+    demo: World, body: bytes, reason: str
+) -> None:
+    """Read as the end of the list, such a page made the run "Completed" after 12 of 20
+    users and, with `unlink_deleted`, unlinked the 8 it had not read."""
+    await run(demo)
+    before = await snapshot(demo.db)
+    async with answering(demo, page_body(3, body)) as client:
+        with pytest.raises(ImportFailed) as caught:
+            await run_import(demo.db, demo.actor, client, unlink_deleted=True)
+    assert str(caught.value) == f"Loading Webitel users stopped: {reason}"
+    assert not caught.value.retryable  # the same answer would come again
+    report = caught.value.report
+    assert report.status is ProcessStatus.FAILED and report.processed == 2 * PAGE_SIZE
+    assert report.deleted_on_server == report.unlinked == []
+    assert await snapshot(demo.db) == before
+    failed, completed = await runs(demo.db)
+    assert failed.status is ProcessStatus.FAILED and failed.message == str(caught.value)
+    assert completed.status is ProcessStatus.COMPLETED
+
+
+async def test_nothing_of_a_page_of_the_wrong_shape_nor_after_it_is_written(empty: World) -> None:
+    async with answering(empty, page_body(2, b'{"items":[],"status":"ok"}')) as client:
+        with pytest.raises(ImportFailed, match=r"keys a page does not have \(status\)"):
+            await run_import(empty.db, empty.actor, client)
+    admin = empty.sim.state.user_by_username("admin")
+    assert admin is not None
+    first_page = set(sorted(empty.sim.state.users)[:PAGE_SIZE]) - {admin.id}
+    async with unit_of_work(empty.db) as uow:
+        records = (await uow.webitel_users.page(PageRequest(limit=1000))).items
+    assert {r.webitel_id for r in records} == first_page

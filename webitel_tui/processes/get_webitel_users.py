@@ -71,6 +71,7 @@ from webitel_tui.webitel import (
     WebitelClient,
     WebitelError,
     WebitelTimeoutError,
+    checked_page,
 )
 
 log = logging.getLogger(__name__)
@@ -566,7 +567,7 @@ class _Run:
     async def fetch(self, number: int) -> _Read:
         """A server page and its users as entries, made in the reading task: it runs while
         this side waits on the database, mostly while a page is decided (off the path)."""
-        page = await self.client.search_users(page=number, sort=["+id"])
+        page = checked_page(await self.client.search_users(page=number, sort=["+id"]), number)
         entries: list[_Entry] = []
         errors: list[str] = []
         for user in page.items:
@@ -579,7 +580,7 @@ class _Run:
             except ValidationError as exc:
                 entry = _Entry(user, int(user.id), label, None, exc)
             entries.append(entry)
-        return _Read(bool(page.next and page.items), entries, errors)
+        return _Read(page.next, entries, errors)
 
     async def run(self) -> None:
         info = await self.client.userinfo()

@@ -29,7 +29,7 @@ from webitel_tui.webitel.errors import (
     WebitelTimeoutError,
 )
 from webitel_tui.webitel.options import DEFAULT_PAGE_SIZE, DeviceMode, WebitelOptions
-from webitel_tui.webitel.paging import iter_items, iter_pages
+from webitel_tui.webitel.paging import checked_page, iter_items, iter_pages
 from webitel_tui.webitel.session import announcing_sent
 from webitel_tui.webitel.wire import (
     Device,
@@ -79,6 +79,7 @@ __all__ = [
     "WebitelOptions",
     "WebitelTimeoutError",
     "announcing_sent",
+    "checked_page",
     "iter_items",
     "iter_pages",
 ]
