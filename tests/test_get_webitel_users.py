@@ -262,7 +262,8 @@ async def test_users_deleted_on_the_server_are_reported_then_unlinked(demo: Worl
     gone = [demo.sim.state.user_by_username(n) for n in ("olena.kovalenko", "hannah.wood")]
     for user in gone:
         assert user is not None
-        await demo.client.delete_user(user.id, permanent=True)
+        # Without `permanent` the server keeps the user, `deleted_at` set, off its list.
+        await demo.client.delete_user(user.id, permanent=user is gone[0])
     report = await run(demo)
     assert sorted(report.deleted_on_server) == ["hannah.wood", "olena.kovalenko"]
     assert report.unlinked == []
@@ -693,3 +694,50 @@ async def test_nothing_of_a_page_of_the_wrong_shape_nor_after_it_is_written(empt
     async with unit_of_work(empty.db) as uow:
         records = (await uow.webitel_users.page(PageRequest(limit=1000))).items
     assert {r.webitel_id for r in records} == first_page
+
+
+async def test_a_user_the_list_skips_while_another_admin_deletes_is_not_called_deleted(
+    demo: World,
+) -> None:
+    """Another admin deletes a user of page 1 after it is read: paging by offset then skips
+    the first user of page 2. Asked for by id, that user is still there: it is neither
+    reported deleted nor unlinked."""
+    await run(demo)
+    ids = sorted(demo.sim.state.users)
+    removed, skipped = demo.sim.state.users[ids[1]], demo.sim.state.users[ids[PAGE_SIZE]]
+
+    async def delete_after_page_1(page: int, response: httpx.Response) -> httpx.Response:
+        if page == 1:
+            await demo.client.delete_user(removed.id, permanent=True)
+        return response
+
+    async with answering(demo, delete_after_page_1) as client:
+        report = await run_import(demo.db, demo.actor, client, unlink_deleted=True)
+    assert report.status is ProcessStatus.COMPLETED and report.errors == []
+    assert skipped.username not in report.unchanged + report.updated  # the list did skip it
+    assert report.deleted_on_server == report.unlinked == []
+    async with unit_of_work(demo.db) as uow:
+        assert await uow.webitel_users.find_by_webitel_id(skipped.id) is not None
+    # The next run lists it again; the user deleted on page 1 is the one gone now.
+    again = await run(demo, unlink_deleted=True)
+    assert skipped.username in again.unchanged
+    assert again.deleted_on_server == again.unlinked == [removed.username]
+
+
+async def test_a_user_that_cannot_be_read_by_id_is_an_error_and_stays_linked(
+    demo: World,
+) -> None:
+    await run(demo)
+    user = demo.sim.state.user_by_username("hannah.wood")
+    assert user is not None
+    await demo.client.delete_user(user.id, permanent=True)
+    inject(demo.sim, FaultRule(kind="status", status=500, route="GET /api/users/*"))
+    report = await run(demo, unlink_deleted=True)
+    assert report.deleted_on_server == report.unlinked == []
+    [error] = report.errors
+    assert error.startswith("hannah.wood: whether the Webitel user still exists could not")
+    async with unit_of_work(demo.db) as uow:
+        assert await uow.webitel_users.find_by_name("hannah.wood") is not None
+    inject(demo.sim)
+    again = await run(demo, unlink_deleted=True)
+    assert again.unlinked == ["hannah.wood"] and again.errors == []

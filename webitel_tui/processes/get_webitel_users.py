@@ -14,8 +14,9 @@ each one:
 Each server user is handled in a unit of work of its own, so a run killed half-way and started
 again ends in the same state as one clean run. The account the connection logs in with is the
 integration's own service account: it is skipped (reported as such) unless someone linked it
-by hand. CRM records whose Webitel user no longer exists are reported, and removed only with
-`unlink_deleted`. Each run is kept in the process log; `dry_run` writes nothing at all.
+by hand. CRM records whose Webitel user was not listed are asked for by id: those the server
+says are deleted are reported, and removed only with `unlink_deleted`. Each run is kept in
+the process log; `dry_run` writes nothing at all.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.users import DUPLICATE
 from webitel_tui.repositories.webitel_import import (
+    LinkedId,
     LinkedRecord,
     MatchState,
     NamedContact,
@@ -66,6 +68,7 @@ from webitel_tui.repositories.webitel_import import (
 from webitel_tui.repositories.webitel_users import HolderView, duplicate_among
 from webitel_tui.webitel import (
     NetworkError,
+    NotFoundError,
     ServerError,
     User,
     WebitelClient,
@@ -130,7 +133,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[ImportConflict] = field(default_factory=list)
     deleted_on_server: list[str] = field(default_factory=list)
-    """CRM records whose Webitel user no longer exists on the server."""
+    """CRM records whose Webitel user the server, asked by id, says is deleted."""
     unlinked: list[str] = field(default_factory=list)
     """Of those, the ones removed from the CRM (`unlink_deleted`)."""
     skipped: list[str] = field(default_factory=list)
@@ -766,7 +769,7 @@ class _Run:
             if not batch:
                 return
             for record in batch:
-                if record.webitel_id in seen:
+                if record.webitel_id in seen or not await self.deleted_on_server(record):
                     continue
                 self.report.deleted_on_server.append(record.name)
                 if self.unlink_deleted:
@@ -774,6 +777,28 @@ class _Run:
                         await uow.webitel_users.delete(record.id, record.version)
                     self.report.unlinked.append(record.name)
             after = batch[-1].webitel_id
+
+    async def deleted_on_server(self, record: LinkedId) -> bool:
+        """Whether the server, asked for the record's Webitel user by id, says it is gone.
+
+        Missing from the list is no proof: paging by offset skips a live user when another
+        admin deletes one on an earlier page meanwhile. Only a 404, or the user itself with
+        `deleted_at` set (deleted without `permanent`), is; an error is reported and the
+        record is left alone."""
+        try:
+            user = await self.client.get_user(record.webitel_id)
+        except NotFoundError:
+            return True
+        except WebitelError as exc:
+            self.report.errors.append(
+                tr(
+                    "{0}: whether the Webitel user still exists could not be read: {1}",
+                    record.name,
+                    exc.detail,
+                )
+            )
+            return False
+        return user.is_deleted
 
 
 async def _drop(task: asyncio.Future[Any]) -> None:
