@@ -4,11 +4,14 @@ PostgreSQL: matching, conflicts, deletions, idempotence, interruption and server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +30,7 @@ from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DuplicateValueError
 from webitel_tui.domain.paging import PageRequest
-from webitel_tui.domain.processes import ProcessRun, ProcessStatus
+from webitel_tui.domain.processes import ProcessRun, ProcessStatus, RunOwner
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.users import NewSystemUser, UserType
 from webitel_tui.processes import get_webitel_users
@@ -41,7 +44,8 @@ from webitel_tui.processes.get_webitel_users import (
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_import import MatchState, WebitelImportRepository
-from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
+from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
+from webitel_tui.simulator.runner import SimulatorThread, start_simulator_thread
 from webitel_tui.webitel import InputUser, WebitelClient
 
 SIM_USERS = 20  # the administrator, the 4 colliding names, 15 others
@@ -194,6 +198,7 @@ async def test_empty_crm_creates_every_user_with_contact_details(empty: World) -
     [logged] = await runs(empty.db)
     assert logged.status is ProcessStatus.COMPLETED and logged.completed_on is not None
     assert logged.counts["created"] == SIM_USERS - 1
+    assert logged.owner == RunOwner.current()  # what a later start needs to tell it died
 
 
 async def test_demo_crm_links_matching_contacts_and_reports_conflicts(demo: World) -> None:
@@ -437,24 +442,30 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
     assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
 
 
-def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
-    from webitel_tui.simulator.runner import start_simulator_thread
+RUN_PROCESS = [sys.executable, "-m", "webitel_tui", "run-process", "GetWebitelUsers"]
 
+
+def cli_env(tmp_path: Path, simulator: SimulatorThread) -> dict[str, str]:
+    """`webitel-tui` on a CRM in `tmp_path` and the simulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBITEL_TUI_")}
+    env.update(
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        WEBITEL_TUI_DATABASE__URL=f"sqlite:///{tmp_path / 'crm.db'}",
+        WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
+        WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,
+        WEBITEL_TUI_WEBITEL__USERNAME=simulator.username,
+        WEBITEL_TUI_WEBITEL__PASSWORD=simulator.password,
+    )
+    return env
+
+
+def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
     simulator = start_simulator_thread(users=8)
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WEBITEL_TUI_")}
-        env.update(
-            XDG_CONFIG_HOME=str(tmp_path / "config"),
-            XDG_DATA_HOME=str(tmp_path / "data"),
-            WEBITEL_TUI_DATABASE__URL=f"sqlite:///{tmp_path / 'crm.db'}",
-            WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
-            WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,
-            WEBITEL_TUI_WEBITEL__USERNAME=simulator.username,
-            WEBITEL_TUI_WEBITEL__PASSWORD=simulator.password,
-        )
-        command = [sys.executable, "-m", "webitel_tui", "run-process", "GetWebitelUsers"]
+        env = cli_env(tmp_path, simulator)
         result = subprocess.run(
-            [*command, "--dry-run", "--json"],
+            [*RUN_PROCESS, "--dry-run", "--json"],
             capture_output=True,
             text=True,
             env=env,
@@ -470,13 +481,50 @@ def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
 
         env["WEBITEL_TUI_WEBITEL__PASSWORD"] = "wrong"
         failed = subprocess.run(
-            command, capture_output=True, text=True, env=env, timeout=120, check=False
+            RUN_PROCESS, capture_output=True, text=True, env=env, timeout=120, check=False
         )
         assert failed.returncode == 1
         [line] = [x for x in failed.stderr.splitlines() if x.startswith("webitel-tui:")]
         assert "Loading Webitel users stopped" in line and "Traceback" not in failed.stderr
     finally:
         simulator.stop()
+
+
+def test_a_run_process_killed_mid_run_is_interrupted_when_the_next_one_starts(
+    tmp_path: Path,
+) -> None:
+    # The user list answers nothing until the client goes: the run is under way for good.
+    hold = FaultRule(kind="timeout", route="GET /api/users")
+    simulator = start_simulator_thread(users=8, faults=FaultConfig(rules=[hold]))
+    env = cli_env(tmp_path, simulator)
+    killed = subprocess.Popen(
+        RUN_PROCESS, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    query = 'SELECT "Status", "Pid", "Message" FROM "SysProcessLog" ORDER BY "StartedOn"'
+    try:
+        deadline = time.monotonic() + 60
+        logged: list[tuple[str, int, str]] = []
+        while not logged and time.monotonic() < deadline and killed.poll() is None:
+            time.sleep(0.1)
+            with contextlib.suppress(sqlite3.Error), sqlite3.connect(tmp_path / "crm.db") as db:
+                logged = db.execute(query).fetchall()
+        assert logged == [("Running", killed.pid, "")]
+        killed.kill()
+        killed.wait(timeout=30)
+        simulator.app.set_faults(FaultConfig())
+        again = subprocess.run(
+            [*RUN_PROCESS, "--dry-run"], env=env, capture_output=True, timeout=120, check=False
+        )
+        assert again.returncode == 0, again.stderr
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+            killed.wait(timeout=30)
+        simulator.stop()
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        [(status, pid, message)] = db.execute(query).fetchall()  # a dry run logs nothing
+    assert (status, pid) == ("Interrupted", killed.pid)
+    assert message == "The run was interrupted: the program running it stopped before it ended."
 
 
 async def test_a_namesake_of_a_linked_user_gets_its_own_crm_user(empty: World) -> None:
