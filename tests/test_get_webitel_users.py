@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import os
 import sqlite3
@@ -33,7 +32,6 @@ from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.processes import ProcessRun, ProcessStatus, RunOwner
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.users import NewSystemUser, UserType
-from webitel_tui.processes import get_webitel_users
 from webitel_tui.processes.get_webitel_users import (
     ImportFailed,
     ImportProgress,
@@ -313,10 +311,11 @@ async def test_cancelled_run_then_rerun_is_the_same_as_one_clean_run(
     ]
 
 
+@pytest.mark.parametrize("step", ["insert", "log_inserted"])  # the rows, their change log
 async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
-    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    original = WebitelImportRepository.insert
+    original = getattr(WebitelImportRepository, step)
     calls = 0
 
     async def crash_in_the_second_page(self: WebitelImportRepository, *args: Any) -> Any:
@@ -327,7 +326,7 @@ async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
             raise RuntimeError("killed")
         return await original(self, *args)
 
-    monkeypatch.setattr(WebitelImportRepository, "insert", crash_in_the_second_page)
+    monkeypatch.setattr(WebitelImportRepository, step, crash_in_the_second_page)
     with pytest.raises(RuntimeError, match="killed"):
         await run(demo)
     monkeypatch.undo()
@@ -337,43 +336,12 @@ async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
     assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
 
 
-async def test_a_run_failing_while_the_next_page_is_decided_ahead_drops_that_decision(
-    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The first page's change log fails while the second page is decided in its own task:
-    the task ends, the run stops, and a rerun ends as one clean run."""
-    deciding: list[asyncio.Task[Any]] = []
-    ahead_when_failed: list[bool] = []
-    decide = _Run.decide
-
-    async def spied_decide(self: _Run, page: Any) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        deciding.append(task)
-        await decide(self, page)
-
-    async def killed(self: WebitelImportRepository, inserted: Any) -> None:
-        await asyncio.sleep(0)  # the task deciding the next page starts
-        ahead_when_failed.append(any(t is not asyncio.current_task() for t in deciding))
-        raise RuntimeError("killed")
-
-    monkeypatch.setattr(_Run, "decide", spied_decide)
-    monkeypatch.setattr(WebitelImportRepository, "log_inserted", killed)
-    with pytest.raises(RuntimeError, match="killed"):
-        await run(demo)
-    monkeypatch.undo()
-    assert ahead_when_failed == [True]
-    assert all(task.done() for task in deciding if task is not asyncio.current_task())
-    await run(demo)
-    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
-
-
-async def test_a_page_redone_after_a_refusal_has_the_next_page_decided_again(
+async def test_the_page_after_a_page_redone_after_a_refusal_sees_how_it_turned_out(
     empty: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Page A is refused while page B is decided ahead against A's rows; redone a user at a
-    time, A turns out otherwise (another admin took an extension meanwhile), so B's decision
-    is dropped and taken again: B's namesake links the contact A left free."""
+    """Page A is refused; redone a user at a time, A turns out otherwise (another admin took
+    an extension meanwhile): page B, decided after, sees that, and B's namesake links the
+    contact A left free."""
     async with unit_of_work(empty.db) as uow:
         free = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
     logins = ["ivan.p1", *(f"filler.{i}" for i in range(PAGE_SIZE)), "ivan.p2"]
@@ -393,7 +361,6 @@ async def test_a_page_redone_after_a_refusal_has_the_next_page_decided_again(
         records = [rows for rows in inserted if rows.entity is WebitelUser]
         if records and "ivan.p1" in records[0].columns.values["Name"] and not refused:
             refused.append(True)
-            await asyncio.sleep(0)  # the task deciding the next page (with ivan.p2) starts
             raise DuplicateValueError("taken meanwhile")
         await log_inserted(self, inserted)
 
@@ -420,7 +387,7 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
     injected: list[int] = []
 
     def fail_after_the_first_page(progress: ImportProgress) -> None:
-        if not injected:  # the first page is written (the next ones may be read already)
+        if not injected:  # the first page is committed, the second not yet asked for
             injected.append(progress.pages)
             inject(demo.sim, FaultRule(kind="status", status=503, route="GET /api/users"))
 
@@ -428,10 +395,7 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
         await run(demo, progress=fail_after_the_first_page)
     assert str(caught.value).startswith("Loading Webitel users stopped:")
     assert caught.value.retryable
-    # The page in hand when the server failed is saved (the next one is read while a page is
-    # written, so the fault may land a page later): whole pages, not all of them.
-    processed = caught.value.report.processed
-    assert processed % PAGE_SIZE == 0 and 0 < processed < SIM_USERS
+    assert caught.value.report.processed == PAGE_SIZE  # the first page is kept, whole
     assert caught.value.report.deleted_on_server == []  # nothing is called deleted
     [failed] = await runs(demo.db)
     assert failed.status is ProcessStatus.FAILED
@@ -559,19 +523,9 @@ async def test_namesakes_on_one_page_are_decided_in_order(empty: World) -> None:
     assert again.created == [] and again.conflicts == [] and "ivan.p2" in again.unchanged
 
 
-async def test_a_page_decided_in_the_previous_pages_transaction_sees_its_rows(
-    empty: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The next page is read and decided while the previous page's change log and commit run:
-    namesakes on two pages end as on one page (the second sees the first's link)."""
-    ahead: list[bool] = []
-    original = _Run.handle_page
-
-    async def handle_page(self: _Run, entries: Any, decided: Any, seen: Any) -> Any:
-        ahead.append(decided is not None)
-        return await original(self, entries, decided, seen)
-
-    monkeypatch.setattr(_Run, "handle_page", handle_page)
+async def test_namesakes_on_two_pages_end_as_on_one_page(empty: World) -> None:
+    """The second page is decided once the first is committed: the namesake on it sees the
+    first one's link, and gets a contact of its own."""
     async with unit_of_work(empty.db) as uow:
         waiting = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
     logins = ["ivan.p1", *(f"filler.{i}" for i in range(PAGE_SIZE)), "ivan.p2"]
@@ -582,7 +536,6 @@ async def test_a_page_decided_in_the_previous_pages_transaction_sees_its_rows(
         )
     report = await run(empty)
     assert set(logins) <= set(report.created) and report.conflicts == []
-    assert any(ahead), "no page was decided in the previous page's transaction"
     async with unit_of_work(empty.db) as uow:
         one = await uow.users.get_by_name("ivan.p1")
         two = await uow.users.get_by_name("ivan.p2")
@@ -676,31 +629,6 @@ async def test_what_the_import_creates_is_in_the_change_log(empty: World) -> Non
     assert logged["Contact"][0].new_values["Name"] == "Olena Kovalenko"
     # A random password nobody is told, stored hashed; the user must change it to log in.
     assert password.startswith("sha256$")
-
-
-async def test_the_collector_is_held_while_pages_are_written_and_collects_every_few(
-    empty: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[bool] = []
-    collected: list[int] = []
-    original, collect = WebitelImportRepository.insert, gc.collect
-
-    async def insert(self: WebitelImportRepository, rows: Any) -> Any:
-        seen.append(gc.isenabled())
-        return await original(self, rows)
-
-    def spied_collect(generation: int = 2) -> int:
-        collected.append(generation)
-        return collect(generation)
-
-    monkeypatch.setattr(WebitelImportRepository, "insert", insert)
-    monkeypatch.setattr(get_webitel_users, "_COLLECT_EVERY", 2)
-    monkeypatch.setattr(gc, "collect", spied_collect)
-    assert gc.isenabled()
-    report = await run(empty)
-    assert report.status is ProcessStatus.COMPLETED and seen and not any(seen)
-    assert collected == [0] * (-(-SIM_USERS // PAGE_SIZE) // 2)  # the run's young cycles
-    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from webitel_tui.webitel.errors import MalformedResponseError
 from webitel_tui.webitel.wire import ItemT, Page
@@ -32,7 +32,9 @@ def checked_page(page: Page[ItemT], number: int, *, start: int = 1) -> Page[Item
     return page
 
 
-async def iter_pages(fetch: PageFetcher[ItemT], *, start: int = 1) -> AsyncIterator[Page[ItemT]]:
+async def iter_pages(
+    fetch: PageFetcher[ItemT], *, start: int = 1
+) -> AsyncGenerator[Page[ItemT], None]:
     """Yield pages from ``start`` (Webitel pages are 1-based) until ``next`` is false;
     a page that cannot follow the one before raises MalformedResponseError."""
     number = start
@@ -44,7 +46,7 @@ async def iter_pages(fetch: PageFetcher[ItemT], *, start: int = 1) -> AsyncItera
         number += 1
 
 
-async def iter_items(fetch: PageFetcher[ItemT], *, start: int = 1) -> AsyncIterator[ItemT]:
+async def iter_items(fetch: PageFetcher[ItemT], *, start: int = 1) -> AsyncGenerator[ItemT, None]:
     async for page in iter_pages(fetch, start=start):
         for item in page.items:
             yield item
