@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import uuid
+
+from webitel_tui.domain import known
 from webitel_tui.domain.contacts import NewContact
+from webitel_tui.domain.processes import RunOwner
 from webitel_tui.domain.users import NewSystemUser, SystemUser, UserType
 from webitel_tui.domain.webitel_users import NewWebitelUser, WebitelUser
 from webitel_tui.repositories import UnitOfWork
@@ -41,3 +47,17 @@ async def make_webitel_user(
             webitel_id=webitel_id,
         )
     )
+
+
+def ended_pid() -> int:
+    """The id of a process of this host that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+async def make_run(uow: UnitOfWork, owner: RunOwner) -> uuid.UUID:
+    """A "Running" GetWebitelUsers run in the process log, carried out by `owner`."""
+    process = await uow.processes.by_code(known.GET_WEBITEL_USERS_PROCESS_CODE)
+    assert process is not None
+    return (await uow.processes.start_run(process.id, owner)).id

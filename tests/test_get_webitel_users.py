@@ -4,16 +4,19 @@ PostgreSQL: matching, conflicts, deletions, idempotence, interruption and server
 from __future__ import annotations
 
 import asyncio
-import gc
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -26,10 +29,9 @@ from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DuplicateValueError
 from webitel_tui.domain.paging import PageRequest
-from webitel_tui.domain.processes import ProcessRun, ProcessStatus
+from webitel_tui.domain.processes import ProcessRun, ProcessStatus, RunOwner
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.users import NewSystemUser, UserType
-from webitel_tui.processes import get_webitel_users
 from webitel_tui.processes.get_webitel_users import (
     ImportFailed,
     ImportProgress,
@@ -40,7 +42,8 @@ from webitel_tui.processes.get_webitel_users import (
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_import import MatchState, WebitelImportRepository
-from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
+from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
+from webitel_tui.simulator.runner import SimulatorThread, start_simulator_thread
 from webitel_tui.webitel import InputUser, WebitelClient
 
 SIM_USERS = 20  # the administrator, the 4 colliding names, 15 others
@@ -124,6 +127,45 @@ async def runs(db: Database) -> list[ProcessRun]:
         return await uow.processes.recent_runs(process.id)
 
 
+UsersPage = Callable[[int, httpx.Response], Awaitable[httpx.Response]]
+"""Given a page number of GET /api/users and the simulator's answer, the answer to give."""
+
+
+class UsersPagesAnswered(httpx.AsyncBaseTransport):
+    """The simulator over loopback HTTP, but each page of the user list goes through
+    `answer`: a broken gateway or proxy, or another admin at work between two pages."""
+
+    def __init__(self, answer: UsersPage) -> None:
+        self.answer = answer
+        self.real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.real.handle_async_request(request)
+        if request.method != "GET" or request.url.path != "/api/users":
+            return response
+        await response.aread()
+        return await self.answer(int(request.url.params.get("page", "1")), response)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+def answering(world: World, answer: UsersPage) -> WebitelClient:
+    options = fast_options(world.sim, page_size=PAGE_SIZE)
+    return WebitelClient(options, transport=UsersPagesAnswered(answer))
+
+
+def page_body(number: int, body: bytes) -> UsersPage:
+    """Page `number` answers `body` (with 200), the others what the simulator says."""
+
+    async def answer(page: int, response: httpx.Response) -> httpx.Response:
+        if page != number:
+            return response
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    return answer
+
+
 def server_usernames(world: World, *, but: frozenset[str] = frozenset({"admin"})) -> set[str]:
     return {u.username for u in world.sim.state.users.values()} - but
 
@@ -154,6 +196,7 @@ async def test_empty_crm_creates_every_user_with_contact_details(empty: World) -
     [logged] = await runs(empty.db)
     assert logged.status is ProcessStatus.COMPLETED and logged.completed_on is not None
     assert logged.counts["created"] == SIM_USERS - 1
+    assert logged.owner == RunOwner.current()  # what a later start needs to tell it died
 
 
 async def test_demo_crm_links_matching_contacts_and_reports_conflicts(demo: World) -> None:
@@ -222,7 +265,8 @@ async def test_users_deleted_on_the_server_are_reported_then_unlinked(demo: Worl
     gone = [demo.sim.state.user_by_username(n) for n in ("olena.kovalenko", "hannah.wood")]
     for user in gone:
         assert user is not None
-        await demo.client.delete_user(user.id, permanent=True)
+        # Without `permanent` the server keeps the user, `deleted_at` set, off its list.
+        await demo.client.delete_user(user.id, permanent=user is gone[0])
     report = await run(demo)
     assert sorted(report.deleted_on_server) == ["hannah.wood", "olena.kovalenko"]
     assert report.unlinked == []
@@ -267,10 +311,11 @@ async def test_cancelled_run_then_rerun_is_the_same_as_one_clean_run(
     ]
 
 
+@pytest.mark.parametrize("step", ["insert", "log_inserted"])  # the rows, their change log
 async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
-    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    original = WebitelImportRepository.insert
+    original = getattr(WebitelImportRepository, step)
     calls = 0
 
     async def crash_in_the_second_page(self: WebitelImportRepository, *args: Any) -> Any:
@@ -281,7 +326,7 @@ async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
             raise RuntimeError("killed")
         return await original(self, *args)
 
-    monkeypatch.setattr(WebitelImportRepository, "insert", crash_in_the_second_page)
+    monkeypatch.setattr(WebitelImportRepository, step, crash_in_the_second_page)
     with pytest.raises(RuntimeError, match="killed"):
         await run(demo)
     monkeypatch.undo()
@@ -291,43 +336,12 @@ async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
     assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
 
 
-async def test_a_run_failing_while_the_next_page_is_decided_ahead_drops_that_decision(
-    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The first page's change log fails while the second page is decided in its own task:
-    the task ends, the run stops, and a rerun ends as one clean run."""
-    deciding: list[asyncio.Task[Any]] = []
-    ahead_when_failed: list[bool] = []
-    decide = _Run.decide
-
-    async def spied_decide(self: _Run, page: Any) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        deciding.append(task)
-        await decide(self, page)
-
-    async def killed(self: WebitelImportRepository, inserted: Any) -> None:
-        await asyncio.sleep(0)  # the task deciding the next page starts
-        ahead_when_failed.append(any(t is not asyncio.current_task() for t in deciding))
-        raise RuntimeError("killed")
-
-    monkeypatch.setattr(_Run, "decide", spied_decide)
-    monkeypatch.setattr(WebitelImportRepository, "log_inserted", killed)
-    with pytest.raises(RuntimeError, match="killed"):
-        await run(demo)
-    monkeypatch.undo()
-    assert ahead_when_failed == [True]
-    assert all(task.done() for task in deciding if task is not asyncio.current_task())
-    await run(demo)
-    assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
-
-
-async def test_a_page_redone_after_a_refusal_has_the_next_page_decided_again(
+async def test_the_page_after_a_page_redone_after_a_refusal_sees_how_it_turned_out(
     empty: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Page A is refused while page B is decided ahead against A's rows; redone a user at a
-    time, A turns out otherwise (another admin took an extension meanwhile), so B's decision
-    is dropped and taken again: B's namesake links the contact A left free."""
+    """Page A is refused; redone a user at a time, A turns out otherwise (another admin took
+    an extension meanwhile): page B, decided after, sees that, and B's namesake links the
+    contact A left free."""
     async with unit_of_work(empty.db) as uow:
         free = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
     logins = ["ivan.p1", *(f"filler.{i}" for i in range(PAGE_SIZE)), "ivan.p2"]
@@ -347,7 +361,6 @@ async def test_a_page_redone_after_a_refusal_has_the_next_page_decided_again(
         records = [rows for rows in inserted if rows.entity is WebitelUser]
         if records and "ivan.p1" in records[0].columns.values["Name"] and not refused:
             refused.append(True)
-            await asyncio.sleep(0)  # the task deciding the next page (with ivan.p2) starts
             raise DuplicateValueError("taken meanwhile")
         await log_inserted(self, inserted)
 
@@ -374,7 +387,7 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
     injected: list[int] = []
 
     def fail_after_the_first_page(progress: ImportProgress) -> None:
-        if not injected:  # the first page is written (the next ones may be read already)
+        if not injected:  # the first page is committed, the second not yet asked for
             injected.append(progress.pages)
             inject(demo.sim, FaultRule(kind="status", status=503, route="GET /api/users"))
 
@@ -382,10 +395,7 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
         await run(demo, progress=fail_after_the_first_page)
     assert str(caught.value).startswith("Loading Webitel users stopped:")
     assert caught.value.retryable
-    # The page in hand when the server failed is saved (the next one is read while a page is
-    # written, so the fault may land a page later): whole pages, not all of them.
-    processed = caught.value.report.processed
-    assert processed % PAGE_SIZE == 0 and 0 < processed < SIM_USERS
+    assert caught.value.report.processed == PAGE_SIZE  # the first page is kept, whole
     assert caught.value.report.deleted_on_server == []  # nothing is called deleted
     [failed] = await runs(demo.db)
     assert failed.status is ProcessStatus.FAILED
@@ -396,24 +406,30 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
     assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
 
 
-def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
-    from webitel_tui.simulator.runner import start_simulator_thread
+RUN_PROCESS = [sys.executable, "-m", "webitel_tui", "run-process", "GetWebitelUsers"]
 
+
+def cli_env(tmp_path: Path, simulator: SimulatorThread) -> dict[str, str]:
+    """`webitel-tui` on a CRM in `tmp_path` and the simulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBITEL_TUI_")}
+    env.update(
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        WEBITEL_TUI_DATABASE__URL=f"sqlite:///{tmp_path / 'crm.db'}",
+        WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
+        WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,
+        WEBITEL_TUI_WEBITEL__USERNAME=simulator.username,
+        WEBITEL_TUI_WEBITEL__PASSWORD=simulator.password,
+    )
+    return env
+
+
+def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
     simulator = start_simulator_thread(users=8)
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WEBITEL_TUI_")}
-        env.update(
-            XDG_CONFIG_HOME=str(tmp_path / "config"),
-            XDG_DATA_HOME=str(tmp_path / "data"),
-            WEBITEL_TUI_DATABASE__URL=f"sqlite:///{tmp_path / 'crm.db'}",
-            WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
-            WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,
-            WEBITEL_TUI_WEBITEL__USERNAME=simulator.username,
-            WEBITEL_TUI_WEBITEL__PASSWORD=simulator.password,
-        )
-        command = [sys.executable, "-m", "webitel_tui", "run-process", "GetWebitelUsers"]
+        env = cli_env(tmp_path, simulator)
         result = subprocess.run(
-            [*command, "--dry-run", "--json"],
+            [*RUN_PROCESS, "--dry-run", "--json"],
             capture_output=True,
             text=True,
             env=env,
@@ -429,13 +445,50 @@ def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
 
         env["WEBITEL_TUI_WEBITEL__PASSWORD"] = "wrong"
         failed = subprocess.run(
-            command, capture_output=True, text=True, env=env, timeout=120, check=False
+            RUN_PROCESS, capture_output=True, text=True, env=env, timeout=120, check=False
         )
         assert failed.returncode == 1
         [line] = [x for x in failed.stderr.splitlines() if x.startswith("webitel-tui:")]
         assert "Loading Webitel users stopped" in line and "Traceback" not in failed.stderr
     finally:
         simulator.stop()
+
+
+def test_a_run_process_killed_mid_run_is_interrupted_when_the_next_one_starts(
+    tmp_path: Path,
+) -> None:
+    # The user list answers nothing until the client goes: the run is under way for good.
+    hold = FaultRule(kind="timeout", route="GET /api/users")
+    simulator = start_simulator_thread(users=8, faults=FaultConfig(rules=[hold]))
+    env = cli_env(tmp_path, simulator)
+    killed = subprocess.Popen(
+        RUN_PROCESS, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    query = 'SELECT "Status", "Pid", "Message" FROM "SysProcessLog" ORDER BY "StartedOn"'
+    try:
+        deadline = time.monotonic() + 60
+        logged: list[tuple[str, int, str]] = []
+        while not logged and time.monotonic() < deadline and killed.poll() is None:
+            time.sleep(0.1)
+            with contextlib.suppress(sqlite3.Error), sqlite3.connect(tmp_path / "crm.db") as db:
+                logged = db.execute(query).fetchall()
+        assert logged == [("Running", killed.pid, "")]
+        killed.kill()
+        killed.wait(timeout=30)
+        simulator.app.set_faults(FaultConfig())
+        again = subprocess.run(
+            [*RUN_PROCESS, "--dry-run"], env=env, capture_output=True, timeout=120, check=False
+        )
+        assert again.returncode == 0, again.stderr
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+            killed.wait(timeout=30)
+        simulator.stop()
+    with sqlite3.connect(tmp_path / "crm.db") as db:
+        [(status, pid, message)] = db.execute(query).fetchall()  # a dry run logs nothing
+    assert (status, pid) == ("Interrupted", killed.pid)
+    assert message == "The run was interrupted: the program running it stopped before it ended."
 
 
 async def test_a_namesake_of_a_linked_user_gets_its_own_crm_user(empty: World) -> None:
@@ -470,19 +523,9 @@ async def test_namesakes_on_one_page_are_decided_in_order(empty: World) -> None:
     assert again.created == [] and again.conflicts == [] and "ivan.p2" in again.unchanged
 
 
-async def test_a_page_decided_in_the_previous_pages_transaction_sees_its_rows(
-    empty: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The next page is read and decided while the previous page's change log and commit run:
-    namesakes on two pages end as on one page (the second sees the first's link)."""
-    ahead: list[bool] = []
-    original = _Run.handle_page
-
-    async def handle_page(self: _Run, entries: Any, decided: Any, seen: Any) -> Any:
-        ahead.append(decided is not None)
-        return await original(self, entries, decided, seen)
-
-    monkeypatch.setattr(_Run, "handle_page", handle_page)
+async def test_namesakes_on_two_pages_end_as_on_one_page(empty: World) -> None:
+    """The second page is decided once the first is committed: the namesake on it sees the
+    first one's link, and gets a contact of its own."""
     async with unit_of_work(empty.db) as uow:
         waiting = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
     logins = ["ivan.p1", *(f"filler.{i}" for i in range(PAGE_SIZE)), "ivan.p2"]
@@ -493,7 +536,6 @@ async def test_a_page_decided_in_the_previous_pages_transaction_sees_its_rows(
         )
     report = await run(empty)
     assert set(logins) <= set(report.created) and report.conflicts == []
-    assert any(ahead), "no page was decided in the previous page's transaction"
     async with unit_of_work(empty.db) as uow:
         one = await uow.users.get_by_name("ivan.p1")
         two = await uow.users.get_by_name("ivan.p2")
@@ -589,26 +631,89 @@ async def test_what_the_import_creates_is_in_the_change_log(empty: World) -> Non
     assert password.startswith("sha256$")
 
 
-async def test_the_collector_is_held_while_pages_are_written_and_collects_every_few(
-    empty: World, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{}", "page 3 is empty although page 2 said more follow"),
+        (b'{"result":"ok"}', "a page without items, with keys a page does not have (result)"),
+    ],
+    ids=["empty-after-next", "not-a-page"],
+)
+async def test_a_page_that_is_not_a_list_of_users_fails_the_run_and_unlinks_nothing(
+    demo: World, body: bytes, reason: str
 ) -> None:
-    seen: list[bool] = []
-    collected: list[int] = []
-    original, collect = WebitelImportRepository.insert, gc.collect
+    """Read as the end of the list, such a page made the run "Completed" after 12 of 20
+    users and, with `unlink_deleted`, unlinked the 8 it had not read."""
+    await run(demo)
+    before = await snapshot(demo.db)
+    async with answering(demo, page_body(3, body)) as client:
+        with pytest.raises(ImportFailed) as caught:
+            await run_import(demo.db, demo.actor, client, unlink_deleted=True)
+    assert str(caught.value) == f"Loading Webitel users stopped: {reason}"
+    assert not caught.value.retryable  # the same answer would come again
+    report = caught.value.report
+    assert report.status is ProcessStatus.FAILED and report.processed == 2 * PAGE_SIZE
+    assert report.deleted_on_server == report.unlinked == []
+    assert await snapshot(demo.db) == before
+    failed, completed = await runs(demo.db)
+    assert failed.status is ProcessStatus.FAILED and failed.message == str(caught.value)
+    assert completed.status is ProcessStatus.COMPLETED
 
-    async def insert(self: WebitelImportRepository, rows: Any) -> Any:
-        seen.append(gc.isenabled())
-        return await original(self, rows)
 
-    def spied_collect(generation: int = 2) -> int:
-        collected.append(generation)
-        return collect(generation)
+async def test_nothing_of_a_page_of_the_wrong_shape_nor_after_it_is_written(empty: World) -> None:
+    async with answering(empty, page_body(2, b'{"items":[],"status":"ok"}')) as client:
+        with pytest.raises(ImportFailed, match=r"keys a page does not have \(status\)"):
+            await run_import(empty.db, empty.actor, client)
+    admin = empty.sim.state.user_by_username("admin")
+    assert admin is not None
+    first_page = set(sorted(empty.sim.state.users)[:PAGE_SIZE]) - {admin.id}
+    async with unit_of_work(empty.db) as uow:
+        records = (await uow.webitel_users.page(PageRequest(limit=1000))).items
+    assert {r.webitel_id for r in records} == first_page
 
-    monkeypatch.setattr(WebitelImportRepository, "insert", insert)
-    monkeypatch.setattr(get_webitel_users, "_COLLECT_EVERY", 2)
-    monkeypatch.setattr(gc, "collect", spied_collect)
-    assert gc.isenabled()
-    report = await run(empty)
-    assert report.status is ProcessStatus.COMPLETED and seen and not any(seen)
-    assert collected == [0] * (-(-SIM_USERS // PAGE_SIZE) // 2)  # the run's young cycles
-    assert gc.isenabled()
+
+async def test_a_user_the_list_skips_while_another_admin_deletes_is_not_called_deleted(
+    demo: World,
+) -> None:
+    """Another admin deletes a user of page 1 after it is read: paging by offset then skips
+    the first user of page 2. Asked for by id, that user is still there: it is neither
+    reported deleted nor unlinked."""
+    await run(demo)
+    ids = sorted(demo.sim.state.users)
+    removed, skipped = demo.sim.state.users[ids[1]], demo.sim.state.users[ids[PAGE_SIZE]]
+
+    async def delete_after_page_1(page: int, response: httpx.Response) -> httpx.Response:
+        if page == 1:
+            await demo.client.delete_user(removed.id, permanent=True)
+        return response
+
+    async with answering(demo, delete_after_page_1) as client:
+        report = await run_import(demo.db, demo.actor, client, unlink_deleted=True)
+    assert report.status is ProcessStatus.COMPLETED and report.errors == []
+    assert skipped.username not in report.unchanged + report.updated  # the list did skip it
+    assert report.deleted_on_server == report.unlinked == []
+    async with unit_of_work(demo.db) as uow:
+        assert await uow.webitel_users.find_by_webitel_id(skipped.id) is not None
+    # The next run lists it again; the user deleted on page 1 is the one gone now.
+    again = await run(demo, unlink_deleted=True)
+    assert skipped.username in again.unchanged
+    assert again.deleted_on_server == again.unlinked == [removed.username]
+
+
+async def test_a_user_that_cannot_be_read_by_id_is_an_error_and_stays_linked(
+    demo: World,
+) -> None:
+    await run(demo)
+    user = demo.sim.state.user_by_username("hannah.wood")
+    assert user is not None
+    await demo.client.delete_user(user.id, permanent=True)
+    inject(demo.sim, FaultRule(kind="status", status=500, route="GET /api/users/*"))
+    report = await run(demo, unlink_deleted=True)
+    assert report.deleted_on_server == report.unlinked == []
+    [error] = report.errors
+    assert error.startswith("hannah.wood: whether the Webitel user still exists could not")
+    async with unit_of_work(demo.db) as uow:
+        assert await uow.webitel_users.find_by_name("hannah.wood") is not None
+    inject(demo.sim)
+    again = await run(demo, unlink_deleted=True)
+    assert again.unlinked == ["hannah.wood"] and again.errors == []

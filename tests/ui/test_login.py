@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Button, Input, Static
 
+from tests.factories import ended_pid, make_run
 from tests.ui.conftest import (
     SIZE,
     make_app,
@@ -23,8 +24,12 @@ from tests.ui.conftest import (
 from webitel_tui.config import ConfigError, LoadedSettings
 from webitel_tui.db.engine import Database
 from webitel_tui.db.migrate import HEAD, current_revision
+from webitel_tui.domain import known
+from webitel_tui.domain.processes import ProcessStatus, RunOwner
 from webitel_tui.processes import auth
+from webitel_tui.processes.setup import prepare
 from webitel_tui.quick_config import QuickSettings
+from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.app import WebitelTuiApp, start_app
 from webitel_tui.ui.gil import SWITCH_INTERVAL
 from webitel_tui.ui.screens.help import HelpScreen
@@ -249,6 +254,28 @@ async def test_the_cli_start_prepares_the_database_behind_the_login(tmp_path: Pa
         assert await current_revision(db) == HEAD
     finally:
         await db.dispose()
+
+
+async def test_the_app_start_interrupts_the_runs_a_killed_process_left_running(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    db = Database(url)
+    try:
+        await prepare(db)
+        async with unit_of_work(db) as uow:
+            run = await make_run(uow, RunOwner(RunOwner.current().host, ended_pid()))
+        loaded = LoadedSettings(settings=make_settings(url), path=None, warnings=[])
+        app = start_app(QuickSettings(database_url=url), lambda: loaded, None)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.needs_admin, "the database prepared")
+        async with unit_of_work(db) as uow:
+            process = await uow.processes.by_code(known.GET_WEBITEL_USERS_PROCESS_CODE)
+            assert process is not None
+            [logged] = await uow.processes.recent_runs(process.id)
+    finally:
+        await db.dispose()
+    assert (logged.id, logged.status) == (run, ProcessStatus.INTERRUPTED)
 
 
 def test_the_app_hands_the_gil_to_the_database_thread_promptly(demo_url: str) -> None:

@@ -219,8 +219,36 @@ def test_nulls_zero_timestamps_and_unknown_fields() -> None:
 def test_empty_page_without_items() -> None:
     page = parse_page(User, {"page": 3})
     assert page.items == () and page.next is False
-    assert parse_page(User, None).items == ()
     assert parse_page(User, {}).items == ()
+    assert parse_page(User, {"items": None, "next": False, "size": 16}).items == ()
+    assert parse_page_json(User, b'{"page":1,"size":16}').items == ()
+    assert parse_page_json(User, b" {} ").items == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b'{"result":"ok"}', r"a page does not have \(result\)"),
+        (b'{"items":[],"error":{"code":500}}', r"a page does not have \(error\)"),
+        (b"null", "Input should be an object"),
+        (b"", "an empty body"),
+        (b"[]", "Input should be an object"),
+        (b"<html><body>502</body></html>", "Invalid JSON"),
+    ],
+)
+def test_an_answer_that_is_not_a_page_is_malformed(body: bytes, detail: str) -> None:
+    """Only an object of page keys may be an empty page: anything else read as one ended
+    the import early and made the users it did not read look deleted."""
+    with pytest.raises(MalformedResponseError, match=detail):
+        parse_page_json(User, body)
+    if body.strip().startswith((b"{", b"[", b"n")):
+        with pytest.raises(MalformedResponseError):
+            parse_page(User, json.loads(body))
+
+
+def test_a_page_with_items_may_carry_fields_it_does_not_know() -> None:
+    page = parse_page_json(User, b'{"items":[{"id":"1"}],"next":true,"total":40}')
+    assert [u.id for u in page.items] == ["1"] and page.next
 
 
 def test_role_user_flag() -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from webitel_tui.webitel import MalformedResponseError
 from webitel_tui.webitel.wire import (
+    PAGE_KEYS,
     Device,
     ErrorBody,
     License,
@@ -75,6 +76,8 @@ def test_parse_page_returns_page_or_malformed(data: object, model: type[WireMode
     except MalformedResponseError:
         return
     assert all(isinstance(item, model) for item in page.items)
+    if not page.items:  # only a page's own keys make an empty page
+        assert isinstance(data, dict) and set(data) <= PAGE_KEYS
 
 
 @settings(max_examples=200, deadline=None)
@@ -102,3 +105,6 @@ def test_parse_page_json_returns_page_or_malformed(raw: bytes, model: type[WireM
     except MalformedResponseError:
         return
     assert all(isinstance(item, model) for item in page.items)
+    if not page.items:
+        data = json.loads(raw)
+        assert isinstance(data, dict) and set(data) <= PAGE_KEYS

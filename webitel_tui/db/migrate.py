@@ -17,7 +17,7 @@ from webitel_tui.db.engine import Database
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0005"
+HEAD = "0006"
 """The newest migration shipped; a test checks it against the migrations folder."""
 
 

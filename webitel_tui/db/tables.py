@@ -317,8 +317,11 @@ class SysProcessLog(BaseEntity, Base):
     Status: Mapped[str] = mapped_column(String(50), default="Running")
     Counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     Message: Mapped[str] = mapped_column(Text, default="")
+    Host: Mapped[str | None] = mapped_column(String(255))
+    """The host of the process carrying the run out (with `Pid`): whether it still runs."""
+    Pid: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index(None, "StartedOn"),)
+    __table_args__ = (Index(None, "StartedOn"), Index(None, "Status"))
 
 
 class SysSettings(BaseEntity, Base):

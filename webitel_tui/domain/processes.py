@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -17,6 +20,20 @@ class ProcessStatus(StrEnum):
     COMPLETED = "Completed"
     FAILED = "Failed"
     CANCELLED = "Cancelled"
+    INTERRUPTED = "Interrupted"
+    """Left "Running" by a process that ended without recording the run's end (killed)."""
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    """The operating-system process that carries a run out: `pid` on `host`."""
+
+    host: str
+    pid: int
+
+    @classmethod
+    def current(cls) -> RunOwner:
+        return cls(socket.gethostname(), os.getpid())
 
 
 class Process(AuditedRecord):
@@ -34,3 +51,5 @@ class ProcessRun(AuditedRecord):
     status: ProcessStatus = ProcessStatus.RUNNING
     counts: dict[str, Any] = Field(default_factory=dict)
     message: str = ""
+    owner: RunOwner | None = None
+    """None for runs logged before owners were recorded."""

@@ -1,7 +1,7 @@
 """Business process GetWebitelUsers (M11, M12): make the CRM's Webitel users match the server.
 
-The server's users are read a page at a time (memory does not grow with their number). For
-each one:
+The server's users are read a page at a time (memory does not grow with their number), each
+page decided and committed before the next is read. For each server user:
 
 - already linked (same Webitel id): name, extension, default device, licenses and roles are
   brought in line, and only what differs is written (a second run writes nothing);
@@ -14,22 +14,22 @@ each one:
 Each server user is handled in a unit of work of its own, so a run killed half-way and started
 again ends in the same state as one clean run. The account the connection logs in with is the
 integration's own service account: it is skipped (reported as such) unless someone linked it
-by hand. CRM records whose Webitel user no longer exists are reported, and removed only with
-`unlink_deleted`. Each run is kept in the process log; `dry_run` writes nothing at all.
+by hand. CRM records whose Webitel user was not listed are asked for by id: those the server
+says are deleted are reported, and removed only with `unlink_deleted`. Each run is kept in
+the process log; `dry_run` writes nothing at all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known, passwords
@@ -51,13 +51,13 @@ from webitel_tui.domain.webitel_users import (
     UserLicense,
     UserRole,
 )
-from webitel_tui.gc_paused import gc_paused
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.provisioning import _grants, _int_id, _roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.users import DUPLICATE
 from webitel_tui.repositories.webitel_import import (
+    LinkedId,
     LinkedRecord,
     MatchState,
     NamedContact,
@@ -66,23 +66,23 @@ from webitel_tui.repositories.webitel_import import (
 from webitel_tui.repositories.webitel_users import HolderView, duplicate_among
 from webitel_tui.webitel import (
     NetworkError,
+    NotFoundError,
+    Page,
     ServerError,
     User,
     WebitelClient,
     WebitelError,
     WebitelTimeoutError,
+    iter_pages,
 )
 
 log = logging.getLogger(__name__)
 
 PROCESS_CODE = known.GET_WEBITEL_USERS_PROCESS_CODE
 _DELETED_BATCH = 5000
-_COLLECT_EVERY = 8
-"""Pages between two collections of the cycles the import leaves (about 0.6 MB a page)."""
-_NEXT_PAGE_WAIT = 0.1
-"""Seconds a page's transaction waits for the next page, to decide it while committing."""
 _DECIDE_BATCH = 32
-"""Users decided between two looks at the event loop (about 1 ms)."""
+"""Users decided between two looks at the event loop (about 1 ms): the TUI runs the import
+in its own loop, and keys are served meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[ImportConflict] = field(default_factory=list)
     deleted_on_server: list[str] = field(default_factory=list)
-    """CRM records whose Webitel user no longer exists on the server."""
+    """CRM records whose Webitel user the server, asked by id, says is deleted."""
     unlinked: list[str] = field(default_factory=list)
     """Of those, the ones removed from the CRM (`unlink_deleted`)."""
     skipped: list[str] = field(default_factory=list)
@@ -261,24 +261,6 @@ class _Entry:
         if self.wanted is None:
             raise self.problem or ValidationError(self.label)
         return self.wanted
-
-
-class _Read(NamedTuple):
-    """A server page, read."""
-
-    more: bool
-    """Another page follows."""
-    entries: list[_Entry]
-    errors: list[str]
-    """Its users that cannot be entries (an id that is not a number)."""
-
-
-class _Upcoming(NamedTuple):
-    """The next page's users (None after the last page), and their decisions when they could
-    be taken in the previous page's transaction."""
-
-    entries: list[_Entry] | None
-    decided: _Page | None = None
 
 
 class _Update(NamedTuple):
@@ -534,9 +516,6 @@ class _Run:
         self.pages = 0
         self.role_names: dict[str, str] = {}
         self.own_id: int | None = None
-        self.number = 0
-        self.reading: asyncio.Task[_Read] | None = None
-        """The next server page, read while this one is written."""
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
@@ -560,26 +539,25 @@ class _Run:
             )
         )
 
-    def read_page(self, number: int) -> asyncio.Task[_Read]:
-        return asyncio.ensure_future(self.fetch(number))
-
-    async def fetch(self, number: int) -> _Read:
-        """A server page and its users as entries, made in the reading task: it runs while
-        this side waits on the database, mostly while a page is decided (off the path)."""
-        page = await self.client.search_users(page=number, sort=["+id"])
+    def entries(self, page: Page[User]) -> list[_Entry]:
+        """A server page's users as entries; one whose id is not a number is an error."""
         entries: list[_Entry] = []
-        errors: list[str] = []
         for user in page.items:
             label = _label(user)
             if not user.id.isdigit():
-                errors.append(tr('The Webitel user "{0}" has an id that is not a number.', label))
+                self.report.errors.append(
+                    tr('The Webitel user "{0}" has an id that is not a number.', label)
+                )
                 continue
             try:
                 entry = _Entry(user, int(user.id), label, self.wanted(user))
             except ValidationError as exc:
                 entry = _Entry(user, int(user.id), label, None, exc)
             entries.append(entry)
-        return _Read(bool(page.next and page.items), entries, errors)
+        return entries
+
+    async def read_page(self, number: int) -> Page[User]:
+        return await self.client.search_users(page=number, sort=["+id"])
 
     async def run(self) -> None:
         info = await self.client.userinfo()
@@ -591,97 +569,32 @@ class _Run:
             if not role.user
         }
         seen: set[int] = set()
-        self.number = 1
-        self.reading = self.read_page(self.number)
-        try:
-            upcoming = _Upcoming(await self.next_entries(seen))
-            # Pages' rows and records live until written: the collector would walk each one
-            # in vain. Cycles (sessions, tasks) are collected every few pages instead.
-            with gc_paused():
-                written = 0
-                while upcoming.entries is not None and not self.cancelled():
-                    upcoming = await self.handle_page(upcoming.entries, upcoming.decided, seen)
-                    written += 1
-                    if written % _COLLECT_EVERY == 0:
-                        gc.collect(0)
-        finally:
-            if self.reading is not None:
-                await _drop(self.reading)
-        if self.cancelled():
-            return  # the server was not read to the end: "deleted" cannot be told
+        # A page is read, decided, written and committed before the next is asked for: no
+        # transaction waits on the network, and a failing page leaves the ones before whole.
+        async with contextlib.aclosing(iter_pages(self.read_page)) as pages:
+            async for page in pages:
+                self.pages += 1
+                entries = self.entries(page)
+                seen.update(entry.webitel_id for entry in entries)
+                await self.handle_page(entries)
+                if self.cancelled():
+                    return  # the server was not read to the end: "deleted" cannot be told
         await self.find_deleted(seen)
 
-    async def next_entries(self, seen: set[int]) -> list[_Entry] | None:
-        """The next server page's users (None after the last page); the page after it starts
-        reading, so that the server's time and ours overlap."""
-        if self.reading is None:
-            return None
-        read = await self.reading
-        self.pages += 1
-        if read.more:
-            self.number += 1
-            self.reading = self.read_page(self.number)
-        else:
-            self.reading = None
-        self.report.errors.extend(read.errors)
-        seen.update(entry.webitel_id for entry in read.entries)
-        return read.entries
-
-    async def next_page_read(self) -> bool:
-        """Whether the next server page is here, read without an error. It is waited for a
-        little (this page's transaction holds the write lock meanwhile); an error is raised
-        after this page is committed, by `next_entries`."""
-        reading = self.reading
-        if reading is None:
-            return False
-        await asyncio.wait([reading], timeout=_NEXT_PAGE_WAIT)
-        return reading.done() and not reading.cancelled() and reading.exception() is None
-
-    async def handle_page(
-        self, entries: list[_Entry], decided: _Page | None, seen: set[int]
-    ) -> _Upcoming:
-        """Write a page (decided already when `decided` is given) in one transaction; returns
-        the next page's users.
-
-        The next page is read in this transaction after this page's rows (it sees them as if
-        committed) and decided while this page's change log and commit run in the database's
-        thread. Not on a dry run: each page's transaction is undone."""
-        upcoming: _Upcoming | None = None
-        deciding: asyncio.Future[None] | None = None
+    async def handle_page(self, entries: list[_Entry]) -> None:
+        """Decide a page and write it in one transaction (undone on a dry run)."""
         try:
-            async with _writing(self.db, self.actor, self.dry_run) as uow:
-                page = decided or await self.decided(uow, entries)
-                inserted = await self.write(uow, page)
-                if not self.dry_run and await self.next_page_read():
-                    following = await self.next_entries(seen)
-                    upcoming = _Upcoming(following)
-                    if following:
-                        ahead = await self.read(uow, following)
-                        upcoming = _Upcoming(following, ahead)
-                        deciding = asyncio.ensure_future(self.decide(ahead))
-                await uow.webitel_import.log_inserted(inserted)
-            if deciding is not None:
-                await deciding
-            outcome = page.outcome
+            outcome = await self.apply(entries)
         except DomainError:
             # Something the page's reading did not foresee (another admin saved a user in the
             # meantime): the page is undone and done again a user at a time, so that only the
             # user concerned is reported.
             log.info("GetWebitelUsers: a page was redone one user at a time", exc_info=True)
-            if deciding is not None:
-                await _drop(deciding)
-            if upcoming is not None:
-                upcoming = _Upcoming(upcoming.entries)  # decided against the undone page
             outcome = ImportReport()
             for entry in entries:
                 await self.apply_one(entry, outcome)
-        except BaseException:
-            if deciding is not None:
-                await _drop(deciding)
-            raise
         self.report.extend(outcome)
         self.tell(entries[-1].label if entries else "")
-        return upcoming or _Upcoming(await self.next_entries(seen))
 
     async def apply_one(self, entry: _Entry, outcome: ImportReport) -> None:
         try:
@@ -720,7 +633,7 @@ class _Run:
 
     async def decide(self, page: _Page) -> None:
         """Decide a page and make its new rows ready to insert, looking at the event loop now
-        and then: the previous page's change log and commit may be going on meanwhile."""
+        and then (see `_DECIDE_BATCH`)."""
         for done, entry in enumerate(page.entries, 1):
             page.decide(entry)
             if done % _DECIDE_BATCH == 0:
@@ -765,7 +678,7 @@ class _Run:
             if not batch:
                 return
             for record in batch:
-                if record.webitel_id in seen:
+                if record.webitel_id in seen or not await self.deleted_on_server(record):
                     continue
                 self.report.deleted_on_server.append(record.name)
                 if self.unlink_deleted:
@@ -774,13 +687,27 @@ class _Run:
                     self.report.unlinked.append(record.name)
             after = batch[-1].webitel_id
 
+    async def deleted_on_server(self, record: LinkedId) -> bool:
+        """Whether the server, asked for the record's Webitel user by id, says it is gone.
 
-async def _drop(task: asyncio.Future[Any]) -> None:
-    """Forget a task whose result will not be used (its error, if any, included)."""
-    if not task.done():
-        task.cancel()
-    with contextlib.suppress(BaseException):
-        await task
+        Missing from the list is no proof: paging by offset skips a live user when another
+        admin deletes one on an earlier page meanwhile. Only a 404, or the user itself with
+        `deleted_at` set (deleted without `permanent`), is; an error is reported and the
+        record is left alone."""
+        try:
+            user = await self.client.get_user(record.webitel_id)
+        except NotFoundError:
+            return True
+        except WebitelError as exc:
+            self.report.errors.append(
+                tr(
+                    "{0}: whether the Webitel user still exists could not be read: {1}",
+                    record.name,
+                    exc.detail,
+                )
+            )
+            return False
+        return user.is_deleted
 
 
 def _retryable(exc: WebitelError) -> bool:

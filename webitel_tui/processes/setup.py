@@ -21,6 +21,7 @@ from webitel_tui.domain import known
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.users import NewSystemUser, UserType
+from webitel_tui.processes.process_log import interrupt_abandoned_runs
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 
 
@@ -82,10 +83,13 @@ async def seed_demo(uow: UnitOfWork) -> None:
 
 
 async def prepare(db: Database, *, demo: bool = False) -> bool:
-    """Migrate and seed; returns whether an administrator exists (else `init` must run)."""
+    """Migrate and seed, and mark the runs a killed process left "Running" "Interrupted";
+    returns whether an administrator exists (else `init` must run). The app and every
+    command call it when they start."""
     await upgrade(db)
     async with unit_of_work(db) as uow:
         await seed_base(uow)
+        await interrupt_abandoned_runs(uow)
         if demo:
             await seed_demo(uow)
         return await has_admin(uow)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webitel_tui.db.tables import SysProcess, SysProcessLog, utcnow
 from webitel_tui.domain.paging import Page, PageRequest
-from webitel_tui.domain.processes import Process, ProcessRun, ProcessStatus
+from webitel_tui.domain.processes import Process, ProcessRun, ProcessStatus, RunOwner
 from webitel_tui.domain.text import like_pattern
 from webitel_tui.repositories.base import Repository, audit_fields
 from webitel_tui.repositories.paging import fetch_page
@@ -37,6 +38,7 @@ def _run(row: SysProcessLog) -> ProcessRun:
         status=ProcessStatus(row.Status),
         counts=dict(row.Counts),
         message=row.Message,
+        owner=None if row.Host is None or row.Pid is None else RunOwner(row.Host, row.Pid),
     )
 
 
@@ -77,13 +79,17 @@ class ProcessRepository(Repository):
             await self.flush("process")
         return _process(row)
 
-    async def start_run(self, process_id: uuid.UUID) -> ProcessRun:
+    async def start_run(self, process_id: uuid.UUID, owner: RunOwner | None = None) -> ProcessRun:
+        """A "Running" row for a run carried out by `owner` (this process unless said)."""
+        owner = owner or RunOwner.current()
         row = SysProcessLog(
             SysProcessId=process_id,
             StartedOn=utcnow(),
             Status=ProcessStatus.RUNNING.value,
             Counts={},
             Message="",
+            Host=owner.host,
+            Pid=owner.pid,
         )
         self.stamp_new(row)
         self.session.add(row)
@@ -110,3 +116,29 @@ class ProcessRepository(Repository):
             .limit(limit)
         )
         return [_run(row) for row in rows]
+
+    async def running_runs(self) -> list[ProcessRun]:
+        """The runs of every process whose end is not recorded."""
+        rows = await self.session.scalars(
+            select(SysProcessLog).where(SysProcessLog.Status == ProcessStatus.RUNNING.value)
+        )
+        return [_run(row) for row in rows]
+
+    async def interrupt_runs(self, run_ids: Collection[uuid.UUID], message: str) -> None:
+        """Mark these runs "Interrupted", those still "Running": two starts at once may both
+        sweep, and a run may end meanwhile. One statement, so neither refuses the other."""
+        await self.session.execute(
+            update(SysProcessLog)
+            .where(
+                SysProcessLog.Id.in_(list(run_ids)),
+                SysProcessLog.Status == ProcessStatus.RUNNING.value,
+            )
+            .values(
+                Status=ProcessStatus.INTERRUPTED.value,
+                Message=message,
+                ModifiedOn=utcnow(),
+                ModifiedById=self.actor.contact_id,
+                Version=SysProcessLog.Version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )

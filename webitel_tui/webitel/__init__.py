@@ -31,7 +31,7 @@ from webitel_tui.webitel.errors import (
     in_doubt,
 )
 from webitel_tui.webitel.options import DEFAULT_PAGE_SIZE, DeviceMode, WebitelOptions
-from webitel_tui.webitel.paging import iter_items, iter_pages
+from webitel_tui.webitel.paging import checked_page, iter_items, iter_pages
 from webitel_tui.webitel.wire import (
     Device,
     InputDevice,
@@ -80,6 +80,7 @@ __all__ = [
     "WebitelError",
     "WebitelOptions",
     "WebitelTimeoutError",
+    "checked_page",
     "in_doubt",
     "iter_items",
     "iter_pages",

@@ -38,6 +38,7 @@ from webitel_tui.gc_paused import gc_paused
 from webitel_tui.webitel.errors import MalformedResponseError
 
 __all__ = [
+    "PAGE_KEYS",
     "Device",
     "ErrorBody",
     "InputDevice",
@@ -547,29 +548,38 @@ def parse_entity(model: type[EntityT], data: object) -> EntityT:
     return entity
 
 
-_PAGE_KEYS = frozenset({"items", "next", "page", "size"})
+PAGE_KEYS = frozenset({"items", "next", "page", "size"})
+"""What a Webitel list answer may hold (``reference/webitel-api.md`` §2)."""
 
 
-def _check_page_keys(data: object) -> None:
-    """An object with keys but none of a page's is an answer of another kind (such as
-    ``{"result": "ok"}``): reading it as an empty page would say "nothing found" unasked."""
-    if isinstance(data, dict) and data and not _PAGE_KEYS & data.keys():
-        raise MalformedResponseError("unexpected page shape (none of items, next, page, size)")
+def _check_empty_page(data: object) -> None:
+    """Let an empty page through only when it is one: a JSON object with nothing but page
+    keys. A real server with no users answers ``{}`` (proto3 drops empty fields), so an
+    empty page cannot be told from the end of the list; ``{"result": "ok"}``, ``null`` or an
+    empty body are another answer altogether, and reading them as "no more users" made an
+    import stop early and call the rest deleted."""
+    if not isinstance(data, dict):
+        raise MalformedResponseError("a page that is not a JSON object")
+    foreign = sorted(str(key) for key in data if key not in PAGE_KEYS)
+    if foreign:
+        raise MalformedResponseError(
+            f"a page without items, with keys a page does not have ({', '.join(foreign)})"
+        )
 
 
 def parse_page(model: type[ItemT], data: object) -> Page[ItemT]:
-    """Validate a decoded list answer; ``{}`` or ``null`` is an empty last page."""
-    if data is None:
-        data = {}
-    _check_page_keys(data)
+    """Validate a decoded list answer (``{}`` is an empty page, ``items`` may be absent)."""
     with gc_paused():
-        return parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
+        page: Page[ItemT] = parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
+    if not page.items:
+        _check_empty_page(data)
+    return page
 
 
 def parse_page_json(model: type[ItemT], body: bytes) -> Page[ItemT]:
     """Validate a list answer straight from its JSON bytes (no intermediate dicts)."""
-    if not body.strip() or body.strip() == b"null":
-        return Page()
+    if not body.strip():
+        raise MalformedResponseError("an empty body where a page was expected")
     adapter = _adapter(Page[model])  # type: ignore[valid-type]
     try:
         with gc_paused():
@@ -578,9 +588,8 @@ def parse_page_json(model: type[ItemT], body: bytes) -> Page[ItemT]:
         raise MalformedResponseError(f"unexpected page shape ({_describe(exc)})") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise MalformedResponseError(f"unexpected page shape ({exc!r})") from None
-    if not page.items and not page.next and page.page is None and page.size is None:
-        # Only a page without any of its fields needs a second look at the keys.
-        _check_page_keys(decode_json(body))
+    if not page.items:
+        _check_empty_page(decode_json(body))  # its keys: decoded again, only when empty
     return page
 
 
