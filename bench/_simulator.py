@@ -10,14 +10,22 @@ from contextlib import contextmanager
 
 import httpx
 
+# What a realistic network adds to every answer: a Webitel server is a LAN or WAN trip away,
+# not on loopback. A bench that compares against raw HTTP and should weigh its own overhead
+# against such trips passes it as `latency_ms`.
+NETWORK_LATENCY_MS = 20.0
+
 
 @contextmanager
-def simulator_process(users: int, *options: str) -> Iterator[str]:
-    """Start `webitel-tui simulator` on a free loopback port; yields its base URL."""
+def simulator_process(users: int, *options: str, latency_ms: float = 0.0) -> Iterator[str]:
+    """Start `webitel-tui simulator` on a free loopback port, every answer delayed by
+    `latency_ms`; yields its base URL."""
     command = [
         sys.executable, "-m", "webitel_tui.simulator", "--host", "127.0.0.1", "--port", "0",
         "--users", str(users), "--log-level", "error", *options,
     ]  # fmt: skip
+    if latency_ms:
+        command += ["--latency", f"{latency_ms:g}"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
