@@ -21,6 +21,7 @@ from tests.webitel.conftest import fast_options
 from webitel_tui.config import WebitelSettings
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.records import Actor
+from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.processes import provisioning
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.repositories import unit_of_work
@@ -206,10 +207,9 @@ async def test_a_refusal_keeps_the_card_and_offers_retry(
         assert "The record has been saved." in message_of(app)
 
 
-async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimulator) -> None:
-    """A change Webitel took and the CRM could not: the banner and the grid's marker show it,
-    Actions > Reconcile takes the server's values over and both go away."""
-    await _move_webitel_users_into_contact_center(demo_url)
+async def _a_change_the_crm_could_not_take(demo_url: str, sim: RunningSimulator) -> WebitelUser:
+    """okovalenko on Webitel with 7005, in the CRM with no extension, and the reconcile item
+    that says so."""
     db = Database(demo_url)
     async with unit_of_work(db) as uow:
         user = await uow.users.get_by_name("okovalenko")
@@ -220,15 +220,33 @@ async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimula
         assert record.webitel_id is not None
         await client.patch_user(record.webitel_id, InputUser(extension="7005"))
     async with unit_of_work(db) as uow:
-        await uow.reconcile.add(record.webitel_id, "okovalenko", "The CRM could not save it.")
+        await uow.reconcile.add(
+            record.webitel_id, "okovalenko", "The CRM could not save it.", record_id=record.id
+        )
     await db.dispose()
+    return record
 
+
+def started(app: WebitelTuiApp) -> bool:
+    """The start's own Reconcile has ended (it would settle an item made before it ends)."""
+    return all(w.is_finished for w in app.workers if w.group == "reconcile-at-start")
+
+
+async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimulator) -> None:
+    """A change Webitel took and the CRM could not: the banner and the grid's marker show it,
+    a quick filter lists only such records, and Actions > Reconcile takes the server's values
+    over and both go away."""
+    await _move_webitel_users_into_contact_center(demo_url)
     app = app_for(demo_url, sim)
     async with app.run_test(size=SIZE_BIG) as pilot:
         section = await open_section(pilot, app)
+        # Made after the start, whose own Reconcile would have settled it already.
+        await wait_for(pilot, lambda: started(app), "the start")
+        record = await _a_change_the_crm_could_not_take(demo_url, sim)
+        section.grid.reload()
         banner = section.query_one("#reconcile-banner", Static)
         await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
-        assert banner.display
+        await wait_for(pilot, lambda: banner.display, "the banner")
         assert str(banner.render()).splitlines() == [
             "To reconcile with Webitel: 1 (Actions > Reconcile)",
             "okovalenko: The CRM could not save it.",
@@ -238,22 +256,82 @@ async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimula
         await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
         menu = app.screen
         assert isinstance(menu, ActionsMenu)
-        assert [action for action, _caption in menu.items][-1] == "reconcile"
+        assert [action for action, _caption in menu.items][-2:] == [
+            "reconcile",
+            "show-to-reconcile",
+        ]
         await pilot.press("end", "enter")
+        await wait_for(pilot, lambda: section.grid.request.filter == "to-reconcile", "filtered")
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record to reconcile")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        await pilot.press("end", "up", "enter")
         await wait_for(pilot, lambda: not banner.display, "reconciled")
+        await wait_for(pilot, lambda: section.grid.table.row_count == 0, "none left to reconcile")
+        assert [(o.resolved, o.note) for o in section.last_reconcile] == [
+            (True, 'Updated the CRM record "okovalenko" from Webitel.')
+        ]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        actions = [a for a, _c in app.screen.items]  # type: ignore[attr-defined]
+        assert "reconcile" not in actions and actions[-1] == "show-all"
+        await pilot.press("end", "enter")
         await wait_for(
             pilot,
             lambda: [r.extension for r in section.grid.records] == ["7005"],
             "7005",
         )
         assert str(section.grid.table.get_cell_at(Coordinate(0, 0))) == "okovalenko"
-        assert [(o.resolved, o.note) for o in section.last_reconcile] == [
-            (True, 'Updated the CRM record "okovalenko" from Webitel.')
-        ]
-        await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
-        assert "reconcile" not in [a for a, _c in app.screen.items]  # type: ignore[attr-defined]
-        await pilot.press("escape")
+    async with unit_of_work(Database(demo_url)) as uow:
+        assert await uow.reconcile.open_items() == []
+        assert (await uow.webitel_users.get(record.id)).extension == "7005"
+
+
+async def test_the_card_shows_its_unsettled_change_and_f5_reconciles_it(
+    demo_url: str, sim: RunningSimulator
+) -> None:
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app)
+        await wait_for(pilot, lambda: started(app), "the start")
+        record = await _a_change_the_crm_could_not_take(demo_url, sim)
+        section.grid.reload()
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "the card")
+        card = app.screen
+        assert isinstance(card, WebitelUserCard)
+        await wait_for(pilot, lambda: card.open_item is not None, "the banner")
+        assert message_of(app) == (
+            "Not settled with Webitel: The CRM could not save it. F5: Reconcile."
+        )
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: card.open_item is None, "reconciled")
+        await wait_for(
+            pilot, lambda: card.query_one("#extension", Input).value == "7005", "7005 shown"
+        )
+        assert message_of(app) == 'Updated the CRM record "okovalenko" from Webitel.'
+        assert card.record is not None and card.record.id == record.id
+
+
+async def test_a_change_left_unsettled_is_reconciled_at_start(
+    demo_url: str, sim: RunningSimulator
+) -> None:
+    await _move_webitel_users_into_contact_center(demo_url)
+    record = await _a_change_the_crm_could_not_take(demo_url, sim)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app)
+        await wait_for(
+            pilot,
+            lambda: [o.resolved for o in app.reconciled_at_start] == [True],
+            "the start's Reconcile",
+        )
+        section.grid.reload()
+        await wait_for(
+            pilot, lambda: [r.extension for r in section.grid.records] == ["7005"], "7005"
+        )
     async with unit_of_work(Database(demo_url)) as uow:
         assert await uow.reconcile.open_items() == []
         assert (await uow.webitel_users.get(record.id)).extension == "7005"

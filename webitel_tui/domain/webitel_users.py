@@ -11,6 +11,9 @@ from pydantic import Field
 
 from webitel_tui.domain.records import AuditedRecord, Record
 
+TO_RECONCILE = "to-reconcile"
+"""The quick filter of the Webitel users whose change is not settled with Webitel."""
+
 
 class NewWebitelUser(Record):
     user_id: uuid.UUID | None = None

@@ -26,6 +26,7 @@ from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
 from webitel_tui.domain.users import SystemUser
 from webitel_tui.domain.webitel_users import (
+    TO_RECONCILE,
     LicenseGrant,
     NewWebitelUser,
     RoleGrant,
@@ -54,8 +55,7 @@ from webitel_tui.repositories.search_text import (
 from webitel_tui.repositories.users import system_user, system_user_query
 
 ENTITY = "WebitelUser"
-TO_RECONCILE = "to-reconcile"
-"""The quick filter of the records whose change is not settled with Webitel."""
+
 _CAPTION = "Webitel user"
 
 _TABLES = WebitelUser.metadata.tables

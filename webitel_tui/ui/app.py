@@ -18,12 +18,14 @@ import contextlib
 import importlib
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from webitel_tui.config import LoadedSettings, Settings
     from webitel_tui.db.engine import Database
     from webitel_tui.processes.auth import Session
+    from webitel_tui.processes.reconcile import ReconcileOutcome
     from webitel_tui.ui.screens.base import SessionContext
     from webitel_tui.webitel import WebitelClient
 
@@ -62,6 +65,11 @@ log = logging.getLogger(__name__)
 
 class StartupFailed(DomainError):
     """The settings could not be loaded or the database could not be opened or prepared."""
+
+
+@dataclass
+class ReconciledAtStart(Message):
+    outcomes: list[ReconcileOutcome]
 
 
 def startup_problem(error: BaseException) -> str:
@@ -132,6 +140,8 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self._db: Database | None = None
         self._backend: asyncio.Task[Database] | None = None
         self._webitel: WebitelClient | None = None
+        self.reconciled_at_start: list[ReconcileOutcome] = []
+        """What the Reconcile at start did (nothing, until it had something to do)."""
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
         hand_over_promptly()  # the database thread's rows reach the screen sooner
@@ -296,6 +306,35 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
 
         self.session = session
         self.push_screen(ShellScreen(self.db, session))
+        if self.settings.webitel.configured:
+            self._reconcile_at_start(session)
+
+    @work(exit_on_error=False, group="reconcile-at-start", description="reconcile at start")
+    async def _reconcile_at_start(self, session: Session) -> None:
+        """Once at every start: changes left unsettled (a lost answer, a killed process)
+        are brought in line with Webitel. Nothing to do costs one query, no request."""
+        from webitel_tui.processes.reconcile import open_items, reconcile
+
+        if await open_items(self.db):
+            outcomes = await reconcile(self.db, session.actor, self.webitel())
+            self.post_message(ReconciledAtStart(outcomes))
+
+    @on(ReconciledAtStart)
+    def _reconciled_at_start(self, event: ReconciledAtStart) -> None:
+        self.reconciled_at_start = event.outcomes
+        left = [o for o in event.outcomes if not o.resolved]
+        if len(left) == len(event.outcomes):
+            return  # nothing changed: the section's banner lists what is left, and why
+        self.notify(
+            tr(
+                "Reconciled with Webitel at start: {0}. Left open: {1}.",
+                len(event.outcomes) - len(left),
+                len(left),
+            ),
+            title=_("Reconcile"),
+            severity="warning" if left else "information",
+            markup=False,
+        )
 
     def action_help(self) -> None:
         from webitel_tui.ui.screens.help import HelpScreen, help_rows

@@ -27,6 +27,7 @@ from webitel_tui.domain.rules import parse_ice_servers
 from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import SystemUser, UserType
 from webitel_tui.domain.webitel_users import (
+    TO_RECONCILE,
     ReconcileItem,
     UserLicense,
     UserRole,
@@ -114,8 +115,8 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         """The open reconcile items, as of the grid's last (re)load."""
         self.last_reconcile: list[ReconcileOutcome] = []
         """What the last Reconcile did, item by item."""
+        self._open_records: set[uuid.UUID] = set()
         self._open_ids: set[int] = set()
-        self._open_names: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Label(_("Webitel users"), classes="page-caption")
@@ -126,9 +127,9 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
 
     def _has_open_item(self, user: WebitelUser) -> bool:
         """The grid's marker: a set lookup per row, no query (the items come with page 1)."""
-        if user.webitel_id is not None and user.webitel_id in self._open_ids:
-            return True
-        return user.name in self._open_names
+        return user.id in self._open_records or (
+            user.webitel_id is not None and user.webitel_id in self._open_ids
+        )
 
     @property
     def grid(self) -> SectionGrid[WebitelUser]:
@@ -140,8 +141,8 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             if request.after is None:
                 items = await uow.reconcile.open_items()
                 # Before the rows are shown, so that their markers are current.
+                self._open_records = {i.record_id for i in items if i.record_id is not None}
                 self._open_ids = {i.webitel_id for i in items if i.webitel_id is not None}
-                self._open_names = {i.name for i in items if i.webitel_id is None}
                 self.post_message(self.ReconcileCount(items))
         return page
 
@@ -221,6 +222,10 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         ]
         if self.open_items:  # only when there is something to reconcile
             items.append(("reconcile", N_("Reconcile")))
+        if self.grid.request.filter == TO_RECONCILE:
+            items.append(("show-all", N_("Show all records")))
+        elif self.open_items:
+            items.append(("show-to-reconcile", N_("Show only the records to reconcile")))
         self.app.push_screen(ActionsMenu(items), self._action_chosen)
 
     def _action_chosen(self, action: str | None) -> None:
@@ -236,6 +241,10 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             self._export(Path.cwd() / f"webitel-users-{stamp}.csv")
         elif action == "reconcile":
             self._reconcile()
+        elif action == "show-to-reconcile":
+            self.grid.set_filter(TO_RECONCILE)
+        elif action == "show-all":
+            self.grid.set_filter("")
 
     @work(exclusive=True, exit_on_error=False, group="webitel-reconcile", description="reconcile")
     async def _reconcile(self) -> None:
@@ -308,9 +317,11 @@ class WebitelUserCard(RecordPage):
         Binding("f4", "select_user", "User", id="webitel.select_user", tooltip="Select the user"),
         Binding("plus", "add_to_detail", "Add", id="detail.add", show=False),
         Binding("delete", "delete_from_detail", "Delete", id="detail.delete", show=False),
+        Binding("f5", "reconcile", "Reconcile", id="webitel.reconcile"),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
         ("F4", "Select the CRM user"),
+        ("F5", "Reconcile the user with Webitel (when a change is not settled)"),
         ("+ / Delete", "User licenses / User roles: add / delete"),
     ]
 
@@ -331,6 +342,8 @@ class WebitelUserCard(RecordPage):
         self.licenses: list[UserLicense] = []
         self.roles: list[UserRole] = []
         self.stun_servers: list[str] = []
+        self.open_item: ReconcileItem | None = None
+        """The record's change not settled with Webitel, if any (the card's banner)."""
         self._user_name = ""
 
     def compose_fields(self) -> ComposeResult:
@@ -376,6 +389,7 @@ class WebitelUserCard(RecordPage):
                 self.record = await uow.webitel_users.get(self.record_id)
                 self.licenses = await uow.webitel_users.licenses(self.record_id)
                 self.roles = await uow.webitel_users.roles(self.record_id)
+                self.open_item = await uow.reconcile.unsettled_for(self.record_id)
                 if self.record.user_id is not None:
                     user = await uow.users.find(self.record.user_id)
                     self._user_name = user.name if user else ""
@@ -400,7 +414,57 @@ class WebitelUserCard(RecordPage):
             )
             self._show_details(True)
             self._fill_details()
+            self._show_open_item()
         self._show_ice()
+
+    def _show_open_item(self) -> None:
+        """The banner of a change not settled with Webitel: what, and what to do."""
+        item = self.open_item
+        self.refresh_bindings()
+        if item is None:
+            return
+        if item.pending:
+            text = _("A change of this user is under way and not settled with Webitel yet.")
+        else:
+            text = tr("Not settled with Webitel: {0} F5: Reconcile.", item.problem)
+        self.show_message(text, error=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reconcile":
+            return self.open_item is not None
+        return True
+
+    def action_reconcile(self) -> None:
+        if self.open_item is not None:
+            self._reconcile_record()
+
+    @work(exclusive=True, exit_on_error=False, group="webitel-reconcile", description="reconcile")
+    async def _reconcile_record(self) -> None:
+        assert self.record_id is not None
+        outcomes = await reconcile(
+            self.context.db,
+            self.context.session.actor,
+            self.context.webitel(),
+            record_id=self.record_id,
+        )
+        self.post_message(self.Reconciled(outcomes))
+
+    @dataclass
+    class Reconciled(Message):
+        outcomes: list[ReconcileOutcome]
+
+    @on(Reconciled)
+    def _reconciled(self, event: Reconciled) -> None:
+        event.stop()
+        left = [o.note for o in event.outcomes if not o.resolved]
+        done = [o.note for o in event.outcomes if o.resolved]
+        if not event.outcomes:
+            message = _("Nothing to reconcile yet: the change may still be under way.")
+        else:
+            message = " ".join(left or done)
+        self.saved_any = True
+        self._load()
+        self.show_message(message, error=bool(left) or not event.outcomes)
 
     def _fill_details(self) -> None:
         licenses = self.query_one("#licenses-detail", DataTable)
