@@ -112,5 +112,3 @@ async def test_commit_and_rollback_on_a_closed_connection_do_what_sqlalchemys_ad
         await connection.run_sync(lambda _sync: adapted.rollback())
         await connection.invalidate()
     await db.dispose()
-
-

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, Update, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webitel_tui.db.ids import new_id
@@ -113,23 +113,25 @@ class ReconcileRepository(Repository):
     ) -> None:
         """The change could not be settled: the entry becomes a reconcile item, with the
         user's Webitel id when the server has just given it."""
-        row = await self.session.get(WebitelReconcileItem, item_id, with_for_update=True)
-        if row is not None and row.ResolvedOn is None:
-            row.Pending = False
-            row.Problem = problem
-            row.WebitelId = row.WebitelId if webitel_id is None else webitel_id
-            await self.session.flush()
+        values: dict[str, Any] = {"Pending": False, "Problem": problem}
+        if webitel_id is not None:
+            values["WebitelId"] = webitel_id
+        await self.session.execute(_unsettled(item_id).values(values))
 
     async def resolve(self, item_id: uuid.UUID, note: str = "") -> bool:
         """Settle the entry (in the transaction that brings the CRM in line with the
         server); False if it already was, e.g. by another admin's Reconcile at the same
         time."""
-        row = await self.session.get(WebitelReconcileItem, item_id, with_for_update=True)
-        if row is None or row.ResolvedOn is not None:
-            return False
-        row.ResolvedOn = utcnow()
-        row.Pending = False
+        values: dict[str, Any] = {"ResolvedOn": utcnow(), "Pending": False}
         if note:
-            row.Problem = note
-        await self.session.flush()
-        return True
+            values["Problem"] = note
+        result = await self.session.execute(_unsettled(item_id).values(values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _unsettled(item_id: uuid.UUID) -> Update:
+    """An UPDATE of the entry while it is unsettled: one statement, so that two admins'
+    Reconciles settle it once."""
+    return update(WebitelReconcileItem).where(
+        WebitelReconcileItem.Id == item_id, WebitelReconcileItem.ResolvedOn.is_(None)
+    )
