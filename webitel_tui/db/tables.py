@@ -388,6 +388,9 @@ class WebitelReconcileItem(Base):
     # What the server should look like afterwards, and what Reconcile needs to finish it.
     Intent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     Pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The process making the change (with Pid): a start can tell one that was killed.
+    Host: Mapped[str | None] = mapped_column(String(255))
+    Pid: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index(None, "ResolvedOn", "CreatedOn"),

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
+from webitel_tui.domain.processes import RunOwner
 from webitel_tui.domain.records import AuditedRecord, Record
 
 TO_RECONCILE = "to-reconcile"
@@ -81,3 +82,5 @@ class ReconcileItem(Record):
     record_id: uuid.UUID | None = None
     intent: dict[str, Any] = Field(default_factory=dict)
     pending: bool = False
+    owner: RunOwner | None = None
+    """The process making the change while it is pending."""

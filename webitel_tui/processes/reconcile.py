@@ -20,11 +20,13 @@ from datetime import UTC, datetime, timedelta
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError, ValidationError
+from webitel_tui.domain.processes import RunOwner
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import check_can_be_webitel_user
 from webitel_tui.domain.webitel_users import NewWebitelUser, ReconcileItem, WebitelUser
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.journal import on_server, read_failure
+from webitel_tui.processes.process_log import process_exists
 from webitel_tui.processes.provisioning import (
     bring_in_line,
     match_details,
@@ -39,7 +41,8 @@ MAX_ITEMS = 1000
 
 PENDING_FOR_LONG = timedelta(minutes=5)
 """A change still marked as under way after this long was left by a killed process (a call
-gives up after the client's timeout and retries, far sooner): it is a reconcile item."""
+gives up after the client's timeout and retries, far sooner): it is a reconcile item. One of
+this host is one as soon as its process is gone."""
 
 
 class _AlreadySettled(Exception):
@@ -61,10 +64,19 @@ async def open_items(
     """The reconcile items as of `now` (the record's, given `record_id`), the changes left
     under way by a killed process included."""
     pending_before = (now or datetime.now(UTC)) - PENDING_FOR_LONG
+    here = RunOwner.current()
     async with unit_of_work(db) as uow:
-        return await uow.reconcile.open_items(
-            MAX_ITEMS, pending_before=pending_before, record_id=record_id
+        items = await uow.reconcile.open_items(
+            MAX_ITEMS, pending_before=pending_before, pending_on=here.host, record_id=record_id
         )
+    return [item for item in items if not _under_way(item, pending_before)]
+
+
+def _under_way(item: ReconcileItem, pending_before: datetime) -> bool:
+    """Whether a live process may still settle the entry."""
+    if not item.pending or item.created_on < pending_before:
+        return False
+    return item.owner is None or process_exists(item.owner.pid)
 
 
 async def reconcile(

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from webitel_tui.db.ids import new_id
 from webitel_tui.db.tables import WebitelReconcileItem, utcnow
 from webitel_tui.domain.errors import RecordConflictError
+from webitel_tui.domain.processes import RunOwner
 from webitel_tui.domain.webitel_users import ReconcileItem
 from webitel_tui.repositories.base import Repository
 
@@ -30,6 +31,7 @@ def _item(row: WebitelReconcileItem) -> ReconcileItem:
         record_id=row.RecordId,
         intent=row.Intent or {},
         pending=row.Pending,
+        owner=None if row.Host is None or row.Pid is None else RunOwner(row.Host, row.Pid),
     )
 
 
@@ -52,9 +54,10 @@ class ReconcileRepository(Repository):
         intent: dict[str, Any] | None = None,
         pending: bool = False,
     ) -> ReconcileItem:
-        """A new journal entry: `pending` while its server call is under way, else an open
-        reconcile item. A record that already has an unsettled entry is refused as a
-        conflict (another admin's change of it is under way, or waits for Reconcile)."""
+        """A new journal entry: `pending` while its server call is under way (made by this
+        process), else an open reconcile item. A record that already has an unsettled entry
+        is refused as a conflict (another admin's change of it is under way, or waits for
+        Reconcile)."""
         row = WebitelReconcileItem(
             Id=new_id(),
             CreatedOn=utcnow(),
@@ -67,6 +70,9 @@ class ReconcileRepository(Repository):
             Intent=intent or {},
             Pending=pending,
         )
+        if pending:
+            owner = RunOwner.current()
+            row.Host, row.Pid = owner.host, owner.pid
         self.session.add(row)
         try:
             await self.session.flush()
@@ -79,15 +85,19 @@ class ReconcileRepository(Repository):
         limit: int = 100,
         *,
         pending_before: datetime | None = None,
+        pending_on: str | None = None,
         record_id: uuid.UUID | None = None,
     ) -> list[ReconcileItem]:
-        """The reconcile items, oldest first: unsettled entries whose call has ended, and
-        those still marked pending since before `pending_before` (their process was killed);
-        only the record's, given `record_id`."""
+        """The unsettled entries, oldest first, whose call has ended; with those still
+        marked pending since before `pending_before`, and those pending on the host
+        `pending_on` (the caller asks whether their process still runs); only the record's,
+        given `record_id`."""
         unsettled = WebitelReconcileItem.ResolvedOn.is_(None)
         ended: ColumnElement[bool] = WebitelReconcileItem.Pending.is_(False)
         if pending_before is not None:
             ended = or_(ended, WebitelReconcileItem.CreatedOn < pending_before)
+        if pending_on is not None:
+            ended = or_(ended, WebitelReconcileItem.Host == pending_on)
         query = select(WebitelReconcileItem).where(unsettled, ended)
         if record_id is not None:
             query = query.where(WebitelReconcileItem.RecordId == record_id)

@@ -3,8 +3,9 @@
 WebitelReconcileItem becomes the journal of server changes: a row is written before the call,
 in the transaction that checks the record, and settled after it. An unsettled row is a
 reconcile item. Operation, RecordId and Intent say what the server should look like
-afterwards; Pending is true while the call is under way. At most one unsettled row per record
-(a partial unique index): two admins changing one user at once cannot both go ahead.
+afterwards; Pending is true while the call is under way, Host and Pid name the process making
+it (a start can tell a killed one). At most one unsettled row per record (a partial unique
+index): two admins changing one user at once cannot both go ahead.
 
 Revision ID: 0005
 Revises: 0004
@@ -32,6 +33,8 @@ def upgrade() -> None:
     op.add_column(
         TABLE, sa.Column("Pending", sa.Boolean(), nullable=False, server_default=sa.false())
     )
+    op.add_column(TABLE, sa.Column("Host", sa.String(255), nullable=True))
+    op.add_column(TABLE, sa.Column("Pid", sa.Integer(), nullable=True))
     op.create_index(
         op.f("IX_WebitelReconcileItem_RecordId"),
         TABLE,
@@ -45,5 +48,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("IX_WebitelReconcileItem_RecordId"), table_name=TABLE)
     with op.batch_alter_table(TABLE) as batch:
-        for column in ("Pending", "Intent", "RecordId", "Operation"):
+        for column in ("Pid", "Host", "Pending", "Intent", "RecordId", "Operation"):
             batch.drop_column(column)
