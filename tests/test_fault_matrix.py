@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import random
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -411,3 +413,53 @@ def test_every_operation_and_fault_is_in_the_matrix() -> None:
         "html-200",
         "wrong-shape-200",
     }
+
+
+KILLED = {"create": "POST", "delete": "DELETE", "grant-license": "PATCH"}
+"""The operations killed, and the method of the request to /api/users that makes each
+change."""
+
+
+@pytest.mark.parametrize("point", ["in-the-change", "random-0", "random-1", "random-2"])
+@pytest.mark.parametrize("operation", KILLED)
+async def test_killed_at_a_random_point_then_a_start_agrees(
+    cell: Cell, crm_url: str, operation: str, point: str
+) -> None:
+    """SIGKILL at a random point of the change (each request is slow, so the points fall
+    before, during and after the calls) or once the request that makes the change is on the
+    server, then what a start does: Reconcile."""
+    if operation != "create":
+        await _create(cell)
+    inject(cell.sim, latency_ms=150)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.killable_change",
+        crm_url,
+        cell.sim.base_url,
+        operation,
+        _license(cell),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert child.stdout is not None
+    assert await asyncio.wait_for(child.stdout.readline(), 30) == b"ready\n"
+    if point == "in-the-change":
+        async with asyncio.timeout(10):
+            # The simulator (in this event loop) has no event to wait on, only its log.
+            while (KILLED[operation], "/api/users") not in (  # noqa: ASYNC110
+                (m, p.rstrip("/0123456789")) for m, p in cell.sim.app.log
+            ):
+                await asyncio.sleep(0.01)
+    else:
+        await asyncio.sleep(random.Random(point).uniform(0.0, 0.8))
+    with contextlib.suppress(ProcessLookupError):  # a point after its end is one too
+        child.kill()
+    await child.wait()
+    await asyncio.sleep(0.3)  # a request the child sent is carried out all the same
+    inject(cell.sim)
+
+    await reconcile(cell.db, cell.actor, cell.client)  # as every start does
+
+    assert await open_items(cell) == []
+    await assert_agreement(cell)
