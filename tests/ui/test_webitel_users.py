@@ -335,3 +335,33 @@ async def test_a_change_left_unsettled_is_reconciled_at_start(
     async with unit_of_work(Database(demo_url)) as uow:
         assert await uow.reconcile.open_items() == []
         assert (await uow.webitel_users.get(record.id)).extension == "7005"
+
+
+async def test_a_detail_change_is_the_cards_own_and_its_save_is_no_conflict(
+    demo_url: str, sim: RunningSimulator
+) -> None:
+    """A license added on the card raises the record's version; the card takes it, so that
+    the next ctrl+s saves instead of reporting another user's change."""
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app)
+        await wait_for(pilot, lambda: started(app), "the start")
+        await _a_change_the_crm_could_not_take(demo_url, sim)
+        async with unit_of_work(Database(demo_url)) as uow:
+            (item,) = await uow.reconcile.open_items()
+            await uow.reconcile.resolve(item.id)  # no reconcile item here
+        section.grid.reload()
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "the card")
+        card = app.screen
+        assert isinstance(card, WebitelUserCard)
+        await wait_for(pilot, lambda: card.record is not None, "loaded")
+        operator = sim.state.license_by_product("OPERATOR").id
+        card._change_detail("licenses-detail", add=[operator])
+        await wait_for(pilot, lambda: [g.license_id for g in card.licenses] == [operator], "+")
+        card.query_one("#extension", Input).value = "7011"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: message_of(app) == "The record has been saved.", "saved")
+    assert sim.state.user_by_username("okovalenko").extension == "7011"  # type: ignore[union-attr]

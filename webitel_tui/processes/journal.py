@@ -100,7 +100,7 @@ class ServerChange(Generic[S, T]):
     webitel_id: int | None
     name: str
     intent: dict[str, Any]
-    check: Callable[[UnitOfWork], Awaitable[None]]
+    check: Callable[[UnitOfWork], Awaitable[object]]
     """The CRM's checks, in the journal's transaction (raise DomainError to refuse)."""
     call: Callable[[], Awaitable[S]]
     """Make the change, built from the server's current state; the server's state after it."""

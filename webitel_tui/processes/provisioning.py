@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import SecretStr
@@ -85,6 +86,29 @@ def _checked_version(record: WebitelUser, version: int | None) -> None:
     """A stale card is refused before the server is touched."""
     if version is not None and record.version != version:
         raise RecordConflictError(_("Webitel user"), record.id)
+
+
+@dataclass
+class _Claim:
+    """The record a server change is for. In the journal's transaction its version goes up
+    (a card opened before is refused; while the change is unsettled every other change of
+    the record is refused too); the CRM's write after the call checks that nobody wrote the
+    record meanwhile, so no card's stale values overwrite another's."""
+
+    record_id: uuid.UUID
+    version: int | None
+    """The card's version; None for "as it is now" (the headless and bulk changes)."""
+    claimed: int = 0
+
+    async def take(self, uow: UnitOfWork) -> WebitelUser:
+        record = await uow.webitel_users.claim(self.record_id, self.version)
+        self.claimed = record.version
+        return record
+
+    async def record(self, uow: UnitOfWork) -> WebitelUser:
+        record = await uow.webitel_users.get(self.record_id)
+        _checked_version(record, self.claimed)
+        return record
 
 
 async def _check_server_free(
@@ -237,13 +261,16 @@ async def update_webitel_user(
 
     webitel_id = current.webitel_id
     if webitel_id is None or (login, extension) == (current.name, current.extension):
-        # Nothing changes on the server: a plain CRM save, its version checked.
+        # Nothing changes on the server: a plain CRM save, its version checked, refused
+        # while a server change of the record is unsettled (its write would meet this one).
         async with unit_of_work(db, actor) as uow:
+            if await uow.reconcile.unsettled_for(record_id) is not None:
+                raise RecordConflictError(_("Webitel user"), record_id)
             return await uow.webitel_users.update(from_form(current))
+    claim = _Claim(record_id, form.version)
 
     async def check(uow: UnitOfWork) -> None:
-        record = await uow.webitel_users.get(record_id)
-        _checked_version(record, form.version)
+        await claim.take(uow)
         await uow.webitel_users.check_unique(login, extension, form.user_id, record_id)
 
     async def call() -> User:
@@ -256,11 +283,11 @@ async def update_webitel_user(
         return (server.username, server.extension or None) == (login, extension)
 
     async def settle(uow: UnitOfWork, server: User) -> WebitelUser:
-        record = from_form(await uow.webitel_users.get(record_id))
+        record = from_form(await claim.record(uow))
         return await uow.webitel_users.update(_with_server_fields(record, server))
 
     async def converge(uow: UnitOfWork, server: User) -> None:
-        record = await uow.webitel_users.get(record_id)
+        record = await claim.record(uow)
         await uow.webitel_users.update(_with_server_fields(record, server))
 
     return await run(
@@ -298,9 +325,7 @@ async def delete_webitel_user(
             await uow.webitel_users.delete(record_id, version)
         return
     device_id = str(current.default_device_id) if current.default_device_id else None
-
-    async def check(uow: UnitOfWork) -> None:
-        _checked_version(await uow.webitel_users.get(record_id), version)
+    claim = _Claim(record_id, version)
 
     async def call() -> tuple[bool, bool]:
         await _remove_from_server(client, str(webitel_id), device_id)
@@ -313,11 +338,11 @@ async def delete_webitel_user(
         )
 
     async def settle(uow: UnitOfWork, _left: tuple[bool, bool]) -> None:
-        await uow.webitel_users.delete(record_id, version)
+        await uow.webitel_users.delete(record_id, (await claim.record(uow)).version)
 
     async def converge(uow: UnitOfWork, left: tuple[bool, bool]) -> None:
         if not left[0]:  # the user is gone, only its device was left
-            await uow.webitel_users.delete(record_id, version)
+            await uow.webitel_users.delete(record_id, (await claim.record(uow)).version)
 
     await run(
         db,
@@ -328,7 +353,7 @@ async def delete_webitel_user(
             webitel_id=webitel_id,
             name=current.name,
             intent={"deleted": True, "device_id": device_id},
-            check=check,
+            check=claim.take,
             call=call,
             read_back=read_back,
             applied=lambda left: not any(left),
@@ -470,12 +495,14 @@ async def _change_details(
 ) -> WebitelUser:
     assert record.webitel_id is not None
     webitel_id = record.webitel_id
+    claim = _Claim(record.id, version)
 
-    async def check(uow: UnitOfWork) -> None:
-        _checked_version(await uow.webitel_users.get(record.id), version)
+    async def settle(uow: UnitOfWork, server: User) -> WebitelUser:
+        await claim.record(uow)
+        return await take(uow, server)
 
     async def converge(uow: UnitOfWork, server: User) -> None:
-        await take(uow, server)
+        await settle(uow, server)
 
     return await run(
         db,
@@ -486,11 +513,11 @@ async def _change_details(
             webitel_id=webitel_id,
             name=record.name,
             intent=intent,
-            check=check,
+            check=claim.take,
             call=call,
             read_back=lambda: client.get_user(webitel_id),
             applied=applied,
-            settle=take,
+            settle=settle,
             converge=converge,
         ),
     )

@@ -20,7 +20,7 @@ from webitel_tui.db.tables import (
     utcnow,
 )
 from webitel_tui.domain.changelog import Operation
-from webitel_tui.domain.errors import DuplicateValueError, ValidationError
+from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
@@ -448,6 +448,17 @@ class WebitelUserRepository(Repository):
             row.Id,
         )
         self.log_change(ENTITY, row.Id, Operation.UPDATE, old, column_values(row))
+        return _model(row)
+
+    async def claim(self, record_id: uuid.UUID, version: int | None) -> WebitelUserModel:
+        """Mark the record as being changed on the Webitel server: its version goes up, so
+        that a card opened before is refused; no value changes. `version`, when given, is
+        the caller's: a stale one is refused."""
+        row = await self.get_or_missing(WebitelUser, record_id, _CAPTION)
+        if version is not None and row.Version != version:
+            raise RecordConflictError(_CAPTION, record_id)
+        self.stamp_modified(row)
+        await self.flush(_CAPTION, record_id)
         return _model(row)
 
     async def delete(self, record_id: uuid.UUID, version: int) -> None:
