@@ -34,6 +34,7 @@ from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.webitel_users import ReconcileItem, WebitelUser
 from webitel_tui.processes import provisioning
+from webitel_tui.processes.get_webitel_users import ImportFailed, ImportReport, run_import
 from webitel_tui.processes.journal import NeedsReconcile
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import reconcile
@@ -463,3 +464,53 @@ async def test_killed_at_a_random_point_then_a_start_agrees(
 
     assert await open_items(cell) == []
     await assert_agreement(cell)
+
+
+async def assert_import_agreement(cell: Cell, report: ImportReport) -> None:
+    """Every server user is in the CRM once, as the server has it; but for the connection's
+    own account and the reported conflicts."""
+    state = cell.sim.state
+    async with unit_of_work(cell.db) as uow:
+        records = (await uow.webitel_users.page(PageRequest(limit=1000))).items
+        licenses = {
+            r.id: {g.license_id for g in await uow.webitel_users.licenses(r.id)} for r in records
+        }
+        roles = {r.id: {g.role_id for g in await uow.webitel_users.roles(r.id)} for r in records}
+    by_id = {record.webitel_id: record for record in records}
+    assert len(by_id) == len(records)
+    left_out = set(report.skipped) | {conflict.name for conflict in report.conflicts}
+    assert {u.username for u in state.users.values()} - left_out == {r.name for r in records}
+    for record in records:
+        assert record.webitel_id is not None
+        user = state.users[record.webitel_id]
+        assert (record.name, record.extension) == (user.username, user.extension or None)
+        assert record.default_device_id == user.device
+        assert licenses[record.id] == set(user.licenses)
+        assert roles[record.id] == {r for r in user.roles if not state.roles[r].user}
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+async def test_the_import_under_a_fault_then_a_rerun_agrees(cell: Cell, fault: Fault) -> None:
+    """GetWebitelUsers, five users a page, over a CRM a first run filled, after a change on
+    the server, with --unlink-deleted and the fault on the second page: the run completes or
+    fails keeping what it did, and unlinks no user the server has; a rerun (the import's own
+    Reconcile) ends in agreement, creating nothing again."""
+    client = WebitelClient(fast_options(cell.sim, timeout=TIMEOUT, page_size=5))
+    try:
+        first = await run_import(cell.db, cell.actor, client)
+        linked = set(first.created) | set(first.linked)
+        changed = next(u for u in cell.sim.state.users.values() if u.username in linked)
+        await client.patch_user(changed.id, InputUser(extension="7999"))
+        first_page = FaultRule(kind="slow", route="GET /api/users", count=1)
+        inject(cell.sim, first_page, *fault.rules("GET /api/users"))
+        with contextlib.suppress(ImportFailed):
+            await run_import(cell.db, cell.actor, client, unlink_deleted=True)
+        inject(cell.sim)
+        async with unit_of_work(cell.db) as uow:
+            kept = {r.name for r in (await uow.webitel_users.page(PageRequest(limit=1000))).items}
+        assert kept == linked  # nothing unlinked that the server still has
+        report = await run_import(cell.db, cell.actor, client, unlink_deleted=True)
+        assert report.created == [] and report.unlinked == []
+        await assert_import_agreement(cell, report)
+    finally:
+        await client.aclose()
