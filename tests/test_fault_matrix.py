@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import random
 import shutil
 import sys
@@ -25,10 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.postgres_server import PostgresServer
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
+from webitel_tui.db.tables import Contact, SysAdminUnit
+from webitel_tui.db.tables import WebitelUser as WebitelUserRow
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.records import Actor
@@ -514,3 +518,65 @@ async def test_the_import_under_a_fault_then_a_rerun_agrees(cell: Cell, fault: F
         await assert_import_agreement(cell, report)
     finally:
         await client.aclose()
+
+
+async def _crm_counts(db: Database) -> tuple[int, int, int]:
+    """CRM users, contacts and Webitel users: what an import may create."""
+    async with db.engine.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            [
+                (await connection.execute(select(func.count()).select_from(table))).scalar_one()
+                for table in (SysAdminUnit, Contact, WebitelUserRow)
+            ]
+        )
+
+
+@pytest.mark.parametrize("point", ["random-0", "random-1", "random-2", "random-3"])
+async def test_an_import_killed_at_a_random_point_then_a_start_and_a_rerun_agree(
+    cell: Cell, crm_url: str, demo_template: Path, tmp_path: Path, point: str
+) -> None:
+    """`run-process GetWebitelUsers` (three users a page, 50 ms a request) killed with SIGKILL
+    at a random point; then a start marks its run "Interrupted", and a rerun leaves the CRM
+    as one clean run would: every server user once, no CRM user or contact twice."""
+    reference_path = tmp_path / "reference.db"
+    shutil.copy(demo_template, reference_path)
+    reference = Database(f"sqlite:///{reference_path}")
+    try:
+        await run_import(reference, cell.actor, cell.client)
+        clean = await _crm_counts(reference)
+    finally:
+        await reference.dispose()
+    inject(cell.sim, latency_ms=50)
+    cell.sim.app.log.clear()
+    (tmp_path / "config.toml").write_text("")
+    env = {
+        **os.environ,
+        "WEBITEL_TUI_CONFIG": str(tmp_path / "config.toml"),
+        "WEBITEL_TUI_DATABASE__URL": crm_url,
+        "WEBITEL_TUI_WEBITEL__URL": cell.sim.base_url,
+        "WEBITEL_TUI_WEBITEL__DOMAIN": cell.sim.domain,
+        "WEBITEL_TUI_WEBITEL__USERNAME": cell.sim.username,
+        "WEBITEL_TUI_WEBITEL__PASSWORD": cell.sim.password,
+        "WEBITEL_TUI_WEBITEL__PAGE_SIZE": "3",
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "webitel_tui", "run-process", "GetWebitelUsers", env=env
+    )
+    async with asyncio.timeout(30):  # the run is under way once its first page is asked for
+        while ("GET", "/api/users") not in cell.sim.app.log:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(random.Random(point).uniform(0.0, 0.5))
+    with contextlib.suppress(ProcessLookupError):
+        child.kill()
+    await child.wait()
+    inject(cell.sim)
+
+    await prepare(cell.db)  # what every start does first
+    async with unit_of_work(cell.db) as uow:
+        process = await uow.processes.by_code("GetWebitelUsers")
+        assert process is not None
+        statuses = {run.status.value for run in await uow.processes.recent_runs(process.id)}
+    assert statuses <= {"Interrupted", "Completed"}
+    report = await run_import(cell.db, cell.actor, cell.client)
+    await assert_import_agreement(cell, report)
+    assert await _crm_counts(cell.db) == clean
