@@ -118,10 +118,10 @@ class ServerChange(Generic[S, T]):
 
 
 class _NotApplied(Exception):
-    def __init__(self, state: object, cause: WebitelError) -> None:
-        super().__init__(cause.detail)
+    def __init__(self, state: object, refused: DomainError) -> None:
+        super().__init__(str(refused))
         self.state = state
-        self.cause = cause
+        self.refused = refused
 
 
 async def _outcome(change: ServerChange[S, T]) -> S:
@@ -130,18 +130,22 @@ async def _outcome(change: ServerChange[S, T]) -> S:
     A read-back that fails raises its WebitelError: the caller keeps a reconcile item."""
     retried = False
     while True:
+        refused: DomainError
         try:
             return await change.call()
         except WebitelError as exc:
-            if not in_doubt(exc) and not retried:
-                raise refusal(exc) from exc
-            # In doubt; or a retry refused, which the first try, applied late, may explain.
-            doubt = exc
+            doubt = in_doubt(exc)
+            refused = refusal(exc)
+        except DomainError as exc:  # the server's state refused it (a value taken)
+            doubt, refused = False, exc
+        if not doubt and not retried:
+            raise refused
+        # In doubt; or a retry refused, which the first try, applied late, may explain.
         state = await change.read_back()
         if change.applied(state):
             return state
-        if retried or not in_doubt(doubt):
-            raise _NotApplied(state, doubt)
+        if retried or not doubt:
+            raise _NotApplied(state, refused)
         retried = True
 
 
@@ -168,14 +172,13 @@ async def run(db: Database, actor: Actor, change: ServerChange[S, T]) -> T:
         await _settle_refused(db, actor, item.id, str(exc))
         raise
     except _NotApplied as exc:
-        refused = refusal(exc.cause)
         try:
             async with unit_of_work(db, actor) as uow:
                 await change.converge(uow, exc.state)  # type: ignore[arg-type]
-                await uow.reconcile.resolve(item.id, str(refused))
+                await uow.reconcile.resolve(item.id, str(exc.refused))
         except Exception as crm:  # the CRM failed: whatever it was, Reconcile finishes it
-            raise await _left_open(db, actor, item.id, change, str(crm)) from crm
-        raise refused from exc.cause
+            raise await _left_open(db, actor, item.id, change, _crm_failure(crm)) from crm
+        raise exc.refused from exc
     except WebitelError as exc:  # the read-back failed too
         problem = tr(
             'Webitel did not answer clearly about the user "{0}" ({1}), and it could not be '
@@ -192,7 +195,7 @@ async def run(db: Database, actor: Actor, change: ServerChange[S, T]) -> T:
         problem = tr(
             'Webitel took the change of the user "{0}" but the CRM could not: {1}.',
             change.name,
-            str(exc).rstrip("."),
+            _crm_failure(exc).rstrip("."),
         )
         if change.undo is not None:
             try:
@@ -205,6 +208,15 @@ async def run(db: Database, actor: Actor, change: ServerChange[S, T]) -> T:
         webitel_id = change.learnt_id(state) if change.learnt_id else None
         raise await _left_open(db, actor, item.id, change, problem, webitel_id) from exc
     return result
+
+
+def _crm_failure(exc: Exception) -> str:
+    """Why the CRM failed, for the admin: its own words, or the kind of an unexpected failure
+    (whose text may quote SQL; the log has it)."""
+    if isinstance(exc, DomainError):
+        return str(exc)
+    log.error("the CRM's write after a Webitel change failed", exc_info=exc)
+    return tr("the database failed ({0})", type(exc).__name__)
 
 
 async def _left_open(
