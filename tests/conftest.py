@@ -1,17 +1,31 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from webitel_tui.db.engine import Database
 from webitel_tui.db.migrate import upgrade
+from webitel_tui.domain import passwords
 
 if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
 
 pytest_plugins = ["tests.postgres_server", "tests.hang_guard"]
+
+# scrypt's smallest N: the demo data and every login would otherwise spend seconds per test.
+TEST_PASSWORD_COST = 2**4
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Every hash the run makes costs N=TEST_PASSWORD_COST (tests/test_passwords.py checks the
+    real default with this lifted)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(passwords.COST_CEILING_ENV, str(TEST_PASSWORD_COST))
+        yield
+
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
