@@ -12,7 +12,7 @@ from webitel_tui.domain import passwords
 if TYPE_CHECKING:
     from tests.postgres_server import PostgresServer
 
-pytest_plugins = ["tests.postgres_server", "tests.hang_guard"]
+pytest_plugins = ["tests.postgres_server"]
 
 # scrypt's smallest N: the demo data and every login would otherwise spend seconds per test.
 TEST_PASSWORD_COST = 2**4
