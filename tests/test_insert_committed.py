@@ -74,7 +74,7 @@ async def _entries(db: Database) -> list[SysChangeLog]:
         return list(await uow.session.scalars(select(SysChangeLog)))
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 async def test_on_sqlite_the_inserts_and_the_commit_are_one_trip(
     db: Database, sqlite_trips: list[str]
 ) -> None:

@@ -61,7 +61,7 @@ async def test_rows_are_the_rows_sqlalchemy_gives(db: Database) -> None:
     assert await fetch_all(db.engine, QUERIES["Contact"], {"version": 2}) == []
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 async def test_on_sqlite_a_read_is_one_trip(db: Database, sqlite_trips: list[str]) -> None:
     query = QUERIES["Contact"]
     await fetch_all(db.engine, query, {"version": 1})  # a connection in the pool
@@ -70,7 +70,7 @@ async def test_on_sqlite_a_read_is_one_trip(db: Database, sqlite_trips: list[str
     assert sqlite_trips == ["_run_statement"]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 async def test_a_query_with_an_expanding_parameter_is_refused(db: Database) -> None:
     table: Table = IMPORTED[0].__table__  # type: ignore[assignment]
     query = select(table.c.Id).where(table.c.Id.in_(bindparam("ids", expanding=True)))

@@ -4,7 +4,6 @@ and condition waits instead of pause counts."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,36 +13,17 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tests.conftest import Templates
 from webitel_tui.config import DatabaseSettings, Settings
-from webitel_tui.db.engine import Database
-from webitel_tui.processes.setup import prepare
 from webitel_tui.ui.app import WebitelTuiApp, create_app
 
 SIZE = (80, 24)
 
 
-async def _prepare_demo(url: str) -> None:
-    db = Database(url)
-    try:
-        await prepare(db, demo=True)
-    finally:
-        await db.dispose()
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated, seeded demo database; hashing the demo passwords takes a while."""
-    path = tmp_path_factory.mktemp("template") / "crm.db"
-    asyncio.run(_prepare_demo(f"sqlite:///{path}"))
-    return path
-
-
 @pytest.fixture
-def demo_url(demo_template: Path, tmp_path: Path) -> str:
-    """A fresh copy of the demo database for one test."""
-    target = tmp_path / "crm.db"
-    shutil.copyfile(demo_template, target)
-    return f"sqlite:///{target}"
+def demo_url(templates: Templates, tmp_path: Path) -> str:
+    """A copy of the demo database (tests/conftest.py builds it once) for one test."""
+    return templates.sqlite_copy("demo", tmp_path)
 
 
 def make_settings(url: str, **overrides: object) -> Settings:
