@@ -68,14 +68,41 @@ def screen_name(app: WebitelTuiApp) -> str:
     return type(app.screen).__name__
 
 
+async def fill_login(pilot: Pilot[None], user_name: str, password: str) -> None:
+    """Fill the login form and press Enter in the password, for the tests that only need to
+    be logged in: the values are set, not typed, as a pilot's key press is slow and a login
+    is twenty of them."""
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: screen_name(app) == "LoginScreen" and bool(app.screen.query("#password")),  # type: ignore[arg-type]
+        "the login form",
+    )
+    app.screen.query_one("#user-name", Input).value = user_name
+    field = app.screen.query_one("#password", Input)
+    field.value = password
+    field.focus()
+    await pilot.press("enter")
+
+
 async def type_login(pilot: Pilot[None], user_name: str, password: str) -> None:
-    """Fill the login form as a person would, and press Enter."""
+    """Fill the login form as a person would, and press Enter (the login tests: `fill_login`
+    is quicker where the typing is not what is tested)."""
     app = pilot.app
     await wait_for(pilot, lambda: screen_name(app) == "LoginScreen", "the login screen")  # type: ignore[arg-type]
     user_field = app.screen.query_one("#user-name", Input)
     user_field.value = ""
     user_field.focus()
     await pilot.press(*user_name, "tab", *password, "enter")
+
+
+async def search_for(pilot: Pilot[None], term: str) -> None:
+    """Press "/" to reach the grid's search box and set `term` there, not typed (the grid's
+    own tests type it)."""
+    await pilot.press("slash")
+    field = pilot.app.focused
+    assert isinstance(field, Input) and field.id == "grid-search", field
+    field.value = term
 
 
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
