@@ -189,13 +189,29 @@ def _remove_stale_dirs(parent: Path) -> None:
                 shutil.rmtree(base, ignore_errors=True)
 
 
+# The cluster's data need not outlive the run: kept in RAM when there is room, each
+# CREATE DATABASE (a template copied per test) is an order of magnitude quicker than on a disk
+# file system, where creating a few hundred files per copy goes through its journal.
+RAM_DIR = "/dev/shm"
+RAM_MIN_FREE = 1 << 30  # bytes; a container's default /dev/shm (64 MiB) is too small
+
+
+def _has_room(directory: str, needed: int) -> bool:
+    try:
+        stats = os.statvfs(directory)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK) and stats.f_bavail * stats.f_frsize >= needed
+
+
 def _make_base_dir(run_as: _RunAs) -> Path:
-    """A fresh temp dir that the server's user can reach and own."""
-    candidates = [tempfile.gettempdir()]
+    """A fresh temp dir that the server's user can reach and own: in RAM if there is room."""
+    candidates = [RAM_DIR] if _has_room(RAM_DIR, RAM_MIN_FREE) else []
+    candidates.append(tempfile.gettempdir())
     if run_as.uid is not None:
         # TMPDIR may point somewhere under /root that the server's user can't traverse.
-        candidates += ["/tmp", "/var/tmp", "/dev/shm"]
-    for parent in candidates:
+        candidates += ["/tmp", "/var/tmp", RAM_DIR]
+    for parent in dict.fromkeys(candidates):
         parent_path = Path(parent)
         if not parent_path.is_dir():
             continue
@@ -454,6 +470,9 @@ def _spawn(bindir: Path, base_dir: Path, port: int, run_as: _RunAs) -> subproces
         "full_page_writes": "off",
         "logging_collector": "off",
         "max_connections": "200",
+        # Checkpoints sooner, so the WAL (in RAM when RAM_DIR is used) stays small through
+        # the bulk inserts of the 100,000-row paging test.
+        "max_wal_size": "128MB",
     }
     args = [str(bindir / "postgres"), "-D", str(base_dir / "data")]
     for key, value in settings.items():
