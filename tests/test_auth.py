@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Templates
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import ValidationError
 from webitel_tui.processes.auth import (
@@ -18,16 +19,14 @@ from webitel_tui.processes.auth import (
     UserLockedError,
     log_in,
 )
-from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'crm.db'}")
-    await prepare(database, demo=True)
+async def db(templates: Templates, tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(templates.sqlite_copy("demo", tmp_path))
     yield database
     await database.dispose()
 

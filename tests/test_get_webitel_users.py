@@ -58,9 +58,8 @@ class World:
     actor: Actor
 
 
-async def _world(url: str, *, demo: bool) -> AsyncIterator[World]:
+async def _world(url: str) -> AsyncIterator[World]:
     db = Database(url)
-    await prepare(db, demo=demo)
     sim = await start_simulator(users=SIM_USERS)
     client = WebitelClient(fast_options(sim, page_size=PAGE_SIZE))
     try:
@@ -72,16 +71,16 @@ async def _world(url: str, *, demo: bool) -> AsyncIterator[World]:
 
 
 @pytest.fixture
-async def demo(database_url: str) -> AsyncIterator[World]:
+async def demo(demo_database_url: str) -> AsyncIterator[World]:
     """The demo CRM (matching contacts, an ambiguous pair, a portal user)."""
-    async for world in _world(database_url, demo=True):
+    async for world in _world(demo_database_url):
         yield world
 
 
 @pytest.fixture
-async def empty(database_url: str) -> AsyncIterator[World]:
+async def empty(seeded_database_url: str) -> AsyncIterator[World]:
     """A CRM with the base seed only: no users, no contacts."""
-    async for world in _world(database_url, demo=False):
+    async for world in _world(seeded_database_url):
         yield world
 
 

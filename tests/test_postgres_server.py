@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 import pytest
 
@@ -73,3 +75,36 @@ def test_tests_using_the_fixtures_get_the_postgres_marker(
     request: pytest.FixtureRequest, postgres_url: str
 ) -> None:
     assert request.node.get_closest_marker("postgres") is not None
+
+
+async def test_copies_of_a_template_start_alike_and_are_separate(
+    postgres_server: PostgresServer,
+) -> None:
+    template = f"template_{uuid.uuid4().hex}"
+    url = postgres_server.create_database(template)
+    try:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("create table marker (id int); insert into marker values (1)")
+        finally:
+            await conn.close()
+        postgres_server.make_template(template)
+        # Frozen: a test that connected to it by mistake would change every later copy.
+        with pytest.raises(asyncpg.PostgresError, match="not currently accepting connections"):
+            await asyncpg.connect(url)
+        with (
+            postgres_server.fresh_database(template=template) as first,
+            postgres_server.fresh_database(template=template) as second,
+        ):
+            one = await asyncpg.connect(first)
+            two = await asyncpg.connect(second)
+            try:
+                await one.execute("insert into marker values (2)")
+                assert await one.fetchval("select count(*) from marker") == 2
+                assert await two.fetchval("select count(*) from marker") == 1
+            finally:
+                await one.close()
+                await two.close()
+    finally:
+        postgres_server.psql(f'ALTER DATABASE "{template}" WITH IS_TEMPLATE false')
+        postgres_server.drop_database(template)

@@ -21,7 +21,6 @@ from webitel_tui.processes.provisioning import (
     WebitelRefused,
     WebitelUserForm,
 )
-from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
@@ -37,10 +36,9 @@ class World:
 
 
 @pytest.fixture
-async def world(database_url: str) -> AsyncIterator[World]:
+async def world(demo_database_url: str) -> AsyncIterator[World]:
     """A demo CRM (on SQLite and on PostgreSQL) and a simulator with 20 users."""
-    db = Database(database_url)
-    await prepare(db, demo=True)
+    db = Database(demo_database_url)
     sim = await start_simulator(users=20)
     async with unit_of_work(db) as uow:
         admin = await uow.users.get_by_name("Supervisor")

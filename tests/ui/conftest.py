@@ -4,7 +4,6 @@ and condition waits instead of pause counts."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,36 +13,17 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tests.conftest import Templates
 from webitel_tui.config import DatabaseSettings, Settings
-from webitel_tui.db.engine import Database
-from webitel_tui.processes.setup import prepare
 from webitel_tui.ui.app import WebitelTuiApp, create_app
 
 SIZE = (80, 24)
 
 
-async def _prepare_demo(url: str) -> None:
-    db = Database(url)
-    try:
-        await prepare(db, demo=True)
-    finally:
-        await db.dispose()
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated, seeded demo database; hashing the demo passwords takes a while."""
-    path = tmp_path_factory.mktemp("template") / "crm.db"
-    asyncio.run(_prepare_demo(f"sqlite:///{path}"))
-    return path
-
-
 @pytest.fixture
-def demo_url(demo_template: Path, tmp_path: Path) -> str:
-    """A fresh copy of the demo database for one test."""
-    target = tmp_path / "crm.db"
-    shutil.copyfile(demo_template, target)
-    return f"sqlite:///{target}"
+def demo_url(templates: Templates, tmp_path: Path) -> str:
+    """A copy of the demo database (tests/conftest.py builds it once) for one test."""
+    return templates.sqlite_copy("demo", tmp_path)
 
 
 def make_settings(url: str, **overrides: object) -> Settings:
@@ -88,14 +68,41 @@ def screen_name(app: WebitelTuiApp) -> str:
     return type(app.screen).__name__
 
 
+async def fill_login(pilot: Pilot[None], user_name: str, password: str) -> None:
+    """Fill the login form and press Enter in the password, for the tests that only need to
+    be logged in: the values are set, not typed, as a pilot's key press is slow and a login
+    is twenty of them."""
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: screen_name(app) == "LoginScreen" and bool(app.screen.query("#password")),  # type: ignore[arg-type]
+        "the login form",
+    )
+    app.screen.query_one("#user-name", Input).value = user_name
+    field = app.screen.query_one("#password", Input)
+    field.value = password
+    field.focus()
+    await pilot.press("enter")
+
+
 async def type_login(pilot: Pilot[None], user_name: str, password: str) -> None:
-    """Fill the login form as a person would, and press Enter."""
+    """Fill the login form as a person would, and press Enter (the login tests: `fill_login`
+    is quicker where the typing is not what is tested)."""
     app = pilot.app
     await wait_for(pilot, lambda: screen_name(app) == "LoginScreen", "the login screen")  # type: ignore[arg-type]
     user_field = app.screen.query_one("#user-name", Input)
     user_field.value = ""
     user_field.focus()
     await pilot.press(*user_name, "tab", *password, "enter")
+
+
+async def search_for(pilot: Pilot[None], term: str) -> None:
+    """Press "/" to reach the grid's search box and set `term` there, not typed (the grid's
+    own tests type it)."""
+    await pilot.press("slash")
+    field = pilot.app.focused
+    assert isinstance(field, Input) and field.id == "grid-search", field
+    field.value = term
 
 
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, OptionList
 
-from tests.ui.conftest import SIZE, make_app, screen_name, type_login, wait_for
+from tests.ui.conftest import SIZE, fill_login, make_app, screen_name, search_for, wait_for
 from tests.ui.test_shell import sections_shown, shell_of, workplace_shown
 from webitel_tui.db.engine import Database
 from webitel_tui.repositories import unit_of_work
@@ -23,7 +23,7 @@ def rows_of(app: WebitelTuiApp, selector: str) -> list[str]:
 
 
 async def log_in_as(pilot: object, app: WebitelTuiApp, login: str) -> None:
-    await type_login(pilot, login, login)  # type: ignore[arg-type]
+    await fill_login(pilot, login, login)  # type: ignore[arg-type]
     await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")  # type: ignore[arg-type]
     await wait_for(pilot, lambda: workplace_shown(app) == "General", "the workplace")  # type: ignore[arg-type]
 
@@ -48,7 +48,7 @@ async def test_m1_add_webitel_users_to_contact_center_and_open_it(demo_url: str)
         await wait_for(pilot, lambda: lookup.grid.table.row_count > 0, "available sections")
         offered = [s.caption for s in lookup.grid.records]
         assert "Webitel users" in offered and "Contacts" not in offered
-        await pilot.press("slash", *"webitel")
+        await search_for(pilot, "webitel")
         await wait_for(
             pilot,
             lambda: [s.caption for s in lookup.grid.records] == ["Webitel users"],

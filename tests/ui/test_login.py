@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 from tests.factories import ended_pid, make_run
 from tests.ui.conftest import (
     SIZE,
+    fill_login,
     make_app,
     make_settings,
     screen_name,
@@ -63,7 +64,7 @@ async def test_supervisor_logs_in(demo_url: str) -> None:
 async def test_wrong_password_shows_why_and_keeps_the_user_name(demo_url: str) -> None:
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "Supervisor", "not-the-password")
+        await fill_login(pilot, "Supervisor", "not-the-password")
         await wait_for(pilot, lambda: "Invalid" in message_of(app.screen), "the error message")
         screen = app.screen
         assert message_of(screen) == (
@@ -83,11 +84,11 @@ async def test_five_failures_lock_the_user(demo_url: str) -> None:
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
         for attempt in range(1, auth.LOCK_AFTER + 1):
-            await type_login(pilot, "okovalenko", f"wrong-{attempt}")
+            await fill_login(pilot, "okovalenko", f"wrong-{attempt}")
             await wait_for(pilot, lambda: login_settled(app.screen), f"attempt {attempt}")
         assert message_of(app.screen) == "The user is locked. Try again in 15 minutes."
         # Now even the right password is refused.
-        await type_login(pilot, "okovalenko", "okovalenko")
+        await fill_login(pilot, "okovalenko", "okovalenko")
         await wait_for(pilot, lambda: login_settled(app.screen), "the check")
         assert screen_name(app) == "LoginScreen"
         assert message_of(app.screen).startswith("The user is locked.")
@@ -97,7 +98,7 @@ async def test_five_failures_lock_the_user(demo_url: str) -> None:
 async def test_portal_user_is_refused(demo_url: str) -> None:
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "mtkachenko", "mtkachenko")
+        await fill_login(pilot, "mtkachenko", "mtkachenko")
         await wait_for(pilot, lambda: login_settled(app.screen), "the check")
         assert screen_name(app) == "LoginScreen"
         assert message_of(app.screen) == "Portal users cannot log in to this application."
@@ -151,7 +152,7 @@ async def test_unexpected_error_is_reported_and_the_app_carries_on(
     seen: list[Message] = []
     app = make_app(demo_url)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await type_login(pilot, "Supervisor", "Supervisor")
+        await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(
             pilot, lambda: any(isinstance(m, Notify) for m in seen), "an error notification"
         )
@@ -177,7 +178,7 @@ async def test_log_in_waits_for_the_database_and_says_so(
     monkeypatch.setattr(WebitelTuiApp, "_open_backend", slow)
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "Supervisor", "Supervisor")
+        await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: "Preparing" in message_of(app.screen), "the wait")
         assert message_of(app.screen) == "Preparing the database…"
         assert app.screen.query_one("#log-in", Button).disabled
@@ -211,7 +212,7 @@ async def test_a_database_that_cannot_be_prepared_is_said_and_log_in_tries_again
         )
         note = next(m.notification for m in seen if isinstance(m, Notify))
         assert note.severity == "error" and note.message == expected
-        await type_login(pilot, "Supervisor", "Supervisor")
+        await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: login_settled(app.screen), "the attempt")
         assert message_of(app.screen) == expected
         assert "secret-place" not in message_of(app.screen)
@@ -230,7 +231,7 @@ async def test_a_settings_problem_found_in_the_background_is_shown(demo_url: str
 
     app = WebitelTuiApp(QuickSettings(database_url=demo_url), load)
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "Supervisor", "Supervisor")
+        await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: login_settled(app.screen), "the attempt")
         assert message_of(app.screen) == (
             "The settings cannot be used: /etc/c.toml: webitel.timeout: "

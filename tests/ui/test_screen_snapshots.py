@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
-from tests.ui.conftest import make_app, wait_for
+from tests.ui.conftest import fill_login, make_app, wait_for
 from webitel_tui.i18n import set_language
 from webitel_tui.ui.app import WebitelTuiApp
 from webitel_tui.ui.screens.designer import SystemDesignerScreen
@@ -63,12 +63,7 @@ async def login(pilot: Pilot[None]) -> None:
 async def shell(pilot: Pilot[None]) -> None:
     app = app_of(pilot)
     await login(pilot)
-    # Filled rather than typed: a key press costs ~60 ms, and the login tests do the typing.
-    app.screen.query_one("#user-name", Input).value = "Supervisor"
-    password = app.screen.query_one("#password", Input)
-    password.value = "Supervisor"
-    password.focus()
-    await pilot.press("enter")
+    await fill_login(pilot, "Supervisor", "Supervisor")
     await wait_for(pilot, lambda: isinstance(app.screen, ShellScreen), "the shell")
     await wait_for(
         pilot, lambda: app.screen.query_one("#sections", OptionList).option_count > 0, "sections"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import OptionList, Static
 
-from tests.ui.conftest import SIZE, make_app, screen_name, type_login, wait_for
+from tests.ui.conftest import SIZE, fill_login, make_app, screen_name, wait_for
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known
 from webitel_tui.repositories import unit_of_work
@@ -49,7 +49,7 @@ async def test_contact_center_sections_in_position_order(demo_url: str) -> None:
     assert expected[0] == "Webitel users"
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "Supervisor", "Supervisor")
+        await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         await wait_for(pilot, lambda: workplace_shown(app) == "General", "the first workplace")
         assert sections_shown(app) == ["Contacts", "Accounts", "Activities"]
@@ -70,7 +70,7 @@ async def test_contact_center_sections_in_position_order(demo_url: str) -> None:
 async def test_arrows_and_enter_in_the_side_panel(demo_url: str) -> None:
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "Supervisor", "Supervisor")
+        await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         await wait_for(pilot, lambda: bool(sections_shown(app)), "the sections")
 
@@ -98,7 +98,7 @@ async def test_user_name_comes_from_the_database_as_plain_text(demo_url: str) ->
         await db.dispose()
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "okovalenko", "okovalenko")
+        await fill_login(pilot, "okovalenko", "okovalenko")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         title = str(shell_of(app).query_one("#title-user", Static).render())
         assert title == "[bold]Olena[/]"
@@ -108,7 +108,7 @@ async def test_user_name_comes_from_the_database_as_plain_text(demo_url: str) ->
 async def test_help_lists_the_shell_keys_and_a_remapped_key(demo_url: str) -> None:
     app = make_app(demo_url, keymap={"shell.next_workplace": "ctrl+o", "app.help": "f2"})
     async with app.run_test(size=SIZE) as pilot:
-        await type_login(pilot, "Supervisor", "Supervisor")
+        await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         await wait_for(pilot, lambda: workplace_shown(app) == "General", "the first workplace")
         await pilot.press("w")  # remapped away: does nothing now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
-from tests.ui.conftest import SIZE, make_app, screen_name, wait_for
+from tests.ui.conftest import SIZE, make_app, screen_name, search_for, wait_for
 from tests.ui.test_designer import log_in_as
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known, passwords
@@ -95,7 +95,7 @@ async def test_m3_create_a_portal_user_for_an_existing_contact(demo_url: str) ->
         await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "contacts lookup")
         lookup = app.screen
         assert isinstance(lookup, LookupDialog)
-        await pilot.press("slash", *"petro sav")
+        await search_for(pilot, "petro sav")
         await wait_for(
             pilot,
             lambda: [c.name for c in lookup.grid.records] == ["Petro Savchenko"],

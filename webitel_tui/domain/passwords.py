@@ -5,19 +5,45 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 
 # OWASP's minimum for scrypt: N=2^17, r=8, p=1 (about 128 MiB and ~0.1-0.3 s per hash).
 DEFAULT_COST = 2**17
 _R, _P = 8, 1
 _MAXMEM = 256 * 1024 * 1024
+COST_CEILING_ENV = "WEBITEL_TUI_TEST_PASSWORD_COST"
+"""Test suites only: caps scrypt's N (a power of two) for every hash made in this process.
+
+Hundreds of tests seed demo users and log in, and at the real cost the hashing would outweigh
+the tests. Each hash records its own N, so a hash made at any cost verifies whatever this
+says."""
 
 
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+def cost_ceiling() -> int | None:
+    """The cap set by `COST_CEILING_ENV` (None: unset, hashes take the cost asked for)."""
+    raw = os.environ.get(COST_CEILING_ENV, "").strip()
+    if not raw:
+        return None
+    # scrypt's own rule for N; checked here so a typo fails loudly, naming the variable.
+    problem = ValueError(f"{COST_CEILING_ENV} must be a power of two above 1, not {raw!r}")
+    try:
+        ceiling = int(raw)
+    except ValueError:
+        raise problem from None
+    if ceiling < 2 or ceiling & (ceiling - 1):
+        raise problem
+    return ceiling
+
+
 def hash_password(password: str, *, n: int = DEFAULT_COST) -> str:
+    ceiling = cost_ceiling()
+    if ceiling is not None:
+        n = min(n, ceiling)
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=_R, p=_P, maxmem=_MAXMEM)
     return f"scrypt${n}${_R}${_P}${_b64(salt)}${_b64(digest)}"
