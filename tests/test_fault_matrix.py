@@ -16,9 +16,7 @@ import contextlib
 import itertools
 import os
 import random
-import shutil
 import sys
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import Templates
 from tests.postgres_server import PostgresServer
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
@@ -185,29 +184,6 @@ OPERATIONS = [
 ]
 
 
-async def _prepare_demo(url: str) -> None:
-    db = Database(url)
-    await prepare(db, demo=True)
-    await db.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo CRM made once (its passwords cost a second to hash), copied for each cell."""
-    path = tmp_path_factory.mktemp("template") / "crm.db"
-    asyncio.run(_prepare_demo(f"sqlite:///{path}"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def postgres_demo_template(postgres_server: PostgresServer) -> Iterator[str]:
-    """The same on PostgreSQL: a database each cell's is made from (CREATE ... TEMPLATE)."""
-    name = f"matrix_{uuid.uuid4().hex}"
-    asyncio.run(_prepare_demo(postgres_server.create_database(name)))
-    yield name
-    postgres_server.drop_database(name)
-
-
 @pytest.fixture
 def backend() -> str:
     """The CRM's database; the cells run on PostgreSQL too say so by parameter."""
@@ -216,16 +192,14 @@ def backend() -> str:
 
 @pytest.fixture
 def crm_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A demo CRM of the cell's own, copied from the run's template."""
+    templates: Templates = request.getfixturevalue("templates")
     if backend == "sqlite":
-        shutil.copy(request.getfixturevalue("demo_template"), tmp_path / "crm.db")
-        yield f"sqlite:///{tmp_path / 'crm.db'}"
+        yield templates.sqlite_copy("demo", tmp_path)
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    template = request.getfixturevalue("postgres_demo_template")
-    name = f"test_{uuid.uuid4().hex}"
-    server.psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield server.url(name)
-    server.drop_database(name)
+    with server.fresh_database(template=templates.postgres(server, "demo")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -533,14 +507,13 @@ async def _crm_counts(db: Database) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("point", ["random-0", "random-1", "random-2", "random-3"])
 async def test_an_import_killed_at_a_random_point_then_a_start_and_a_rerun_agree(
-    cell: Cell, crm_url: str, demo_template: Path, tmp_path: Path, point: str
+    cell: Cell, crm_url: str, templates: Templates, tmp_path: Path, point: str
 ) -> None:
     """`run-process GetWebitelUsers` (three users a page, 50 ms a request) killed with SIGKILL
     at a random point; then a start marks its run "Interrupted", and a rerun leaves the CRM
     as one clean run would: every server user once, no CRM user or contact twice."""
-    reference_path = tmp_path / "reference.db"
-    shutil.copy(demo_template, reference_path)
-    reference = Database(f"sqlite:///{reference_path}")
+    (tmp_path / "reference").mkdir()
+    reference = Database(templates.sqlite_copy("demo", tmp_path / "reference"))
     try:
         await run_import(reference, cell.actor, cell.client)
         clean = await _crm_counts(reference)

@@ -29,7 +29,6 @@ ROUNDS = 50
 # The fault matrix's fixtures: a demo CRM made from a template, a simulator, a client.
 cell = test_fault_matrix.cell
 crm_url = test_fault_matrix.crm_url
-postgres_demo_template = test_fault_matrix.postgres_demo_template
 
 
 @pytest.fixture
