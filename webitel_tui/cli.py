@@ -1,5 +1,5 @@
 """The `webitel-tui` command: start the TUI (default), `demo`, `db upgrade`, `init`,
-`run-process`, `simulator`."""
+`run-process`, `users` (cli_users.py), `simulator`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from webitel_tui import __version__
 from webitel_tui.db.engine import DatabaseUrlError
@@ -31,12 +31,34 @@ T = TypeVar("T")
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+# The `users` commands' own codes (a script tells "left in doubt" from a bad call).
+EXIT_IN_DOUBT = 2
+EXIT_BAD_USAGE = 3
 
 PROCESS_CODES = (GET_WEBITEL_USERS_PROCESS_CODE,)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class UsageError(Exception):
+    """A command line argparse refused; `main` reports it and returns `parser.usage_exit`."""
+
+    def __init__(self, parser: CliParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors exit with the code its command documents: 2,
+    argparse's own, except for `users`, where 2 means "left in doubt"."""
+
+    usage_exit = EXIT_USAGE
+
+    def error(self, message: str) -> NoReturn:
+        # Raised rather than exited: `main` adds the JSON line a `--json` caller reads.
+        raise UsageError(self, message)
+
+
+def build_parser() -> CliParser:
+    parser = CliParser(
         prog="webitel-tui",
         description="Manage Webitel telephony users the Creatio way, from a terminal.",
     )
@@ -83,12 +105,86 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the result as one JSON object on the last line of standard output",
     )
+    _add_users_actions(
+        commands.add_parser(
+            "users",
+            help="list, show, create, change and delete Webitel users headless (see --help)",
+            description="The Webitel users section for cron and scripts. Exit codes: 0 done, "
+            "1 refused by the Webitel server or the CRM, 2 left in doubt (a reconcile item was "
+            "kept), 3 bad usage or configuration.",
+        )
+    )
     commands.add_parser(
         "simulator",
         help="serve the built-in Webitel simulator (see `webitel-tui simulator --help`)",
         add_help=False,
     )
     return parser
+
+
+def _add_users_actions(users: CliParser) -> None:
+    """`users ACTION`: the Webitel users section for cron and scripts (cli_users.py)."""
+    users.usage_exit = EXIT_BAD_USAGE
+    actions = users.add_subparsers(dest="users_action", metavar="ACTION", required=True)
+    common = CliParser(add_help=False)
+    common.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as one JSON object on the last line of standard output",
+    )
+    common.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="the CRM user to act as (default: the setting service_login)",
+    )
+
+    def action(name: str, summary: str) -> CliParser:
+        parser = actions.add_parser(name, help=summary, description=summary, parents=[common])
+        parser.usage_exit = EXIT_BAD_USAGE
+        # Unknown options are found by the top parser, after the action's: `main` reports
+        # them as the action's, with its usage and exit code.
+        parser.set_defaults(command_parser=parser)
+        return parser
+
+    def login(parser: CliParser) -> None:
+        parser.add_argument("login", metavar="LOGIN", help="the Webitel user name")
+
+    listed = action("list", "the section's rows, page by page")
+    listed.add_argument("--search", default="", metavar="TEXT", help="quick search")
+    login(action("show", "a Webitel user with its licenses, roles and open reconcile item"))
+    create = action("create", "create a Webitel user on the server and in the CRM")
+    login(create)
+    create.add_argument(
+        "--user", metavar="CRM_LOGIN", help="the CRM user it belongs to (default: LOGIN)"
+    )
+    create.add_argument("--contact", metavar="NAME", help="default: the CRM user's contact")
+    create.add_argument("--extension", metavar="N")
+    create.add_argument("--stun", action=argparse.BooleanOptionalAction, default=False)
+    update = action("update", "change the user name, extension or STUN")
+    login(update)
+    update.add_argument("--name", metavar="NEW_LOGIN", help="a new Webitel user name")
+    extension = update.add_mutually_exclusive_group()
+    extension.add_argument("--extension", metavar="N")
+    extension.add_argument(
+        "--no-extension", dest="extension", action="store_const", const="", help="clear it"
+    )
+    update.add_argument("--stun", action=argparse.BooleanOptionalAction, default=None)
+    login(action("delete", "delete a Webitel user on the server and in the CRM"))
+    for name, summary, item in (
+        ("grant-license", "grant licenses: a product (OPERATOR) or a serial", "PRODUCT_OR_SERIAL"),
+        (
+            "revoke-license",
+            "revoke licenses: every one of a product, or a serial",
+            "PRODUCT_OR_SERIAL",
+        ),
+        ("add-role", "add Webitel roles, by name or id", "ROLE"),
+        ("remove-role", "remove Webitel roles, by name or id", "ROLE"),
+    ):
+        detail = action(name, summary)
+        login(detail)
+        detail.add_argument("items", nargs="+", metavar=item)
+    action("reconcile", "settle the open reconcile items: the CRM follows Webitel")
 
 
 def _overrides(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -370,6 +466,12 @@ def cmd_run_process(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    from webitel_tui.cli_users import run_users
+
+    return run_users(args)
+
+
 def cmd_simulator(argv: Sequence[str]) -> int:
     from webitel_tui.simulator.cli import main as simulator_main
 
@@ -383,7 +485,21 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "db": cmd_db_upgrade,
     "run-process": cmd_run_process,
+    "users": cmd_users,
 }
+
+
+def _usage_failed(error: UsageError, arguments: Sequence[str]) -> int:
+    """argparse's own report of a bad command line, with the `users` commands' JSON line."""
+    parser = error.parser
+    parser.print_usage(sys.stderr)
+    print(f"{parser.prog}: error: {error}", file=sys.stderr)
+    if parser.usage_exit == EXIT_BAD_USAGE and "--json" in arguments:
+        import json
+
+        failed = {"ok": False, "error": str(error), "exit": parser.usage_exit}
+        print(json.dumps(failed, ensure_ascii=False))
+    return parser.usage_exit
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -393,7 +509,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = arguments.index("simulator")
         if all(a.startswith("-") or a == "simulator" for a in arguments[:index]):
             return cmd_simulator(arguments[index + 1 :])
-    args = build_parser().parse_args(arguments)
+    parser = build_parser()
+    try:
+        args, unknown = parser.parse_known_args(arguments)
+        if unknown:
+            owner: CliParser = getattr(args, "command_parser", parser)
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
+    except UsageError as exc:
+        return _usage_failed(exc, arguments)
     try:
         return COMMANDS[args.command](args)
     except (ConfigError, DatabaseUrlError, DomainError) as exc:

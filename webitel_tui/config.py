@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id -> keys, e.g. `"section.new" = "n,insert"`."""
     mouse: bool = True
+    service_login: str = "Supervisor"
+    """The CRM user the headless `users` commands act as when no `--as` is given (the
+    change log names them)."""
 
     @classmethod
     def settings_customise_sources(
