@@ -273,3 +273,11 @@ async def test_timeout_holds_until_the_client_gives_up(sim: RunningSimulator, ap
     with pytest.raises(httpx.ReadTimeout):
         await _patch_extension(sim, 2, wait=0.3)
     assert (sim.state.users[2].extension == NEW_EXTENSION) is apply
+
+
+def test_a_fault_config_survives_its_own_json() -> None:
+    """What GET /__sim__/faults gives can be posted back; a body on another kind cannot."""
+    config = FaultConfig(rules=[FaultRule(kind="slow", route="GET /api/users", latency_ms=5)])
+    assert FaultConfig.model_validate(config.model_dump()) == config
+    with pytest.raises(ValueError, match="malformed rules only"):
+        FaultRule.model_validate({"kind": "status", "status": 502, "body": "html"})
