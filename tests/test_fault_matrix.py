@@ -43,7 +43,7 @@ from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import reconcile
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
+from webitel_tui.simulator import FaultRule, SimulatorThread, start_simulator_thread
 from webitel_tui.webitel import InputUser, WebitelClient
 
 TIMEOUT = 0.3
@@ -87,7 +87,7 @@ FAULTS = [
 @dataclass
 class Cell:
     db: Database
-    sim: RunningSimulator
+    sim: SimulatorThread
     client: WebitelClient
     actor: Actor
 
@@ -202,19 +202,26 @@ def crm_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Ite
         yield url
 
 
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[SimulatorThread]:
+    """One simulator for the module's cells, reset for each (starting and stopping one took
+    longer than most cells)."""
+    with start_simulator_thread(users=20, hold_seconds=TIMEOUT * 4) as running:
+        yield running
+
+
 @pytest.fixture
-async def cell(crm_url: str) -> AsyncIterator[Cell]:
+async def cell(crm_url: str, simulator: SimulatorThread) -> AsyncIterator[Cell]:
+    simulator.app.reset()  # the seeded users, no faults, no tokens, an empty log
     db = Database(crm_url)
-    sim = await start_simulator(users=20, hold_seconds=TIMEOUT * 4)
     async with unit_of_work(db) as uow:
         admin = await uow.users.get_by_name("Supervisor")
     assert admin is not None
-    client = WebitelClient(fast_options(sim, timeout=TIMEOUT))
+    client = WebitelClient(fast_options(simulator, timeout=TIMEOUT))
     try:
-        yield Cell(db, sim, client, Actor(user_id=admin.id, contact_id=admin.contact_id))
+        yield Cell(db, simulator, client, Actor(user_id=admin.id, contact_id=admin.contact_id))
     finally:
         await client.aclose()
-        await sim.stop()
         await db.dispose()
 
 

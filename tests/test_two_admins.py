@@ -29,6 +29,7 @@ ROUNDS = 50
 # The fault matrix's fixtures: a demo CRM made from a template, a simulator, a client.
 cell = test_fault_matrix.cell
 crm_url = test_fault_matrix.crm_url
+simulator = test_fault_matrix.simulator
 
 
 @pytest.fixture

@@ -7,10 +7,19 @@ from typing import Any
 
 import pytest
 
-from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
+from webitel_tui.simulator import (
+    FaultConfig,
+    FaultRule,
+    RunningSimulator,
+    SimulatorThread,
+    start_simulator,
+)
 from webitel_tui.webitel import WebitelClient, WebitelOptions
 
 SIM_USERS = 60
+
+Simulator = RunningSimulator | SimulatorThread
+"""A simulator in the test's event loop, or in a thread of its own."""
 
 
 @pytest.fixture
@@ -22,7 +31,7 @@ async def sim() -> AsyncIterator[RunningSimulator]:
         await running.stop()
 
 
-def fast_options(sim: RunningSimulator, **overrides: Any) -> WebitelOptions:
+def fast_options(sim: Simulator, **overrides: Any) -> WebitelOptions:
     """Options with short timeouts and tiny backoffs so that fault tests stay fast."""
     values: dict[str, Any] = {
         "base_url": sim.base_url,
@@ -54,5 +63,5 @@ def make_client(sim: RunningSimulator) -> Callable[..., WebitelClient]:
     return build
 
 
-def inject(sim: RunningSimulator, *rules: FaultRule, **config: Any) -> None:
+def inject(sim: Simulator, *rules: FaultRule, **config: Any) -> None:
     sim.app.set_faults(FaultConfig(rules=list(rules), **config))
