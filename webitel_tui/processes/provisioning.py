@@ -392,6 +392,17 @@ def _edited(current: Sequence[str], add: Sequence[str], remove: Sequence[str]) -
     return kept + [item for item in dict.fromkeys(add) if item not in kept]
 
 
+@dataclass(frozen=True)
+class _UserList:
+    """One of a Webitel user's lists that Webitel replaces whole on a PATCH."""
+
+    operation: str
+    held: Callable[[User], list[str]]
+    send: Callable[[WebitelClient, int, list[str]], Awaitable[User]]
+    take: Callable[[UnitOfWork, uuid.UUID, User], Awaitable[object]]
+    """The CRM's detail becomes the server's list."""
+
+
 async def change_licenses(
     db: Database,
     actor: Actor,
@@ -405,35 +416,13 @@ async def change_licenses(
     """M7/M8: grant the licenses `add` and revoke `remove` (license serials). `version`, when
     given, is the card's: a stale card is refused. The record is returned with its new
     version."""
-    record, webitel_id = await _on_server_record(db, record_id, version)
-
-    async def call() -> User:
-        user = await client.get_user(webitel_id)
-        wanted = _edited(user.license_ids, add, remove)
-        if wanted == user.license_ids:
-            return user
-        return await client.set_user_licenses(webitel_id, wanted)
-
-    def applied(server: User) -> bool:
-        held = set(server.license_ids)
-        return set(add) <= held and not held & set(remove)
-
-    async def take(uow: UnitOfWork, server: User) -> WebitelUser:
-        await uow.webitel_users.set_licenses(record_id, _grants(server))
-        return await uow.webitel_users.get(record_id)
-
-    return await _change_details(
-        db,
-        actor,
-        client,
-        record,
+    licenses = _UserList(
         "licenses",
-        {"add": list(add), "remove": list(remove)},
-        version,
-        call,
-        applied,
-        take,
+        lambda user: user.license_ids,
+        lambda client, user_id, ids: client.set_user_licenses(user_id, ids),
+        lambda uow, record_id, server: uow.webitel_users.set_licenses(record_id, _grants(server)),
     )
+    return await _change_list(db, actor, client, record_id, licenses, add, remove, version)
 
 
 async def change_roles(
@@ -448,58 +437,49 @@ async def change_roles(
 ) -> WebitelUser:
     """M9: add the roles `add` and remove `remove` (Webitel role ids; roles are defined on
     Webitel only). Webitel's internal per-user role stays, as the server's list is edited."""
-    record, webitel_id = await _on_server_record(db, record_id, version)
     names = await role_names(client)
-    added, removed = [str(role) for role in add], [str(role) for role in remove]
-
-    async def call() -> User:
-        user = await client.get_user(webitel_id)
-        wanted = _edited(user.role_ids, added, removed)
-        if wanted == user.role_ids:
-            return user
-        return await client.set_user_roles(webitel_id, wanted)
-
-    def applied(server: User) -> bool:
-        held = set(server.role_ids)
-        return set(added) <= held and not held & set(removed)
-
-    async def take(uow: UnitOfWork, server: User) -> WebitelUser:
-        await uow.webitel_users.set_roles(record_id, _shown_roles(server, names))
-        return await uow.webitel_users.get(record_id)
-
-    return await _change_details(
-        db,
-        actor,
-        client,
-        record,
+    roles = _UserList(
         "roles",
-        {"add": added, "remove": removed},
-        version,
-        call,
-        applied,
-        take,
+        lambda user: user.role_ids,
+        lambda client, user_id, ids: client.set_user_roles(user_id, ids),
+        lambda uow, record_id, server: uow.webitel_users.set_roles(
+            record_id, _shown_roles(server, names)
+        ),
     )
+    added, removed = [str(role) for role in add], [str(role) for role in remove]
+    return await _change_list(db, actor, client, record_id, roles, added, removed, version)
 
 
-async def _change_details(
+async def _change_list(
     db: Database,
     actor: Actor,
     client: WebitelClient,
-    record: WebitelUser,
-    operation: str,
-    intent: dict[str, object],
+    record_id: uuid.UUID,
+    listed: _UserList,
+    add: Sequence[str],
+    remove: Sequence[str],
     version: int | None,
-    call: Callable[[], Awaitable[User]],
-    applied: Callable[[User], bool],
-    take: Callable[[UnitOfWork, User], Awaitable[WebitelUser]],
 ) -> WebitelUser:
-    assert record.webitel_id is not None
-    webitel_id = record.webitel_id
-    claim = _Claim(record.id, version)
+    """Items added to and removed from one of the user's lists, through the journaled path:
+    the PATCH is built from the server's list as it is, never from the card's view."""
+    record, webitel_id = await _on_server_record(db, record_id, version)
+    claim = _Claim(record_id, version)
+
+    async def call() -> User:
+        user = await client.get_user(webitel_id)
+        wanted = _edited(listed.held(user), add, remove)
+        if wanted == listed.held(user):
+            return user
+        return await listed.send(client, webitel_id, wanted)
+
+    def applied(server: User) -> bool:
+        held = set(listed.held(server))
+        return set(add) <= held and not held & set(remove)
 
     async def settle(uow: UnitOfWork, server: User) -> WebitelUser:
         await claim.record(uow)
-        return await take(uow, server)
+        await listed.take(uow, record_id, server)
+        return await uow.webitel_users.get(record_id)
 
     async def converge(uow: UnitOfWork, server: User) -> None:
         await settle(uow, server)
@@ -508,11 +488,11 @@ async def _change_details(
         db,
         actor,
         ServerChange(
-            operation=operation,
-            record_id=record.id,
+            operation=listed.operation,
+            record_id=record_id,
             webitel_id=webitel_id,
             name=record.name,
-            intent=intent,
+            intent={"add": list(add), "remove": list(remove)},
             check=claim.take,
             call=call,
             read_back=lambda: client.get_user(webitel_id),
