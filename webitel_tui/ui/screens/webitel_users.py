@@ -95,6 +95,21 @@ CRM_USER_COLUMNS = [
 ]
 
 
+@dataclass
+class Reconciled(Message):
+    """What a Reconcile did, item by item (the section's, or a card's for its record)."""
+
+    outcomes: list[ReconcileOutcome]
+
+
+async def _reconciled(
+    context: SessionContext, record_id: uuid.UUID | None
+) -> list[ReconcileOutcome]:
+    return await reconcile(
+        context.db, context.session.actor, context.webitel(), record_id=record_id
+    )
+
+
 class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     """The section in the shell's main area: grid, New / Delete / Actions."""
 
@@ -248,14 +263,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="webitel-reconcile", description="reconcile")
     async def _reconcile(self) -> None:
-        outcomes = await reconcile(
-            self.context.db, self.context.session.actor, self.context.webitel()
-        )
-        self.post_message(self.Reconciled(outcomes))
-
-    @dataclass
-    class Reconciled(Message):
-        outcomes: list[ReconcileOutcome]
+        self.post_message(Reconciled(await _reconciled(self.context, None)))
 
     @on(Reconciled)
     def _reconciled(self, event: Reconciled) -> None:
@@ -441,17 +449,7 @@ class WebitelUserCard(RecordPage):
     @work(exclusive=True, exit_on_error=False, group="webitel-reconcile", description="reconcile")
     async def _reconcile_record(self) -> None:
         assert self.record_id is not None
-        outcomes = await reconcile(
-            self.context.db,
-            self.context.session.actor,
-            self.context.webitel(),
-            record_id=self.record_id,
-        )
-        self.post_message(self.Reconciled(outcomes))
-
-    @dataclass
-    class Reconciled(Message):
-        outcomes: list[ReconcileOutcome]
+        self.post_message(Reconciled(await _reconciled(self.context, self.record_id)))
 
     @on(Reconciled)
     def _reconciled(self, event: Reconciled) -> None:
