@@ -63,18 +63,20 @@ def test_run_on_a_database_without_an_admin_and_without_a_terminal(tmp_path: Pat
 def test_starting_the_tui_does_not_load_the_database_libraries_before_the_login(
     tmp_path: Path,
 ) -> None:
-    """What `webitel-tui` imports before its login screen (the rest loads behind it)."""
+    """What `webitel-tui` imports before its login screen: the settings, not the database
+    (it loads behind the login)."""
     code = (
         "import sys\n"
         "from webitel_tui import cli\n"
-        "from webitel_tui.ui.app import start_app\n"
-        "from webitel_tui.quick_config import quick_settings\n"
-        "app = start_app(quick_settings(), lambda: None, None)\n"
-        "heavy = ('sqlalchemy', 'alembic', 'pydantic', 'pydantic_settings', 'httpx')\n"
+        "from webitel_tui.config import load_settings\n"
+        "from webitel_tui.ui.app import create_app\n"
+        "app = create_app(load_settings().settings, prepare=True)\n"
+        "heavy = ('sqlalchemy', 'alembic', 'httpx')\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n"
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith("WEBITEL_TUI_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
@@ -95,6 +97,18 @@ def test_errors_are_one_line_without_a_traceback(
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_stops_the_tui_before_it_starts_with_one_line(tmp_path: Path) -> None:
+    """The settings are checked before the login screen: the file, the key, the problem."""
+    config = tmp_path / "c.toml"
+    config.write_text("[webitel]\ntimeout = -1\n", encoding="utf-8")
+    result = run(tmp_path, "--config", str(config))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"webitel-tui: {config}: webitel.timeout: Input should be greater than 0\n"
+    )
 
 
 def test_simulator_subcommand_serves_on_loopback(tmp_path: Path) -> None:

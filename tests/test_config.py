@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from webitel_tui.config import ConfigError, load_settings
+from webitel_tui.config import ConfigError, default_database_url, load_settings
 from webitel_tui.db.engine import DatabaseUrlError, async_url
-from webitel_tui.quick_config import QuickSettings, quick_settings
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +72,7 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         ("[webitel]\ntimeout = -1\n", "c.toml: webitel.timeout: Input should be greater than 0"),
         ("[webitel]\nurll = 'x'\n", "c.toml: webitel.urll: unknown key"),
         ("language = 'fr'\n", "c.toml: language: Input should be 'en' or 'uk'"),
+        ("mouse = 'maybe'\n", "c.toml: mouse: Input should be a valid boolean"),
         ("[database\n", "c.toml: not valid TOML"),
     ],
 )
@@ -144,28 +144,16 @@ def test_remember_setting_replaces_or_adds_only_its_line(tmp_path: Path) -> None
     assert tomllib.loads(existing.read_text())["theme"] == "Тема"
 
 
-def quick_from_full(config_path: Path | None, overrides: dict[str, object]) -> QuickSettings:
-    loaded = load_settings(config_path, overrides)
-    settings = loaded.settings
-    return QuickSettings(
-        theme=settings.theme,
-        language=settings.language,
-        keymap=settings.keymap,
-        mouse=settings.mouse,
-        database_url=settings.database.url,
-        config_path=loaded.path,
-    )
-
-
 @pytest.mark.parametrize(
-    ("text", "env", "overrides"),
+    ("text", "env", "overrides", "expected"),
     [
-        ("", {}, {}),
+        ("", {}, {}, ("creatio-classic", "en", {}, True, None)),
         (
             'theme = "creatio-dark"\nlanguage = "uk"\nmouse = false\n'
             '[database]\nurl = "sqlite:///file.db"\n[keymap]\n"section.new" = "n,insert"\n',
             {},
             {},
+            ("creatio-dark", "uk", {"section.new": "n,insert"}, False, "sqlite:///file.db"),
         ),
         (
             'theme = "creatio-dark"\nlanguage = "uk"\n[database]\nurl = "sqlite:///file.db"\n',
@@ -176,39 +164,31 @@ def quick_from_full(config_path: Path | None, overrides: dict[str, object]) -> Q
                 "WEBITEL_TUI_DATABASE__URL": "postgresql://crm@db/crm",
             },
             {},
+            ("ssh-256", "en", {}, False, "postgresql://crm@db/crm"),
         ),
         (
             'language = "en"\n',
             {"WEBITEL_TUI_LANGUAGE": "en", "WEBITEL_TUI_KEYMAP": '{"app.quit": "ctrl+x"}'},
             {"language": "uk", "database": {"url": "sqlite:///override.db"}},
+            ("creatio-classic", "uk", {"app.quit": "ctrl+x"}, True, "sqlite:///override.db"),
         ),
     ],
 )
-def test_the_first_screen_reads_what_the_full_settings_read(
+def test_what_the_login_screen_reads_follows_the_precedence(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     text: str,
     env: dict[str, str],
     overrides: dict[str, object],
+    expected: tuple[str, str, dict[str, str], bool, str | None],
 ) -> None:
-    """The login screen's quick read (no pydantic) agrees with the full settings."""
+    """Theme, language, keymap, mouse and database URL: overrides, then the environment (any
+    case; the keymap as JSON), then the file, then the defaults (None: the embedded one)."""
     path = write(tmp_path / "c.toml", text)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert quick_settings(path, overrides) == quick_from_full(path, overrides)
-
-
-def test_the_quick_read_leaves_bad_values_to_the_full_settings(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.toml", 'theme = 5\nlanguage = "fr"\nmouse = "maybe"\n')
-    quick = quick_settings(path)
-    assert (quick.theme, quick.language, quick.mouse) == ("creatio-classic", "en", True)
-    with pytest.raises(ConfigError):
-        load_settings(path)  # which says what is wrong
-
-
-def test_the_quick_read_refuses_what_the_full_settings_refuse(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no such configuration file"):
-        quick_settings(tmp_path / "missing.toml")
-    with pytest.raises(ConfigError, match="not valid TOML"):
-        quick_settings(write(tmp_path / "bad.toml", "[database\n"))
-    assert quick_settings().config_path is None  # no file at the default place: defaults
+    settings = load_settings(path, overrides).settings
+    theme, language, keymap, mouse, url = expected
+    read = (settings.theme, settings.language, settings.keymap, settings.mouse)
+    assert read == (theme, language, keymap, mouse)
+    assert settings.database.url == (url or default_database_url())

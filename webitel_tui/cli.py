@@ -13,18 +13,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from webitel_tui import __version__
+from webitel_tui.config import (
+    ConfigError,
+    LoadedSettings,
+    Settings,
+    default_config_path,
+    load_settings,
+)
 from webitel_tui.db.engine import DatabaseUrlError
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
-from webitel_tui.quick_config import ConfigError, quick_settings, resolve_config_path
 
-# The start of the TUI imports only what its login screen needs; the settings' validation,
+# The start of the TUI imports only what its login screen needs (Textual and the settings);
 # SQLAlchemy and the processes are imported where a command uses them (bench/startup.py).
 if TYPE_CHECKING:
-    from webitel_tui.config import LoadedSettings, Settings
     from webitel_tui.db.engine import Database
     from webitel_tui.processes.get_webitel_users import ImportProgress, ImportReport
+    from webitel_tui.ui.app import WebitelTuiApp
 
 T = TypeVar("T")
 
@@ -196,10 +202,10 @@ def _overrides(args: argparse.Namespace, extra: dict[str, Any] | None = None) ->
     return overrides
 
 
-def _load(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> LoadedSettings:
-    from webitel_tui.config import load_settings
-
-    loaded = load_settings(args.config, _overrides(args, extra))
+def _load(args: argparse.Namespace) -> LoadedSettings:
+    """The settings of a headless command, their warnings said on standard error (the TUI
+    shows them itself: `_run_app`)."""
+    loaded = load_settings(args.config, _overrides(args))
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return loaded
@@ -286,18 +292,19 @@ def cmd_init(args: argparse.Namespace) -> int:
     )
 
 
-def _run_app(loaded: LoadedSettings) -> int:
-    """The TUI on settings loaded and a database prepared by the CLI (first start, demo)."""
+def _run_app(loaded: LoadedSettings, *, prepare: bool = False) -> WebitelTuiApp:
+    """Run the TUI until it exits; with `prepare`, it prepares the database behind its
+    login screen (otherwise the CLI has)."""
     from webitel_tui.ui.app import create_app
 
     # A theme chosen in the app is remembered in the file that was read (or the default one).
-    config_path = loaded.path or resolve_config_path(None)[0]
-    app = create_app(loaded.settings, config_path)
+    config_path = loaded.path or default_config_path()
+    app = create_app(loaded.settings, config_path, prepare=prepare, warnings=loaded.warnings)
     # What start-up built lives as long as the app: keep it out of every later collection
     # (a full collection over loaded grid rows otherwise stalls keys; bench/section_list.py).
     gc.freeze()
     app.run(mouse=loaded.settings.mouse)
-    return EXIT_OK
+    return app
 
 
 def _new_sqlite_file(url: str) -> bool:
@@ -310,9 +317,8 @@ def _new_sqlite_file(url: str) -> bool:
     return False
 
 
-def _first_start(args: argparse.Namespace) -> int:
+def _first_start(loaded: LoadedSettings) -> int:
     """Create and prepare the database, ask for the first administrator, then start."""
-    loaded = _load(args)
     settings = loaded.settings
     if not _prepare(settings):
         if not sys.stdin.isatty():
@@ -322,28 +328,18 @@ def _first_start(args: argparse.Namespace) -> int:
         status = _create_first_admin(settings, login=None, full_name=None, password_stdin=False)
         if status != EXIT_OK:
             return status
-    return _run_app(loaded)
+    _run_app(loaded)
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The login screen first (only the theme, language and keymap are read for it); the
-    settings are checked and the database prepared in the background meanwhile."""
-    overrides = _overrides(args)
-    quick = quick_settings(args.config, overrides)
-    if _new_sqlite_file(quick.database_url) or not sys.stdin.isatty():
-        return _first_start(args)  # the administrator is asked for (or the way to add one)
-    from webitel_tui.ui.app import start_app
-
-    def load() -> LoadedSettings:
-        from webitel_tui.config import load_settings
-
-        return load_settings(args.config, overrides)  # warnings: shown in the app
-
-    app = start_app(quick, load, quick.config_path or resolve_config_path(None)[0])
-    gc.freeze()  # see _run_app
-    app.run(mouse=quick.mouse)
+    """The settings, then the login screen; the database is prepared behind it."""
+    loaded = load_settings(args.config, _overrides(args))
+    if _new_sqlite_file(loaded.settings.database.url) or not sys.stdin.isatty():
+        return _first_start(loaded)  # the administrator is asked for (or the way to add one)
+    app = _run_app(loaded, prepare=True)
     if app.needs_admin:  # a database without an administrator (not a new SQLite file)
-        return _first_start(args)
+        return _first_start(loaded)
     return EXIT_OK
 
 
@@ -362,10 +358,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     "password": simulator.password,
                 },
             }
-            loaded = _load(args, overrides)
+            loaded = load_settings(args.config, _overrides(args, overrides))
             _prepare(loaded.settings, demo=True)
             print(f"Demo: Webitel simulator at {simulator.base_url}; log in as Supervisor.")
-            return _run_app(loaded)
+            _run_app(loaded)
+            return EXIT_OK
         finally:
             simulator.stop()
 

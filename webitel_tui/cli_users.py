@@ -30,6 +30,7 @@ from webitel_tui.cli import (
     _on_database,
     _prepare,
 )
+from webitel_tui.config import ConfigError
 from webitel_tui.db.engine import Database, DatabaseUrlError
 from webitel_tui.domain.contacts import Contact
 from webitel_tui.domain.errors import DomainError
@@ -44,7 +45,6 @@ from webitel_tui.processes.journal import NeedsReconcile, read_failure
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import open_items, reconcile
 from webitel_tui.processes.webitel_connection import ConnectionProblem, client_options
-from webitel_tui.quick_config import ConfigError
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.webitel import License, Role, WebitelClient, WebitelError
 

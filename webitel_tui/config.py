@@ -6,12 +6,16 @@ Nested keys map to environment names with "__": `[webitel] url` is `WEBITEL_TUI_
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
+import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -20,40 +24,87 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-# The file and path helpers are shared with the first screen's quick read of the settings.
-from webitel_tui.quick_config import (
-    APP_NAME,
-    CONFIG_ENV,
-    DEFAULT_THEME,
-    ENV_PREFIX,
-    ConfigError,
-    config_dir,
-    data_dir,
-    default_config_path,
-    default_database_url,
-    read_config_file,
-    remember_setting,
-    resolve_config_path,
-)
+APP_NAME = "webitel-tui"
+ENV_PREFIX = "WEBITEL_TUI_"
+CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
+DEFAULT_THEME = "creatio-classic"
 
-__all__ = [
-    "APP_NAME",
-    "CONFIG_ENV",
-    "DEFAULT_THEME",
-    "ENV_PREFIX",
-    "ConfigError",
-    "DatabaseSettings",
-    "LoadedSettings",
-    "Settings",
-    "WebitelSettings",
-    "config_dir",
-    "data_dir",
-    "default_config_path",
-    "default_database_url",
-    "load_settings",
-    "remember_setting",
-    "resolve_config_path",
-]
+
+class ConfigError(Exception):
+    """A configuration problem, as one line naming the file (or variable), key and problem."""
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'webitel-tui.db'}"
+
+
+def _resolve_config_path(explicit: Path | None) -> tuple[Path, bool]:
+    """The config file to read, and whether the admin named it (then it must exist)."""
+    if explicit is not None:
+        return explicit, True
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env), True
+    return default_config_path(), False
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def _read_config_file(config_path: Path | None) -> tuple[Path, dict[str, Any] | None]:
+    """The config file's path and contents (None: there is no file); a file the admin named
+    that does not exist, or one that is not valid TOML, raises ConfigError."""
+    path, named = _resolve_config_path(config_path)
+    if path.exists():
+        return path, _read_toml(path)
+    if named:
+        raise ConfigError(f"{path}: no such configuration file")
+    return path, None
+
+
+def remember_setting(path: Path, key: str, value: str) -> None:
+    """Set a top-level string key in the TOML file, keeping every other line as written.
+
+    Used for choices made in the app (the theme); a new file is created readable by its
+    owner only, since the admin may add secrets to it later.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    first_table = next(
+        (i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines)
+    )
+    # A JSON string is a valid TOML basic string (same escapes).
+    new_line = f"{key} = {json.dumps(value)}"
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for index in range(first_table):
+        if pattern.match(lines[index]):
+            lines[index] = new_line
+            break
+    else:
+        lines.insert(0, new_line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o600)
+    temporary.replace(path)
 
 
 class DatabaseSettings(BaseModel):
@@ -170,7 +221,7 @@ def load_settings(
     config_path: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> LoadedSettings:
     """Read the settings; a problem raises ConfigError with one clear line."""
-    path, read = read_config_file(config_path)
+    path, read = _read_config_file(config_path)
     data: dict[str, Any] = read or {}
     warnings: list[str] = []
     if read is not None:

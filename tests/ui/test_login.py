@@ -22,16 +22,14 @@ from tests.ui.conftest import (
     type_login,
     wait_for,
 )
-from webitel_tui.config import ConfigError, LoadedSettings
 from webitel_tui.db.engine import Database
 from webitel_tui.db.migrate import HEAD, current_revision
 from webitel_tui.domain import known
 from webitel_tui.domain.processes import ProcessStatus, RunOwner
 from webitel_tui.processes import auth
 from webitel_tui.processes.setup import prepare
-from webitel_tui.quick_config import QuickSettings
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.ui.app import WebitelTuiApp, start_app
+from webitel_tui.ui.app import WebitelTuiApp, create_app
 from webitel_tui.ui.gil import SWITCH_INTERVAL
 from webitel_tui.ui.screens.help import HelpScreen
 from webitel_tui.ui.screens.login import LoginScreen
@@ -225,28 +223,33 @@ async def test_a_database_that_cannot_be_prepared_is_said_and_log_in_tries_again
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
 
 
-async def test_a_settings_problem_found_in_the_background_is_shown(demo_url: str) -> None:
-    def load() -> LoadedSettings:
-        raise ConfigError("/etc/c.toml: webitel.timeout: Input should be greater than 0")
-
-    app = WebitelTuiApp(QuickSettings(database_url=demo_url), load)
+async def test_a_database_url_problem_found_in_the_background_is_shown() -> None:
+    app = make_app("mysql://crm@db/crm")
     async with app.run_test(size=SIZE) as pilot:
         await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: login_settled(app.screen), "the attempt")
         assert message_of(app.screen) == (
-            "The settings cannot be used: /etc/c.toml: webitel.timeout: "
-            "Input should be greater than 0"
+            "The database cannot be used: database 'mysql' is not supported; "
+            "use sqlite:///PATH or postgresql://..."
         )
         assert app.is_running
 
 
+async def test_the_settings_warnings_are_shown_as_the_app_starts(demo_url: str) -> None:
+    warning = "/etc/c.toml holds a Webitel password or token but other users can read it"
+    seen: list[Message] = []
+    app = create_app(make_settings(demo_url), warnings=[warning])
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await wait_for(pilot, lambda: any(isinstance(m, Notify) for m in seen), "the warning")
+        [note] = [m.notification for m in seen if isinstance(m, Notify)]
+        assert (note.severity, note.message) == ("warning", warning)
+
+
 async def test_the_cli_start_prepares_the_database_behind_the_login(tmp_path: Path) -> None:
-    """`start_app` migrates and seeds in the background; with no administrator yet it
+    """`prepare` migrates and seeds in the background; with no administrator yet it
     leaves for the CLI to ask for one."""
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    settings = make_settings(url)
-    loaded = LoadedSettings(settings=settings, path=None, warnings=[])
-    app = start_app(QuickSettings(database_url=url), lambda: loaded, None)
+    app = create_app(make_settings(url), prepare=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.needs_admin, "the check for an administrator")
     assert (tmp_path / "new.db").exists()
@@ -266,8 +269,7 @@ async def test_the_app_start_interrupts_the_runs_a_killed_process_left_running(
         await prepare(db)
         async with unit_of_work(db) as uow:
             run = await make_run(uow, RunOwner(RunOwner.current().host, ended_pid()))
-        loaded = LoadedSettings(settings=make_settings(url), path=None, warnings=[])
-        app = start_app(QuickSettings(database_url=url), lambda: loaded, None)
+        app = create_app(make_settings(url), prepare=True)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.needs_admin, "the database prepared")
         async with unit_of_work(db) as uow:

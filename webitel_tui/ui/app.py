@@ -1,14 +1,11 @@
 """The Textual application: themes, keymap, login, then the shell.
 
-The login screen is the first thing on the screen: it needs only Textual, the theme, the
-language and the keymap (`QuickSettings`). The full settings are checked and the database
-is opened and prepared (migrated and seeded) in the background once it shows, with the
-libraries that takes (pydantic-settings, SQLAlchemy, Alembic when there is something to
-migrate); "Log in" waits for that. A failure is a readable message on the login screen,
-and "Log in" tries again; the app never exits on it.
-
-`start_app` is how the CLI builds it; `create_app(settings)` builds it on settings already
-loaded (tests, the demo) and does not prepare the database (the caller has).
+The app is built on settings already loaded and checked (`config.load_settings`). The login
+screen is the first thing on the screen; the database is opened, and prepared (migrated and
+seeded) if asked, in the background once it shows, with the libraries that takes
+(SQLAlchemy, Alembic when there is something to migrate); "Log in" waits for that. A
+failure is a readable message on the login screen, and "Log in" tries again; the app never
+exits on it.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,16 +27,16 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from webitel_tui.config import remember_setting
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
-from webitel_tui.quick_config import ConfigError, QuickSettings, remember_setting
 from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
-    from webitel_tui.config import LoadedSettings, Settings
+    from webitel_tui.config import Settings
     from webitel_tui.db.engine import Database
     from webitel_tui.processes.auth import Session
     from webitel_tui.processes.reconcile import ReconcileOutcome
@@ -47,9 +44,6 @@ if TYPE_CHECKING:
     from webitel_tui.webitel import WebitelClient
 
 APP_NAME = "Webitel TUI"
-
-SettingsLoader = Callable[[], "LoadedSettings"]
-"""Loads and checks the full settings (run in a thread; raises ConfigError)."""
 
 BACKGROUND_IMPORTS = (
     "webitel_tui.db.engine",
@@ -64,7 +58,7 @@ log = logging.getLogger(__name__)
 
 
 class StartupFailed(DomainError):
-    """The settings could not be loaded or the database could not be opened or prepared."""
+    """The database could not be opened or prepared."""
 
 
 @dataclass
@@ -76,9 +70,7 @@ def startup_problem(error: BaseException) -> str:
     """A failure of the background start-up, as the admin reads it (no SQL, no secrets)."""
     from webitel_tui.db.engine import DatabaseUrlError
 
-    # Our own one-line messages: the config file and key, the database URL, a refusal.
-    if isinstance(error, ConfigError):
-        return tr("The settings cannot be used: {0}", error)
+    # Our own one-line messages: the database URL, a refusal.
     if isinstance(error, DatabaseUrlError):
         return tr("The database cannot be used: {0}", error)
     if isinstance(error, DomainError):
@@ -122,21 +114,20 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
 
     def __init__(
         self,
-        quick: QuickSettings,
-        load_settings: SettingsLoader,
+        settings: Settings,
         *,
         config_path: Path | None = None,
         prepare: bool = False,
+        warnings: Iterable[str] = (),
     ) -> None:
         super().__init__()
-        self.quick = quick
+        self.settings = settings
         self.config_path = config_path
         self.session: Session | None = None
         self.needs_admin = False
         """The database has no administrator: the app exited for the CLI to ask for one."""
-        self._load_settings = load_settings
         self._prepare = prepare
-        self._settings: Settings | None = None
+        self._settings_warnings = list(warnings)
         self._db: Database | None = None
         self._backend: asyncio.Task[Database] | None = None
         self._webitel: WebitelClient | None = None
@@ -145,9 +136,9 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
         hand_over_promptly()  # the database thread's rows reach the screen sooner
-        self._startup_messages = self._install_themes(quick.theme)
+        self._startup_messages = self._install_themes(settings.theme)
         translate_bindings(self)
-        self.set_keymap(quick.keymap)
+        self.set_keymap(settings.keymap)
 
     def _install_themes(self, wanted: str) -> list[str]:
         themes, problems = load_themes()
@@ -179,12 +170,6 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             raise RuntimeError("the database is opened in the background after the app starts")
         return self._db
 
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            raise RuntimeError("the settings are loaded in the background after the app starts")
-        return self._settings
-
     # The database, made ready in the background (see the module's docstring) ----------------
 
     @property
@@ -192,8 +177,8 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         return self._db is not None
 
     def start_backend(self) -> None:
-        """Load the settings and open (and prepare) the database, unless that is going or
-        done; after a failure, try again."""
+        """Open (and prepare) the database, unless that is going or done; after a failure,
+        try again."""
         task = self._backend
         if task is not None and not (task.done() and task.exception() is not None):
             return
@@ -209,18 +194,16 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         except Exception as exc:
             raise StartupFailed(startup_problem(exc)) from exc
 
-    def _load_in_background(self) -> LoadedSettings:
-        loaded = self._load_settings()
+    @staticmethod
+    def _import_backend() -> None:
         for name in BACKGROUND_IMPORTS:
             importlib.import_module(name)
-        return loaded
 
     async def _open_backend(self) -> Database:
-        loaded = await asyncio.to_thread(self._load_in_background)
+        await asyncio.to_thread(self._import_backend)
         from webitel_tui.db.engine import Database
 
-        settings = loaded.settings
-        db = Database(settings.database.url)
+        db = Database(self.settings.database.url)
         try:
             if self._prepare:
                 from webitel_tui.processes.setup import prepare
@@ -231,12 +214,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         except BaseException:
             await db.dispose()
             raise
-        self._settings = settings
         self._db = db
-        if settings.keymap != self.quick.keymap:
-            self.set_keymap(settings.keymap)
-        for warning in loaded.warnings:
-            self.notify(warning, title=_("Settings"), severity="warning", timeout=15, markup=False)
         return db
 
     def _backend_done(self, task: asyncio.Task[Database]) -> None:
@@ -270,6 +248,8 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for message in self._startup_messages:
             self.notify(message, title=_("Theme"), severity="warning", timeout=15, markup=False)
+        for warning in self._settings_warnings:
+            self.notify(warning, title=_("Settings"), severity="warning", timeout=15, markup=False)
         self.push_screen(LoginScreen(self), self._logged_in)
 
     def webitel(self) -> WebitelClient:
@@ -364,31 +344,16 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.notify(message, title=_("Error"), severity="error", timeout=15, markup=False)
 
 
-def start_app(
-    quick: QuickSettings, load_settings: SettingsLoader, config_path: Path | None
+def create_app(
+    settings: Settings,
+    config_path: Path | None = None,
+    *,
+    prepare: bool = False,
+    warnings: Iterable[str] = (),
 ) -> WebitelTuiApp:
-    """The app as the CLI starts it: the login screen at once, the settings checked and the
-    database prepared in the background; a theme chosen in it is remembered in
-    `config_path` (if given)."""
-    set_language(quick.language)
-    return WebitelTuiApp(quick, load_settings, config_path=config_path, prepare=True)
-
-
-def create_app(settings: Settings, config_path: Path | None = None) -> WebitelTuiApp:
-    """The app on settings already loaded and a database already prepared, in the
-    configured language; a theme chosen in it is remembered in `config_path` (if given)."""
-    from webitel_tui.config import LoadedSettings
-
+    """The app in the configured language; a theme chosen in it is remembered in
+    `config_path` (if given). With `prepare`, the database is migrated and seeded behind
+    the login screen (the CLI's start); otherwise the caller has prepared it. `warnings`
+    about the settings are shown once it starts."""
     set_language(settings.language)
-    quick = QuickSettings(
-        theme=settings.theme,
-        language=settings.language,
-        keymap=dict(settings.keymap),
-        mouse=settings.mouse,
-        database_url=settings.database.url,
-        config_path=config_path,
-    )
-    loaded = LoadedSettings(settings=settings, path=config_path, warnings=[])
-    app = WebitelTuiApp(quick, lambda: loaded, config_path=config_path)
-    app._settings = settings
-    return app
+    return WebitelTuiApp(settings, config_path=config_path, prepare=prepare, warnings=warnings)

@@ -1,7 +1,7 @@
 """The login screen: user name, password, "Log in"; the reason for a refusal under the form.
 
-It is the first screen, shown before the database is ready: the app loads the settings and
-opens and prepares the database meanwhile (see `Backend`), and "Log in" waits for that.
+It is the first screen, shown before the database is ready: the app opens and prepares the
+database meanwhile (see `Backend`), and "Log in" waits for that.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class LoginScreen(ForwardWorkerErrors, Screen["Session"]):
             self._show_message(_("Preparing the database…"), error=False)
         try:
             db = await self._backend.database()
-        except DomainError as exc:  # the settings or the database: nothing to fix here
+        except DomainError as exc:  # the database: nothing to fix here
             self.post_message(self.Refused(str(exc), not_checked=True))
             return
         from webitel_tui.processes import auth  # loaded with the database, not before
