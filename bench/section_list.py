@@ -85,7 +85,6 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.ui.screens.webitel_users import WEBITEL_USER_COLUMNS
 from webitel_tui.ui.widgets.section_grid import SectionGrid, shown_width
 
@@ -163,7 +162,6 @@ class GridApp(FramedApp):
     def __init__(self, db: Database) -> None:
         super().__init__()
         self.db = db
-        hand_over_promptly()  # as the product's app does
 
     async def fetch(self, request: PageRequest) -> Page[WebitelUser]:
         async with unit_of_work(self.db) as uow:

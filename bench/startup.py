@@ -55,7 +55,7 @@ TIMEOUT = 60.0
 ROWS, COLUMNS = 24, 80
 TOP_IMPORTS = 15
 
-RATIO_TARGET = 1.3  # x the bare app
+RATIO_TARGET = 1.5  # x the bare app
 FIRST_RUN_TARGET = 1.0  # seconds: creating the database once should still feel immediate
 UPGRADE_RATIO_TARGET = 1.0  # x the bare app: a no-op upgrade should not cost more than a TUI
 PREPARE_TARGET = 0.1  # seconds: the check on every start, when there is nothing to do

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,6 @@ from webitel_tui.processes import auth
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.app import WebitelTuiApp, create_app
-from webitel_tui.ui.gil import SWITCH_INTERVAL
 from webitel_tui.ui.screens.help import HelpScreen
 from webitel_tui.ui.screens.login import LoginScreen
 
@@ -279,16 +277,6 @@ async def test_the_app_start_interrupts_the_runs_a_killed_process_left_running(
     finally:
         await db.dispose()
     assert (logged.id, logged.status) == (run, ProcessStatus.INTERRUPTED)
-
-
-def test_the_app_hands_the_gil_to_the_database_thread_promptly(demo_url: str) -> None:
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(0.005)  # CPython's default
-    try:
-        make_app(demo_url)
-        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
-    finally:
-        sys.setswitchinterval(before)
 
 
 @pytest.mark.parametrize("next_field", ["tab", "enter"])

@@ -30,7 +30,6 @@ from textual.worker import Worker, WorkerState
 from webitel_tui.config import remember_setting
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
-from webitel_tui.ui.gil import hand_over_promptly
 from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
@@ -135,7 +134,6 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         """What the Reconcile at start did (nothing, until it had something to do)."""
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
-        hand_over_promptly()  # the database thread's rows reach the screen sooner
         self._startup_messages = self._install_themes(settings.theme)
         translate_bindings(self)
         self.set_keymap(settings.keymap)

@@ -34,7 +34,6 @@ from pydantic import (
 from pydantic.dataclasses import dataclass
 from pydantic_core import core_schema
 
-from webitel_tui.gc_paused import gc_paused
 from webitel_tui.webitel.errors import MalformedResponseError
 
 __all__ = [
@@ -569,8 +568,7 @@ def _check_empty_page(data: object) -> None:
 
 def parse_page(model: type[ItemT], data: object) -> Page[ItemT]:
     """Validate a decoded list answer (``{}`` is an empty page, ``items`` may be absent)."""
-    with gc_paused():
-        page: Page[ItemT] = parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
+    page: Page[ItemT] = parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
     if not page.items:
         _check_empty_page(data)
     return page
@@ -582,8 +580,7 @@ def parse_page_json(model: type[ItemT], body: bytes) -> Page[ItemT]:
         raise MalformedResponseError("an empty body where a page was expected")
     adapter = _adapter(Page[model])  # type: ignore[valid-type]
     try:
-        with gc_paused():
-            page: Page[ItemT] = adapter.validate_json(body)
+        page: Page[ItemT] = adapter.validate_json(body)
     except ValidationError as exc:
         raise MalformedResponseError(f"unexpected page shape ({_describe(exc)})") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
