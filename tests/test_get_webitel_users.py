@@ -23,7 +23,6 @@ from pydantic import SecretStr
 from tests.factories import make_webitel_user
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
-from webitel_tui.db.tables import WebitelUser
 from webitel_tui.domain import known
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.contacts import NewContact
@@ -41,7 +40,11 @@ from webitel_tui.processes.get_webitel_users import (
 )
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.repositories.webitel_import import MatchState, WebitelImportRepository
+from webitel_tui.repositories.webitel_import import (
+    MatchState,
+    NewRows,
+    WebitelImportRepository,
+)
 from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
 from webitel_tui.simulator.runner import SimulatorThread, start_simulator_thread
 from webitel_tui.webitel import InputUser, WebitelClient
@@ -310,11 +313,10 @@ async def test_cancelled_run_then_rerun_is_the_same_as_one_clean_run(
     ]
 
 
-@pytest.mark.parametrize("step", ["insert", "log_inserted"])  # the rows, their change log
 async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
-    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+    demo: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = getattr(WebitelImportRepository, step)
+    original = WebitelImportRepository.insert  # a page's new rows and their change log
     calls = 0
 
     async def crash_in_the_second_page(self: WebitelImportRepository, *args: Any) -> Any:
@@ -325,7 +327,7 @@ async def test_run_killed_by_an_error_then_rerun_is_the_same_as_one_clean_run(
             raise RuntimeError("killed")
         return await original(self, *args)
 
-    monkeypatch.setattr(WebitelImportRepository, step, crash_in_the_second_page)
+    monkeypatch.setattr(WebitelImportRepository, "insert", crash_in_the_second_page)
     with pytest.raises(RuntimeError, match="killed"):
         await run(demo)
     monkeypatch.undo()
@@ -353,15 +355,14 @@ async def test_the_page_after_a_page_redone_after_a_refusal_sees_how_it_turned_o
                 password=SecretStr("x-Pass-1"),
             )
         )
-    log_inserted, apply_one = WebitelImportRepository.log_inserted, _Run.apply_one
+    insert, apply_one = WebitelImportRepository.insert, _Run.apply_one
     refused: list[bool] = []
 
-    async def refuse_the_page_of_p1(self: WebitelImportRepository, inserted: Any) -> None:
-        records = [rows for rows in inserted if rows.entity is WebitelUser]
-        if records and "ivan.p1" in records[0].columns.values["Name"] and not refused:
+    async def refuse_the_page_of_p1(self: WebitelImportRepository, rows: NewRows) -> None:
+        await insert(self, rows)  # written, then refused: the page is rolled back
+        if "ivan.p1" in [row["Name"] for row in rows.webitel_users] and not refused:
             refused.append(True)
             raise DuplicateValueError("taken meanwhile")
-        await log_inserted(self, inserted)
 
     async def another_admin_takes_7001_first(self: _Run, entry: Any, outcome: Any) -> None:
         if refused == [True]:
@@ -370,7 +371,7 @@ async def test_the_page_after_a_page_redone_after_a_refusal_sees_how_it_turned_o
                 await make_webitel_user(uow, "local.holder", "7001")
         await apply_one(self, entry, outcome)
 
-    monkeypatch.setattr(WebitelImportRepository, "log_inserted", refuse_the_page_of_p1)
+    monkeypatch.setattr(WebitelImportRepository, "insert", refuse_the_page_of_p1)
     monkeypatch.setattr(_Run, "apply_one", another_admin_takes_7001_first)
     report = await run(empty)
     assert refused == [True, True]

@@ -54,7 +54,6 @@ from webitel_tui.domain.webitel_users import (
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.provisioning import _grants, _int_id, _roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.users import DUPLICATE
 from webitel_tui.repositories.webitel_import import (
     LinkedId,
@@ -338,8 +337,6 @@ class _Page:
         self.outcome = ImportReport()  # what the page does, added to the run's when committed
         self.updates: list[_Update] = []
         self.rows = NewRows()
-        self.prepared: list[Prepared] = []
-        """`rows` made ready to insert, once every user is decided."""
         self.holders = _Holders(state.holders)
 
     def decide(self, entry: _Entry) -> None:
@@ -610,7 +607,7 @@ class _Run:
         """Decide users and write them in one transaction (rolled back on a dry run)."""
         async with _writing(self.db, self.actor, self.dry_run) as uow:
             page = await self.decided(uow, entries)
-            await uow.webitel_import.log_inserted(await self.write(uow, page))
+            await self.write(uow, page)
         return page.outcome
 
     async def read(self, uow: UnitOfWork, entries: Sequence[_Entry]) -> _Page:
@@ -632,22 +629,17 @@ class _Run:
         return page
 
     async def decide(self, page: _Page) -> None:
-        """Decide a page and make its new rows ready to insert, looking at the event loop now
-        and then (see `_DECIDE_BATCH`)."""
+        """Decide a page, looking at the event loop now and then (see `_DECIDE_BATCH`)."""
         for done, entry in enumerate(page.entries, 1):
             page.decide(entry)
             if done % _DECIDE_BATCH == 0:
                 await asyncio.sleep(0)
-        for prepared in page.repo.prepare(page.rows):
-            page.prepared.append(prepared)
-            await asyncio.sleep(0)
 
-    async def write(self, uow: UnitOfWork, page: _Page) -> list[Prepared]:
-        """A decided page's changes, but the change log of its new rows (returned)."""
+    async def write(self, uow: UnitOfWork, page: _Page) -> None:
+        """A decided page's changes, each with its change-log entry."""
         for update in page.updates:
             await self.write_update(uow, update)
-        await uow.webitel_import.insert(page.prepared)
-        return page.prepared
+        await uow.webitel_import.insert(page.rows)
 
     def wanted(self, user: User) -> _Wanted:
         device_id, device_name = _device(user)

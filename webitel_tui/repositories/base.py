@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, inspect
+from sqlalchemy import Row, Table, insert, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,8 +17,7 @@ from webitel_tui.db.tables import Base, BaseEntity, SysChangeLog, utcnow
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordConflictError, RecordNotFoundError
 from webitel_tui.domain.records import Actor
-from webitel_tui.repositories.bulk import Prepared, insert_prepared, prepare
-from webitel_tui.repositories.logged_values import log_inserted, loggable
+from webitel_tui.repositories.logged_values import loggable
 
 E = TypeVar("E", bound=BaseEntity)
 
@@ -42,8 +41,8 @@ def audit_fields(row: BaseEntity | Row[Any]) -> dict[str, Any]:
 
 
 def new_row(actor: Actor, now: datetime, **values: Any) -> dict[str, Any]:
-    """A row to insert as plain values (see `bulk`) with its BaseEntity columns; rows made
-    together share `now` (one timestamp, converted once)."""
+    """A row to insert as plain values (see `Repository.insert_many`) with its BaseEntity
+    columns; rows made together share `now`."""
     return {
         "Id": new_id(),
         "CreatedOn": now,
@@ -141,22 +140,28 @@ class Repository:
         """`new_row` by this repository's actor."""
         return new_row(self.actor, now, **values)
 
-    def prepare_many(self, entity: type[Base], rows: Sequence[dict[str, Any]]) -> Prepared:
-        """New rows (from `new_row`) made ready for `insert_many` (see `bulk.prepare`)."""
-        return prepare(self.session.get_bind().dialect, entity, rows)
+    async def insert_many(self, entity: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert new rows (every column given, as `new_row` makes them) in one executemany,
+        without an ORM object per row. Their change-log entries are not written here: the
+        caller inserts `inserted_entries` of them (into SysChangeLog, by this same method)."""
+        if not rows:  # an empty list would be executed as one INSERT of the defaults
+            return
+        # A Core INSERT does not flush the session: rows added the ORM way go first (foreign
+        # keys).
+        await self.session.flush()
+        table: Table = entity.metadata.tables[entity.__tablename__]
+        await self.session.execute(insert(table), rows)
 
-    async def insert_many(self, prepared: Prepared) -> None:
-        """Insert many new rows in one statement, as `session.add` would, without building
-        an ORM object per row. Their change-log entries are written by `log_inserted`, later
-        in the same transaction."""
-        await self.session.flush()  # rows added the ORM way go first (foreign keys)
-        await insert_prepared(self.session, prepared)
-
-    async def log_inserted(self, inserted: Iterable[Prepared]) -> None:
-        """The change-log entries ("Insert") of rows `insert_many` inserted, made by the
-        database from the rows as stored (`logged_values.log_inserted`)."""
-        connection = await self.session.connection()
-        await connection.run_sync(log_inserted, list(inserted), self.actor.contact_id)
+    def inserted_entries(
+        self, entity: type[Base], rows: Iterable[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The change-log entries ("Insert", the new values) of rows `insert_many` inserts:
+        what `log_change` makes of a record added the ORM way."""
+        name = entity.__name__
+        return [
+            change_entry(self.actor, name, row["Id"], Operation.INSERT, {}, loggable(row))
+            for row in rows
+        ]
 
     def log_change(
         self,

@@ -3,14 +3,15 @@
 Reading: everything the import needs to decide a page is fetched in a handful of queries
 (records already linked to the page's Webitel ids with their details; contacts and CRM users
 the page's names may match; the Webitel users holding the names and extensions involved).
-Writing: the new rows of a whole page go in one statement per table, each with its change-log
-entry, built from the same column functions the one-record repositories use.
+Writing: the new rows of a whole page go in one executemany per table, built from the same
+column functions the one-record repositories use, then their change-log entries (made by
+`inserted_entries`, as `log_change` makes a record's) in one more.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -22,6 +23,7 @@ from webitel_tui.db.tables import (
     Base,
     Contact,
     SysAdminUnit,
+    SysChangeLog,
     SysUserInRole,
     WebitelUser,
     WebitelUserLicense,
@@ -39,7 +41,6 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.i18n import _
 from webitel_tui.repositories.base import Repository
-from webitel_tui.repositories.bulk import Prepared
 from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.users import new_user_values, system_user, system_user_query
 from webitel_tui.repositories.webitel_users import HolderView, new_webitel_user_values
@@ -350,20 +351,20 @@ class WebitelImportRepository(Repository):
             )
         return record_id
 
-    def prepare(self, rows: NewRows) -> Iterator[Prepared]:
-        """A page's new rows made ready to insert, a table at a time, in foreign-key order."""
-        for entity, new in zip(IMPORTED, rows.in_order(), strict=True):
-            if new:
-                yield self.prepare_many(entity, new)
-
-    async def insert(self, prepared: Iterable[Prepared]) -> None:
-        """Insert a page's prepared rows; their change-log entries are for `log_inserted`. A
-        unique key refusing one (someone saved the same name or extension since the page was
-        read) is a duplicate: the caller redoes the page a user at a time to tell whose."""
+    async def insert(self, rows: NewRows) -> None:
+        """Insert a page's new rows, a table at a time in foreign-key order, and their
+        change-log entries. A unique key refusing one (someone saved the same name or
+        extension since the page was read) is a duplicate: the caller redoes the page a user
+        at a time to tell whose."""
+        entries: list[dict[str, Any]] = []
         try:
-            for rows in prepared:
-                await self.insert_many(rows)
+            for entity, new in zip(IMPORTED, rows.in_order(), strict=True):
+                await self.insert_many(entity, new)
+                # Made a table at a time, between two inserts: the TUI's event loop, which
+                # runs the import, serves keys in between.
+                entries += self.inserted_entries(entity, new)
         except IntegrityError as exc:
             raise DuplicateValueError(
                 _("A Webitel user with this name, extension or user id already exists.")
             ) from exc
+        await self.insert_many(SysChangeLog, entries)
