@@ -57,9 +57,3 @@ def new_id() -> uuid.UUID:
     _set(made, "int", value)
     _set(made, "is_safe", _UNKNOWN)
     return made
-
-
-def hex_prefix(ms: int) -> str:
-    """The first 13 hex digits of the version 7 uuids of millisecond `ms` (its time and
-    version), for ids made by the database (`repositories.logged_values`)."""
-    return f"{ms:012x}{_VERSION:x}"
