@@ -4,8 +4,8 @@ Reading: everything the import needs to decide a page is fetched in a handful of
 (records already linked to the page's Webitel ids with their details; contacts and CRM users
 the page's names may match; the Webitel users holding the names and extensions involved).
 Writing: the new rows of a whole page go in one executemany per table, built from the same
-column functions the one-record repositories use, then their change-log entries (made by
-`inserted_entries`, as `log_change` makes a record's) in one more.
+column functions the one-record repositories use, each table's followed by their change-log
+entries (made by `inserted_entries`, as `log_change` makes a record's).
 """
 
 from __future__ import annotations
@@ -352,19 +352,18 @@ class WebitelImportRepository(Repository):
         return record_id
 
     async def insert(self, rows: NewRows) -> None:
-        """Insert a page's new rows, a table at a time in foreign-key order, and their
-        change-log entries. A unique key refusing one (someone saved the same name or
-        extension since the page was read) is a duplicate: the caller redoes the page a user
-        at a time to tell whose."""
-        entries: list[dict[str, Any]] = []
+        """Insert a page's new rows, a table at a time in foreign-key order, each table's
+        followed by their change-log entries. A unique key refusing one (someone saved the
+        same name or extension since the page was read) is a duplicate: the caller redoes the
+        page a user at a time to tell whose."""
         try:
             for entity, new in zip(IMPORTED, rows.in_order(), strict=True):
                 await self.insert_many(entity, new)
-                # Made a table at a time, between two inserts: the TUI's event loop, which
-                # runs the import, serves keys in between.
-                entries += self.inserted_entries(entity, new)
+                # A table's entries, not the page's at once: the TUI's event loop, which runs
+                # the import, serves keys between two inserts, and the entries of one table
+                # at a time are held.
+                await self.insert_many(SysChangeLog, self.inserted_entries(entity, new))
         except IntegrityError as exc:
             raise DuplicateValueError(
                 _("A Webitel user with this name, extension or user id already exists.")
             ) from exc
-        await self.insert_many(SysChangeLog, entries)
