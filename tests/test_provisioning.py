@@ -358,14 +358,15 @@ async def test_a_value_taken_between_the_check_and_the_write_is_undone_with_the_
 async def test_a_retry_refused_because_the_first_try_landed_late_is_taken(world: World) -> None:
     """The POST times out and is carried out later; the read-back comes too early to see it,
     the retry's look-up late enough to find the user: that refusal is read back too, and the
-    user the first try made is the one the CRM takes."""
+    user the first try made is the one the CRM takes. (The margins are hundreds of
+    milliseconds: a loaded machine must not turn them around.)"""
     rules = [
-        FaultRule(kind="slow", route="POST /api/users", latency_ms=450, count=1),
+        FaultRule(kind="slow", route="POST /api/users", latency_ms=1500, count=1),
         FaultRule(kind="slow", route="GET /api/users", latency_ms=0, count=3),
-        FaultRule(kind="slow", route="GET /api/users", latency_ms=250, count=1),
+        FaultRule(kind="slow", route="GET /api/users", latency_ms=700, count=1),
     ]
     form = await form_for(world, "okovalenko", "7001")
-    async with WebitelClient(fast_options(world.sim, timeout=0.3)) as client:
+    async with WebitelClient(fast_options(world.sim, timeout=1.0)) as client:
         await client.login()
         inject(world.sim, *rules)
         record = await provisioning.create_webitel_user(world.db, world.actor, client, form)
