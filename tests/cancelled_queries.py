@@ -1,4 +1,4 @@
-"""For tests that cancel work in the middle of an SQLite query (see db/aiosqlite_driver.py)."""
+"""For tests that cancel work in the middle of an SQLite query (see db/sqlite_connection.py)."""
 
 from __future__ import annotations
 

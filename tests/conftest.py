@@ -147,20 +147,3 @@ async def db(migrated_database_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
-
-
-@pytest.fixture
-def sqlite_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The functions sent to an SQLite connection's thread from now on, by name: each is one
-    trip there and back (see db/aiosqlite_driver.py)."""
-    from webitel_tui.db.aiosqlite_driver import StopOnceConnection
-
-    trips: list[str] = []
-    real = StopOnceConnection._execute
-
-    async def counted(self: StopOnceConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", str(fn)))
-        return await real(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(StopOnceConnection, "_execute", counted)
-    return trips

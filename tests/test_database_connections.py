@@ -1,13 +1,13 @@
-"""SQLite connections as db/aiosqlite_driver.py drives them: one trip to the thread per
-statement, no trip to end a transaction that is not open, closed whatever cancelled them."""
+"""SQLite connections as db/sqlite_connection.py makes them: closed whatever cancelled them,
+never holding the process at exit."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from tests.cancelled_queries import SLOW_QUERY, others_end
@@ -53,29 +53,6 @@ async def test_a_connection_told_to_stop_while_it_closes_ends(tmp_path: Path) ->
     await asyncio.wait_for(db.dispose(), 20)
 
 
-async def test_a_statement_is_one_trip_to_the_connections_thread(
-    tmp_path: Path, sqlite_trips: list[str]
-) -> None:
-    """A read is one trip (no rollback to end it: nothing to roll back); a write of two rows
-    three (two statements and the commit; no rollback when the connection goes back to the
-    pool)."""
-    db = Database(f"sqlite:///{tmp_path / 'crm.db'}")
-    async with db.engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)"))
-    trips = sqlite_trips
-    trips.clear()
-    async with db.engine.connect() as connection:
-        rows = (await connection.execute(text("SELECT a FROM t"))).all()
-    assert (rows, trips) == ([], ["_run_statement"])
-    trips.clear()
-    async with db.engine.begin() as connection:
-        await connection.execute(text("INSERT INTO t (a) VALUES (:a)"), {"a": "x"})
-        result = await connection.execute(text("UPDATE t SET a = 'y' WHERE a = 'x'"))
-        assert result.rowcount == 1
-    assert trips == ["_run_statement", "_run_statement", "commit"]
-    await db.dispose()
-
-
 async def test_a_connection_back_in_the_pool_with_a_transaction_open_is_rolled_back(
     tmp_path: Path,
 ) -> None:
@@ -95,20 +72,10 @@ async def test_a_connection_back_in_the_pool_with_a_transaction_open_is_rolled_b
     await db.dispose()
 
 
-async def test_commit_and_rollback_on_a_closed_connection_do_what_sqlalchemys_adapter_does(
-    tmp_path: Path,
-) -> None:
-    """sqlite3 cannot say whether a closed connection has a transaction open: the shortcut
-    then leaves it to SQLAlchemy's adapter, which ends nothing on a closed connection."""
+async def test_a_connections_thread_does_not_hold_the_process_at_exit(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'crm.db'}")
     async with db.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        adapted, driver = raw.dbapi_connection, raw.driver_connection
-        assert adapted is not None and driver is not None
-        await driver.close()
-        with pytest.raises(ValueError, match="no active connection"):
-            _ = driver.in_transaction
-        await connection.run_sync(lambda _sync: adapted.commit())
-        await connection.run_sync(lambda _sync: adapted.rollback())
-        await connection.invalidate()
+        await connection.execute(text("SELECT 1"))
+        workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+        assert workers and all(t.daemon for t in workers)
     await db.dispose()

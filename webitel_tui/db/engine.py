@@ -69,10 +69,14 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     # be a password hash or anything an admin typed.
     if resolved.get_backend_name() != "sqlite":
         return create_async_engine(resolved, echo=echo, pool_pre_ping=True, hide_parameters=True)
-    from webitel_tui.db import aiosqlite_driver
+    from webitel_tui.db import sqlite_connection
 
-    engine = create_async_engine(resolved, echo=echo, hide_parameters=True)
-    event.listen(engine.sync_engine, "connect", aiosqlite_driver.on_connect)
+    engine = create_async_engine(
+        resolved,
+        echo=echo,
+        hide_parameters=True,
+        async_creator=sqlite_connection.connector(resolved),
+    )
     event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     return engine
 
