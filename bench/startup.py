@@ -101,7 +101,7 @@ ALEMBIC = ("alembic.command", "alembic.script", "alembic.runtime.migration")
 # first call, with Alembic if it is needed (it is not on a current database).
 PREPARE_PROBE = """\
 import sys, time
-from webitel_tui import cli
+from webitel_tui import cli_support
 from webitel_tui.config import load_settings
 from webitel_tui.ui.app import BACKGROUND_IMPORTS
 import importlib
@@ -109,7 +109,7 @@ for name in BACKGROUND_IMPORTS:
     importlib.import_module(name)
 settings = load_settings(None, {"database": {"url": sys.argv[1]}}).settings
 started = time.perf_counter()
-has_admin = cli._prepare(settings)
+has_admin = cli_support.prepare(settings)
 print(time.perf_counter() - started, has_admin)
 """
 

@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from webitel_tui import __version__
+from webitel_tui.cli_support import (
+    EXIT_BAD_USAGE,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    load,
+    on_database,
+    overrides,
+    prepare,
+)
 from webitel_tui.config import (
     ConfigError,
     LoadedSettings,
@@ -33,13 +42,6 @@ if TYPE_CHECKING:
     from webitel_tui.ui.app import WebitelTuiApp
 
 T = TypeVar("T")
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-# The `users` commands' own codes (a script tells "left in doubt" from a bad call).
-EXIT_IN_DOUBT = 2
-EXIT_BAD_USAGE = 3
 
 PROCESS_CODES = (GET_WEBITEL_USERS_PROCESS_CODE,)
 
@@ -193,48 +195,6 @@ def _add_users_actions(users: CliParser) -> None:
     action("reconcile", "settle the open reconcile items: the CRM follows Webitel")
 
 
-def _overrides(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    overrides: dict[str, Any] = dict(extra or {})
-    if args.database:
-        overrides["database"] = {"url": args.database}
-    if args.lang:
-        overrides["language"] = args.lang
-    return overrides
-
-
-def _load(args: argparse.Namespace) -> LoadedSettings:
-    """The settings of a headless command, their warnings said on standard error (the TUI
-    shows them itself: `_run_app`)."""
-    loaded = load_settings(args.config, _overrides(args))
-    for warning in loaded.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return loaded
-
-
-def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run one async job on the configured database, in an event loop of its own.
-
-    The TUI later opens its own engine in Textual's loop: engines do not cross loops.
-    """
-
-    from webitel_tui.db.engine import Database
-
-    async def go() -> T:
-        db = Database(settings.database.url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
-def _prepare(settings: Settings, *, demo: bool = False) -> bool:
-    from webitel_tui.processes import setup
-
-    return _on_database(settings, lambda db: setup.prepare(db, demo=demo))
-
-
 def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> str:
     if secret:
         import getpass
@@ -247,9 +207,9 @@ def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> st
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from webitel_tui.db.migrate import current_revision
 
-    settings = _load(args).settings
-    _prepare(settings)
-    print(f"Database is at revision {_on_database(settings, current_revision)}.")
+    settings = load(args).settings
+    prepare(settings)
+    print(f"Database is at revision {on_database(settings, current_revision)}.")
     return EXIT_OK
 
 
@@ -277,14 +237,14 @@ def _create_first_admin(
         check_passwords_match(password, _ask("Password confirmation: ", secret=True))
     require(password, "Password")
     name = full_name or login
-    _on_database(settings, lambda db: setup.create_first_admin(db, login, password, name))
+    on_database(settings, lambda db: setup.create_first_admin(db, login, password, name))
     print(f"Administrator {login} created; log in with this user name.")
     return EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    settings = _load(args).settings
-    if _prepare(settings):
+    settings = load(args).settings
+    if prepare(settings):
         print("An administrator already exists; nothing to do.")
         return EXIT_OK
     return _create_first_admin(
@@ -320,7 +280,7 @@ def _new_sqlite_file(url: str) -> bool:
 def _first_start(loaded: LoadedSettings) -> int:
     """Create and prepare the database, ask for the first administrator, then start."""
     settings = loaded.settings
-    if not _prepare(settings):
+    if not prepare(settings):
         if not sys.stdin.isatty():
             print("No administrator yet: run `webitel-tui init` first.", file=sys.stderr)
             return EXIT_USAGE
@@ -334,7 +294,7 @@ def _first_start(loaded: LoadedSettings) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The settings, then the login screen; the database is prepared behind it."""
-    loaded = load_settings(args.config, _overrides(args))
+    loaded = load_settings(args.config, overrides(args))
     if _new_sqlite_file(loaded.settings.database.url) or not sys.stdin.isatty():
         return _first_start(loaded)  # the administrator is asked for (or the way to add one)
     app = _run_app(loaded, prepare=True)
@@ -349,7 +309,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="webitel-tui-demo-") as workdir:
         simulator = start_simulator_thread()
         try:
-            overrides = {
+            demo = {
                 "database": {"url": f"sqlite:///{Path(workdir) / 'demo.db'}"},
                 "webitel": {
                     "url": simulator.base_url,
@@ -358,8 +318,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     "password": simulator.password,
                 },
             }
-            loaded = load_settings(args.config, _overrides(args, overrides))
-            _prepare(loaded.settings, demo=True)
+            loaded = load_settings(args.config, overrides(args, demo))
+            prepare(loaded.settings, demo=True)
             print(f"Demo: Webitel simulator at {simulator.base_url}; log in as Supervisor.")
             _run_app(loaded)
             return EXIT_OK
@@ -434,9 +394,9 @@ def cmd_run_process(args: argparse.Namespace) -> int:
     from webitel_tui.repositories import SYSTEM
     from webitel_tui.webitel import WebitelClient
 
-    settings = _load(args).settings
+    settings = load(args).settings
     set_language(settings.language)
-    _prepare(settings)
+    prepare(settings)
     options = client_options(settings.webitel)
 
     async def work(db: Database) -> ImportReport:
@@ -451,7 +411,7 @@ def cmd_run_process(args: argparse.Namespace) -> int:
             )
 
     try:
-        report = _on_database(settings, work)
+        report = on_database(settings, work)
     except ImportFailed as exc:
         if args.json:
             print(_report_json(exc.report))

@@ -21,14 +21,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from webitel_tui.cli import (
+from webitel_tui.cli_support import (
     EXIT_BAD_USAGE,
     EXIT_ERROR,
     EXIT_IN_DOUBT,
     EXIT_OK,
-    _load,
-    _on_database,
-    _prepare,
+    load,
+    on_database,
+    prepare,
 )
 from webitel_tui.config import ConfigError
 from webitel_tui.db.engine import Database, DatabaseUrlError
@@ -106,10 +106,10 @@ def run_users(args: argparse.Namespace) -> int:
     if not package_log.handlers:
         package_log.addHandler(logging.NullHandler())
     try:
-        settings = _load(args).settings
+        settings = load(args).settings
         set_language(settings.language)
         options = client_options(settings.webitel) if online else None
-        _prepare(settings)
+        prepare(settings)
         login = args.as_login or settings.service_login
 
         async def work(db: Database) -> int:
@@ -119,7 +119,7 @@ def run_users(args: argparse.Namespace) -> int:
             async with WebitelClient(options) as client:
                 return await action(Job(db, actor, client), args, out)
 
-        return _on_database(settings, work)
+        return on_database(settings, work)
     except (ConfigError, DatabaseUrlError, ConnectionProblem, UsageProblem) as exc:
         return out.failed(str(exc), EXIT_BAD_USAGE)
     except NeedsReconcile as exc:
