@@ -27,12 +27,12 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from webitel_tui.config import remember_setting
+from webitel_tui.config import DEFAULT_THEME, remember_setting
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
 from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
 from webitel_tui.ui.screens.login import LoginScreen
-from webitel_tui.ui.themes import DEFAULT_THEME, load_themes
+from webitel_tui.ui.themes import load_themes
 
 if TYPE_CHECKING:
     from webitel_tui.config import Settings

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
     from webitel_tui.ui.theme_file import ThemeFile as ThemeFile
 
-DEFAULT_THEME = "creatio-classic"
-
 _PACKAGE = Path(__file__).resolve().parent.parent
 THEME_DIRS = (_PACKAGE / "themes", _PACKAGE.parent / "themes")
 """Where theme files may live: inside the installed package, then the source checkout."""
