@@ -52,7 +52,7 @@ from webitel_tui.domain.webitel_users import (
     UserRole,
 )
 from webitel_tui.i18n import _, tr
-from webitel_tui.processes.provisioning import _grants, _int_id, _roles
+from webitel_tui.processes.server_user import device, int_id, license_grants, shown_roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.repositories.users import DUPLICATE
 from webitel_tui.repositories.webitel_import import (
@@ -227,12 +227,6 @@ def _role_key(items: Sequence[UserRole | RoleGrant]) -> set[tuple[int, str]]:
 
 def _label(user: User) -> str:
     return user.username or user.name or user.id
-
-
-def _device(user: User) -> tuple[int | None, str]:
-    if user.device is None or not user.device.id:
-        return None, ""
-    return _int_id(user.device.id), user.device.name or ""
 
 
 @dataclass(frozen=True)
@@ -558,7 +552,7 @@ class _Run:
 
     async def run(self) -> None:
         info = await self.client.userinfo()
-        self.own_id = _int_id(info.user_id)
+        self.own_id = int_id(info.user_id)
         # Role names for the "User roles" detail; the internal per-user roles stay hidden.
         self.role_names = {
             role.id: role.name or ""
@@ -642,14 +636,14 @@ class _Run:
         await uow.webitel_import.insert(page.rows)
 
     def wanted(self, user: User) -> _Wanted:
-        device_id, device_name = _device(user)
+        device_id, device_name = device(user)
         return _Wanted(
             login=check_webitel_login(user.username or ""),
             extension=normalize_extension(user.extension),
             device_id=device_id,
             device_name=device_name,
-            licenses=_grants(user),
-            roles=[r for r in _roles(user, self.role_names) if str(r.role_id) in self.role_names],
+            licenses=license_grants(user),
+            roles=shown_roles(user, self.role_names),
         )
 
     async def write_update(self, uow: UnitOfWork, update: _Update) -> None:

@@ -26,9 +26,7 @@ from webitel_tui.domain.rules import (
     normalize_extension,
 )
 from webitel_tui.domain.webitel_users import (
-    LicenseGrant,
     NewWebitelUser,
-    RoleGrant,
     WebitelUser,
 )
 from webitel_tui.i18n import _, tr
@@ -41,6 +39,7 @@ from webitel_tui.processes.journal import (
     refusal,
     run,
 )
+from webitel_tui.processes.server_user import int_id, license_grants, record_values, shown_roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.webitel import (
     DeviceProvisioningError,
@@ -78,10 +77,6 @@ class WebitelUserForm(Record):
     enable_stun: bool = False
 
 
-def _int_id(value: str | None) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
 def _checked_version(record: WebitelUser, version: int | None) -> None:
     """A stale card is refused before the server is touched."""
     if version is not None and record.version != version:
@@ -116,7 +111,7 @@ async def _check_server_free(
 ) -> None:
     """Look on the server before writing: a clear message naming who holds the value."""
     existing = await client.find_user_by_username(login)
-    if existing is not None and _int_id(existing.id) != own_id:
+    if existing is not None and int_id(existing.id) != own_id:
         raise DuplicateValueError(
             tr('The user name "{0}" already exists on the Webitel server.', login),
             "Webitel user name",
@@ -125,7 +120,7 @@ async def _check_server_free(
         return
     page = await client.search_users(extension=extension, size=10)
     for user in page.items:
-        if user.extension == extension and _int_id(user.id) != own_id:
+        if user.extension == extension and int_id(user.id) != own_id:
             raise DuplicateValueError(
                 tr(
                     'The extension {0} is already used on the Webitel server by "{1}".',
@@ -195,7 +190,7 @@ async def create_webitel_user(
                 contact_id=form.contact_id,
                 name=login,
                 enable_stun=form.enable_stun,
-                **server_values(server),
+                **record_values(server),
             ),
             record_id=record_id,
         )
@@ -228,7 +223,7 @@ async def create_webitel_user(
             settle=settle,
             converge=nothing_to_converge,
             undo=undo,
-            learnt_id=lambda server: _int_id(server.id) if server else None,
+            learnt_id=lambda server: int_id(server.id) if server else None,
         ),
     )
 
@@ -420,7 +415,9 @@ async def change_licenses(
         "licenses",
         lambda user: user.license_ids,
         lambda client, user_id, ids: client.set_user_licenses(user_id, ids),
-        lambda uow, record_id, server: uow.webitel_users.set_licenses(record_id, _grants(server)),
+        lambda uow, record_id, server: uow.webitel_users.set_licenses(
+            record_id, license_grants(server)
+        ),
     )
     return await _change_list(db, actor, client, record_id, licenses, add, remove, version)
 
@@ -443,7 +440,7 @@ async def change_roles(
         lambda user: user.role_ids,
         lambda client, user_id, ids: client.set_user_roles(user_id, ids),
         lambda uow, record_id, server: uow.webitel_users.set_roles(
-            record_id, _shown_roles(server, names)
+            record_id, shown_roles(server, names)
         ),
     )
     added, removed = [str(role) for role in add], [str(role) for role in remove]
@@ -532,45 +529,9 @@ async def role_names(client: WebitelClient) -> dict[str, str]:
     return {role.id: role.name or "" for role in every_role if not role.user}
 
 
-def _grants(user: User) -> list[LicenseGrant]:
-    return [
-        LicenseGrant(
-            license_id=grant.id or "",
-            product=grant.prod or "",
-            name=grant.name or "",
-            expires_on=grant.expires_at,
-        )
-        for grant in user.license
-        if grant.id
-    ]
-
-
-def _roles(user: User, names: dict[str, str]) -> list[RoleGrant]:
-    return [
-        RoleGrant(role_id=int(ref.id), name=ref.name or names.get(ref.id, ""))
-        for ref in user.roles
-        if ref.id and ref.id.isdigit()
-    ]
-
-
-def _shown_roles(user: User, names: dict[str, str]) -> list[RoleGrant]:
-    """The user's roles the CRM shows (not Webitel's internal per-user one)."""
-    return [role for role in _roles(user, names) if str(role.role_id) in names]
-
-
-def server_values(server: User) -> dict[str, object]:
-    """The CRM record's fields as the Webitel server has them."""
-    return {
-        "extension": server.extension or None,
-        "webitel_id": _int_id(server.id),
-        "default_device_id": _int_id(server.device.id) if server.device else None,
-        "default_device_name": (server.device.name or "") if server.device else "",
-    }
-
-
 def _with_server_fields(record: WebitelUser, server: User) -> WebitelUser:
     return record.model_copy(
-        update={"name": server.username or record.name, **server_values(server)}
+        update={"name": server.username or record.name, **record_values(server)}
     )
 
 
@@ -578,8 +539,8 @@ async def match_details(
     uow: UnitOfWork, record_id: uuid.UUID, server: User, names: dict[str, str]
 ) -> None:
     """The record's "User licenses" and "User roles" become the server user's."""
-    await uow.webitel_users.set_licenses(record_id, _grants(server))
-    await uow.webitel_users.set_roles(record_id, _shown_roles(server, names))
+    await uow.webitel_users.set_licenses(record_id, license_grants(server))
+    await uow.webitel_users.set_roles(record_id, shown_roles(server, names))
 
 
 async def bring_in_line(

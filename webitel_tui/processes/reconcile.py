@@ -27,12 +27,8 @@ from webitel_tui.domain.webitel_users import NewWebitelUser, ReconcileItem, Webi
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.journal import on_server, read_failure
 from webitel_tui.processes.process_log import process_exists
-from webitel_tui.processes.provisioning import (
-    bring_in_line,
-    match_details,
-    role_names,
-    server_values,
-)
+from webitel_tui.processes.provisioning import bring_in_line, match_details, role_names
+from webitel_tui.processes.server_user import record_values
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.webitel import NotFoundError, User, WebitelClient, WebitelError
 
@@ -212,7 +208,7 @@ async def _create_from_server(
                 "contact_id": _intended_id(item, "contact_id") if intended else user.contact_id,
                 "name": login,
                 "enable_stun": bool(item.intent.get("enable_stun", False)),
-                **server_values(server),
+                **record_values(server),
             }
         ),
         record_id=item.record_id,
