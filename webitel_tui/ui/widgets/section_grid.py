@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
@@ -20,13 +20,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.coordinate import Coordinate
-from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import RowKey
 
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.i18n import N_, _
@@ -120,11 +117,11 @@ class GridTable(TranslatedBindings, DataTable[Text]):
         """Add rows at the end, in the frame of the next key that moves down if they are
         out of its reach now (or after APPEND_DELAY when no key comes).
 
-        Adding rows resizes the table and repaints every row on the screen (DataTable keys
-        its render caches by a count of changes), a frame of its own between two keys of a
-        held PgDn. Rows below the screen are not seen until the cursor or the view moves
-        down, so while keys come they are added by the next one, which repaints the rows
-        anyway; when no key came for APPEND_DELAY they are added at once.
+        Adding rows resizes the table and repaints the rows on the screen, a frame of its
+        own between two keys of a held PgDn. Rows below the screen are not seen until the
+        cursor or the view moves down, so while keys come they are added by the next one,
+        which repaints the rows anyway; when no key came for APPEND_DELAY they are added at
+        once.
         """
         self._pending.extend(rows)
         height = self.scrollable_content_region.height
@@ -136,30 +133,13 @@ class GridTable(TranslatedBindings, DataTable[Text]):
             self._append_timer = self.set_timer(APPEND_DELAY - idle, self.flush_rows)
 
     def flush_rows(self) -> None:
-        """Add the rows waiting to be added, and size the table at once."""
+        """Add the rows waiting to be added."""
         if self._append_timer is not None:
             self._append_timer.stop()
             self._append_timer = None
-        if not self._pending:
-            return
         rows, self._pending = self._pending, []
-        # Rows added at the end change no line already painted when the widths are fixed (a
-        # row's stripe follows its index), but DataTable keys its painted lines by a count
-        # of changes, so the frame after would paint every row on the screen again. The
-        # count is kept; only the row offsets, which did change, are computed anew.
-        painted = self._update_count if self._sized_by_count() else None
         for key, cells in rows:
             self.add_row(*cells, key=key)
-        if painted is not None:
-            self._update_count = painted
-            self._offset_cache.discard(painted)
-        # Now rather than when idle (as DataTable does): a cursor moving in this frame would
-        # otherwise scroll only after the next refresh, in a frame of its own.
-        if self._require_update_dimensions:
-            self._require_update_dimensions = False
-            new_rows = self._new_rows.copy()
-            self._new_rows.clear()
-            self._update_dimensions(new_rows)
 
     def clear(self, columns: bool = False) -> Self:
         self._pending.clear()
@@ -188,56 +168,6 @@ class GridTable(TranslatedBindings, DataTable[Text]):
 
     def action_toggle_row(self) -> None:
         self.post_message(self.ToggleRequested())
-
-    def _row_y(self, row_index: int) -> int | None:
-        """A row's y when every row is one line high (as the grid adds them): its index,
-        below the header; None otherwise. DataTable sums the heights of every row above it,
-        several times a key: O(rows), milliseconds deep in a long list."""
-        if self._total_row_height != self.row_count:
-            return None
-        return row_index + (self.header_height if self.show_header else 0)
-
-    def _get_row_region(self, row_index: int) -> Region:
-        y = self._row_y(row_index)
-        if y is None or not self.is_valid_row_index(row_index):
-            return super()._get_row_region(row_index)
-        width = sum(column.get_render_width(self) for column in self.columns.values())
-        return Region(0, y, max(self.size.width, width + self._row_label_column_width), 1)
-
-    def _get_cell_region(self, coordinate: Coordinate) -> Region:
-        y = self._row_y(coordinate.row)
-        if y is None or not self.is_valid_coordinate(coordinate):
-            return super()._get_cell_region(coordinate)
-        columns = self.ordered_columns
-        x = sum(column.get_render_width(self) for column in columns[: coordinate.column])
-        width = columns[coordinate.column].get_render_width(self)
-        return Region(x + self._row_label_column_width, y, width, 1)
-
-    def _sized_by_count(self) -> bool:
-        """Every column has a fixed width: rows (one line, no label, as the grid adds them)
-        change the table's height only."""
-        return not any(column.auto_width for column in self.columns.values())
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """The table's size after rows were added; nothing to measure with fixed widths.
-
-        DataTable measures every cell of every new row for the column widths (tens of
-        microseconds a cell: most of what a loaded page costs). Columns of a fixed width
-        never use that, and our rows are one line without labels, so the table's size
-        follows from the row count alone (Textual is pinned, see tests/ui/test_section_grid).
-        """
-        rows = self.rows
-        if not self._sized_by_count() or any(
-            (row := rows.get(key)) is not None and (row.auto_height or row.label is not None)
-            for key in new_rows
-        ):
-            super()._update_dimensions(new_rows)
-            return
-        width = sum(column.get_render_width(self) for column in self.columns.values())
-        header = self.header_height if self.show_header else 0
-        self.virtual_size = Size(
-            width + self._row_label_column_width, self._total_row_height + header
-        )
 
 
 class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
