@@ -80,7 +80,7 @@ log = logging.getLogger(__name__)
 PROCESS_CODE = known.GET_WEBITEL_USERS_PROCESS_CODE
 _DELETED_BATCH = 5000
 _DECIDE_BATCH = 32
-"""Users decided between two looks at the event loop (about 1 ms): the TUI runs the import
+"""Users decided between two looks at the event loop: the TUI runs the import
 in its own loop, and keys are served meanwhile."""
 
 

@@ -66,8 +66,8 @@ def _check_new_query() -> Select[Any]:
     """`check_new` with a CRM user, as one Core statement built once: the user's columns that
     `system_user` reads, the name of the chosen contact (`contact_id`), and the columns of each
     record that holds the name, the extension or the user (none: one row of NULLs). Built per
-    call as ORM entities, the statement's cache key and the two loaded objects cost ~0.3 ms of
-    the Save of a new Webitel user (bench/webitel_save.py). A NULL extension equals nothing,
+    call as ORM entities, the statement's cache key and the two loaded objects were a visible
+    part of the Save of a new Webitel user (bench/webitel_save.py). A NULL extension equals nothing,
     as `_clash` leaves it out."""
     user, record = _TABLES[SysAdminUnit.__tablename__], _TABLES[WebitelUser.__tablename__]
     contact = _TABLES[Contact.__tablename__]
@@ -416,7 +416,7 @@ class WebitelUserRepository(Repository):
         checked = await self.check_new(name, extension, data.user_id, data.contact_id)
         row, entry = _new_record(self.actor, data, checked, record_id)
         # Plain rows, as the import and the Save write them: an ORM object and its flush cost
-        # ~0.4 ms more per record, and nothing reads the object back.
+        # more per record, and nothing reads the object back.
         try:
             await self.insert_many(WebitelUser, [row])
             await self.insert_many(SysChangeLog, [entry])

@@ -55,7 +55,7 @@ FIRST_PAGE_WAIT = 0.1
 """Seconds the grid's first frame may wait for its first page (SQLite takes a few ms)."""
 APPEND_DELAY = 0.05
 """Seconds after a key that moved down in which another one is expected (a held key repeats
-every 30-40 ms): a page out of the cursor's reach waits for it, to be added in its frame."""
+many times a second): a page out of the cursor's reach waits for it, to be added in its frame."""
 CHECK = "✓"
 
 

@@ -1,12 +1,11 @@
 """Index the change log by record, and roles by their parent role
 
 - SysChangeLog: the index began with EntitySchemaName, but a record's history is asked for by
-  RecordId alone, so SQLite read the whole log (43 ms at 100,000 entries). It is now
+  RecordId alone, so SQLite read the whole log. It is now
   (RecordId, CreatedOn): a record's entries, newest first, from the index. Same number of
   indexes, so an import writes no more.
 - SysAdminUnit.ParentRoleId: deleting a user or role makes the database look for units whose
-  parent it is (the foreign key's ON DELETE SET NULL); with no index that read every unit
-  (17.7 ms at 100,000 users).
+  parent it is (the foreign key's ON DELETE SET NULL); with no index that read every unit.
 
 Revision ID: 0004
 Revises: 0003
