@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState
 from webitel_tui.config import DEFAULT_THEME, remember_setting
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
-from webitel_tui.ui.screens.base import WorkerFailed, translate_bindings
+from webitel_tui.ui.screens.base import WorkerFailed
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.themes import load_themes
 
@@ -135,7 +135,6 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
         self._startup_messages = self._install_themes(settings.theme)
-        translate_bindings(self)
         self.set_keymap(settings.keymap)
 
     def _install_themes(self, wanted: str) -> list[str]:

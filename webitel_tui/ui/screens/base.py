@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from textual.binding import ActiveBinding
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
@@ -33,31 +34,28 @@ class WorkerFailed(Message):
 
 
 class TranslatedBindings:
-    """Mixin: the node's key descriptions (footer, help, palette) in the admin's language.
+    """Mixin for screens: the key descriptions the footer, the help and the palette show, in
+    the admin's language.
 
-    Bindings are class attributes written in English; each instance gets its own copy of the
-    binding map from Textual, which is translated here once the node exists.
+    Bindings are class attributes written in English (marked with `N_`); they are translated
+    where Textual hands them out, the screen's `active_bindings`, which every one of those
+    reads.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        translate_bindings(self)
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        active: dict[str, ActiveBinding] = super().active_bindings  # type: ignore[misc]
+        return {key: _translated(entry) for key, entry in active.items()}
 
 
-def translate_bindings(node: object) -> None:
-    bindings = node._bindings.key_to_bindings  # type: ignore[attr-defined]
-    for key, entries in bindings.items():
-        bindings[key] = [
-            replace(
-                binding,
-                description=_(binding.description),
-                tooltip=_(binding.tooltip) if binding.tooltip else binding.tooltip,
-            )
-            for binding in entries
-        ]
+def _translated(entry: ActiveBinding) -> ActiveBinding:
+    binding = entry.binding
+    tooltip = _(binding.tooltip) if binding.tooltip else binding.tooltip
+    binding = replace(binding, description=_(binding.description), tooltip=tooltip)
+    return entry._replace(binding=binding, tooltip=tooltip)
 
 
-class ForwardWorkerErrors(TranslatedBindings):
+class ForwardWorkerErrors:
     """Mixin for screens and for widgets that run workers (put it first in the bases)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

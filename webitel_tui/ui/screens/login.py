@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.i18n import _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
 
 if TYPE_CHECKING:
     from webitel_tui.db.engine import Database
@@ -45,7 +45,7 @@ class Backend(Protocol):
         ...
 
 
-class LoginScreen(ForwardWorkerErrors, Screen["Session"]):
+class LoginScreen(ForwardWorkerErrors, TranslatedBindings, Screen["Session"]):
     """Dismissed with the `Session` once a login succeeds."""
 
     AUTO_FOCUS = "#user-name"

@@ -20,7 +20,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.repositories import UnitOfWork
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext, TranslatedBindings
 from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -54,7 +54,7 @@ def _fill(table: DataTable[Text], rows: list[tuple[str, str]], keep: str | None)
         table.move_cursor(row=keys.index(keep))
 
 
-class WorkplaceSetupScreen(ForwardWorkerErrors, Screen[None]):
+class WorkplaceSetupScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
     AUTO_FOCUS = "#workplaces"
     BINDINGS: ClassVar[list[BindingType]] = [
         MOVE_UP,

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Input, Static
 
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
+from webitel_tui.ui.screens.base import ForwardWorkerErrors
 
 
 class Identified(Protocol):
@@ -83,7 +83,7 @@ def shown_width(column: GridColumn[Any]) -> int | None:
     return max(column.width, cell_len(_(column.caption)) + arrow)
 
 
-class GridTable(TranslatedBindings, DataTable[Text]):
+class GridTable(DataTable[Text]):
     """The table itself; Enter opens, space ticks (multi-select), like Creatio's grid."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
