@@ -6,7 +6,7 @@ that a screen opens:
 
 - `first_page`: the first page in name order;
 - `offset_99000`: the page at offset 99,000 in name order (keyset cursor of row 98,999);
-- `extension_desc`: the first page sorted by extension, descending (ExtensionSort index);
+- `extension_desc`: the first page sorted by extension, descending ((Extension, Id) index);
 - `extension_desc_offset_99000`: its page at offset 99,000 (keyset seek on that index);
 - `search_common` / `search_rare`: a quick search ("contains") page for a term that many
   users match and for one that fewer than a page match.
@@ -102,7 +102,7 @@ REPOSITORY_ROW = "zz.repository.written"
 COLUMNS = ", ".join(f'"{column.name}"' for column in WebitelUser.__table__.columns)
 RAW_FIRST_50 = f'SELECT {COLUMNS} FROM "WebitelUser" LIMIT {PAGE}'
 NAME_ORDER = '"Name", "Id"'
-EXTENSION_KEY = '"ExtensionSort"'
+EXTENSION_KEY = '"Extension"'
 EXTENSION_DESC_ORDER = f'{EXTENSION_KEY} DESC, "Id" DESC'
 
 
@@ -119,7 +119,7 @@ def user_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         last = rng.choice(LAST_NAMES)
         login = f"{first.lower()}.{last.lower()}{number}"
         contact = f"{first} {last}" if rng.random() < 0.9 else ""
-        # One user in ten has no extension: NULL, sorted as '' (the ExtensionSort column).
+        # One user in ten has no extension ('' in the database, sorted first).
         extension = str(extensions[number]) if rng.random() < 0.9 else None
         webitel_id = webitel_ids[number] if rng.random() < 0.98 else None
         created = start + timedelta(seconds=number * 37, microseconds=rng.randrange(1_000_000))
@@ -136,8 +136,6 @@ def user_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
             "EnableStun": rng.random() < 0.2,
             "LicensesText": rng.choice(LICENSE_SETS),
             "SearchText": search_text([login, contact, extension]),
-            "ExtensionSort": extension or "",
-            "WebitelIdSort": -1 if webitel_id is None else webitel_id,
             "CreatedOn": created,
             "CreatedById": None,
             "ModifiedOn": created + timedelta(days=rng.randrange(30)),
@@ -318,7 +316,7 @@ def scenarios(raw: sqlite3.Connection) -> list[Scenario]:
         f'SELECT "Name" FROM "WebitelUser" WHERE "SearchText" LIKE ? ESCAPE \'\\\' '
         f"ORDER BY {NAME_ORDER} LIMIT {PAGE}"
     )
-    name_index, ext_index = "IX_WebitelUser_Name_Id_SearchText", "IX_WebitelUser_ExtensionSort_Id"
+    name_index, ext_index = "IX_WebitelUser_Name_Id_SearchText", "IX_WebitelUser_Extension_Id"
     return [
         Scenario("first_page", PageRequest(limit=PAGE), by_name, (0,), name_index, PAGE_TARGET),
         Scenario(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Table, Text, Uuid
+from sqlalchemy import BigInteger, Boolean, Integer, String, Table, Text, TypeDecorator, Uuid
 
 from webitel_tui.db.ids import new_id
 from webitel_tui.db.tables import UtcDateTime
@@ -42,10 +42,13 @@ MOMENTS = [
 def _value(kind: Any, length: int | None, rng: random.Random, i: int, unique: bool) -> Any:
     if isinstance(kind, UtcDateTime):
         return rng.choice([*MOMENTS, None])
+    if isinstance(kind, TypeDecorator):  # '' or 0 for none: the stored type's values
+        kind = kind.impl
     if isinstance(kind, Boolean):
         return rng.choice([True, False])
     if isinstance(kind, BigInteger):
-        return i if unique else rng.choice([0, -1, 2**53 + 1, 2**63 - 1, rng.randrange(2**40)])
+        # Unique ids from 1: 0 is "no Webitel id".
+        return i + 1 if unique else rng.choice([0, -1, 2**53 + 1, 2**63 - 1, rng.randrange(2**40)])
     if isinstance(kind, Integer):
         return rng.choice([0, 1, -7, 2**31 - 1])
     if isinstance(kind, Uuid):
@@ -76,7 +79,11 @@ def awkward_rows(
                 ids = inserted.get(targets[0], [])
                 values[column.key] = ids[i % len(ids)] if ids else None
                 continue
-            unique = bool(column.unique) or column.key in {"NameKey", "Name"}
+            unique = (
+                bool(column.unique)
+                or column.key in {"NameKey", "Name"}
+                or any(index.unique and [*index.columns] == [column] for index in table.indexes)
+            )
             length = getattr(column.type, "length", None)
             values[column.key] = _value(column.type, length, rng, i, unique)
             if not column.nullable and values[column.key] is None:

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from webitel_tui.db.engine import Database
-from webitel_tui.db.migrate import current_revision, head_revision, upgrade
+from webitel_tui.db.migrate import current_revision, downgrade, head_revision, upgrade
 from webitel_tui.db.tables import Base
 
 
@@ -64,5 +64,67 @@ async def test_is_current_on_new_and_migrated_databases(database_url: str) -> No
         assert not await is_current(db)
         await upgrade(db)
         assert await is_current(db)
+    finally:
+        await db.dispose()
+
+
+def _insert_user(db: Database, number: int, name: str, none: str, copies: bool) -> str:
+    """A WebitelUser row with no extension and no Webitel id (`none`: how the schema says it),
+    with or without the sort copies that 0007 drops."""
+    user = f"'00000000-0000-7000-8000-00000000000{number}'"
+    if db.dialect == "postgresql":
+        user += "::uuid"
+    columns = '"Id", "Name", "Extension", "WebitelId", "DefaultDeviceName", "EnableStun",'
+    values = f"{user}, '{name}', {none}, '', false,"
+    if copies:
+        columns += ' "ExtensionSort", "WebitelIdSort",'
+        values += " '', -1,"
+    columns += ' "ContactName", "LicensesText", "SearchText", "CreatedOn", "ModifiedOn", "Version"'
+    values += " '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1"
+    return f'INSERT INTO "WebitelUser" ({columns}) VALUES ({values})'
+
+
+async def test_0007_keeps_users_licences_and_none_values(database_url: str) -> None:
+    """Users without an extension or a Webitel id cross 0007 (and back) unchanged, and the
+    licences that refer to them stay: SQLite copies the table, with foreign keys off."""
+    db = Database(database_url)
+    user = "'00000000-0000-7000-8000-000000000001'"
+    licence = user.replace("1'", "2'")
+    if db.dialect == "postgresql":
+        user, licence = f"{user}::uuid", f"{licence}::uuid"
+    insert_licence = (
+        'INSERT INTO "WebitelUserLicense" ("Id", "WebitelUserId", "LicenseId", "Product",'
+        f' "Name", "CreatedOn", "ModifiedOn", "Version") VALUES ({licence}, {user}, \'L1\','
+        " 'OPERATOR', 'Operator', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+    )
+
+    async def rows() -> list[tuple[object, ...]]:
+        async with db.engine.connect() as connection:
+            users = await connection.execute(
+                text('SELECT "Name", "Extension", "WebitelId" FROM "WebitelUser"')
+            )
+            licences = await connection.execute(
+                text('SELECT "LicenseId" FROM "WebitelUserLicense"')
+            )
+            return [*users.all(), *licences.all()]
+
+    try:
+        await upgrade(db, "0006")
+        async with db.engine.begin() as connection:
+            await connection.execute(text(_insert_user(db, 1, "jsmith", "NULL, NULL", True)))
+            await connection.execute(text(insert_licence))
+        await upgrade(db)
+        assert await rows() == [("jsmith", "", 0), ("L1",)]
+        async with db.engine.begin() as connection:
+            # A second user without either: "none" is not a value that must be unique.
+            await connection.execute(text(_insert_user(db, 3, "ann", "'', 0", False)))
+            await connection.execute(text('DELETE FROM "WebitelUser" WHERE "Name" = \'ann\''))
+        await downgrade(db, "0006")
+        assert await rows() == [("jsmith", None, None), ("L1",)]
+        await upgrade(db)
+        async with db.engine.begin() as connection:
+            # Foreign keys are on again: a user's licences go with the user.
+            await connection.execute(text('DELETE FROM "WebitelUser"'))
+        assert await rows() == []
     finally:
         await db.dispose()

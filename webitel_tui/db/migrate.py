@@ -6,6 +6,7 @@ Every start checks the schema; a current database is recognised with one query, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from webitel_tui.db.engine import Database
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0006"
+HEAD = "0007"
 """The newest migration shipped; a test checks it against the migrations folder."""
 
 
@@ -46,6 +47,12 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(alembic_config(connection), revision)
 
 
+def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(connection), revision)
+
+
 def _current(connection: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
@@ -70,5 +77,31 @@ async def is_current(db: Database) -> bool:
 async def upgrade(db: Database, revision: str = "head") -> None:
     if revision == "head" and await is_current(db):
         return
-    async with db.engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
+    await _migrate(db, _upgrade, revision)
+
+
+async def downgrade(db: Database, revision: str) -> None:
+    await _migrate(db, _downgrade, revision)
+
+
+async def _migrate(db: Database, step: Callable[[Connection, str], None], revision: str) -> None:
+    if db.dialect != "sqlite":
+        async with db.engine.begin() as connection:
+            await connection.run_sync(step, revision)
+        return
+    # SQLite alters a table by copying it and dropping the old one; with foreign keys on,
+    # the drop would delete (or refuse to delete) the rows that refer to it. SQLite's own
+    # procedure turns them off around the migration (a PRAGMA outside a transaction) and
+    # checks them before the commit.
+    async with db.engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await connection.commit()
+        try:
+            async with connection.begin():
+                await connection.run_sync(step, revision)
+                broken = await connection.exec_driver_sql("PRAGMA foreign_key_check")
+                if broken.first() is not None:
+                    raise RuntimeError("the migration left a row referring to nothing")
+        finally:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await connection.commit()

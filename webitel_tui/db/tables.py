@@ -60,6 +60,44 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class EmptyIsNone(TypeDecorator[str]):
+    """A string column where '' stands for "none": NOT NULL, so that keyset paging can seek
+    an index on (column, Id) with a row-value comparison, which NULLs would break. None in
+    Python, '' in the database. A query that means "none" compares with None's stand-in
+    (`column == ""`): SQLAlchemy renders `== None` as IS NULL, which matches nothing."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str:
+        return "" if value is None else value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return value or None
+
+
+class ZeroIsNone(TypeDecorator[int]):
+    """A bigint id column where 0 stands for "none" (Webitel's ids start at 1): as
+    EmptyIsNone, for ids."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> int:
+        return 0 if value is None else value
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> int | None:
+        return value or None
+
+
+def unique_unless_none(table: str, column: str, none: str) -> Index:
+    """A unique index on a column that stands for "none" with `none` (SQL), which may repeat."""
+    where = text(f'"{column}" <> {none}')
+    return Index(
+        f"UX_{table}_{column}", column, unique=True, sqlite_where=where, postgresql_where=where
+    )
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -233,10 +271,11 @@ class WebitelUser(BaseEntity, Base):
     )
     # The Webitel login ("Webitel user name").
     Name: Mapped[str] = mapped_column(String(250), unique=True)
-    # NULL when empty: many users may have no extension, but two may never share one.
-    Extension: Mapped[str | None] = mapped_column(String(50), unique=True)
-    # Webitel's own ids are int64; NULL until the server has accepted the user.
-    WebitelId: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # '' when empty: many users may have no extension, but two may never share one (the
+    # unique index leaves '' out).
+    Extension: Mapped[str | None] = mapped_column(EmptyIsNone(50), nullable=False, default="")
+    # Webitel's own ids are int64; 0 until the server has accepted the user.
+    WebitelId: Mapped[int | None] = mapped_column(ZeroIsNone, nullable=False, default=0)
     DefaultDeviceId: Mapped[int | None] = mapped_column(BigInteger)
     DefaultDeviceName: Mapped[str] = mapped_column(String(250), default="")
     EnableStun: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -244,17 +283,15 @@ class WebitelUser(BaseEntity, Base):
     # repository so that sorting and searching them needs no join.
     ContactName: Mapped[str] = mapped_column(String(250), default="")
     LicensesText: Mapped[str] = mapped_column(String(500), default="")
-    # Non-null copies of the nullable sort columns: keyset paging seeks an index on (column,
-    # Id) with a row-value comparison, which SQLite cannot do on an expression index.
-    ExtensionSort: Mapped[str] = mapped_column(String(50), default="")
-    WebitelIdSort: Mapped[int] = mapped_column(BigInteger, default=-1)
     SearchText: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
         # SearchText rides along so that a name-sorted quick search reads only the index.
         Index(None, "Name", "Id", "SearchText"),
-        Index(None, "ExtensionSort", "Id"),
-        Index(None, "WebitelIdSort", "Id"),
+        Index(None, "Extension", "Id"),
+        Index(None, "WebitelId", "Id"),
+        unique_unless_none("WebitelUser", "Extension", "''"),
+        unique_unless_none("WebitelUser", "WebitelId", "0"),
         Index(None, "ContactName", "Id"),
         Index(None, "DefaultDeviceName", "Id"),
         Index(None, "LicensesText", "Id"),

@@ -25,11 +25,6 @@ def searched(value_of: Callable[[str], Any], columns: tuple[str, ...]) -> str:
     return search_text(value_of(column) for column in columns)
 
 
-def webitel_sort_keys(extension: str | None, webitel_id: int | None) -> tuple[str, int]:
-    """(ExtensionSort, WebitelIdSort): non-null copies of the nullable sort columns."""
-    return extension or "", -1 if webitel_id is None else webitel_id
-
-
 def refresh_account(row: Account) -> None:
     row.SearchText = searched(partial(getattr, row), ACCOUNT_SEARCHED)
 
@@ -40,5 +35,3 @@ def refresh_user(row: SysAdminUnit) -> None:
 
 def refresh_webitel_user(row: WebitelUser) -> None:
     row.SearchText = searched(partial(getattr, row), WEBITEL_USER_SEARCHED)
-    # Not search, but derived the same way on every write: the non-null sort keys.
-    row.ExtensionSort, row.WebitelIdSort = webitel_sort_keys(row.Extension, row.WebitelId)

@@ -209,9 +209,7 @@ class WebitelImportRepository(Repository):
         telling the users deleted on the server needs, not whole records."""
         query = select(
             WebitelUser.WebitelId, WebitelUser.Id, WebitelUser.Version, WebitelUser.Name
-        ).where(WebitelUser.WebitelId.is_not(None))
-        if webitel_id is not None:
-            query = query.where(WebitelUser.WebitelId > webitel_id)
+        ).where(WebitelUser.WebitelId > (webitel_id or 0))  # 0: no Webitel id
         rows = await self.session.execute(query.order_by(WebitelUser.WebitelId).limit(limit))
         return [LinkedId(wid, rid, ver, name) for wid, rid, ver, name in rows if wid is not None]
 

@@ -50,7 +50,6 @@ from webitel_tui.repositories.search_text import (
     WEBITEL_USER_SEARCHED,
     refresh_webitel_user,
     searched,
-    webitel_sort_keys,
 )
 from webitel_tui.repositories.users import system_user, system_user_query
 
@@ -67,8 +66,9 @@ def _check_new_query() -> Select[Any]:
     `system_user` reads, the name of the chosen contact (`contact_id`), and the columns of each
     record that holds the name, the extension or the user (none: one row of NULLs). Built per
     call as ORM entities, the statement's cache key and the two loaded objects were a visible
-    part of the Save of a new Webitel user (bench/webitel_save.py). A NULL extension equals nothing,
-    as `_clash` leaves it out."""
+    part of the Save of a new Webitel user (bench/webitel_save.py). No extension binds as
+    NULL (the parameter is a plain String, not the column's ''-for-none type), which equals
+    nothing, as `_clash` leaves it out."""
     user, record = _TABLES[SysAdminUnit.__tablename__], _TABLES[WebitelUser.__tablename__]
     contact = _TABLES[Contact.__tablename__]
     user_id = bindparam("user_id", type_=Uuid())
@@ -102,8 +102,8 @@ _CHECK_NEW = _check_new_query()
 WEBITEL_USER_SORT_COLUMNS = {
     "name": WebitelUser.Name,
     "contact": WebitelUser.ContactName,
-    "extension": WebitelUser.ExtensionSort,
-    "webitel_id": WebitelUser.WebitelIdSort,
+    "extension": WebitelUser.Extension,
+    "webitel_id": WebitelUser.WebitelId,
     "default_device": WebitelUser.DefaultDeviceName,
     "licenses": WebitelUser.LicensesText,
     "stun": WebitelUser.EnableStun,
@@ -262,7 +262,6 @@ def new_webitel_user_values(
 ) -> dict[str, Any]:
     """The WebitelUser columns of a new record whose `name` and `extension` passed the checks,
     derived ones included, for an ORM row or a row inserted as plain values."""
-    extension_sort, webitel_id_sort = webitel_sort_keys(extension, data.webitel_id)
     values: dict[str, Any] = {
         "SysAdminUnitId": data.user_id,
         "ContactId": data.contact_id,
@@ -274,8 +273,6 @@ def new_webitel_user_values(
         "DefaultDeviceName": data.default_device_name,
         "EnableStun": data.enable_stun,
         "LicensesText": licenses,
-        "ExtensionSort": extension_sort,
-        "WebitelIdSort": webitel_id_sort,
     }
     values["SearchText"] = searched(values.__getitem__, WEBITEL_USER_SEARCHED)
     return values
