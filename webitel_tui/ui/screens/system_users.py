@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Static
+from textual.widgets import Checkbox, Footer, Input, Label, Static
 
 from webitel_tui.domain.contacts import Contact
 from webitel_tui.domain.paging import Page, PageRequest
@@ -24,6 +24,7 @@ from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
+from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -136,9 +137,7 @@ class UserPage(RecordPage):
         yield Checkbox(_("Active"), value=True, id="active")
         # The Roles detail appears once the user is saved (Creatio saves a card before details).
         yield Static(Text(_("Roles")), classes="detail-caption", id="roles-caption")
-        table: DataTable[Text] = DataTable(cursor_type="row", id="roles-detail")
-        table.add_column(_("Name"), key="name")
-        yield table
+        yield DetailGrid(_("Name"), id="roles-detail")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -169,10 +168,8 @@ class UserPage(RecordPage):
         self.query_one("#confirmation", Input).value = ""
         self.query_one("#active", Checkbox).value = user.active
         self._show_roles_detail(True)
-        table = self.query_one("#roles-detail", DataTable)
-        table.clear()
-        for role in self.roles:
-            table.add_row(Text(role.name), key=str(role.id))
+        detail = self.query_one("#roles-detail", DetailGrid)
+        detail.fill((str(role.id), [role.name]) for role in self.roles)
 
     def values(self) -> dict[str, object]:
         return {**super().values(), "contact_id": self.contact_id}
@@ -242,11 +239,10 @@ class UserPage(RecordPage):
             self._change_roles(chosen, None)
 
     def action_delete_role(self) -> None:
-        table = self.query_one("#roles-detail", DataTable)
-        if self.user_id is None or table.row_count == 0:
+        key = self.query_one("#roles-detail", DetailGrid).current_key
+        if self.user_id is None or key is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        role_id = uuid.UUID(str(key))
+        role_id = uuid.UUID(key)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, DataTable, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from webitel_tui.domain import known
 from webitel_tui.domain.paging import Page, PageRequest
@@ -42,6 +42,7 @@ from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage
+from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 from webitel_tui.webitel import License, Role
 
@@ -55,6 +56,10 @@ DIRECT_ONLY = N_("Direct connection only (no STUN/TURN servers).")
 
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
+
+
+def _expires(moment: datetime | None) -> str:
+    return moment.date().isoformat() if moment else ""
 
 
 RECONCILE_MARKER = "! "
@@ -367,13 +372,9 @@ class WebitelUserCard(RecordPage):
         yield Checkbox(_("Enable STUN"), id="enable-stun")
         yield Static(Text(""), id="ice-settings", classes="setting-row")
         yield Static(Text(_("User licenses")), classes="detail-caption", id="licenses-caption")
-        licenses: DataTable[Text] = DataTable(cursor_type="row", id="licenses-detail")
-        licenses.add_columns(_("Product"), _("Name"), _("Expires"))
-        yield licenses
+        yield DetailGrid(_("Product"), _("Name"), _("Expires"), id="licenses-detail")
         yield Static(Text(_("User roles")), classes="detail-caption", id="roles-caption")
-        roles: DataTable[Text] = DataTable(cursor_type="row", id="roles-detail")
-        roles.add_columns(_("Name"))
-        yield roles
+        yield DetailGrid(_("Name"), id="roles-detail")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -465,17 +466,13 @@ class WebitelUserCard(RecordPage):
         self.show_message(message, error=bool(left) or not event.outcomes)
 
     def _fill_details(self) -> None:
-        licenses = self.query_one("#licenses-detail", DataTable)
-        licenses.clear()
-        for grant in self.licenses:
-            expires = grant.expires_on.date().isoformat() if grant.expires_on else ""
-            licenses.add_row(
-                Text(grant.product), Text(grant.name), Text(expires), key=grant.license_id
-            )
-        roles = self.query_one("#roles-detail", DataTable)
-        roles.clear()
-        for role in self.roles:
-            roles.add_row(Text(role.name), key=str(role.role_id))
+        self.query_one("#licenses-detail", DetailGrid).fill(
+            (grant.license_id, [grant.product, grant.name, _expires(grant.expires_on)])
+            for grant in self.licenses
+        )
+        self.query_one("#roles-detail", DetailGrid).fill(
+            (str(role.role_id), [role.name]) for role in self.roles
+        )
 
     @on(Checkbox.Changed, "#enable-stun")
     def _stun_changed(self) -> None:
@@ -623,10 +620,9 @@ class WebitelUserCard(RecordPage):
         detail = self._focused_detail()
         if detail is None or self.record_id is None:
             return
-        table = self.query_one(f"#{detail}", DataTable)
-        if table.row_count == 0:
+        key = self.query_one(f"#{detail}", DetailGrid).current_key
+        if key is None:
             return
-        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -25,6 +25,7 @@ from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
+from webitel_tui.ui.widgets.detail_grid import DetailGrid, Row
 from webitel_tui.ui.widgets.section_grid import GridColumn
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -36,22 +37,6 @@ MOVE_UP = Binding("shift+up,u", "move(-1)", "Up", id="order.up", tooltip="Move u
 MOVE_DOWN = Binding(
     "shift+down,d", "move(1)", "Down", id="order.down", tooltip="Move down", show=False
 )
-
-
-def _row_key(table: DataTable[Text]) -> str | None:
-    if table.row_count == 0:
-        return None
-    return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-
-
-def _fill(table: DataTable[Text], rows: list[tuple[str, str]], keep: str | None) -> None:
-    """Refill a small ordered list, keeping the cursor on the row `keep` (a moved row)."""
-    table.clear()
-    for key, caption in rows:
-        table.add_row(Text(caption), key=key)
-    keys = [key for key, _ in rows]
-    if keep in keys:
-        table.move_cursor(row=keys.index(keep))
 
 
 class WorkplaceSetupScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
@@ -78,17 +63,15 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]
         yield TitleBar(self.app.title, _("System designer"), id="title-bar")
         with Vertical(classes="page-body"):
             yield Label(_("Workplace setup"), classes="page-caption")
-            table: DataTable[Text] = DataTable(cursor_type="row", id="workplaces")
-            table.add_column(_("Name"), key="name")
-            yield table
+            yield DetailGrid(_("Name"), id="workplaces")
         yield Footer()
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#workplaces", DataTable)
+    def table(self) -> DetailGrid:
+        return self.query_one("#workplaces", DetailGrid)
 
     def on_screen_resume(self) -> None:
-        self._load(None, _row_key(self.table))
+        self._load(None, self.table.current_key)
 
     @work(exclusive=True, exit_on_error=False, group="workplaces", description="workplaces")
     async def _load(self, move: tuple[uuid.UUID, int] | None, keep: str | None) -> None:
@@ -102,10 +85,10 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]
     def _show(self, event: Loaded) -> None:
         event.stop()
         self.workplaces = event.workplaces
-        _fill(self.table, [(str(w.id), _(w.name)) for w in event.workplaces], event.keep)
+        self.table.fill(((str(w.id), [_(w.name)]) for w in event.workplaces), event.keep)
 
     def action_move(self, offset: int) -> None:
-        key = _row_key(self.table)
+        key = self.table.current_key
         if key is not None:
             self._load((uuid.UUID(key), offset), key)
 
@@ -121,6 +104,10 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]
 
 
 SECTION_COLUMNS = [GridColumn[Section]("caption", N_("Section"), lambda s: _(s.caption))]
+
+
+def _rows(sections: list[SectionInWorkplace]) -> list[Row]:
+    return [(str(s.id), [_(s.caption)]) for s in sections]
 
 
 class WorkplacePage(RecordPage):
@@ -147,13 +134,11 @@ class WorkplacePage(RecordPage):
         yield Label(_("Name") + " *", classes="field-caption")
         yield Input(self.workplace.name, id="workplace-name", max_length=250)
         yield Static(Text(_("Sections")), classes="detail-caption")
-        table: DataTable[Text] = DataTable(cursor_type="row", id="sections-detail")
-        table.add_column(_("Section"), key="caption")
-        yield table
+        yield DetailGrid(_("Section"), id="sections-detail")
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#sections-detail", DataTable)
+    def table(self) -> DetailGrid:
+        return self.query_one("#sections-detail", DetailGrid)
 
     @property
     def name_input(self) -> Input:
@@ -167,7 +152,7 @@ class WorkplacePage(RecordPage):
     def on_loaded(self) -> None:
         self.set_caption(tr("User's workplace: {0}", _(self.workplace.name)))
         self.name_input.value = self.workplace.name
-        _fill(self.table, [(str(s.id), _(s.caption)) for s in self.sections], self._keep)
+        self.table.fill(_rows(self.sections), self._keep)
 
     async def save(self) -> None:
         renamed = self.workplace.model_copy(update={"name": self.name_input.value})
@@ -193,7 +178,7 @@ class WorkplacePage(RecordPage):
     def _detail_changed(self, event: DetailChanged) -> None:
         event.stop()
         self.sections = event.sections
-        _fill(self.table, [(str(s.id), _(s.caption)) for s in event.sections], event.keep)
+        self.table.fill(_rows(event.sections), event.keep)
 
     def action_add_sections(self) -> None:
         async def available(request: PageRequest) -> Page[Section]:
@@ -215,7 +200,7 @@ class WorkplacePage(RecordPage):
             self._change(lambda uow: uow.workplaces.add_sections(self.workplace.id, ids), None)
 
     def _current(self) -> SectionInWorkplace | None:
-        key = _row_key(self.table)
+        key = self.table.current_key
         return next((s for s in self.sections if str(s.id) == key), None)
 
     def action_delete_section(self) -> None:
