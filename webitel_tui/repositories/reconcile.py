@@ -102,9 +102,7 @@ class ReconcileRepository(Repository):
         if record_id is not None:
             query = query.where(WebitelReconcileItem.RecordId == record_id)
         rows = await self.session.scalars(
-            query
-            .order_by(WebitelReconcileItem.CreatedOn, WebitelReconcileItem.Id)
-            .limit(limit)
+            query.order_by(WebitelReconcileItem.CreatedOn, WebitelReconcileItem.Id).limit(limit)
         )
         return [_item(row) for row in rows]
 

@@ -260,4 +260,3 @@ class DeviceProvisioningError(WebitelError):
             method=cause.method,
             path=cause.path,
         )
-
