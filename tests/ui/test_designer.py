@@ -10,7 +10,7 @@ from tests.ui.test_shell import sections_shown, shell_of, workplace_shown
 from webitel_tui.db.engine import Database
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.app import WebitelTuiApp
-from webitel_tui.ui.screens.base import SessionContext
+from webitel_tui.ui.screens.base import ShellContext
 from webitel_tui.ui.screens.designer import NOT_AN_ADMIN, NotAnAdminError, SystemDesignerScreen
 from webitel_tui.ui.screens.dialogs import ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -82,7 +82,7 @@ async def test_m1_remove_and_reorder_sections(demo_url: str) -> None:
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in_as(pilot, app, "Supervisor")
-        context = SessionContext(app.db, shell_of(app).session)
+        context = ShellContext(app.db, shell_of(app).logged_in)
         await pilot.press("ctrl+g", "enter")
         await wait_for(pilot, lambda: len(rows_of(app, "#workplaces")) == 2, "workplaces")
         await pilot.press("shift+down")  # General below Contact center
@@ -121,7 +121,7 @@ async def test_m1_remove_and_reorder_sections(demo_url: str) -> None:
             "Contacts",
             "Activities",
         ]
-    assert context.session.is_admin
+    assert context.logged_in.is_admin
 
 
 async def test_renaming_with_unsaved_changes_asks_first(demo_url: str) -> None:
@@ -154,14 +154,14 @@ async def test_m2_a_non_admin_finds_no_way_into_the_designer(demo_url: str) -> N
     async with app.run_test(size=SIZE) as pilot:
         await log_in_as(pilot, app, "okovalenko")
         shell = shell_of(app)
-        assert not shell.session.is_admin
+        assert not shell.logged_in.is_admin
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert screen_name(app) == "ShellScreen"
         assert "shell.system_designer" not in {
             b.binding.id for b in shell.active_bindings.values() if b.enabled
         }
-        context = SessionContext(app.db, shell.session)
+        context = ShellContext(app.db, shell.logged_in)
         for screen_class in (SystemDesignerScreen, WorkplaceSetupScreen):
             with pytest.raises(NotAnAdminError, match=NOT_AN_ADMIN):
                 screen_class(context)

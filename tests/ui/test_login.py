@@ -50,9 +50,9 @@ async def test_supervisor_logs_in(demo_url: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await type_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
-        assert app.session is not None
-        assert app.session.user.name == "Supervisor"
-        assert app.session.is_admin
+        assert app.logged_in is not None
+        assert app.logged_in.user.name == "Supervisor"
+        assert app.logged_in.is_admin
         title = str(app.screen.query_one("#title-user", Static).render())
         assert "Supervisor" in title
 
@@ -141,7 +141,7 @@ async def test_f1_lists_the_keys_of_the_login_screen(demo_url: str) -> None:
 async def test_unexpected_error_is_reported_and_the_app_carries_on(
     demo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(*_args: object, **_kwargs: object) -> auth.Session:
+    async def broken(*_args: object, **_kwargs: object) -> auth.LoggedIn:
         raise RuntimeError("database went away")
 
     monkeypatch.setattr("webitel_tui.processes.auth.log_in", broken)
@@ -289,4 +289,4 @@ async def test_a_login_typed_ahead_lands_in_its_fields(demo_url: str, next_field
         await wait_for(pilot, lambda: app.focused is not None, "the user name focused")
         type_ahead(app, *"Supervisor", next_field, *"Supervisor", "enter")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
-        assert app.session is not None and app.session.user.name == "Supervisor"
+        assert app.logged_in is not None and app.logged_in.user.name == "Supervisor"

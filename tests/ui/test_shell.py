@@ -102,7 +102,7 @@ async def test_user_name_comes_from_the_database_as_plain_text(demo_url: str) ->
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         title = str(shell_of(app).query_one("#title-user", Static).render())
         assert title == "[bold]Olena[/]"
-        assert app.session is not None and not app.session.is_admin
+        assert app.logged_in is not None and not app.logged_in.is_admin
 
 
 async def test_help_lists_the_shell_keys_and_a_remapped_key(demo_url: str) -> None:

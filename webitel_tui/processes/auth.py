@@ -28,7 +28,7 @@ LOCK_AFTER = 5
 LOCK_MINUTES = 15
 
 
-class Session(BaseModel):
+class LoggedIn(BaseModel):
     """The logged-in user, as every later screen and process needs it."""
 
     model_config = ConfigDict(frozen=True)
@@ -87,7 +87,7 @@ async def _reject_unknown(password: str) -> NoReturn:
 
 async def log_in(
     db: Database, user_name: str, password: str, *, now: datetime | None = None
-) -> Session:
+) -> LoggedIn:
     """Check the user name and password; raises a `LoginError` with the admin-facing reason."""
     now = now or datetime.now(UTC)
     if not user_name.strip():
@@ -130,4 +130,4 @@ async def log_in(
     if user.user_type is not UserType.EMPLOYEE:
         raise PortalUserError()
     fresh = user.model_copy(update={"login_attempt_count": 0, "unblock_time": None})
-    return Session(user=fresh, actor=actor, is_admin=is_admin)
+    return LoggedIn(user=fresh, actor=actor, is_admin=is_admin)

@@ -37,9 +37,9 @@ from webitel_tui.ui.themes import load_themes
 if TYPE_CHECKING:
     from webitel_tui.config import Settings
     from webitel_tui.db.engine import Database
-    from webitel_tui.processes.auth import Session
+    from webitel_tui.processes.auth import LoggedIn
     from webitel_tui.processes.reconcile import ReconcileOutcome
-    from webitel_tui.ui.screens.base import SessionContext
+    from webitel_tui.ui.screens.base import ShellContext
     from webitel_tui.webitel import WebitelClient
 
 APP_NAME = "Webitel TUI"
@@ -122,7 +122,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         super().__init__()
         self.settings = settings
         self.config_path = config_path
-        self.session: Session | None = None
+        self.logged_in: LoggedIn | None = None
         self.needs_admin = False
         """The database has no administrator: the app exited for the CLI to ask for one."""
         self._prepare = prepare
@@ -250,7 +250,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self.push_screen(LoginScreen(self), self._logged_in)
 
     def webitel(self) -> WebitelClient:
-        """One client for the session: it logs in once and keeps its connections."""
+        """One client for the app: it logs in once and keeps its connections."""
         if self._webitel is None:
             from webitel_tui.processes.webitel_connection import client_options
             from webitel_tui.webitel import WebitelClient
@@ -258,10 +258,10 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             self._webitel = WebitelClient(client_options(self.settings.webitel))
         return self._webitel
 
-    def context(self, session: Session) -> SessionContext:
-        from webitel_tui.ui.screens.base import SessionContext
+    def context(self, logged_in: LoggedIn) -> ShellContext:
+        from webitel_tui.ui.screens.base import ShellContext
 
-        return SessionContext(self.db, session, self.settings, self.webitel)
+        return ShellContext(self.db, logged_in, self.settings, self.webitel)
 
     async def on_unmount(self) -> None:
         backend = self._backend
@@ -276,24 +276,24 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             await self._db.dispose()
             self._db = None
 
-    def _logged_in(self, session: Session | None) -> None:
-        if session is None:
+    def _logged_in(self, logged_in: LoggedIn | None) -> None:
+        if logged_in is None:
             return
         from webitel_tui.ui.screens.shell import ShellScreen
 
-        self.session = session
-        self.push_screen(ShellScreen(self.db, session))
+        self.logged_in = logged_in
+        self.push_screen(ShellScreen(self.db, logged_in))
         if self.settings.webitel.configured:
-            self._reconcile_at_start(session)
+            self._reconcile_at_start(logged_in)
 
     @work(exit_on_error=False, group="reconcile-at-start", description="reconcile at start")
-    async def _reconcile_at_start(self, session: Session) -> None:
+    async def _reconcile_at_start(self, logged_in: LoggedIn) -> None:
         """Once at every start: changes left unsettled (a lost answer, a killed process)
         are brought in line with Webitel. Nothing to do costs one query, no request."""
         from webitel_tui.processes.reconcile import open_items, reconcile
 
         if await open_items(self.db):
-            outcomes = await reconcile(self.db, session.actor, self.webitel())
+            outcomes = await reconcile(self.db, logged_in.actor, self.webitel())
             self.post_message(ReconciledAtStart(outcomes))
 
     @on(ReconciledAtStart)

@@ -17,7 +17,7 @@ from webitel_tui.webitel.errors import (
 )
 from webitel_tui.webitel.options import DeviceMode, WebitelOptions
 from webitel_tui.webitel.paging import iter_items
-from webitel_tui.webitel.session import Params, Session, is_unknown_parameter
+from webitel_tui.webitel.session import HttpSession, Params, is_unknown_parameter
 from webitel_tui.webitel.wire import (
     Device,
     InputDevice,
@@ -66,7 +66,7 @@ class WebitelClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._options = options
-        self._session = Session(options, transport=transport)
+        self._session = HttpSession(options, transport=transport)
         self._device_mode: DeviceMode = options.device_mode
 
     def __repr__(self) -> str:

@@ -39,7 +39,7 @@ from webitel_tui.webitel.errors import (
 from webitel_tui.webitel.options import WebitelOptions
 from webitel_tui.webitel.wire import body_text, decode_json, parse_error, parse_login
 
-__all__ = ["TOKEN_HEADER", "Params", "Session"]
+__all__ = ["TOKEN_HEADER", "HttpSession", "Params"]
 
 log = logging.getLogger("webitel_tui.webitel")
 
@@ -66,7 +66,7 @@ def _query(params: Params | None) -> list[tuple[str, str | int | float | bool | 
     return out
 
 
-class Session:
+class HttpSession:
     """Owns the httpx client and the access token; sends one logical request at a time."""
 
     def __init__(

@@ -21,7 +21,7 @@ from webitel_tui.i18n import _
 if TYPE_CHECKING:  # the login screen uses this module before the database layers are loaded
     from webitel_tui.config import Settings
     from webitel_tui.db.engine import Database
-    from webitel_tui.processes.auth import Session
+    from webitel_tui.processes.auth import LoggedIn
     from webitel_tui.repositories import UnitOfWork
     from webitel_tui.webitel import WebitelClient
 
@@ -64,21 +64,21 @@ class ForwardWorkerErrors:
             self.app.post_message(WorkerFailed(event.worker))  # type: ignore[attr-defined]
 
 
-class SessionContext:
+class ShellContext:
     """What a screen of the logged-in shell needs: the database, who is acting, the
     configuration and the Webitel client (one per app, opened on first use)."""
 
     def __init__(
         self,
         db: Database,
-        session: Session,
+        logged_in: LoggedIn,
         settings: Settings | None = None,
         webitel: Callable[[], WebitelClient] | None = None,
     ) -> None:
         from webitel_tui.config import Settings
 
         self.db = db
-        self.session = session
+        self.logged_in = logged_in
         self.settings = settings or Settings()
         self._webitel = webitel
 
@@ -94,4 +94,4 @@ class SessionContext:
         """One transaction on behalf of the logged-in user (for CreatedBy and the change log)."""
         from webitel_tui.repositories import unit_of_work
 
-        return unit_of_work(self.db, self.session.actor)
+        return unit_of_work(self.db, self.logged_in.actor)

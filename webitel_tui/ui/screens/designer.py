@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 NOT_AN_ADMIN = N_("Only system administrators can open the System designer.")
@@ -33,9 +33,9 @@ class NotAnAdminError(DomainError):
         super().__init__(_(NOT_AN_ADMIN))
 
 
-def require_admin(context: SessionContext) -> None:
+def require_admin(context: ShellContext) -> None:
     """The one check every designer route passes (the key, the palette, a direct push)."""
-    if not context.session.is_admin:
+    if not context.logged_in.is_admin:
         raise NotAnAdminError()
 
 
@@ -45,7 +45,7 @@ class SystemDesignerScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]
         Binding("escape", "close", "Close", id="designer.close"),
     ]
 
-    def __init__(self, context: SessionContext) -> None:
+    def __init__(self, context: ShellContext) -> None:
         require_admin(context)
         super().__init__()
         self.context = context

@@ -26,7 +26,7 @@ from webitel_tui.processes.get_webitel_users import (
     ImportReport,
     run_import,
 )
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 PREVIEW_HINT = N_("Preview: nothing has been written yet. Press ctrl+s to run, Esc to close.")
@@ -71,7 +71,7 @@ class ImportScreen(ForwardWorkerErrors, TranslatedBindings, Screen[bool]):
         self._stage = value
         self.refresh_bindings()  # the footer offers what this stage allows
 
-    def __init__(self, context: SessionContext) -> None:
+    def __init__(self, context: ShellContext) -> None:
         super().__init__()
         self.context = context
         self.stage = "preview"
@@ -113,7 +113,7 @@ class ImportScreen(ForwardWorkerErrors, TranslatedBindings, Screen[bool]):
         try:
             report = await run_import(
                 self.context.db,
-                self.context.session.actor,
+                self.context.logged_in.actor,
                 self.context.webitel(),
                 dry_run=dry_run,
                 progress=self._report_progress,

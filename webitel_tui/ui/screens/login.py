@@ -25,7 +25,7 @@ from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
 
 if TYPE_CHECKING:
     from webitel_tui.db.engine import Database
-    from webitel_tui.processes.auth import Session
+    from webitel_tui.processes.auth import LoggedIn
 
 
 class Backend(Protocol):
@@ -45,8 +45,8 @@ class Backend(Protocol):
         ...
 
 
-class LoginScreen(ForwardWorkerErrors, TranslatedBindings, Screen["Session"]):
-    """Dismissed with the `Session` once a login succeeds."""
+class LoginScreen(ForwardWorkerErrors, TranslatedBindings, Screen["LoggedIn"]):
+    """Dismissed with the `LoggedIn` once a login succeeds."""
 
     AUTO_FOCUS = "#user-name"
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
@@ -61,7 +61,7 @@ class LoginScreen(ForwardWorkerErrors, TranslatedBindings, Screen["Session"]):
 
     @dataclass
     class Succeeded(Message):
-        session: Session
+        logged_in: LoggedIn
 
     @dataclass
     class Refused(Message):
@@ -132,7 +132,7 @@ class LoginScreen(ForwardWorkerErrors, TranslatedBindings, Screen["Session"]):
         from webitel_tui.processes import auth  # loaded with the database, not before
 
         try:
-            session = await auth.log_in(db, user_name, password)
+            logged_in = await auth.log_in(db, user_name, password)
         except DomainError as exc:
             if isinstance(exc, ValidationError):
                 field = exc.field
@@ -142,12 +142,12 @@ class LoginScreen(ForwardWorkerErrors, TranslatedBindings, Screen["Session"]):
                 field = None
             self.post_message(self.Refused(str(exc), field))
             return
-        self.post_message(self.Succeeded(session))
+        self.post_message(self.Succeeded(logged_in))
 
     @on(Succeeded)
     def _succeeded(self, event: Succeeded) -> None:
         event.stop()
-        self.dismiss(event.session)
+        self.dismiss(event.logged_in)
 
     @on(Refused)
     def _refused(self, event: Refused) -> None:

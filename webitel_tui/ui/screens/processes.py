@@ -5,7 +5,7 @@ from __future__ import annotations
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.processes import Process
 from webitel_tui.i18n import N_
-from webitel_tui.ui.screens.base import SessionContext
+from webitel_tui.ui.screens.base import ShellContext
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.widgets.section_grid import GridColumn
 
@@ -15,7 +15,7 @@ PROCESS_COLUMNS = [
 ]
 
 
-def process_start_dialog(context: SessionContext) -> LookupDialog[Process]:
+def process_start_dialog(context: ShellContext) -> LookupDialog[Process]:
     async def processes(request: PageRequest) -> Page[Process]:
         async with context.unit_of_work() as uow:
             return await uow.processes.page_processes(request)

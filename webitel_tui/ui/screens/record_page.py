@@ -22,7 +22,7 @@ from textual.widgets import Checkbox, Footer, Input, Static
 
 from webitel_tui.domain.errors import DomainError, RecordConflictError, RequiredFieldError
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
 from webitel_tui.ui.screens.dialogs import UNSAVED_CHANGES, ConfirmDialog
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -59,7 +59,7 @@ class RecordPage(ForwardWorkerErrors, TranslatedBindings, Screen[bool]):
         conflict: bool
         retryable: bool = False
 
-    def __init__(self, context: SessionContext, caption: str) -> None:
+    def __init__(self, context: ShellContext, caption: str) -> None:
         super().__init__()
         self.context = context
         self.caption = _(caption)

@@ -22,9 +22,9 @@ from webitel_tui.domain import known
 from webitel_tui.domain.processes import Process
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
-from webitel_tui.processes.auth import Session
+from webitel_tui.processes.auth import LoggedIn
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
 from webitel_tui.ui.widgets.side_panel import SidePanel
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -76,19 +76,19 @@ class ShellScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
         current: Workplace | None
         sections: list[SectionInWorkplace]
 
-    def __init__(self, db: Database, session: Session) -> None:
+    def __init__(self, db: Database, logged_in: LoggedIn) -> None:
         super().__init__()
         self._db = db
-        self.session = session
+        self.logged_in = logged_in
         self.workplaces: list[Workplace] = []
         self.workplace: Workplace | None = None
         self.open_section: str | None = None
         """The code of the section shown in the main area, if any."""
 
     def compose(self) -> ComposeResult:
-        user = self.session.user
+        user = self.logged_in.user
         shown = user.contact_name or user.name
-        if self.session.is_admin:
+        if self.logged_in.is_admin:
             shown += " · " + _("System administrator")
         yield TitleBar(self.app.title, shown, id="title-bar")
         with Horizontal(id="shell-body"):
@@ -98,13 +98,13 @@ class ShellScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
         yield Footer()
 
     @property
-    def context(self) -> SessionContext:
+    def context(self) -> ShellContext:
         from webitel_tui.ui.app import WebitelTuiApp
 
         app = self.app
         if isinstance(app, WebitelTuiApp):
-            return app.context(self.session)
-        return SessionContext(self._db, self.session)
+            return app.context(self.logged_in)
+        return ShellContext(self._db, self.logged_in)
 
     def on_mount(self) -> None:
         self._load(None)
@@ -117,7 +117,7 @@ class ShellScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # M2: for anyone but a system administrator the designer has no key at all.
         if action == "system_designer":
-            return self.session.is_admin
+            return self.logged_in.is_admin
         return True
 
     def action_system_designer(self) -> None:
@@ -127,8 +127,8 @@ class ShellScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="shell-load", description="load workplace")
     async def _load(self, workplace_id: uuid.UUID | None) -> None:
-        async with unit_of_work(self._db, self.session.actor) as uow:
-            workplaces = await uow.workplaces.workplaces_for_user(self.session.user.id)
+        async with unit_of_work(self._db, self.logged_in.actor) as uow:
+            workplaces = await uow.workplaces.workplaces_for_user(self.logged_in.user.id)
             current = next((w for w in workplaces if w.id == workplace_id), None)
             current = current or (workplaces[0] if workplaces else None)
             sections = await uow.workplaces.sections_of(current.id) if current else []

@@ -20,7 +20,7 @@ from webitel_tui.domain.rules import parse_ice_servers
 from webitel_tui.domain.settings import MASK, SystemSetting
 from webitel_tui.i18n import N_, _
 from webitel_tui.processes.webitel_connection import test_connection
-from webitel_tui.ui.screens.base import SessionContext
+from webitel_tui.ui.screens.base import ShellContext
 from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.record_page import RecordPage
 
@@ -52,7 +52,7 @@ class SystemSettingsPage(RecordPage):
         message: str
         error: bool
 
-    def __init__(self, context: SessionContext) -> None:
+    def __init__(self, context: ShellContext) -> None:
         require_admin(context)
         super().__init__(context, "System settings")
         self.settings = context.settings

@@ -19,7 +19,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.users import Role, SystemUser, UserType
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import system_users
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
 from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -50,7 +50,7 @@ class SystemUsersScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the user")]
 
-    def __init__(self, context: SessionContext) -> None:
+    def __init__(self, context: ShellContext) -> None:
         require_admin(context)
         super().__init__()
         self.context = context
@@ -109,7 +109,7 @@ class UserPage(RecordPage):
     ]
 
     def __init__(
-        self, context: SessionContext, user_id: uuid.UUID | None, user_type: UserType
+        self, context: ShellContext, user_id: uuid.UUID | None, user_type: UserType
     ) -> None:
         require_admin(context)
         caption = _("System user: New record") if user_id is None else _("System user")
@@ -194,7 +194,7 @@ class UserPage(RecordPage):
             confirmation=SecretStr(self.query_one("#confirmation", Input).value),
             active=self.query_one("#active", Checkbox).value,
         )
-        user = await system_users.save_user(self.context.db, self.context.session.actor, form)
+        user = await system_users.save_user(self.context.db, self.context.logged_in.actor, form)
         self.user_id = user.id
 
     # Contact ----------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ class UserPage(RecordPage):
     @work(exclusive=True, exit_on_error=False, group="roles", description="change roles")
     async def _change_roles(self, add: list[Role], remove: uuid.UUID | None) -> None:
         assert self.user_id is not None
-        actor = self.context.session.actor
+        actor = self.context.logged_in.actor
         if add:
             await system_users.add_roles(self.context.db, actor, self.user_id, add)
         if remove is not None:

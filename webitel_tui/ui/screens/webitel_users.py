@@ -38,7 +38,7 @@ from webitel_tui.processes import provisioning
 from webitel_tui.processes.export import export_webitel_users
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import ReconcileOutcome, reconcile
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage
@@ -107,11 +107,9 @@ class Reconciled(Message):
     outcomes: list[ReconcileOutcome]
 
 
-async def _reconciled(
-    context: SessionContext, record_id: uuid.UUID | None
-) -> list[ReconcileOutcome]:
+async def _reconciled(context: ShellContext, record_id: uuid.UUID | None) -> list[ReconcileOutcome]:
     return await reconcile(
-        context.db, context.session.actor, context.webitel(), record_id=record_id
+        context.db, context.logged_in.actor, context.webitel(), record_id=record_id
     )
 
 
@@ -128,7 +126,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     class Deleted(Message):
         """A record was deleted or changed from the section: the grid reloads."""
 
-    def __init__(self, context: SessionContext) -> None:
+    def __init__(self, context: ShellContext) -> None:
         super().__init__(id="webitel-users-section", classes="section")
         self.context = context
         self.open_items: list[ReconcileItem] = []
@@ -222,7 +220,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     async def _delete(self, record: WebitelUser) -> None:
         await provisioning.delete_webitel_user(
             self.context.db,
-            self.context.session.actor,
+            self.context.logged_in.actor,
             self.context.webitel(),
             record.id,
             record.version,
@@ -289,14 +287,14 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     @work(exclusive=True, exit_on_error=False, group="webitel-refresh", description="refresh")
     async def _refresh(self, record: WebitelUser) -> None:
         await provisioning.refresh_from_webitel(
-            self.context.db, self.context.session.actor, self.context.webitel(), record.id
+            self.context.db, self.context.logged_in.actor, self.context.webitel(), record.id
         )
         self.post_message(self.Deleted())  # the grid reloads either way
 
     @work(exclusive=True, exit_on_error=False, group="webitel-export", description="export")
     async def _export(self, path: Path) -> None:
         count = await export_webitel_users(
-            self.context.db, self.context.session.actor, self.grid.request, path
+            self.context.db, self.context.logged_in.actor, self.grid.request, path
         )
         self.post_message(self.Exported(count, path))
 
@@ -345,7 +343,7 @@ class WebitelUserCard(RecordPage):
         record: WebitelUser | None
         """The record after the change, when it went through."""
 
-    def __init__(self, context: SessionContext, record_id: uuid.UUID | None) -> None:
+    def __init__(self, context: ShellContext, record_id: uuid.UUID | None) -> None:
         caption = "Webitel user: New record" if record_id is None else "Webitel user"
         super().__init__(context, caption)
         self.record_id = record_id
@@ -509,7 +507,7 @@ class WebitelUserCard(RecordPage):
 
     async def save(self) -> None:
         form = self._form()
-        actor = self.context.session.actor
+        actor = self.context.logged_in.actor
         client = self.context.webitel()
         if self.record_id is None:
             record = await provisioning.create_webitel_user(self.context.db, actor, client, form)
@@ -641,7 +639,7 @@ class WebitelUserCard(RecordPage):
         if record_id is None:
             return
         version = self.record.version if self.record else None
-        target = (self.context.db, self.context.session.actor, self.context.webitel(), record_id)
+        target = (self.context.db, self.context.logged_in.actor, self.context.webitel(), record_id)
         changed: WebitelUser | None = None
         try:
             if detail == "licenses-detail":

@@ -20,7 +20,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.repositories import UnitOfWork
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, SessionContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
 from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -53,7 +53,7 @@ class WorkplaceSetupScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]
         workplaces: list[Workplace]
         keep: str | None
 
-    def __init__(self, context: SessionContext) -> None:
+    def __init__(self, context: ShellContext) -> None:
         require_admin(context)
         super().__init__()
         self.context = context
@@ -123,7 +123,7 @@ class WorkplacePage(RecordPage):
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Tab", "Between the name and the detail")]
 
-    def __init__(self, context: SessionContext, workplace: Workplace) -> None:
+    def __init__(self, context: ShellContext, workplace: Workplace) -> None:
         require_admin(context)
         super().__init__(context, tr("User's workplace: {0}", _(workplace.name)))
         self.workplace = workplace
