@@ -64,15 +64,13 @@ from webitel_tui.repositories.webitel_import import (
 )
 from webitel_tui.repositories.webitel_users import HolderView, duplicate_among
 from webitel_tui.webitel import (
-    NetworkError,
     NotFoundError,
     Page,
-    ServerError,
     User,
     WebitelClient,
     WebitelError,
-    WebitelTimeoutError,
     iter_pages,
+    retryable,
 )
 
 log = logging.getLogger(__name__)
@@ -696,12 +694,6 @@ class _Run:
         return user.is_deleted
 
 
-def _retryable(exc: WebitelError) -> bool:
-    return isinstance(exc, NetworkError | WebitelTimeoutError) or (
-        isinstance(exc, ServerError) and exc.code in (None, 500, 502, 503, 504)
-    )
-
-
 async def _finish(db: Database, actor: Actor, report: ImportReport, status: ProcessStatus) -> None:
     report.status = status
     if report.run_id is None:
@@ -748,7 +740,7 @@ async def run_import(
         report.errors.append(report.message)
         await _finish(db, actor, report, ProcessStatus.FAILED)
         work.tell("", done=True)
-        raise ImportFailed(report.message, report, retryable=_retryable(exc)) from exc
+        raise ImportFailed(report.message, report, retryable=retryable(exc)) from exc
     except asyncio.CancelledError:
         report.message = _("The run was cancelled.")
         await _finish(db, actor, report, ProcessStatus.CANCELLED)

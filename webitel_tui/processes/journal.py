@@ -31,7 +31,7 @@ from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.records import Actor
 from webitel_tui.i18n import tr
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.webitel import ConnectFailedError, WebitelError, in_doubt
+from webitel_tui.webitel import ConnectFailedError, WebitelError, in_doubt, retryable
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def refusal(exc: WebitelError) -> WebitelRefused:
     if in_doubt(exc):
         return WebitelRefused(
             tr("Webitel did not take the change: {0}. Nothing was changed.", exc.detail),
-            retryable=True,
+            retryable=retryable(exc),
         )
     return WebitelRefused(tr("Webitel refused the change: {0}", exc.detail))
 
@@ -77,7 +77,9 @@ def read_failure(exc: WebitelError) -> WebitelRefused:
     if isinstance(exc, ConnectFailedError):
         return unreachable(exc)
     if in_doubt(exc):
-        return WebitelRefused(tr("Webitel did not answer: {0}", exc.detail), retryable=True)
+        return WebitelRefused(
+            tr("Webitel did not answer: {0}", exc.detail), retryable=retryable(exc)
+        )
     return WebitelRefused(tr("Webitel refused the request: {0}", exc.detail))
 
 

@@ -29,6 +29,7 @@ from webitel_tui.webitel.errors import (
     WebitelError,
     WebitelTimeoutError,
     in_doubt,
+    retryable,
 )
 from webitel_tui.webitel.options import DEFAULT_PAGE_SIZE, DeviceMode, WebitelOptions
 from webitel_tui.webitel.paging import checked_page, iter_items, iter_pages
@@ -84,4 +85,5 @@ __all__ = [
     "in_doubt",
     "iter_items",
     "iter_pages",
+    "retryable",
 ]

@@ -187,6 +187,13 @@ def in_doubt(exc: WebitelError) -> bool:
     return isinstance(exc, AuthError) and exc.code == 401
 
 
+def retryable(exc: WebitelError) -> bool:
+    """Whether the same request may succeed if it is sent again: it got no answer (no
+    connection, a broken one, a timeout) or a 5xx. An answer that could not be read would
+    come again, and a 4xx is a refusal."""
+    return isinstance(exc, NetworkError | WebitelTimeoutError | ServerError)
+
+
 _CONFLICT_RE = re.compile(r"already exist|duplicate|unique|is taken|in use", re.IGNORECASE)
 _LICENSE_RE = re.compile(r"licen[cs]e|\bproduct\b", re.IGNORECASE)
 _FIELD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
