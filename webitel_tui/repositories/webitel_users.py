@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webitel_tui.db.tables import (
@@ -51,7 +51,7 @@ from webitel_tui.repositories.search_text import (
     refresh_webitel_user,
     searched,
 )
-from webitel_tui.repositories.users import system_user, system_user_query
+from webitel_tui.repositories.users import system_user
 
 ENTITY = "WebitelUser"
 
@@ -60,44 +60,6 @@ _CAPTION = "Webitel user"
 _TABLES = WebitelUser.metadata.tables
 _COLUMNS = tuple(column.key for column in _TABLES[WebitelUser.__tablename__].columns)
 
-
-def _check_new_query() -> Select[Any]:
-    """`check_new` with a CRM user, as one Core statement built once: the user's columns that
-    `system_user` reads, the name of the chosen contact (`contact_id`), and the columns of each
-    record that holds the name, the extension or the user (none: one row of NULLs). Built per
-    call as ORM entities, the statement's cache key and the two loaded objects were a visible
-    part of the Save of a new Webitel user (bench/webitel_save.py). No extension binds as
-    NULL (the parameter is a plain String, not the column's ''-for-none type), which equals
-    nothing, as `_clash` leaves it out."""
-    user, record = _TABLES[SysAdminUnit.__tablename__], _TABLES[WebitelUser.__tablename__]
-    contact = _TABLES[Contact.__tablename__]
-    user_id = bindparam("user_id", type_=Uuid())
-    clash = or_(
-        record.c.Name == bindparam("name", type_=String()),
-        record.c.Extension == bindparam("extension", type_=String()),
-        record.c.SysAdminUnitId == user_id,
-    )
-    chosen_contact = (
-        select(contact.c.Name)
-        .where(contact.c.Id == bindparam("contact_id", type_=Uuid()))
-        .scalar_subquery()
-    )
-    return (
-        system_user_query()
-        .add_columns(
-            chosen_contact.label("ChosenContactName"),
-            record.c.Id.label("HolderId"),
-            record.c.Name.label("HolderName"),
-            record.c.Extension.label("HolderExtension"),
-            record.c.ContactName.label("HolderContactName"),
-            record.c.SysAdminUnitId.label("HolderUserId"),
-        )
-        .select_from(user.outerjoin(record, clash))
-        .where(user.c.Id == user_id)
-    )
-
-
-_CHECK_NEW = _check_new_query()
 
 WEBITEL_USER_SORT_COLUMNS = {
     "name": WebitelUser.Name,
@@ -142,50 +104,6 @@ def _duplicate() -> DuplicateValueError:
     return DuplicateValueError(
         _("A Webitel user with this name, extension or user id already exists.")
     )
-
-
-def _check_new_parameters(
-    name: str, extension: str | None, user_id: uuid.UUID, contact_id: uuid.UUID | None
-) -> dict[str, Any]:
-    return {"name": name, "extension": extension, "user_id": user_id, "contact_id": contact_id}
-
-
-def _checked_new(
-    rows: Sequence[Any],
-    name: str,
-    extension: str | None,
-    user_id: uuid.UUID,
-    contact_id: uuid.UUID | None,
-    accept_user: Callable[[SystemUser], None] | None,
-) -> CheckedNew:
-    """The verdict of `check_new` on the rows of `_CHECK_NEW`."""
-    if not rows:
-        raise ValidationError(_("The selected user does not exist."), "User")
-    user = system_user(rows[0])
-    if accept_user is not None:
-        accept_user(user)
-    holders = [
-        HolderView(
-            row.HolderName,
-            row.HolderExtension,
-            row.HolderContactName,
-            row.HolderUserId,
-            row.HolderId,
-        )
-        for row in rows
-        if row.HolderId is not None
-    ]
-    duplicate = duplicate_among(name, extension, user_id, holders)
-    if duplicate is not None:
-        raise duplicate
-    if user.contact_id == contact_id:
-        return CheckedNew(user.contact_name, user)
-    if contact_id is None:
-        return CheckedNew("", user)
-    chosen: str | None = rows[0].ChosenContactName
-    if chosen is None:
-        raise ValidationError(_("The selected contact does not exist."), "Contact")
-    return CheckedNew(chosen, user)
 
 
 @dataclass
@@ -375,14 +293,11 @@ class WebitelUserRepository(Repository):
             raise ValidationError(_("The selected contact does not exist."), "Contact")
         return name
 
-    async def _check_user(self, user_id: uuid.UUID | None) -> None:
-        if user_id is None:
-            return
-        exists = await self.session.scalar(
-            select(SysAdminUnit.Id).where(SysAdminUnit.Id == user_id)
-        )
-        if exists is None:
+    async def _user(self, user_id: uuid.UUID) -> SystemUser:
+        row = await self.session.get(SysAdminUnit, user_id)
+        if row is None:
             raise ValidationError(_("The selected user does not exist."), "User")
+        return system_user(row)
 
     async def check_new(
         self,
@@ -393,15 +308,16 @@ class WebitelUserRepository(Repository):
         accept_user: Callable[[SystemUser], None] | None = None,
     ) -> CheckedNew:
         """Everything `create` checks, before the values are final (a new user's server ids
-        come later). With a CRM user, one query reads it, the chosen contact and whoever holds
-        one of the values; `accept_user` vets the user first (the caller's rule, e.g. M4), so
-        that its refusal comes before a duplicate's."""
-        if user_id is None:
-            await self.check_unique(name, extension, None, None)
-            return CheckedNew(await self._contact_name(contact_id))
-        parameters = _check_new_parameters(name, extension, user_id, contact_id)
-        rows = (await self.session.execute(_CHECK_NEW, parameters)).all()
-        return _checked_new(rows, name, extension, user_id, contact_id, accept_user)
+        come later): the CRM user (`accept_user` vets it first, the caller's rule, e.g. M4,
+        so that its refusal comes before a duplicate's), who holds one of the values, and
+        the contact."""
+        user = None if user_id is None else await self._user(user_id)
+        if user is not None and accept_user is not None:
+            accept_user(user)
+        await self.check_unique(name, extension, user_id, None)
+        if user is not None and user.contact_id == contact_id:
+            return CheckedNew(user.contact_name, user)
+        return CheckedNew(await self._contact_name(contact_id), user)
 
     async def create(
         self, data: NewWebitelUser, *, record_id: uuid.UUID | None = None
@@ -426,7 +342,8 @@ class WebitelUserRepository(Repository):
         old = column_values(row)
         name = check_webitel_login(data.name)
         extension = normalize_extension(data.extension)
-        await self._check_user(data.user_id)
+        if data.user_id is not None:
+            await self._user(data.user_id)
         await self.check_unique(name, extension, data.user_id, row.Id)
         row.SysAdminUnitId = data.user_id
         row.ContactId = data.contact_id
