@@ -38,7 +38,13 @@ from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import UserType
-from webitel_tui.domain.webitel_users import ReconcileItem, UserLicense, WebitelUser
+from webitel_tui.domain.webitel_users import (
+    DomainLicense,
+    DomainRole,
+    ReconcileItem,
+    UserLicense,
+    WebitelUser,
+)
 from webitel_tui.i18n import N_, _, set_language, tr
 from webitel_tui.processes import provisioning
 from webitel_tui.processes.journal import NeedsReconcile, read_failure
@@ -46,7 +52,7 @@ from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import open_items, reconcile
 from webitel_tui.processes.webitel_connection import ConnectionProblem, client_options
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.webitel import License, Role, WebitelClient, WebitelError
+from webitel_tui.webitel import WebitelClient, WebitelError
 
 LIST_PAGE = 200
 """Rows `users list` reads per query: the table is streamed, never held whole."""
@@ -168,12 +174,12 @@ def only_contact(found: Sequence[Contact], name: str) -> Contact:
 
 
 def license_serials(
-    given: str, known: Sequence[License], held: Sequence[UserLicense], *, grant: bool
+    given: str, known: Sequence[DomainLicense], held: Sequence[UserLicense], *, grant: bool
 ) -> list[str]:
     """The serials a product name or a serial stands for: to grant, one license of the
     product; to revoke, every license of it."""
     # (serial, product, grantable); what the user holds is revoked whatever its state.
-    candidates = [(lic.id, lic.product or "", lic.is_grantable()) for lic in known]
+    candidates = [(lic.id, lic.product, lic.grantable) for lic in known]
     candidates += [(lic.license_id, lic.product, True) for lic in held]
     if any(serial == given for serial, _product, _ok in candidates):
         return [given]
@@ -193,11 +199,11 @@ def license_serials(
     return [next((serial for serial, ok in same if ok), same[0][0])]
 
 
-def role_id(given: str, roles: Sequence[Role]) -> int:
+def role_id(given: str, roles: Sequence[DomainRole]) -> int:
     for role in roles:
-        if role.id == given or fold(role.name or "") == fold(given):
-            return int(role.id)
-    names = ", ".join(sorted(role.name or role.id for role in roles))
+        if str(role.id) == given or fold(role.name) == fold(given):
+            return role.id
+    names = ", ".join(sorted(role.name or str(role.id) for role in roles))
     raise UsageProblem(tr('No Webitel role "{0}": the roles are {1}.', given, names))
 
 

@@ -50,6 +50,27 @@ class LicenseGrant(Record):
     expires_on: datetime | None = None
 
 
+class DomainLicense(Record):
+    """A license of the Webitel domain, as the licenses lookup offers it (`id`: its serial):
+    `remain` grants left of `limit` (None: unlimited); `grantable` when it is neither expired
+    nor used up."""
+
+    id: str
+    product: str = ""
+    name: str = ""
+    expires_on: datetime | None = None
+    limit: int | None = None
+    remain: int | None = None
+    grantable: bool = True
+
+
+class DomainRole(Record):
+    """A role of the Webitel domain that may be given to a user (not an internal one)."""
+
+    id: int
+    name: str = ""
+
+
 class UserRole(AuditedRecord):
     """A row of "User roles"."""
 

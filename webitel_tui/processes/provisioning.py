@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
@@ -26,6 +26,8 @@ from webitel_tui.domain.rules import (
     normalize_extension,
 )
 from webitel_tui.domain.webitel_users import (
+    DomainLicense,
+    DomainRole,
     NewWebitelUser,
     WebitelUser,
 )
@@ -46,7 +48,6 @@ from webitel_tui.webitel import (
     InputUser,
     License,
     NotFoundError,
-    Role,
     User,
     WebitelClient,
     WebitelError,
@@ -503,19 +504,34 @@ async def _change_list(
 # Lookups and the server's state as the CRM keeps it ------------------------------------------
 
 
-async def available_licenses(client: WebitelClient) -> list[License]:
+def _domain_license(found: License, now: datetime) -> DomainLicense:
+    return DomainLicense(
+        id=found.id,
+        product=found.product or "",
+        name=found.name or "",
+        expires_on=found.not_after,
+        limit=found.limit,
+        remain=found.remain,
+        grantable=found.is_grantable(now),
+    )
+
+
+async def available_licenses(client: WebitelClient) -> list[DomainLicense]:
     """The licenses lookup: all of the domain's licenses (a handful), grantable or not."""
-    return await on_server(client.list_licenses())
+    found = await on_server(client.list_licenses())
+    now = datetime.now(UTC)
+    return [_domain_license(each, now) for each in found]
 
 
-async def assignable_roles(client: WebitelClient) -> list[Role]:
+async def assignable_roles(client: WebitelClient) -> list[DomainRole]:
     """The roles lookup: Webitel's roles without the internal per-user ones."""
-    return await on_server(client.list_roles(include_user_roles=False))
+    found = await on_server(client.list_roles(include_user_roles=False))
+    return [DomainRole(id=int(role.id), name=role.name or "") for role in found]
 
 
-def license_availability(grant: License, now: datetime | None = None) -> str:
+def license_availability(grant: DomainLicense, now: datetime | None = None) -> str:
     """ "N of M available", or why it cannot be granted."""
-    if grant.is_expired(now):
+    if grant.expires_on is not None and grant.expires_on <= (now or datetime.now(UTC)):
         return _("Expired")
     if grant.limit is None:
         return _("Unlimited")

@@ -28,6 +28,8 @@ from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import SystemUser, UserType
 from webitel_tui.domain.webitel_users import (
     TO_RECONCILE,
+    DomainLicense,
+    DomainRole,
     ReconcileItem,
     UserLicense,
     UserRole,
@@ -44,7 +46,6 @@ from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
-from webitel_tui.webitel import License, Role
 
 T = TypeVar("T")
 
@@ -574,45 +575,41 @@ class WebitelUserCard(RecordPage):
     def _pick_licenses(self) -> None:
         client = self.context.webitel()
 
-        async def licenses(request: PageRequest) -> Page[License]:
+        async def licenses(request: PageRequest) -> Page[DomainLicense]:
             items = await provisioning.available_licenses(client)
             return _in_memory_page(items, request, lambda i: f"{i.product} {i.name}")
 
         columns = [
-            GridColumn[License]("product", N_("Product"), lambda i: i.product or ""),
-            GridColumn[License]("name", N_("Name"), lambda i: i.name or ""),
-            GridColumn[License]("remain", N_("Available"), provisioning.license_availability),
-            GridColumn[License](
-                "not_after",
-                N_("Expires"),
-                lambda i: i.not_after.date().isoformat() if i.not_after else "",
-            ),
+            GridColumn[DomainLicense]("product", N_("Product"), lambda i: i.product),
+            GridColumn[DomainLicense]("name", N_("Name"), lambda i: i.name),
+            GridColumn[DomainLicense]("remain", N_("Available"), provisioning.license_availability),
+            GridColumn[DomainLicense]("not_after", N_("Expires"), lambda i: _expires(i.expires_on)),
         ]
-        dialog: LookupDialog[License] = LookupDialog(
+        dialog: LookupDialog[DomainLicense] = LookupDialog(
             "Select: Licenses", columns, licenses, sort="product", multi_select=True
         )
         self.app.push_screen(dialog, self._licenses_chosen)
 
-    def _licenses_chosen(self, chosen: list[License] | None) -> None:
+    def _licenses_chosen(self, chosen: list[DomainLicense] | None) -> None:
         if chosen:
             self._change_detail("licenses-detail", add=[c.id for c in chosen])
 
     def _pick_roles(self) -> None:
         client = self.context.webitel()
 
-        async def roles(request: PageRequest) -> Page[Role]:
+        async def roles(request: PageRequest) -> Page[DomainRole]:
             items = await provisioning.assignable_roles(client)
-            return _in_memory_page(items, request, lambda i: i.name or "")
+            return _in_memory_page(items, request, lambda i: i.name)
 
-        columns = [GridColumn[Role]("name", N_("Name"), lambda r: r.name or "")]
-        dialog: LookupDialog[Role] = LookupDialog(
+        columns = [GridColumn[DomainRole]("name", N_("Name"), lambda r: r.name)]
+        dialog: LookupDialog[DomainRole] = LookupDialog(
             "Select: Roles", columns, roles, sort="name", multi_select=True
         )
         self.app.push_screen(dialog, self._roles_chosen)
 
-    def _roles_chosen(self, chosen: list[Role] | None) -> None:
+    def _roles_chosen(self, chosen: list[DomainRole] | None) -> None:
         if chosen:
-            self._change_detail("roles-detail", add=[role.id for role in chosen])
+            self._change_detail("roles-detail", add=[str(role.id) for role in chosen])
 
     def action_delete_from_detail(self) -> None:
         detail = self._focused_detail()
