@@ -41,7 +41,3 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: Cursor | None = None
-
-    @property
-    def has_more(self) -> bool:
-        return self.next_cursor is not None

@@ -152,16 +152,6 @@ class UserRepository(Repository):
             return None
         return system_user(row)
 
-    async def find_by_contact(self, contact_id: uuid.UUID) -> list[SystemUser]:
-        rows = await self.session.scalars(
-            select(SysAdminUnit)
-            .where(SysAdminUnit.ContactId == contact_id)
-            .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
-        )
-        # Sorted here: ORDER BY Name makes SQLite (no statistics) walk every user in the
-        # type-and-name index instead of seeking the contact's.
-        return [system_user(row) for row in sorted(rows, key=lambda row: row.Name)]
-
     async def _row_by_name(self, name: str) -> SysAdminUnit | None:
         return await self.session.scalar(
             select(SysAdminUnit).where(SysAdminUnit.NameKey == name.strip().casefold())

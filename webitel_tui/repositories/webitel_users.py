@@ -269,9 +269,6 @@ class WebitelUserRepository(Repository):
     async def find_by_webitel_id(self, webitel_id: int) -> WebitelUserModel | None:
         return await self._one(WebitelUser.WebitelId == webitel_id)
 
-    async def find_by_user(self, user_id: uuid.UUID) -> WebitelUserModel | None:
-        return await self._one(WebitelUser.SysAdminUnitId == user_id)
-
     async def check_unique(
         self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
     ) -> None:
