@@ -35,6 +35,7 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain import known, passwords
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DomainError, DuplicateValueError, ValidationError
+from webitel_tui.domain.holders import Holder, Holders, duplicate_among
 from webitel_tui.domain.processes import ProcessStatus
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import (
@@ -62,7 +63,6 @@ from webitel_tui.repositories.webitel_import import (
     NamedContact,
     NewRows,
 )
-from webitel_tui.repositories.webitel_users import HolderView, duplicate_among
 from webitel_tui.webitel import (
     NotFoundError,
     Page,
@@ -262,51 +262,6 @@ class _Update(NamedTuple):
     roles_changed: bool
 
 
-class _Holders:
-    """The Webitel user records that hold names, extensions and CRM users, as the page has
-    decided them so far, looked up by each."""
-
-    def __init__(self, found: Sequence[HolderView]) -> None:
-        self.by_name: dict[str, HolderView] = {}
-        self.by_extension: dict[str, HolderView] = {}
-        self.by_user: dict[uuid.UUID, HolderView] = {}
-        self.by_record: dict[uuid.UUID, HolderView] = {}
-        for holder in found:
-            self.add(holder)
-
-    def add(self, holder: HolderView) -> None:
-        """`holder` now holds its values (a record already held replaces its old values)."""
-        old = self.by_record.pop(holder.Id, None) if holder.Id is not None else None
-        if old is not None:
-            self.by_name.pop(old.Name, None)
-            if old.Extension is not None:
-                self.by_extension.pop(old.Extension, None)
-            if old.SysAdminUnitId is not None:
-                self.by_user.pop(old.SysAdminUnitId, None)
-        self.by_name[holder.Name] = holder
-        if holder.Extension is not None:
-            self.by_extension[holder.Extension] = holder
-        if holder.SysAdminUnitId is not None:
-            self.by_user[holder.SysAdminUnitId] = holder
-        if holder.Id is not None:
-            self.by_record[holder.Id] = holder
-
-    def hold_user(self, user_id: uuid.UUID) -> bool:
-        return user_id in self.by_user
-
-    def of(
-        self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
-    ) -> list[HolderView]:
-        """The records other than `own` holding any of these values."""
-        found = [self.by_name.get(name)]
-        if extension is not None:
-            found.append(self.by_extension.get(extension))
-        if user_id is not None:
-            found.append(self.by_user.get(user_id))
-        unique = {id(h): h for h in found if h is not None and (own is None or h.Id != own)}
-        return list(unique.values())
-
-
 class _Page:
     """The decisions for one page, taken in the server's order against the CRM as read at the
     page's start plus what the page itself has decided so far (two namesakes on one page are
@@ -329,7 +284,7 @@ class _Page:
         self.outcome = ImportReport()  # what the page does, added to the run's when committed
         self.updates: list[_Update] = []
         self.rows = NewRows()
-        self.holders = _Holders(state.holders)
+        self.holders = Holders(state.holders)
 
     def decide(self, entry: _Entry) -> None:
         record = self.linked.get(entry.webitel_id)
@@ -368,9 +323,7 @@ class _Page:
             duplicate = duplicate_among(wanted.login, wanted.extension, None, holders)
             if duplicate is not None:
                 raise duplicate
-            self.holders.add(
-                HolderView(wanted.login, wanted.extension, "", record.user_id, record.id)
-            )
+            self.holders.add(Holder(wanted.login, wanted.extension, "", record.user_id, record.id))
         self.updates.append(_Update(record, wanted, changed, licenses_changed, roles_changed))
         self.outcome.updated.append(entry.label)
 
@@ -472,7 +425,7 @@ class _Page:
         if new_contact is not None:
             self.state.contacts.setdefault(fold(new_contact.name), []).append(new_contact)
             contact = new_contact
-        self.holders.add(HolderView(login, wanted.extension, contact_name, crm_user.id, record_id))
+        self.holders.add(Holder(login, wanted.extension, contact_name, crm_user.id, record_id))
         if created:
             self.state.names_taken.add(login.casefold())
             self.state.users[login.casefold()] = crm_user

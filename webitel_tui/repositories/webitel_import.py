@@ -32,6 +32,7 @@ from webitel_tui.db.tables import (
 from webitel_tui.domain import passwords
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DuplicateValueError
+from webitel_tui.domain.holders import Holder
 from webitel_tui.domain.users import AdminUnitType, NewSystemUser, SystemUser
 from webitel_tui.domain.webitel_users import (
     LicenseGrant,
@@ -43,7 +44,7 @@ from webitel_tui.i18n import _
 from webitel_tui.repositories.base import Repository
 from webitel_tui.repositories.contacts import contact_values
 from webitel_tui.repositories.users import new_user_values, system_user, system_user_query
-from webitel_tui.repositories.webitel_users import HolderView, new_webitel_user_values
+from webitel_tui.repositories.webitel_users import HOLDER_COLUMNS, new_webitel_user_values
 
 IMPORTED: tuple[type[Base], ...] = (
     Contact,
@@ -106,7 +107,7 @@ class MatchState:
     """CRM users by lower-cased user name."""
     names_taken: set[str]
     """Lower-cased names of every SysAdminUnit found (users and roles share the namespace)."""
-    holders: list[HolderView]
+    holders: list[Holder]
 
 
 @dataclass
@@ -277,18 +278,10 @@ class WebitelImportRepository(Repository):
             clash.append(WebitelUser.Extension.in_(list(extensions)))
         if user_ids:
             clash.append(WebitelUser.SysAdminUnitId.in_(list(user_ids)))
-        holders: list[HolderView] = []
+        holders: list[Holder] = []
         if clash:
-            for name, extension, contact_name, user_id, record_id in await self.session.execute(
-                select(
-                    WebitelUser.Name,
-                    WebitelUser.Extension,
-                    WebitelUser.ContactName,
-                    WebitelUser.SysAdminUnitId,
-                    WebitelUser.Id,
-                ).where(or_(*clash))
-            ):
-                holders.append(HolderView(name, extension, contact_name, user_id, record_id))
+            rows = await self.session.execute(select(*HOLDER_COLUMNS).where(or_(*clash)))
+            holders = [Holder(*row) for row in rows]
         return MatchState(contacts, users, names_taken, holders)
 
     def add_contact(self, into: NewRows, now: datetime, data: NewContact) -> NamedContact:

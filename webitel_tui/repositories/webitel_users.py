@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from webitel_tui.db.tables import (
 )
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
+from webitel_tui.domain.holders import Holder, duplicate_among
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
@@ -35,7 +36,7 @@ from webitel_tui.domain.webitel_users import (
     licenses_text,
 )
 from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
-from webitel_tui.i18n import _, tr
+from webitel_tui.i18n import _
 from webitel_tui.repositories.base import (
     Repository,
     audit_fields,
@@ -106,59 +107,14 @@ def _duplicate() -> DuplicateValueError:
     )
 
 
-@dataclass
-class HolderView:
-    """A Webitel user record as the uniqueness checks see it (see `duplicate_among`), read
-    without loading the record."""
-
-    Name: str
-    Extension: str | None
-    ContactName: str
-    SysAdminUnitId: uuid.UUID | None
-    Id: uuid.UUID | None = None
-
-
-class Holder(Protocol):
-    """What a uniqueness check needs of a record that may hold a value (a WebitelUser row)."""
-
-    @property
-    def Name(self) -> str: ...
-    @property
-    def Extension(self) -> str | None: ...
-    @property
-    def ContactName(self) -> str: ...
-    @property
-    def SysAdminUnitId(self) -> uuid.UUID | None: ...
-
-
-def duplicate_among(
-    name: str, extension: str | None, user_id: uuid.UUID | None, holders: Sequence[Holder]
-) -> DuplicateValueError | None:
-    """The refusal for a record with these values, given the other records that hold any of
-    them, with a message naming the holder; checked in this order: the CRM user, the
-    extension, the Webitel user name."""
-    for holder in holders:
-        if user_id is not None and holder.SysAdminUnitId == user_id:
-            return DuplicateValueError(
-                tr('This CRM user is already the Webitel user "{0}".', holder.Name), "User"
-            )
-    for holder in holders:
-        if extension is not None and holder.Extension == extension:
-            return DuplicateValueError(
-                tr(
-                    'The extension {0} is already used by the Webitel user "{1}".',
-                    extension,
-                    holder.ContactName or holder.Name,
-                ),
-                "Extension",
-            )
-    for holder in holders:
-        if holder.Name == name:
-            return DuplicateValueError(
-                tr('The Webitel user name "{0}" is already used by another Webitel user.', name),
-                "Webitel user name",
-            )
-    return None
+HOLDER_COLUMNS = (
+    WebitelUser.Name,
+    WebitelUser.Extension,
+    WebitelUser.ContactName,
+    WebitelUser.SysAdminUnitId,
+    WebitelUser.Id,
+)
+"""The columns of a `Holder`, in its order."""
 
 
 def _clash(name: str, extension: str | None, user_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -273,12 +229,11 @@ class WebitelUserRepository(Repository):
         self, name: str, extension: str | None, user_id: uuid.UUID | None, own: uuid.UUID | None
     ) -> None:
         """Refuse duplicates with a message naming who already holds the value (one query)."""
-        query = select(WebitelUser).where(_clash(name, extension, user_id))
+        query = select(*HOLDER_COLUMNS).where(_clash(name, extension, user_id))
         if own is not None:
             query = query.where(WebitelUser.Id != own)
-        duplicate = duplicate_among(
-            name, extension, user_id, list(await self.session.scalars(query))
-        )
+        holders = [Holder(*row) for row in await self.session.execute(query)]
+        duplicate = duplicate_among(name, extension, user_id, holders)
         if duplicate is not None:
             raise duplicate
 
