@@ -1,4 +1,4 @@
-"""in_doubt(), and error answers whose body is not JSON (a proxy's page, plain text)."""
+"""in_doubt(), retryable(), and error answers whose body is not JSON (a proxy's page)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from webitel_tui.webitel import (
     WebitelOptions,
     WebitelTimeoutError,
     in_doubt,
+    retryable,
 )
 from webitel_tui.webitel.wire import body_text
 
@@ -77,6 +78,26 @@ def test_in_doubt_when_the_request_went_out_without_a_clear_answer(error: Webite
 )
 def test_not_in_doubt_when_nothing_was_sent_or_it_was_refused(error: WebitelError) -> None:
     assert not in_doubt(error)
+
+
+@pytest.mark.parametrize(
+    ("error", "again"),
+    [
+        (ConnectFailedError("cannot connect"), True),
+        (NetworkError("the connection was dropped"), True),
+        (WebitelTimeoutError("no answer within 2 s"), True),
+        (ServerError(code=500), True),
+        (ServerError(code=503), True),
+        # The same unreadable answer would come again; a 4xx is a refusal.
+        (MalformedResponseError("the response is not valid JSON"), False),
+        (AuthError(code=401), False),
+        (BadRequestError(code=400), False),
+        (NotFoundError(code=404), False),
+    ],
+    ids=repr,
+)
+def test_retryable_when_no_answer_or_a_5xx_came(error: WebitelError, again: bool) -> None:
+    assert retryable(error) is again
 
 
 async def _answer(status: int, body: bytes, content_type: str = "text/plain") -> WebitelError:
