@@ -1,13 +1,19 @@
-"""What the admin is told after a failed call, and whether a retry is offered."""
+"""What the admin is told after a failed call, whether a retry is offered, and what the
+lookups offer of what the server sent."""
 
 from __future__ import annotations
 
+import httpx
+
+from webitel_tui.processes import provisioning
 from webitel_tui.processes.journal import read_failure, refusal
 from webitel_tui.webitel import (
     BadRequestError,
     ConnectFailedError,
     MalformedResponseError,
     ServerError,
+    WebitelClient,
+    WebitelOptions,
     WebitelTimeoutError,
 )
 
@@ -29,3 +35,16 @@ def test_a_failed_read_offers_a_retry_only_when_another_try_may_answer() -> None
     assert str(late).startswith("Webitel did not answer:") and late.retryable
     unreadable = read_failure(MalformedResponseError("the response is not valid JSON"))
     assert str(unreadable).startswith("Webitel did not answer:") and not unreadable.retryable
+
+
+async def test_the_roles_lookup_offers_only_roles_the_crm_can_keep() -> None:
+    """A role id that is not Webitel's int64 could not be kept as a granted role."""
+    body = {"items": [{"id": "7", "name": "agents"}, {"id": "x1", "name": "odd"}]}
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    options = WebitelOptions(base_url="http://127.0.0.1:9", token="t", retries=0)
+    async with WebitelClient(options, transport=httpx.MockTransport(reply)) as webitel:
+        roles = await provisioning.assignable_roles(webitel)
+    assert [(role.id, role.name) for role in roles] == [(7, "agents")]

@@ -52,8 +52,8 @@ class LicenseGrant(Record):
 
 class DomainLicense(Record):
     """A license of the Webitel domain, as the licenses lookup offers it (`id`: its serial):
-    `remain` grants left of `limit` (None: unlimited); `grantable` when it is neither expired
-    nor used up."""
+    `remain` grants left of `limit` (None: unlimited); `expired` and `grantable` (neither
+    expired nor used up) as of the moment it was read."""
 
     id: str
     product: str = ""
@@ -61,6 +61,7 @@ class DomainLicense(Record):
     expires_on: datetime | None = None
     limit: int | None = None
     remain: int | None = None
+    expired: bool = False
     grantable: bool = True
 
 

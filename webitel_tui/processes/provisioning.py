@@ -512,6 +512,7 @@ def _domain_license(found: License, now: datetime) -> DomainLicense:
         expires_on=found.not_after,
         limit=found.limit,
         remain=found.remain,
+        expired=found.is_expired(now),
         grantable=found.is_grantable(now),
     )
 
@@ -526,12 +527,16 @@ async def available_licenses(client: WebitelClient) -> list[DomainLicense]:
 async def assignable_roles(client: WebitelClient) -> list[DomainRole]:
     """The roles lookup: Webitel's roles without the internal per-user ones."""
     found = await on_server(client.list_roles(include_user_roles=False))
-    return [DomainRole(id=int(role.id), name=role.name or "") for role in found]
+    # The CRM keeps a role by its int64 id (as Webitel defines it); a role the server sends
+    # with another id could not be kept, so it is not offered.
+    return [
+        DomainRole(id=int(role.id), name=role.name or "") for role in found if role.id.isdigit()
+    ]
 
 
-def license_availability(grant: DomainLicense, now: datetime | None = None) -> str:
+def license_availability(grant: DomainLicense) -> str:
     """ "N of M available", or why it cannot be granted."""
-    if grant.expires_on is not None and grant.expires_on <= (now or datetime.now(UTC)):
+    if grant.expired:
         return _("Expired")
     if grant.limit is None:
         return _("Unlimited")

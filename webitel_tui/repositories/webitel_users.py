@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from webitel_tui.db.tables import (
     Contact,
-    SysAdminUnit,
     SysChangeLog,
     WebitelUser,
     WebitelUserLicense,
@@ -52,7 +51,7 @@ from webitel_tui.repositories.search_text import (
     refresh_webitel_user,
     searched,
 )
-from webitel_tui.repositories.users import system_user
+from webitel_tui.repositories.users import UserRepository
 
 ENTITY = "WebitelUser"
 
@@ -246,10 +245,10 @@ class WebitelUserRepository(Repository):
         return name
 
     async def _user(self, user_id: uuid.UUID) -> SystemUser:
-        row = await self.session.get(SysAdminUnit, user_id)
-        if row is None:
+        user = await UserRepository(self.session, self.actor).find(user_id)
+        if user is None:
             raise ValidationError(_("The selected user does not exist."), "User")
-        return system_user(row)
+        return user
 
     async def check_new(
         self,
