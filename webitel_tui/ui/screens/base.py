@@ -1,8 +1,8 @@
 """What every screen of the app shares.
 
 `Worker.StateChanged` does not bubble: a screen's worker reports only to that screen. Screens
-mix in `ForwardWorkerErrors` so that a failed worker reaches the App, whose one handler turns
-it into a message for the admin.
+mix in `ScreenMixin` (and widgets that run workers `ForwardWorkerErrors`) so that a failed
+worker reaches the App, whose one handler turns it into a message for the admin.
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ class ForwardWorkerErrors:
         if event.state is WorkerState.ERROR:
             # `self.app` is there once the mixin sits on a mounted screen or widget.
             self.app.post_message(WorkerFailed(event.worker))  # type: ignore[attr-defined]
+
+
+class ScreenMixin(ForwardWorkerErrors, TranslatedBindings):
+    """What every screen of the app mixes in (put it first in the bases): failed workers
+    reach the App, key descriptions show in the admin's language."""
 
 
 class ShellContext:

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 NOT_AN_ADMIN = N_("Only system administrators can open the System designer.")
@@ -39,7 +39,7 @@ def require_admin(context: ShellContext) -> None:
         raise NotAnAdminError()
 
 
-class SystemDesignerScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
+class SystemDesignerScreen(ScreenMixin, Screen[None]):
     AUTO_FOCUS = "#designer-tiles"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="designer.close"),

@@ -15,14 +15,14 @@ from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin
 
 DELETE_ONE = N_("Are you sure that you want to delete the selected record?")
 DELETE_MANY = N_("Are you sure that you want to delete the selected records?")
 UNSAVED_CHANGES = N_("You have unsaved changes that will be lost. Continue?")
 
 
-class ConfirmDialog(ForwardWorkerErrors, TranslatedBindings, ModalScreen[bool]):
+class ConfirmDialog(ScreenMixin, ModalScreen[bool]):
     """Creatio's Yes / No message box; dismissed with True for Yes."""
 
     AUTO_FOCUS = "#no"
@@ -65,7 +65,7 @@ MenuItem = tuple[str, str]
 """(action id, caption)."""
 
 
-class ActionsMenu(ForwardWorkerErrors, TranslatedBindings, ModalScreen[str | None]):
+class ActionsMenu(ScreenMixin, ModalScreen[str | None]):
     """A keyboard menu of actions; dismissed with the chosen action id, or None."""
 
     AUTO_FOCUS = "#menu-items"

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from webitel_tui.i18n import _
 from webitel_tui.ui.commands import listed_bindings
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin
 
 HelpRow = tuple[str, str]
 """(keys, what they do) as shown in the help."""
@@ -46,7 +46,7 @@ def help_rows(screen: Screen[object]) -> list[HelpRow]:
     ]
 
 
-class HelpScreen(ForwardWorkerErrors, TranslatedBindings, ModalScreen[None]):
+class HelpScreen(ScreenMixin, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,question_mark,q", "close", "Close", id="help.close"),
     ]

@@ -26,7 +26,7 @@ from webitel_tui.processes.get_webitel_users import (
     ImportReport,
     run_import,
 )
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 PREVIEW_HINT = N_("Preview: nothing has been written yet. Press ctrl+s to run, Esc to close.")
@@ -35,7 +35,7 @@ DETAIL_COLUMNS = (N_("Outcome"), N_("Webitel user name"), N_("Reason"))
 REASON_MIN_WIDTH = 20
 
 
-class ImportScreen(ForwardWorkerErrors, TranslatedBindings, Screen[bool]):
+class ImportScreen(ScreenMixin, Screen[bool]):
     """Dismissed with True once a real run has written something (the section reloads)."""
 
     # The total is not known until the last page: no percentage, and the bar that fills the

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.i18n import _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin
 
 if TYPE_CHECKING:
     from webitel_tui.db.engine import Database
@@ -45,7 +45,7 @@ class Backend(Protocol):
         ...
 
 
-class LoginScreen(ForwardWorkerErrors, TranslatedBindings, Screen["LoggedIn"]):
+class LoginScreen(ScreenMixin, Screen["LoggedIn"]):
     """Dismissed with the `LoggedIn` once a login succeeds."""
 
     AUTO_FOCUS = "#user-name"

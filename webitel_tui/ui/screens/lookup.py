@@ -14,13 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from webitel_tui.i18n import _, tr
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin
 from webitel_tui.ui.widgets.section_grid import Fetch, GridColumn, R, SectionGrid
 
 
-class LookupDialog(
-    ForwardWorkerErrors, TranslatedBindings, ModalScreen[list[R] | None], Generic[R]
-):
+class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
     """Dismissed with the chosen records (one, or the ticked ones), or None on Cancel."""
 
     AUTO_FOCUS = "#grid-table"

@@ -22,7 +22,7 @@ from textual.widgets import Checkbox, Footer, Input, Static
 
 from webitel_tui.domain.errors import DomainError, RecordConflictError, RequiredFieldError
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
 from webitel_tui.ui.screens.dialogs import UNSAVED_CHANGES, ConfirmDialog
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -31,7 +31,7 @@ RELOAD_QUESTION = N_("Reload the record? Your changes on this page will be lost.
 RETRY_QUESTION = N_("Retry?")
 
 
-class RecordPage(ForwardWorkerErrors, TranslatedBindings, Screen[bool]):
+class RecordPage(ScreenMixin, Screen[bool]):
     """Dismissed with True when something was saved (the list underneath reloads)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

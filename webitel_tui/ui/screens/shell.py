@@ -24,7 +24,7 @@ from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes.auth import LoggedIn
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
 from webitel_tui.ui.widgets.side_panel import SidePanel
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -32,7 +32,7 @@ CHOOSE_SECTION = N_("Choose a section in the side panel.")
 NO_SECTIONS = N_("This workplace has no sections.")
 
 
-class ShellScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
+class ShellScreen(ScreenMixin, Screen[None]):
     AUTO_FOCUS = "#sections"
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
         ("↑ / ↓", "Move between sections"),

@@ -19,7 +19,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.users import Role, SystemUser, UserType
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import system_users
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
 from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -42,7 +42,7 @@ ROLE_COLUMNS = [GridColumn[Role]("name", N_("Name"), lambda r: r.name)]
 NEW_USER_KINDS = [("employee", N_("Company employee")), ("portal", N_("Portal user"))]
 
 
-class SystemUsersScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
+class SystemUsersScreen(ScreenMixin, Screen[None]):
     AUTO_FOCUS = "#grid-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,insert", "new", "New", id="section.new", tooltip="New user"),

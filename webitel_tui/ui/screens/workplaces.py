@@ -20,7 +20,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.repositories import UnitOfWork
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext, TranslatedBindings
+from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
 from webitel_tui.ui.screens.designer import require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -39,7 +39,7 @@ MOVE_DOWN = Binding(
 )
 
 
-class WorkplaceSetupScreen(ForwardWorkerErrors, TranslatedBindings, Screen[None]):
+class WorkplaceSetupScreen(ScreenMixin, Screen[None]):
     AUTO_FOCUS = "#workplaces"
     BINDINGS: ClassVar[list[BindingType]] = [
         MOVE_UP,
