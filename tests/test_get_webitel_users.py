@@ -27,6 +27,7 @@ from webitel_tui.domain import known
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DuplicateValueError
+from webitel_tui.domain.import_matching import MatchState
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.processes import ProcessRun, ProcessStatus, RunOwner
 from webitel_tui.domain.records import Actor
@@ -40,11 +41,7 @@ from webitel_tui.processes.get_webitel_users import (
 )
 from webitel_tui.processes.setup import prepare
 from webitel_tui.repositories import unit_of_work
-from webitel_tui.repositories.webitel_import import (
-    MatchState,
-    NewRows,
-    WebitelImportRepository,
-)
+from webitel_tui.repositories.webitel_import import NewRows, WebitelImportRepository
 from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
 from webitel_tui.simulator.runner import SimulatorThread, start_simulator_thread
 from webitel_tui.webitel import InputUser, WebitelClient

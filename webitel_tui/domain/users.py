@@ -7,7 +7,10 @@ from datetime import datetime
 from enum import IntEnum
 
 from webitel_tui.domain.records import AuditedRecord, Record
-from webitel_tui.i18n import _
+from webitel_tui.i18n import N_, _
+
+DUPLICATE_NAME = N_("Administration object with this name or email already exists.")
+"""Users and roles share one namespace of names (SysAdminUnit)."""
 
 
 class UserType(IntEnum):

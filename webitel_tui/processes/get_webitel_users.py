@@ -29,40 +29,26 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from webitel_tui.db.engine import Database
-from webitel_tui.domain import known, passwords
-from webitel_tui.domain.contacts import NewContact
-from webitel_tui.domain.errors import DomainError, DuplicateValueError, ValidationError
-from webitel_tui.domain.holders import Holder, Holders, duplicate_among
+from webitel_tui.db.ids import new_id
+from webitel_tui.domain import known
+from webitel_tui.domain.errors import DomainError, ValidationError
+from webitel_tui.domain.import_matching import (
+    NewLink,
+    PageDecisions,
+    ServerEntry,
+    Update,
+    Wanted,
+)
 from webitel_tui.domain.processes import ProcessStatus
 from webitel_tui.domain.records import Actor
-from webitel_tui.domain.rules import (
-    check_can_be_webitel_user,
-    check_webitel_login,
-    normalize_extension,
-)
+from webitel_tui.domain.rules import check_webitel_login, normalize_extension
 from webitel_tui.domain.text import fold
-from webitel_tui.domain.users import NewSystemUser, SystemUser, UserType
-from webitel_tui.domain.webitel_users import (
-    LicenseGrant,
-    NewWebitelUser,
-    RoleGrant,
-    UserLicense,
-    UserRole,
-)
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.server_user import device, int_id, license_grants, shown_roles
 from webitel_tui.repositories import UnitOfWork, unit_of_work
-from webitel_tui.repositories.users import DUPLICATE
-from webitel_tui.repositories.webitel_import import (
-    LinkedId,
-    LinkedRecord,
-    MatchState,
-    NamedContact,
-    NewRows,
-)
+from webitel_tui.repositories.webitel_import import LinkedId
 from webitel_tui.webitel import (
     NotFoundError,
     Page,
@@ -189,10 +175,6 @@ class ImportFailed(DomainError):
         self.retryable = retryable
 
 
-class _Conflict(DomainError):
-    pass
-
-
 class _DryRun(Exception):
     """Raised at the end of a dry-run unit of work so that it rolls back."""
 
@@ -209,230 +191,8 @@ async def _writing(db: Database, actor: Actor, dry_run: bool) -> AsyncIterator[U
         pass
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _license_key(items: Sequence[UserLicense | LicenseGrant]) -> set[tuple[object, ...]]:
-    return {(i.license_id, i.product, i.name, _utc(i.expires_on)) for i in items}
-
-
-def _role_key(items: Sequence[UserRole | RoleGrant]) -> set[tuple[int, str]]:
-    return {(i.role_id, i.name) for i in items}
-
-
 def _label(user: User) -> str:
     return user.username or user.name or user.id
-
-
-@dataclass(frozen=True)
-class _Wanted:
-    """A server user as the CRM record should look."""
-
-    login: str
-    extension: str | None
-    device_id: int | None
-    device_name: str
-    licenses: list[LicenseGrant]
-    roles: list[RoleGrant]
-
-
-@dataclass(frozen=True)
-class _Entry:
-    user: User
-    webitel_id: int
-    label: str
-    wanted: _Wanted | None
-    """None when the server user cannot be a CRM record: `problem` says why."""
-    problem: ValidationError | None = None
-
-    def checked(self) -> _Wanted:
-        if self.wanted is None:
-            raise self.problem or ValidationError(self.label)
-        return self.wanted
-
-
-class _Update(NamedTuple):
-    record: LinkedRecord
-    wanted: _Wanted
-    fields: dict[str, object]
-    licenses_changed: bool
-    roles_changed: bool
-
-
-class _Page:
-    """The decisions for one page, taken in the server's order against the CRM as read at the
-    page's start plus what the page itself has decided so far (two namesakes on one page are
-    handled as if they came in two runs). Pure: it writes nothing, `_Run.write` does."""
-
-    def __init__(
-        self,
-        run: _Run,
-        entries: Sequence[_Entry],
-        linked: dict[int, LinkedRecord],
-        state: MatchState,
-        uow: UnitOfWork,
-    ) -> None:
-        self.run = run
-        self.entries = entries
-        self.linked = linked
-        self.state = state
-        self.repo = uow.webitel_import
-        self.now = datetime.now(UTC)
-        self.outcome = ImportReport()  # what the page does, added to the run's when committed
-        self.updates: list[_Update] = []
-        self.rows = NewRows()
-        self.holders = Holders(state.holders)
-
-    def decide(self, entry: _Entry) -> None:
-        record = self.linked.get(entry.webitel_id)
-        try:
-            if record is not None:
-                self.refresh(entry, record)
-            elif entry.webitel_id == self.run.own_id:
-                self.outcome.skipped.append(entry.label)
-            else:
-                self.link_or_create(entry)
-        except (_Conflict, ValidationError) as exc:
-            self.outcome.conflicts.append(ImportConflict(entry.label, str(exc)))
-
-    def refresh(self, entry: _Entry, record: LinkedRecord) -> None:
-        wanted = entry.checked()
-        fields: dict[str, object] = {
-            "name": wanted.login,
-            "extension": wanted.extension,
-            "default_device_id": wanted.device_id,
-            "default_device_name": wanted.device_name,
-        }
-        current = {
-            "name": record.name,
-            "extension": record.extension,
-            "default_device_id": record.default_device_id,
-            "default_device_name": record.default_device_name,
-        }
-        changed = {key: value for key, value in fields.items() if current[key] != value}
-        licenses_changed = record.licenses != _license_key(wanted.licenses)
-        roles_changed = record.roles != _role_key(wanted.roles)
-        if not (changed or licenses_changed or roles_changed):
-            self.outcome.unchanged.append(entry.label)
-            return
-        if "name" in changed or "extension" in changed:
-            holders = self.holders.of(wanted.login, wanted.extension, None, record.id)
-            duplicate = duplicate_among(wanted.login, wanted.extension, None, holders)
-            if duplicate is not None:
-                raise duplicate
-            self.holders.add(Holder(wanted.login, wanted.extension, "", record.user_id, record.id))
-        self.updates.append(_Update(record, wanted, changed, licenses_changed, roles_changed))
-        self.outcome.updated.append(entry.label)
-
-    def match(
-        self, display: str, login: str
-    ) -> tuple[SystemUser | None, uuid.UUID | None, str, NamedContact | None]:
-        """The CRM user to link (or None to create one), the contact to give a new one, that
-        contact's name, and the matched contact itself."""
-        if display:
-            # A contact whose CRM users are all Webitel users already belongs to another
-            # Webitel user of the same name: it is no candidate (nor an ambiguity).
-            free: list[tuple[NamedContact, list[SystemUser]]] = []
-            for contact in self.state.contacts.get(fold(display), []):
-                unlinked = [u for u in contact.users if not self.holders.hold_user(u.id)]
-                if unlinked or not contact.has_users:
-                    free.append((contact, unlinked))
-            if len(free) > 1:
-                raise _Conflict(
-                    tr(
-                        '{0} CRM contacts are named "{1}": link the right one by hand.',
-                        len(free),
-                        display,
-                    )
-                )
-            if free:
-                contact, users = free[0]
-                if len(users) > 1:
-                    raise _Conflict(
-                        tr(
-                            'The contact "{0}" has {1} CRM users: link the right one by hand.',
-                            display,
-                            len(users),
-                        )
-                    )
-                return (users[0] if users else None), contact.id, contact.name, contact
-        by_name = self.state.users.get(login.casefold())
-        if by_name is not None:
-            return by_name, by_name.contact_id, by_name.contact_name, None
-        return None, None, "", None
-
-    def link_or_create(self, entry: _Entry) -> None:
-        user = entry.user
-        wanted = entry.checked()
-        login = wanted.login
-        display = " ".join((user.name or "").split())
-        crm_user, contact_id, contact_name, contact = self.match(display, login)
-        rows = NewRows()  # the page's only once every check has passed
-        created = crm_user is None
-        new_contact: NamedContact | None = None
-        if crm_user is None:
-            if contact_id is None:
-                new_contact = self.repo.add_contact(
-                    rows, self.now, NewContact(name=display or login, email=user.email or "")
-                )
-                contact_id, contact_name = new_contact.id, new_contact.name
-            if login.casefold() in self.state.names_taken:
-                raise DuplicateValueError(_(DUPLICATE), "User name")
-            new_user = NewSystemUser(
-                name=login,
-                contact_id=contact_id,
-                user_type=UserType.EMPLOYEE,
-                email=user.email or "",
-                force_change_password=True,
-            )
-            user_id = self.repo.add_user(
-                rows,
-                self.now,
-                new_user,
-                passwords.random_password(),
-                contact_name,
-                known.ALL_EMPLOYEES,
-            )
-            # Made from a validated NewSystemUser: not validated again (10,000 a run).
-            crm_user = SystemUser.model_construct(
-                id=user_id, contact_name=contact_name, **dict(new_user)
-            )
-        check_can_be_webitel_user(crm_user)
-        holders = self.holders.of(login, wanted.extension, crm_user.id, None)
-        duplicate = duplicate_among(login, wanted.extension, crm_user.id, holders)
-        if duplicate is not None:
-            raise duplicate
-        record_id = self.repo.add_webitel_user(
-            rows,
-            self.now,
-            NewWebitelUser(
-                user_id=crm_user.id,
-                contact_id=contact_id,
-                name=login,
-                extension=wanted.extension,
-                webitel_id=entry.webitel_id,
-                default_device_id=wanted.device_id,
-                default_device_name=wanted.device_name,
-            ),
-            contact_name,
-            wanted.licenses,
-            wanted.roles,
-        )
-        # Decided: what the rest of the page sees from here on.
-        if new_contact is not None:
-            self.state.contacts.setdefault(fold(new_contact.name), []).append(new_contact)
-            contact = new_contact
-        self.holders.add(Holder(login, wanted.extension, contact_name, crm_user.id, record_id))
-        if created:
-            self.state.names_taken.add(login.casefold())
-            self.state.users[login.casefold()] = crm_user
-            if contact is not None:
-                contact.users.append(crm_user)
-        self.rows.extend(rows)
-        (self.outcome.created if created else self.outcome.linked).append(entry.label)
 
 
 class _Run:
@@ -481,9 +241,9 @@ class _Run:
             )
         )
 
-    def entries(self, page: Page[User]) -> list[_Entry]:
+    def entries(self, page: Page[User]) -> list[ServerEntry]:
         """A server page's users as entries; one whose id is not a number is an error."""
-        entries: list[_Entry] = []
+        entries: list[ServerEntry] = []
         for user in page.items:
             label = _label(user)
             if not user.id.isdigit():
@@ -491,11 +251,16 @@ class _Run:
                     tr('The Webitel user "{0}" has an id that is not a number.', label)
                 )
                 continue
+            wanted: Wanted | None = None
+            problem: ValidationError | None = None
             try:
-                entry = _Entry(user, int(user.id), label, self.wanted(user))
+                wanted = self.wanted(user)
             except ValidationError as exc:
-                entry = _Entry(user, int(user.id), label, None, exc)
-            entries.append(entry)
+                problem = exc
+            display = " ".join((user.name or "").split())
+            entries.append(
+                ServerEntry(int(user.id), label, display, user.email or "", wanted, problem)
+            )
         return entries
 
     async def read_page(self, number: int) -> Page[User]:
@@ -523,7 +288,7 @@ class _Run:
                     return  # the server was not read to the end: "deleted" cannot be told
         await self.find_deleted(seen)
 
-    async def handle_page(self, entries: list[_Entry]) -> None:
+    async def handle_page(self, entries: list[ServerEntry]) -> None:
         """Decide a page and write it in one transaction (undone on a dry run)."""
         try:
             outcome = await self.apply(entries)
@@ -538,7 +303,7 @@ class _Run:
         self.report.extend(outcome)
         self.tell(entries[-1].label if entries else "")
 
-    async def apply_one(self, entry: _Entry, outcome: ImportReport) -> None:
+    async def apply_one(self, entry: ServerEntry, outcome: ImportReport) -> None:
         try:
             single = await self.apply([entry])
         except ValidationError as exc:
@@ -548,47 +313,50 @@ class _Run:
         else:
             outcome.extend(single)
 
-    async def apply(self, entries: Sequence[_Entry]) -> ImportReport:
+    async def apply(self, entries: Sequence[ServerEntry]) -> ImportReport:
         """Decide users and write them in one transaction (rolled back on a dry run)."""
+        outcome = ImportReport()  # added to the run's report once committed
+        updates: list[Update] = []
+        links: list[NewLink] = []
         async with _writing(self.db, self.actor, self.dry_run) as uow:
-            page = await self.decided(uow, entries)
-            await self.write(uow, page)
-        return page.outcome
+            decisions = await self.read(uow, entries)
+            for done, entry in enumerate(entries, 1):
+                try:
+                    decision = decisions.decide(entry)
+                except ValidationError as exc:
+                    outcome.conflicts.append(ImportConflict(entry.label, str(exc)))
+                    continue
+                if isinstance(decision, Update):
+                    updates.append(decision)
+                    outcome.updated.append(entry.label)
+                elif isinstance(decision, NewLink):
+                    links.append(decision)
+                    (outcome.created if decision.created else outcome.linked).append(entry.label)
+                else:
+                    getattr(outcome, decision.value).append(entry.label)
+                if done % _DECIDE_BATCH == 0:
+                    await asyncio.sleep(0)
+            for update in updates:
+                await self.write_update(uow, update)
+            await uow.webitel_import.add(datetime.now(UTC), links)
+        return outcome
 
-    async def read(self, uow: UnitOfWork, entries: Sequence[_Entry]) -> _Page:
+    async def read(self, uow: UnitOfWork, entries: Sequence[ServerEntry]) -> PageDecisions:
         """What deciding `entries` needs from the CRM, read in `uow`."""
         linked = await uow.webitel_import.linked([e.webitel_id for e in entries])
         new = [e for e in entries if e.webitel_id not in linked and e.wanted is not None]
         looked_up = [e.wanted for e in entries if e.wanted is not None]
         state = await uow.webitel_import.match_state(
-            contact_keys={fold(e.user.name or "") for e in new} - {""},
+            contact_keys={fold(e.display) for e in new} - {""},
             user_keys={e.wanted.login.casefold() for e in new if e.wanted is not None},
             names={w.login for w in looked_up},
             extensions={w.extension for w in looked_up if w.extension is not None},
         )
-        return _Page(self, entries, linked, state, uow)
+        return PageDecisions(linked, state, self.own_id, new_id)
 
-    async def decided(self, uow: UnitOfWork, entries: Sequence[_Entry]) -> _Page:
-        page = await self.read(uow, entries)
-        await self.decide(page)
-        return page
-
-    async def decide(self, page: _Page) -> None:
-        """Decide a page, looking at the event loop now and then (see `_DECIDE_BATCH`)."""
-        for done, entry in enumerate(page.entries, 1):
-            page.decide(entry)
-            if done % _DECIDE_BATCH == 0:
-                await asyncio.sleep(0)
-
-    async def write(self, uow: UnitOfWork, page: _Page) -> None:
-        """A decided page's changes, each with its change-log entry."""
-        for update in page.updates:
-            await self.write_update(uow, update)
-        await uow.webitel_import.insert(page.rows)
-
-    def wanted(self, user: User) -> _Wanted:
+    def wanted(self, user: User) -> Wanted:
         device_id, device_name = device(user)
-        return _Wanted(
+        return Wanted(
             login=check_webitel_login(user.username or ""),
             extension=normalize_extension(user.extension),
             device_id=device_id,
@@ -597,7 +365,7 @@ class _Run:
             roles=shown_roles(user, self.role_names),
         )
 
-    async def write_update(self, uow: UnitOfWork, update: _Update) -> None:
+    async def write_update(self, uow: UnitOfWork, update: Update) -> None:
         record_id = update.record.id
         if update.fields:
             record = await uow.webitel_users.get(record_id)

@@ -20,14 +20,20 @@ from webitel_tui.domain.errors import (
 )
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
-from webitel_tui.domain.users import AdminUnitType, NewSystemUser, Role, SystemUser, UserType
-from webitel_tui.i18n import N_, _
+from webitel_tui.domain.users import (
+    DUPLICATE_NAME,
+    AdminUnitType,
+    NewSystemUser,
+    Role,
+    SystemUser,
+    UserType,
+)
+from webitel_tui.i18n import _
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 from webitel_tui.repositories.paging import fetch_page
 from webitel_tui.repositories.search_text import USER_SEARCHED, refresh_user, searched
 
 ENTITY = "SysAdminUnit"
-DUPLICATE = N_("Administration object with this name or email already exists.")
 _USER_CAPTION = "system user"
 _USER_TYPES = (AdminUnitType.USER, AdminUnitType.PORTAL_USER)
 _ROLE_TYPES = tuple(t for t in AdminUnitType if t not in _USER_TYPES)
@@ -168,7 +174,7 @@ class UserRepository(Repository):
     async def _check_name_free(self, name: str, own_id: uuid.UUID | None = None) -> None:
         other = await self._row_by_name(name)
         if other is not None and other.Id != own_id:
-            raise DuplicateValueError(_(DUPLICATE), "User name")
+            raise DuplicateValueError(_(DUPLICATE_NAME), "User name")
 
     async def create_user(
         self,
@@ -190,7 +196,7 @@ class UserRepository(Repository):
         )
         self.stamp_new(row)
         self.session.add(row)
-        await self.flush_unique(DuplicateValueError(_(DUPLICATE), "User name"), _USER_CAPTION)
+        await self.flush_unique(DuplicateValueError(_(DUPLICATE_NAME), "User name"), _USER_CAPTION)
         self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
         return system_user(row)
 
@@ -212,7 +218,7 @@ class UserRepository(Repository):
         refresh_user(row)
         self.stamp_modified(row)
         await self.flush_unique(
-            DuplicateValueError(_(DUPLICATE), "User name"), _USER_CAPTION, row.Id
+            DuplicateValueError(_(DUPLICATE_NAME), "User name"), _USER_CAPTION, row.Id
         )
         self.log_change(ENTITY, row.Id, Operation.UPDATE, old, column_values(row))
         return system_user(row)

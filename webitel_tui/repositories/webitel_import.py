@@ -29,17 +29,19 @@ from webitel_tui.db.tables import (
     WebitelUserLicense,
     WebitelUserRole,
 )
-from webitel_tui.domain import passwords
-from webitel_tui.domain.contacts import NewContact
+from webitel_tui.domain import known, passwords
 from webitel_tui.domain.errors import DuplicateValueError
 from webitel_tui.domain.holders import Holder
-from webitel_tui.domain.users import AdminUnitType, NewSystemUser, SystemUser
-from webitel_tui.domain.webitel_users import (
-    LicenseGrant,
-    NewWebitelUser,
-    RoleGrant,
-    licenses_text,
+from webitel_tui.domain.import_matching import (
+    LicenseKey,
+    LinkedRecord,
+    MatchState,
+    NamedContact,
+    NewLink,
+    RoleKey,
 )
+from webitel_tui.domain.users import AdminUnitType, SystemUser
+from webitel_tui.domain.webitel_users import licenses_text
 from webitel_tui.i18n import _
 from webitel_tui.repositories.base import Repository
 from webitel_tui.repositories.contacts import contact_values
@@ -56,58 +58,12 @@ IMPORTED: tuple[type[Base], ...] = (
 )
 """The tables an import writes, in the order foreign keys need (as `NewRows` lists them)."""
 
-LicenseKey = tuple[str, str, str, datetime | None]
-RoleKey = tuple[int, str]
-
-
-@dataclass(frozen=True)
-class LinkedRecord:
-    """A CRM record already linked to a Webitel id, as the import compares it."""
-
-    id: uuid.UUID
-    user_id: uuid.UUID | None
-    name: str
-    extension: str | None
-    default_device_id: int | None
-    default_device_name: str
-    licenses: frozenset[LicenseKey]
-    roles: frozenset[RoleKey]
-
 
 class LinkedId(NamedTuple):
     webitel_id: int
     id: uuid.UUID
     version: int
     name: str
-
-
-@dataclass
-class NamedContact:
-    """A contact the import may link by name: one with no CRM user yet, or with CRM users
-    (company or portal) not linked to a Webitel user; `users` are those."""
-
-    id: uuid.UUID
-    name: str
-    users: list[SystemUser] = field(default_factory=list)
-    had_users: bool = False
-    """It had CRM users when read, all of them linked (so none is in `users`)."""
-
-    @property
-    def has_users(self) -> bool:
-        return self.had_users or bool(self.users)
-
-
-@dataclass
-class MatchState:
-    """The CRM as the page's matching sees it."""
-
-    contacts: dict[str, list[NamedContact]]
-    """By folded name, each list in contact id order."""
-    users: dict[str, SystemUser]
-    """CRM users by lower-cased user name."""
-    names_taken: set[str]
-    """Lower-cased names of every SysAdminUnit found (users and roles share the namespace)."""
-    holders: list[Holder]
 
 
 @dataclass
@@ -140,12 +96,6 @@ class NewRows:
         self.webitel_users += other.webitel_users
         self.licenses += other.licenses
         self.roles += other.roles
-
-
-def _license_key(
-    license_id: str, product: str, name: str, expires_on: datetime | None
-) -> LicenseKey:
-    return (license_id, product, name, expires_on)
 
 
 class WebitelImportRepository(Repository):
@@ -182,7 +132,7 @@ class WebitelImportRepository(Repository):
             .join(WebitelUser, WebitelUser.Id == WebitelUserLicense.WebitelUserId)
             .where(WebitelUser.WebitelId.in_(wanted))
         ):
-            licenses.setdefault(lic[0], set()).add(_license_key(*lic[1:]))
+            licenses.setdefault(lic[0], set()).add((lic[1], lic[2], lic[3], lic[4]))
         roles: dict[uuid.UUID, set[RoleKey]] = {}
         for record_id, role_id, role_name in await self.session.execute(
             select(WebitelUserRole.WebitelUserId, WebitelUserRole.RoleId, WebitelUserRole.Name)
@@ -284,62 +234,52 @@ class WebitelImportRepository(Repository):
             holders = [Holder(*row) for row in rows]
         return MatchState(contacts, users, names_taken, holders)
 
-    def add_contact(self, into: NewRows, now: datetime, data: NewContact) -> NamedContact:
-        """A new contact among the page's rows (as `contacts.create` would save it)."""
-        row = self.new_row(now, **contact_values(data))
-        into.contacts.append(row)
-        return NamedContact(row["Id"], row["Name"])
-
-    def add_user(
-        self,
-        into: NewRows,
-        now: datetime,
-        data: NewSystemUser,
-        password: str,
-        contact_name: str,
-        role_id: uuid.UUID,
-    ) -> uuid.UUID:
-        """A new CRM user (name checked by the caller) with a random `password`, member of
-        `role_id`, among the page's rows."""
-        hashed = passwords.hash_random_password(password)
-        row = self.new_row(now, **new_user_values(data.name, data, hashed, contact_name))
-        into.users.append(row)
-        into.memberships.append(self.new_row(now, SysUserId=row["Id"], SysRoleId=role_id))
-        user_id: uuid.UUID = row["Id"]
-        return user_id
-
-    def add_webitel_user(
-        self,
-        into: NewRows,
-        now: datetime,
-        data: NewWebitelUser,
-        contact_name: str,
-        licenses: Sequence[LicenseGrant],
-        roles: Sequence[RoleGrant],
-    ) -> uuid.UUID:
-        """A new Webitel user record (values checked by the caller) with its details."""
-        values = new_webitel_user_values(
-            data, data.name, data.extension, contact_name, licenses_text(licenses)
-        )
-        row = self.new_row(now, **values)
-        into.webitel_users.append(row)
-        record_id: uuid.UUID = row["Id"]
-        for grant in licenses:
-            into.licenses.append(
-                self.new_row(
-                    now,
-                    WebitelUserId=record_id,
-                    LicenseId=grant.license_id,
-                    Product=grant.product,
-                    Name=grant.name,
-                    ExpiresOn=grant.expires_on,
+    def rows_of(self, now: datetime, links: Sequence[NewLink]) -> NewRows:
+        """The rows of decided new links (the ids chosen by the decisions), as the
+        one-record repositories would save them."""
+        rows = NewRows()
+        for link in links:
+            record = link.record
+            if link.new_contact is not None:
+                values = contact_values(link.new_contact)
+                rows.contacts.append(self.new_row(now, **values, Id=record.contact_id))
+            if link.new_user is not None:
+                # A random password the user must change: nobody knows it.
+                hashed = passwords.hash_random_password(passwords.random_password())
+                values = new_user_values(
+                    link.new_user.name, link.new_user, hashed, link.contact_name
                 )
+                rows.users.append(self.new_row(now, **values, Id=record.user_id))
+                rows.memberships.append(
+                    self.new_row(now, SysUserId=record.user_id, SysRoleId=known.ALL_EMPLOYEES)
+                )
+            licenses, roles = link.wanted.licenses, link.wanted.roles
+            values = new_webitel_user_values(
+                record, record.name, record.extension, link.contact_name, licenses_text(licenses)
             )
-        for role in roles:
-            into.roles.append(
-                self.new_row(now, WebitelUserId=record_id, RoleId=role.role_id, Name=role.name)
-            )
-        return record_id
+            rows.webitel_users.append(self.new_row(now, **values, Id=link.record_id))
+            for grant in licenses:
+                rows.licenses.append(
+                    self.new_row(
+                        now,
+                        WebitelUserId=link.record_id,
+                        LicenseId=grant.license_id,
+                        Product=grant.product,
+                        Name=grant.name,
+                        ExpiresOn=grant.expires_on,
+                    )
+                )
+            for role in roles:
+                rows.roles.append(
+                    self.new_row(
+                        now, WebitelUserId=link.record_id, RoleId=role.role_id, Name=role.name
+                    )
+                )
+        return rows
+
+    async def add(self, now: datetime, links: Sequence[NewLink]) -> None:
+        """Write decided new links (see `insert`)."""
+        await self.insert(self.rows_of(now, links))
 
     async def insert(self, rows: NewRows) -> None:
         """Insert a page's new rows, a table at a time in foreign-key order, each table's
