@@ -11,7 +11,8 @@ from webitel_tui.db.engine import Database
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.app import WebitelTuiApp
 from webitel_tui.ui.screens.base import ShellContext
-from webitel_tui.ui.screens.designer import NOT_AN_ADMIN, NotAnAdminError, SystemDesignerScreen
+from webitel_tui.ui.screens.designer import SystemDesignerScreen
+from webitel_tui.ui.screens.designer_page import NOT_AN_ADMIN, NotAnAdminError
 from webitel_tui.ui.screens.dialogs import ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.workplaces import WorkplacePage, WorkplaceSetupScreen

@@ -8,17 +8,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
-from webitel_tui.ui.widgets.title_bar import TitleBar
-
-NOT_AN_ADMIN = N_("Only system administrators can open the System designer.")
+from webitel_tui.ui.screens.designer_page import DesignerPage
 
 # (id, caption, block) in Creatio's order.
 TILES = (
@@ -28,37 +22,16 @@ TILES = (
 )
 
 
-class NotAnAdminError(DomainError):
-    def __init__(self) -> None:
-        super().__init__(_(NOT_AN_ADMIN))
-
-
-def require_admin(context: ShellContext) -> None:
-    """The one check every designer route passes (the key, the palette, a direct push)."""
-    if not context.logged_in.is_admin:
-        raise NotAnAdminError()
-
-
-class SystemDesignerScreen(ScreenMixin, Screen[None]):
+class SystemDesignerScreen(DesignerPage):
+    CAPTION = N_("System designer")
     AUTO_FOCUS = "#designer-tiles"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="designer.close"),
     ]
 
-    def __init__(self, context: ShellContext) -> None:
-        require_admin(context)
-        super().__init__()
-        self.context = context
-
-    def compose(self) -> ComposeResult:
-        yield TitleBar(self.app.title, _("System designer"), id="title-bar")
-        with Vertical(id="designer-body"):
-            yield Label(_("System designer"), classes="page-caption")
-            tiles = [
-                Option(Text(f"{_(caption)}  ·  {_(block)}"), id=t) for t, caption, block in TILES
-            ]
-            yield OptionList(*tiles, id="designer-tiles")
-        yield Footer()
+    def body(self) -> ComposeResult:
+        tiles = [Option(Text(f"{_(caption)}  ·  {_(block)}"), id=t) for t, caption, block in TILES]
+        yield OptionList(*tiles, id="designer-tiles")
 
     @on(OptionList.OptionSelected, "#designer-tiles")
     def _open(self, event: OptionList.OptionSelected) -> None:

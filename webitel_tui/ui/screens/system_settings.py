@@ -21,7 +21,7 @@ from webitel_tui.domain.settings import MASK, SystemSetting
 from webitel_tui.i18n import N_, _
 from webitel_tui.processes.webitel_connection import test_connection
 from webitel_tui.ui.screens.base import ShellContext
-from webitel_tui.ui.screens.designer import require_admin
+from webitel_tui.ui.screens.designer_page import require_admin
 from webitel_tui.ui.screens.record_page import RecordPage
 
 NOT_SET = N_("(not set)")

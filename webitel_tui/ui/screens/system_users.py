@@ -10,23 +10,20 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from webitel_tui.domain.contacts import Contact
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.users import Role, SystemUser, UserType
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import system_users
-from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
-from webitel_tui.ui.screens.designer import require_admin
+from webitel_tui.ui.screens.base import ShellContext
+from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
-from webitel_tui.ui.widgets.title_bar import TitleBar
 
 USER_COLUMNS = [
     GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name),
@@ -42,7 +39,8 @@ ROLE_COLUMNS = [GridColumn[Role]("name", N_("Name"), lambda r: r.name)]
 NEW_USER_KINDS = [("employee", N_("Company employee")), ("portal", N_("Portal user"))]
 
 
-class SystemUsersScreen(ScreenMixin, Screen[None]):
+class SystemUsersScreen(DesignerPage):
+    CAPTION = N_("System users")
     AUTO_FOCUS = "#grid-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,insert", "new", "New", id="section.new", tooltip="New user"),
@@ -50,17 +48,8 @@ class SystemUsersScreen(ScreenMixin, Screen[None]):
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the user")]
 
-    def __init__(self, context: ShellContext) -> None:
-        require_admin(context)
-        super().__init__()
-        self.context = context
-
-    def compose(self) -> ComposeResult:
-        yield TitleBar(self.app.title, _("System designer"), id="title-bar")
-        with Vertical(classes="page-body"):
-            yield Label(_("System users"), classes="page-caption")
-            yield SectionGrid(USER_COLUMNS, self._fetch, sort="name", id="users-grid")
-        yield Footer()
+    def body(self) -> ComposeResult:
+        yield SectionGrid(USER_COLUMNS, self._fetch, sort="name", id="users-grid")
 
     @property
     def grid(self) -> SectionGrid[SystemUser]:

@@ -11,23 +11,20 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.repositories import UnitOfWork
-from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
-from webitel_tui.ui.screens.designer import require_admin
+from webitel_tui.ui.screens.base import ShellContext
+from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
 from webitel_tui.ui.widgets.detail_grid import DetailGrid, Row
 from webitel_tui.ui.widgets.section_grid import GridColumn
-from webitel_tui.ui.widgets.title_bar import TitleBar
 
 Change = Callable[[UnitOfWork], Awaitable[object]]
 """One change of the workplace page, run in its own unit of work."""
@@ -39,7 +36,8 @@ MOVE_DOWN = Binding(
 )
 
 
-class WorkplaceSetupScreen(ScreenMixin, Screen[None]):
+class WorkplaceSetupScreen(DesignerPage):
+    CAPTION = N_("Workplace setup")
     AUTO_FOCUS = "#workplaces"
     BINDINGS: ClassVar[list[BindingType]] = [
         MOVE_UP,
@@ -54,17 +52,11 @@ class WorkplaceSetupScreen(ScreenMixin, Screen[None]):
         keep: str | None
 
     def __init__(self, context: ShellContext) -> None:
-        require_admin(context)
-        super().__init__()
-        self.context = context
+        super().__init__(context)
         self.workplaces: list[Workplace] = []
 
-    def compose(self) -> ComposeResult:
-        yield TitleBar(self.app.title, _("System designer"), id="title-bar")
-        with Vertical(classes="page-body"):
-            yield Label(_("Workplace setup"), classes="page-caption")
-            yield DetailGrid(_("Name"), id="workplaces")
-        yield Footer()
+    def body(self) -> ComposeResult:
+        yield DetailGrid(_("Name"), id="workplaces")
 
     @property
     def table(self) -> DetailGrid:
