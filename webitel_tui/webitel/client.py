@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
@@ -30,6 +30,7 @@ from webitel_tui.webitel.wire import (
     Role,
     User,
     Userinfo,
+    decode_json,
     parse_entity,
     parse_model,
     parse_page_json,
@@ -95,11 +96,15 @@ class WebitelClient:
     async def aclose(self) -> None:
         await self._session.aclose()
 
+    async def _call(self, method: str, path: str, **options: Any) -> object:
+        """A request's decoded JSON answer; `options` as `HttpSession.request` takes them."""
+        return decode_json(await self._session.request(method, path, **options))
+
     async def _get(self, path: str, params: Params | None = None) -> object:
-        return await self._session.request("GET", path, params=params)
+        return await self._call("GET", path, params=params)
 
     async def _get_page(self, model: type[ItemT], path: str, params: Params) -> Page[ItemT]:
-        return parse_page_json(model, await self._session.request_raw("GET", path, params=params))
+        return parse_page_json(model, await self._session.request("GET", path, params=params))
 
     # -- authentication -------------------------------------------------------------------
 
@@ -113,7 +118,7 @@ class WebitelClient:
 
     async def logout(self) -> None:
         if self._session.has_token:
-            await self._session.request("POST", "/logout", json={})
+            await self._call("POST", "/logout", json={})
         self._session.forget_token()
 
     async def userinfo(self) -> Userinfo:
@@ -266,7 +271,7 @@ class WebitelClient:
     async def _post_user(self, user: InputUser, params: Params | None) -> User:
         """One POST, never repeated here: after an answer that was lost, whether the user was
         made is for the caller to read back (processes/journal.py)."""
-        data = await self._session.request(
+        data = await self._call(
             "POST", "/users", params=params, json=user.to_wire(), idempotent=False
         )
         return parse_entity(User, data)
@@ -282,14 +287,12 @@ class WebitelClient:
 
     async def update_user(self, user_id: Id, user: InputUser) -> User:
         """``PUT /api/users/{id}``: replaces the fields that are set in ``user``."""
-        data = await self._session.request("PUT", f"/users/{_seg(user_id)}", json=user.to_wire())
+        data = await self._call("PUT", f"/users/{_seg(user_id)}", json=user.to_wire())
         return parse_entity(User, data)
 
     async def patch_user(self, user_id: Id, changes: InputUser) -> User:
         """``PATCH /api/users/{id}`` with only the set fields; lists replace the whole set."""
-        data = await self._session.request(
-            "PATCH", f"/users/{_seg(user_id)}", json=changes.to_wire()
-        )
+        data = await self._call("PATCH", f"/users/{_seg(user_id)}", json=changes.to_wire())
         return parse_entity(User, data)
 
     async def delete_user(
@@ -297,9 +300,7 @@ class WebitelClient:
     ) -> None:
         """Delete a user; ``permanent=False`` is Webitel's soft delete (``deleted_at`` set)."""
         try:
-            await self._session.request(
-                "DELETE", f"/users/{_seg(user_id)}", params={"permanent": permanent}
-            )
+            await self._call("DELETE", f"/users/{_seg(user_id)}", params={"permanent": permanent})
         except NotFoundError:
             if not missing_ok:
                 raise
@@ -419,9 +420,7 @@ class WebitelClient:
     # -- devices --------------------------------------------------------------------------
 
     async def create_device(self, device: InputDevice) -> Device:
-        data = await self._session.request(
-            "POST", "/devices", json=device.to_wire(), idempotent=False
-        )
+        data = await self._call("POST", "/devices", json=device.to_wire(), idempotent=False)
         return parse_entity(Device, data)
 
     async def search_devices(
@@ -459,7 +458,7 @@ class WebitelClient:
         self, device_id: Id, *, permanent: bool = True, missing_ok: bool = False
     ) -> None:
         try:
-            await self._session.request(
+            await self._call(
                 "DELETE", f"/devices/{_seg(device_id)}", params={"permanent": permanent}
             )
         except NotFoundError:
@@ -476,5 +475,5 @@ class WebitelClient:
             return None
 
     async def set_phone_settings(self, settings: PhoneSettings) -> PhoneSettings:
-        data = await self._session.request("PUT", "/user/settings/phone", json=settings.to_wire())
+        data = await self._call("PUT", "/user/settings/phone", json=settings.to_wire())
         return parse_model(PhoneSettings, data) if data else settings

@@ -159,21 +159,9 @@ class HttpSession:
         params: Params | None = None,
         json: Any = None,
         idempotent: bool | None = None,
-    ) -> object:
-        """Send an authenticated request and return its decoded JSON body."""
-        body = await self.request_raw(method, path, params=params, json=json, idempotent=idempotent)
-        return decode_json(body)
-
-    async def request_raw(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
     ) -> bytes:
-        """Like :meth:`request`, but return the body undecoded (lists parse it in one go)."""
+        """Send an authenticated request and return its body (JSON, decoded by the caller:
+        a list is parsed in one go)."""
         relogged = False
         while True:
             token = await self._current_token()
