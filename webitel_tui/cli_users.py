@@ -19,6 +19,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from webitel_tui.cli_support import (
@@ -413,14 +414,6 @@ async def _change_licenses(job: Job, args: argparse.Namespace, out: Output, *, g
     return await show_card(job.db, changed, out, tr('Saved the Webitel user "{0}".', changed.name))
 
 
-async def grant_licenses(job: Job, args: argparse.Namespace, out: Output) -> int:
-    return await _change_licenses(job, args, out, grant=True)
-
-
-async def revoke_licenses(job: Job, args: argparse.Namespace, out: Output) -> int:
-    return await _change_licenses(job, args, out, grant=False)
-
-
 async def _change_roles(job: Job, args: argparse.Namespace, out: Output, *, add: bool) -> int:
     record = await find_record(job.db, args.login)
     roles = await provisioning.assignable_roles(job.webitel)
@@ -434,14 +427,6 @@ async def _change_roles(job: Job, args: argparse.Namespace, out: Output, *, add:
         remove=() if add else ids,
     )
     return await show_card(job.db, changed, out, tr('Saved the Webitel user "{0}".', changed.name))
-
-
-async def add_roles(job: Job, args: argparse.Namespace, out: Output) -> int:
-    return await _change_roles(job, args, out, add=True)
-
-
-async def remove_roles(job: Job, args: argparse.Namespace, out: Output) -> int:
-    return await _change_roles(job, args, out, add=False)
 
 
 async def reconcile_items(job: Job, args: argparse.Namespace, out: Output) -> int:
@@ -473,9 +458,9 @@ ACTIONS: dict[str, tuple[Action, bool]] = {
     "create": (create_user, True),
     "update": (update_user, True),
     "delete": (delete_user, True),
-    "grant-license": (grant_licenses, True),
-    "revoke-license": (revoke_licenses, True),
-    "add-role": (add_roles, True),
-    "remove-role": (remove_roles, True),
+    "grant-license": (partial(_change_licenses, grant=True), True),
+    "revoke-license": (partial(_change_licenses, grant=False), True),
+    "add-role": (partial(_change_roles, add=True), True),
+    "remove-role": (partial(_change_roles, add=False), True),
     "reconcile": (reconcile_items, True),
 }
