@@ -9,6 +9,7 @@ only from the server's error body, the HTTP method and the request path (never t
 from __future__ import annotations
 
 import re
+from typing import Any
 
 __all__ = [
     "AuthError",
@@ -59,6 +60,16 @@ class WebitelError(Exception):
         self.method = method
         self.path = path
         super().__init__(self._message())
+
+    def context(self) -> dict[str, Any]:
+        """The server's id and code and the request: for an error that restates this one."""
+        return {
+            "id": self.id,
+            "code": self.code,
+            "status": self.status,
+            "method": self.method,
+            "path": self.path,
+        }
 
     def _message(self) -> str:
         where = f"{self.method} {self.path}: " if self.method or self.path else ""
@@ -261,9 +272,5 @@ class DeviceProvisioningError(WebitelError):
         self.user_id = user_id
         super().__init__(
             f"user {user_id} was created, but its default device failed: {cause.detail}",
-            id=cause.id,
-            code=cause.code,
-            status=cause.status,
-            method=cause.method,
-            path=cause.path,
+            **cause.context(),
         )

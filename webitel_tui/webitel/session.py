@@ -177,11 +177,7 @@ class HttpSession:
                 if self.options.uses_token:
                     raise TokenExpiredError(
                         f"the access token has expired or was revoked ({exc.detail})",
-                        id=exc.id,
-                        code=exc.code,
-                        status=exc.status,
-                        method=exc.method,
-                        path=exc.path,
+                        **exc.context(),
                     ) from None
                 if relogged:
                     raise
