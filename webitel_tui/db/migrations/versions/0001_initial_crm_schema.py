@@ -18,20 +18,34 @@ depends_on: str | Sequence[str] | None = None
 SEARCHABLE_TABLES = ("Account", "Contact", "SysAdminUnit", "WebitelUser")
 
 
-def upgrade() -> None:
+def _audited(name: str, *items: sa.Column[object] | sa.Constraint) -> None:
+    """A BaseEntity table as autogenerate wrote it: Id, its own columns, the audit columns,
+    its foreign keys, its primary key, its other constraints."""
+    columns = [item for item in items if isinstance(item, sa.Column)]
+    foreign = [item for item in items if isinstance(item, sa.ForeignKeyConstraint)]
+    others = [item for item in items if isinstance(item, sa.Constraint) and item not in foreign]
     op.create_table(
-        "Account",
+        name,
         sa.Column("Id", sa.Uuid(), nullable=False),
-        sa.Column("Name", sa.String(length=250), nullable=False),
-        sa.Column("Phone", sa.String(length=250), nullable=False),
-        sa.Column("Web", sa.String(length=250), nullable=False),
-        sa.Column("SearchText", sa.Text(), nullable=False),
+        *columns,
         sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
         sa.Column("CreatedById", sa.Uuid(), nullable=True),
         sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ModifiedById", sa.Uuid(), nullable=True),
         sa.Column("Version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_Account")),
+        *foreign,
+        sa.PrimaryKeyConstraint("Id", name=op.f(f"PK_{name}")),
+        *others,
+    )
+
+
+def upgrade() -> None:
+    _audited(
+        "Account",
+        sa.Column("Name", sa.String(length=250), nullable=False),
+        sa.Column("Phone", sa.String(length=250), nullable=False),
+        sa.Column("Web", sa.String(length=250), nullable=False),
+        sa.Column("SearchText", sa.Text(), nullable=False),
     )
     op.create_index(op.f("IX_Account_Name_Id"), "Account", ["Name", "Id"], unique=False)
 
@@ -54,67 +68,38 @@ def upgrade() -> None:
         unique=False,
     )
 
-    op.create_table(
+    _audited(
         "SysModule",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("Caption", sa.String(length=250), nullable=False),
         sa.Column("Code", sa.String(length=250), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysModule")),
         sa.UniqueConstraint("Code", name=op.f("UQ_SysModule_Code")),
     )
-    op.create_table(
+    _audited(
         "SysProcess",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("Caption", sa.String(length=250), nullable=False),
         sa.Column("Code", sa.String(length=250), nullable=False),
         sa.Column("Description", sa.String(length=500), nullable=False),
         sa.Column("Enabled", sa.Boolean(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysProcess")),
         sa.UniqueConstraint("Code", name=op.f("UQ_SysProcess_Code")),
     )
-    op.create_table(
+    _audited(
         "SysSettings",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("Code", sa.String(length=250), nullable=False),
         sa.Column("Name", sa.String(length=250), nullable=False),
         sa.Column("ValueTypeName", sa.String(length=50), nullable=False),
         sa.Column("Value", sa.Text(), nullable=False),
         sa.Column("IsSecret", sa.Boolean(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysSettings")),
         sa.UniqueConstraint("Code", name=op.f("UQ_SysSettings_Code")),
     )
-    op.create_table(
+    _audited(
         "SysWorkplace",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("Name", sa.String(length=250), nullable=False),
         sa.Column("Position", sa.Integer(), nullable=False),
         sa.Column("IsPersonal", sa.Boolean(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysWorkplace")),
         sa.UniqueConstraint("Name", name=op.f("UQ_SysWorkplace_Name")),
     )
-    op.create_table(
+    _audited(
         "Contact",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("Name", sa.String(length=250), nullable=False),
         sa.Column("Surname", sa.String(length=250), nullable=False),
         sa.Column("GivenName", sa.String(length=250), nullable=False),
@@ -126,30 +111,18 @@ def upgrade() -> None:
         sa.Column("Email", sa.String(length=250), nullable=False),
         sa.Column("NameKey", sa.String(length=250), nullable=False),
         sa.Column("SearchText", sa.Text(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["AccountId"], ["Account.Id"], name=op.f("FK_Contact_AccountId"), ondelete="SET NULL"
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_Contact")),
     )
     op.create_index(op.f("IX_Contact_NameKey"), "Contact", ["NameKey"], unique=False)
     op.create_index(op.f("IX_Contact_Name_Id"), "Contact", ["Name", "Id"], unique=False)
 
-    op.create_table(
+    _audited(
         "SysModuleInWorkplace",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("SysWorkplaceId", sa.Uuid(), nullable=False),
         sa.Column("SysModuleId", sa.Uuid(), nullable=False),
         sa.Column("Position", sa.Integer(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["SysModuleId"],
             ["SysModule.Id"],
@@ -162,42 +135,33 @@ def upgrade() -> None:
             name=op.f("FK_SysModuleInWorkplace_SysWorkplaceId"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysModuleInWorkplace")),
         sa.UniqueConstraint(
             "SysWorkplaceId",
             "SysModuleId",
             name=op.f("UQ_SysModuleInWorkplace_SysWorkplaceId_SysModuleId"),
         ),
     )
-    op.create_table(
+    _audited(
         "SysProcessLog",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("SysProcessId", sa.Uuid(), nullable=False),
         sa.Column("StartedOn", sa.DateTime(timezone=True), nullable=False),
         sa.Column("CompletedOn", sa.DateTime(timezone=True), nullable=True),
         sa.Column("Status", sa.String(length=50), nullable=False),
         sa.Column("Counts", sa.JSON(), nullable=False),
         sa.Column("Message", sa.Text(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["SysProcessId"],
             ["SysProcess.Id"],
             name=op.f("FK_SysProcessLog_SysProcessId"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysProcessLog")),
     )
     op.create_index(
         op.f("IX_SysProcessLog_StartedOn"), "SysProcessLog", ["StartedOn"], unique=False
     )
 
-    op.create_table(
+    _audited(
         "SysAdminUnit",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("Name", sa.String(length=250), nullable=False),
         sa.Column("NameKey", sa.String(length=250), nullable=False),
         sa.Column("Description", sa.String(length=250), nullable=False),
@@ -215,11 +179,6 @@ def upgrade() -> None:
         sa.Column("Email", sa.String(length=250), nullable=False),
         sa.Column("ContactName", sa.String(length=250), nullable=False),
         sa.Column("SearchText", sa.Text(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["AccountId"],
             ["Account.Id"],
@@ -238,7 +197,6 @@ def upgrade() -> None:
             name=op.f("FK_SysAdminUnit_ParentRoleId"),
             ondelete="SET NULL",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysAdminUnit")),
         sa.UniqueConstraint("NameKey", name=op.f("UQ_SysAdminUnit_NameKey")),
     )
     op.create_index(op.f("IX_SysAdminUnit_ContactId"), "SysAdminUnit", ["ContactId"], unique=False)
@@ -267,16 +225,10 @@ def upgrade() -> None:
         unique=False,
     )
 
-    op.create_table(
+    _audited(
         "SysAdminUnitInWorkplace",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("SysWorkplaceId", sa.Uuid(), nullable=False),
         sa.Column("SysAdminUnitId", sa.Uuid(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["SysAdminUnitId"],
             ["SysAdminUnit.Id"],
@@ -289,23 +241,16 @@ def upgrade() -> None:
             name=op.f("FK_SysAdminUnitInWorkplace_SysWorkplaceId"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysAdminUnitInWorkplace")),
         sa.UniqueConstraint(
             "SysWorkplaceId",
             "SysAdminUnitId",
             name=op.f("UQ_SysAdminUnitInWorkplace_SysWorkplaceId_SysAdminUnitId"),
         ),
     )
-    op.create_table(
+    _audited(
         "SysUserInRole",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("SysUserId", sa.Uuid(), nullable=False),
         sa.Column("SysRoleId", sa.Uuid(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["SysRoleId"],
             ["SysAdminUnit.Id"],
@@ -318,7 +263,6 @@ def upgrade() -> None:
             name=op.f("FK_SysUserInRole_SysUserId"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_SysUserInRole")),
         sa.UniqueConstraint(
             "SysUserId", "SysRoleId", name=op.f("UQ_SysUserInRole_SysUserId_SysRoleId")
         ),
@@ -327,9 +271,8 @@ def upgrade() -> None:
         op.f("IX_SysUserInRole_SysRoleId"), "SysUserInRole", ["SysRoleId"], unique=False
     )
 
-    op.create_table(
+    _audited(
         "WebitelUser",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("SysAdminUnitId", sa.Uuid(), nullable=True),
         sa.Column("ContactId", sa.Uuid(), nullable=True),
         sa.Column("Name", sa.String(length=250), nullable=False),
@@ -343,11 +286,6 @@ def upgrade() -> None:
         sa.Column("ExtensionSort", sa.String(length=50), nullable=False),
         sa.Column("WebitelIdSort", sa.BigInteger(), nullable=False),
         sa.Column("SearchText", sa.Text(), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["ContactId"],
             ["Contact.Id"],
@@ -360,7 +298,6 @@ def upgrade() -> None:
             name=op.f("FK_WebitelUser_SysAdminUnitId"),
             ondelete="RESTRICT",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_WebitelUser")),
         sa.UniqueConstraint("Extension", name=op.f("UQ_WebitelUser_Extension")),
         sa.UniqueConstraint("Name", name=op.f("UQ_WebitelUser_Name")),
         sa.UniqueConstraint("SysAdminUnitId", name=op.f("UQ_WebitelUser_SysAdminUnitId")),
@@ -401,48 +338,34 @@ def upgrade() -> None:
         unique=False,
     )
 
-    op.create_table(
+    _audited(
         "WebitelUserLicense",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("WebitelUserId", sa.Uuid(), nullable=False),
         sa.Column("LicenseId", sa.String(length=100), nullable=False),
         sa.Column("Product", sa.String(length=250), nullable=False),
         sa.Column("Name", sa.String(length=250), nullable=False),
         sa.Column("ExpiresOn", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["WebitelUserId"],
             ["WebitelUser.Id"],
             name=op.f("FK_WebitelUserLicense_WebitelUserId"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_WebitelUserLicense")),
         sa.UniqueConstraint(
             "WebitelUserId", "LicenseId", name=op.f("UQ_WebitelUserLicense_WebitelUserId_LicenseId")
         ),
     )
-    op.create_table(
+    _audited(
         "WebitelUserRole",
-        sa.Column("Id", sa.Uuid(), nullable=False),
         sa.Column("WebitelUserId", sa.Uuid(), nullable=False),
         sa.Column("RoleId", sa.BigInteger(), nullable=False),
         sa.Column("Name", sa.String(length=250), nullable=False),
-        sa.Column("CreatedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("CreatedById", sa.Uuid(), nullable=True),
-        sa.Column("ModifiedOn", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ModifiedById", sa.Uuid(), nullable=True),
-        sa.Column("Version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["WebitelUserId"],
             ["WebitelUser.Id"],
             name=op.f("FK_WebitelUserRole_WebitelUserId"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("Id", name=op.f("PK_WebitelUserRole")),
         sa.UniqueConstraint(
             "WebitelUserId", "RoleId", name=op.f("UQ_WebitelUserRole_WebitelUserId_RoleId")
         ),
