@@ -312,9 +312,9 @@ async def test_refresh_from_webitel_brings_the_crm_in_line(world: World) -> None
     assert record.webitel_id is not None
     operator = world.sim.state.license_by_product("OPERATOR")
     # Changed on the server by hand: extension, a license and a role.
-    await world.client.patch_user(record.webitel_id, InputUser(extension="7777"))
-    await world.client.grant_license(record.webitel_id, operator.id)
-    await world.client.add_role(record.webitel_id, 2)
+    user = await world.client.patch_user(record.webitel_id, InputUser(extension="7777"))
+    await world.client.set_user_licenses(user.id, [*user.license_ids, operator.id])
+    await world.client.set_user_roles(user.id, [*user.role_ids, "2"])
     refreshed = await provisioning.refresh_from_webitel(
         world.db, world.actor, world.client, record.id
     )

@@ -52,8 +52,9 @@ async def test_a_user_only_webitel_has_gets_its_crm_record(
     server = world.sim.state.user_by_username("okovalenko")
     assert server is not None and item.webitel_id == server.id
     operator = world.sim.state.license_by_product("OPERATOR")
-    await world.client.grant_license(server.id, operator.id)
-    await world.client.add_role(server.id, 2)
+    user = await world.client.get_user(server.id)
+    await world.client.set_user_licenses(user.id, [*user.license_ids, operator.id])
+    await world.client.set_user_roles(user.id, [*user.role_ids, "2"])
 
     (outcome,) = await reconcile(world.db, world.actor, world.client)
 

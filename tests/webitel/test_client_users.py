@@ -18,7 +18,6 @@ from webitel_tui.webitel import (
     NotFoundError,
     ObjectRef,
     PermissionDeniedError,
-    PhoneSettings,
     WebitelClient,
 )
 
@@ -192,9 +191,9 @@ async def test_invalid_input_is_bad_request(client: WebitelClient) -> None:
 # -- update and delete ------------------------------------------------------------------------
 
 
-async def test_put_and_patch(client: WebitelClient) -> None:
+async def test_patch(client: WebitelClient) -> None:
     user = await client.create_user(new_user(), default_device=False)
-    updated = await client.update_user(user.id, InputUser(name="John Q. Doe", email="j@x.io"))
+    updated = await client.patch_user(user.id, InputUser(name="John Q. Doe", email="j@x.io"))
     assert (updated.name, updated.email, updated.extension) == ("John Q. Doe", "j@x.io", "5001")
     patched = await client.patch_user(user.id, InputUser(extension="5009"))
     assert patched.extension == "5009" and patched.name == "John Q. Doe"
@@ -249,11 +248,12 @@ async def test_list_licenses_with_limit_remain_and_validity(
 async def test_grant_and_revoke_license(sim: RunningSimulator, client: WebitelClient) -> None:
     manager = sim.state.license_by_product("MANAGER")
     remain = manager.remain
-    user = await client.grant_license(2, manager.id)
+    held = (await client.get_user(2)).license_ids
+    user = await client.set_user_licenses(2, [*held, manager.id])
     assert manager.id in user.license_ids and manager.remain == remain - 1
-    again = await client.grant_license(2, manager.id)  # already granted: nothing sent
+    again = await client.set_user_licenses(2, [*held, manager.id])  # the same list again
     assert again.license_ids == user.license_ids and manager.remain == remain - 1
-    revoked = await client.revoke_license(2, manager.id)
+    revoked = await client.set_user_licenses(2, held)
     assert manager.id not in revoked.license_ids and manager.remain == remain
     # The other grants of the user were kept (full-list PATCH).
     assert set(revoked.license_ids) == set(user.license_ids) - {manager.id}
@@ -265,7 +265,7 @@ async def test_granting_beyond_the_limit_fails(
     supervisor = sim.state.license_by_product("SUPERVISOR")
     assert supervisor.remain == 0
     with pytest.raises(LicenseError) as caught:
-        await client.grant_license(2, supervisor.id)
+        await client.set_user_licenses(2, [supervisor.id])
     assert caught.value.code == 400 and "SUPERVISOR" in caught.value.detail
 
 
@@ -275,9 +275,9 @@ async def test_granting_an_expired_license_fails(
     chat = sim.state.license_by_product("CHAT")
     holder = next(u for u in sim.state.users.values() if chat.id not in u.licenses)
     with pytest.raises(LicenseError, match="expired"):
-        await client.grant_license(holder.id, chat.id)
+        await client.set_user_licenses(holder.id, [chat.id])
     with pytest.raises(LicenseError):
-        await client.grant_license(holder.id, "no-such-serial")
+        await client.set_user_licenses(holder.id, ["no-such-serial"])
 
 
 async def test_roles_list_add_and_remove(client: WebitelClient) -> None:
@@ -289,15 +289,14 @@ async def test_roles_list_add_and_remove(client: WebitelClient) -> None:
     own = [role for role in everything if role.user]
     assert len(own) == SIM_USERS and any(role.name == "admin" and role.user for role in own)
     managers = next(role for role in roles if role.name == "managers")
-    assert (await client.get_role(managers.id)).name == "managers"
 
-    user = await client.add_role(2, managers.id)
-    assert managers.id in user.role_ids
-    assert len(user.role_ids) >= 2 or user.role_ids == [managers.id]
-    user = await client.remove_role(2, managers.id)
+    held = (await client.get_user(2)).role_ids
+    user = await client.set_user_roles(2, [*held, managers.id])
+    assert managers.id in user.role_ids and set(held) <= set(user.role_ids)
+    user = await client.set_user_roles(2, held)
     assert managers.id not in user.role_ids
     with pytest.raises(BadRequestError, match="role"):
-        await client.add_role(2, 999_999)
+        await client.set_user_roles(2, ["999999"])
 
 
 # -- devices ----------------------------------------------------------------------------------
@@ -342,10 +341,3 @@ async def test_non_admin_cannot_write(
         with pytest.raises(PermissionDeniedError) as caught:
             await webitel.create_user(new_user())
     assert caught.value.code == 403 and caught.value.id
-
-
-async def test_phone_settings(client: WebitelClient) -> None:
-    assert await client.get_phone_settings() is None
-    saved = await client.set_phone_settings(PhoneSettings(webrtc=True, stun=False))
-    assert saved == PhoneSettings(webrtc=True, stun=False)
-    assert await client.get_phone_settings() == saved

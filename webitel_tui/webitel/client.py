@@ -26,7 +26,6 @@ from webitel_tui.webitel.wire import (
     License,
     ObjectRef,
     Page,
-    PhoneSettings,
     Role,
     User,
     Userinfo,
@@ -285,11 +284,6 @@ class WebitelClient:
         except WebitelError as exc:
             raise DeviceProvisioningError(user.id, exc) from exc
 
-    async def update_user(self, user_id: Id, user: InputUser) -> User:
-        """``PUT /api/users/{id}``: replaces the fields that are set in ``user``."""
-        data = await self._call("PUT", f"/users/{_seg(user_id)}", json=user.to_wire())
-        return parse_entity(User, data)
-
     async def patch_user(self, user_id: Id, changes: InputUser) -> User:
         """``PATCH /api/users/{id}`` with only the set fields; lists replace the whole set."""
         data = await self._call("PATCH", f"/users/{_seg(user_id)}", json=changes.to_wire())
@@ -308,37 +302,8 @@ class WebitelClient:
     async def set_user_licenses(self, user_id: Id, license_ids: Sequence[str]) -> User:
         return await self.patch_user(user_id, InputUser(license=_refs(license_ids)))
 
-    async def grant_license(self, user_id: Id, license_id: str) -> User:
-        """Add one license serial to the user's list, as the admin UI does (full list PATCH)."""
-        user = await self.get_user(user_id)
-        if license_id in user.license_ids:
-            return user
-        return await self.set_user_licenses(user_id, [*user.license_ids, license_id])
-
-    async def revoke_license(self, user_id: Id, license_id: str) -> User:
-        user = await self.get_user(user_id)
-        if license_id not in user.license_ids:
-            return user
-        return await self.set_user_licenses(
-            user_id, [item for item in user.license_ids if item != license_id]
-        )
-
     async def set_user_roles(self, user_id: Id, role_ids: Sequence[str]) -> User:
         return await self.patch_user(user_id, InputUser(roles=_refs(role_ids)))
-
-    async def add_role(self, user_id: Id, role_id: Id) -> User:
-        user = await self.get_user(user_id)
-        if str(role_id) in user.role_ids:
-            return user
-        return await self.set_user_roles(user_id, [*user.role_ids, str(role_id)])
-
-    async def remove_role(self, user_id: Id, role_id: Id) -> User:
-        user = await self.get_user(user_id)
-        if str(role_id) not in user.role_ids:
-            return user
-        return await self.set_user_roles(
-            user_id, [item for item in user.role_ids if item != str(role_id)]
-        )
 
     async def set_default_device(
         self, user_id: Id, device_id: Id, *, current: User | None = None
@@ -384,9 +349,6 @@ class WebitelClient:
             return await self.search_roles(q=q, page=number)
 
         return [role async for role in iter_items(fetch) if include_user_roles or not role.user]
-
-    async def get_role(self, role_id: Id) -> Role:
-        return parse_entity(Role, await self._get(f"/roles/{_seg(role_id)}"))
 
     # -- licenses -------------------------------------------------------------------------
 
@@ -464,16 +426,3 @@ class WebitelClient:
         except NotFoundError:
             if not missing_ok:
                 raise
-
-    # -- the token owner's phone settings ---------------------------------------------------
-
-    async def get_phone_settings(self) -> PhoneSettings | None:
-        """The token owner's web phone / STUN switches; ``None`` until first set (404)."""
-        try:
-            return parse_model(PhoneSettings, await self._get("/user/settings/phone"))
-        except NotFoundError:
-            return None
-
-    async def set_phone_settings(self, settings: PhoneSettings) -> PhoneSettings:
-        data = await self._call("PUT", "/user/settings/phone", json=settings.to_wire())
-        return parse_model(PhoneSettings, data) if data else settings

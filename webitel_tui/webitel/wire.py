@@ -48,7 +48,6 @@ __all__ = [
     "ObjectRef",
     "Page",
     "Permission",
-    "PhoneSettings",
     "Presence",
     "Role",
     "Scope",
@@ -362,14 +361,6 @@ class Userinfo(_Tolerant):
     permissions: Permissions = ()
     updated_at: Timestamp = None
     expires_at: Timestamp = None
-
-
-@dataclass(frozen=True, slots=True, config=_CONFIG)
-class PhoneSettings(_Tolerant):
-    """``/api/user/settings/phone``: the token owner's own web phone and STUN switches."""
-
-    webrtc: Flag = False
-    stun: Flag = False
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
