@@ -24,8 +24,6 @@ from webitel_tui.webitel import (
 async def test_password_login_and_userinfo(client: WebitelClient) -> None:
     info = await client.userinfo()
     assert info.username == "admin" and info.domain == "demo" and info.user_id == "1"
-    assert info.expires_at is not None
-    assert any(scope.class_ == "users" for scope in info.scope)
 
 
 async def test_user_at_domain_login(sim: RunningSimulator) -> None:

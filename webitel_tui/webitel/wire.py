@@ -47,10 +47,7 @@ __all__ = [
     "LoginResult",
     "ObjectRef",
     "Page",
-    "Permission",
-    "Presence",
     "Role",
-    "Scope",
     "User",
     "Userinfo",
     "WireModel",
@@ -112,9 +109,6 @@ Timestamp = Annotated[
 """Unix milliseconds (string or number) on the wire, an aware UTC datetime here."""
 
 Flag = Annotated[bool, _NullAs(bool)]
-StrList = Annotated[tuple[str, ...], _NullAs(tuple)]
-StrMap = Annotated[dict[str, str], _NullAs(dict)]
-AnyMap = Annotated[dict[str, Any], _NullAs(dict)]
 
 _CONFIG = ConfigDict(extra="ignore", coerce_numbers_to_str=True, populate_by_name=True)
 """Unknown fields ignored; numbers accepted where text is due (int64 ids)."""
@@ -198,34 +192,12 @@ Refs = Annotated[tuple[ObjectRef, ...], _NullAs(tuple)]
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
-class Permission(WireModel):
-    id: str | None = None
-    name: str | None = None
-    usage: str | None = None
-
-
-Permissions = Annotated[tuple[Permission, ...], _NullAs(tuple)]
-
-
-@dataclass(frozen=True, slots=True, config=_CONFIG)
-class Presence(_Tolerant):
-    id: str | None = None
-    status: str | None = None
-    note: str | None = None
-    expires: Timestamp = None
-    timestamp: Timestamp = None
-
-
-@dataclass(frozen=True, slots=True, config=_CONFIG)
 class LicenseGrant(_Tolerant):
     """A license granted to a user (``LicenseUser``); ``id`` is the license serial."""
 
     id: str | None = None
     prod: str | None = None
     name: str | None = None
-    user: ObjectRef | None = None
-    scope: StrList = ()
-    issued_at: Timestamp = None
     expires_at: Timestamp = None
 
 
@@ -234,29 +206,19 @@ Grants = Annotated[tuple[LicenseGrant, ...], _NullAs(tuple)]
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
 class User(_Tolerant):
+    """The fields the CRM reads; the server sends more (presence, profile, permissions...),
+    which are not parsed: what is not read cannot break a page."""
+
     id: str
     name: str | None = None
     email: str | None = None
     username: str | None = None
     extension: str | None = None
-    presence: Presence | None = None
     device: ObjectRef | None = None
     devices: Refs = ()
-    hotdesks: Refs = ()
-    profile: StrMap = Field(default_factory=dict)
-    permissions: Permissions = ()
     license: Grants = ()
     roles: Refs = ()
-    totp_url: str | None = None
-    contact: ObjectRef | None = None
-    chat_name: str | None = None
-    force_password_change: Flag = False
-    created_at: Timestamp = None
-    updated_at: Timestamp = None
     deleted_at: Timestamp = None
-    created_by: ObjectRef | None = None
-    updated_by: ObjectRef | None = None
-    deleted_by: ObjectRef | None = None
 
     @property
     def default_device_id(self) -> str | None:
@@ -285,12 +247,6 @@ class Role(_Tolerant):
     name: str | None = None
     user: Flag = False
     """True for Webitel's internal per-user role; such roles are not meant to be granted."""
-    description: str | None = None
-    permissions: Permissions = ()
-    members: Refs = ()
-    metadata: AnyMap = Field(default_factory=dict)
-    created_at: Timestamp = None
-    updated_at: Timestamp = None
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
@@ -300,12 +256,9 @@ class License(_Tolerant):
     id: str
     product: str | None = None
     name: str | None = None
-    not_before: Timestamp = None
     not_after: Timestamp = None
     limit: int | None = None
     remain: int | None = None
-    scope: StrList = ()
-    competitive: Flag = False
 
     def is_expired(self, now: datetime | None = None) -> bool:
         moment = now or datetime.now(UTC)
@@ -325,42 +278,14 @@ class Device(_Tolerant):
     name: str | None = None
     account: str | None = None
     user: ObjectRef | None = None
-    logged_in: Flag = False
-    hotdesk: Flag = False
-    hotdesks: Refs = ()
-    brand: str | None = None
-    model: str | None = None
-    mac: str | None = None
-    ip: str | None = None
-    reged: Flag = False
-    created_at: Timestamp = None
-    updated_at: Timestamp = None
-
-
-@dataclass(frozen=True, slots=True, config=_CONFIG)
-class Scope(_Tolerant):
-    id: str | None = None
-    class_: str | None = Field(default=None, alias="class")
-    access: str | None = None
-    obac: Flag = False
-    rbac: Flag = False
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
 class Userinfo(_Tolerant):
-    dc: str | None = None
     domain: str | None = None
     user_id: str | None = None
     name: str | None = None
     username: str | None = None
-    extension: str | None = None
-    chat_name: str | None = None
-    scope: Annotated[tuple[Scope, ...], _NullAs(tuple)] = ()
-    roles: Refs = ()
-    license: Grants = ()
-    permissions: Permissions = ()
-    updated_at: Timestamp = None
-    expires_at: Timestamp = None
 
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
