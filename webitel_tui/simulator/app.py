@@ -95,8 +95,6 @@ def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
         ("PUT", "/devices/(?P<id>[^/]+)", True, _update_device),
         ("PATCH", "/devices/(?P<id>[^/]+)", True, _update_device),
         ("DELETE", "/devices/(?P<id>[^/]+)", True, _delete_device),
-        ("GET", "/user/settings/phone", True, lambda s, r: s.get_phone_settings(r.actor)),
-        ("PUT", "/user/settings/phone", True, lambda s, r: s.put_phone_settings(r.actor, r.json())),
     ]
     return [(m, re.compile(f"^/api{p}/?$"), auth, h) for m, p, auth, h in table]
 

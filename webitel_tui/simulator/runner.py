@@ -19,7 +19,7 @@ import uvicorn
 
 from webitel_tui.simulator.app import SimulatorApp, create_app
 from webitel_tui.simulator.faults import FaultConfig
-from webitel_tui.simulator.state import LegacyMode, SimulatorState
+from webitel_tui.simulator.state import SimulatorState
 
 __all__ = [
     "QuietServer",
@@ -72,10 +72,11 @@ def uvicorn_config(app: SimulatorApp, log_level: str) -> uvicorn.Config:
 
 
 class _Base:
-    def __init__(self, app: SimulatorApp, sock: socket.socket) -> None:
+    def __init__(self, app: SimulatorApp, sock: socket.socket, server: uvicorn.Server) -> None:
         self.app = app
         self.state: SimulatorState = app.state
         self._socket = sock
+        self._server = server
         host, port = sock.getsockname()[:2]
         self.host: str = host
         self.port: int = port
@@ -107,8 +108,7 @@ class RunningSimulator(_Base):
     """A simulator served by a task of the current event loop. ``await stop()`` ends it."""
 
     def __init__(self, app: SimulatorApp, sock: socket.socket, server: uvicorn.Server) -> None:
-        super().__init__(app, sock)
-        self._server = server
+        super().__init__(app, sock, server)
         self._task: asyncio.Task[None] | None = None
 
     async def _start(self) -> None:
@@ -148,8 +148,7 @@ class SimulatorThread(_Base):
     """
 
     def __init__(self, app: SimulatorApp, sock: socket.socket, server: uvicorn.Server) -> None:
-        super().__init__(app, sock)
-        self._server = server
+        super().__init__(app, sock, server)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="webitel-simulator", daemon=True)
 
@@ -187,98 +186,38 @@ class SimulatorThread(_Base):
 
 
 def _prepare(
-    *,
-    users: int,
-    seed: int,
-    username: str,
-    password: str,
-    domain: str,
-    legacy_devices: LegacyMode,
-    faults: FaultConfig | None,
-    hold_seconds: float,
-    state_options: dict[str, Any],
+    *, faults: FaultConfig | None = None, hold_seconds: float = 30.0, **state_options: Any
 ) -> SimulatorApp:
-    state = SimulatorState(
-        users=users,
-        seed=seed,
-        username=username,
-        password=password,
-        domain=domain,
-        legacy_devices=legacy_devices,
-        **state_options,
-    )
-    return create_app(state, faults=faults, hold_seconds=hold_seconds)
-
-
-def _serve(
-    app: SimulatorApp, host: str, port: int, log_level: str
-) -> tuple[socket.socket, QuietServer]:
-    """The listening socket (so the address is known at once) and the server to run on it."""
-    return bind_socket(host, port), QuietServer(uvicorn_config(app, log_level))
+    """The app both starters serve; `state_options` are `SimulatorState`'s (users, seed,
+    the admin's credentials, the domain...)."""
+    return create_app(SimulatorState(**state_options), faults=faults, hold_seconds=hold_seconds)
 
 
 async def start_simulator(
-    *,
-    users: int = 200,
-    seed: int = 1,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    username: str = "admin",
-    password: str = "admin",
-    domain: str = "demo",
-    legacy_devices: LegacyMode = "off",
-    faults: FaultConfig | None = None,
-    hold_seconds: float = 30.0,
-    log_level: str = "critical",
-    **state_options: Any,
+    *, host: str = "127.0.0.1", port: int = 0, log_level: str = "critical", **options: Any
 ) -> RunningSimulator:
-    """Start a simulator in the running event loop; ``port=0`` picks a free port."""
-    app = _prepare(
-        users=users,
-        seed=seed,
-        username=username,
-        password=password,
-        domain=domain,
-        legacy_devices=legacy_devices,
-        faults=faults,
-        hold_seconds=hold_seconds,
-        state_options=state_options,
+    """Start a simulator in the running event loop; ``port=0`` picks a free port. `options`
+    as `_prepare` takes them (users, seed, admin credentials, faults, state options)."""
+    app = _prepare(**options)
+    running = RunningSimulator(
+        app, bind_socket(host, port), QuietServer(uvicorn_config(app, log_level))
     )
-    sock, server = _serve(app, host, port, log_level)
-    running = RunningSimulator(app, sock, server)
     await running._start()
     return running
 
 
 def start_simulator_thread(
     *,
-    users: int = 200,
-    seed: int = 1,
     host: str = "127.0.0.1",
     port: int = 0,
-    username: str = "admin",
-    password: str = "admin",
-    domain: str = "demo",
-    legacy_devices: LegacyMode = "off",
-    faults: FaultConfig | None = None,
-    hold_seconds: float = 30.0,
     log_level: str = "critical",
     start_timeout: float = 30.0,
-    **state_options: Any,
+    **options: Any,
 ) -> SimulatorThread:
     """Start a simulator in a daemon thread (for a sync caller, e.g. before the app runs)."""
-    app = _prepare(
-        users=users,
-        seed=seed,
-        username=username,
-        password=password,
-        domain=domain,
-        legacy_devices=legacy_devices,
-        faults=faults,
-        hold_seconds=hold_seconds,
-        state_options=state_options,
+    app = _prepare(**options)
+    running = SimulatorThread(
+        app, bind_socket(host, port), QuietServer(uvicorn_config(app, log_level))
     )
-    sock, server = _serve(app, host, port, log_level)
-    running = SimulatorThread(app, sock, server)
     running._start(start_timeout)
     return running

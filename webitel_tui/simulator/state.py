@@ -172,7 +172,6 @@ class SimulatorState:
         self.devices: dict[int, SimDevice] = {dev.id: dev for dev in data.devices}
         self.tokens: dict[str, SimToken] = {}
         self.tfa_sessions: dict[str, int] = {}
-        self.phone_settings: dict[int, Wire] = {}
         self.token_expiry_after: int | None = None
         self.requests = 0
         self._by_username: dict[str, int] = {}
@@ -898,21 +897,6 @@ class SimulatorState:
                 self._touch(user)
         del self.devices[device_id]
         return {"deleted": [body]}
-
-    # -- the token owner's settings -------------------------------------------------------
-
-    def get_phone_settings(self, actor: SimUser) -> Wire:
-        settings = self.phone_settings.get(actor.id)
-        if settings is None:
-            raise not_found("setting phone")
-        return settings
-
-    def put_phone_settings(self, actor: SimUser, payload: object) -> Wire:
-        if not isinstance(payload, dict):
-            raise bad_args("the request body must be a JSON object")
-        settings = {"webrtc": bool(payload.get("webrtc")), "stun": bool(payload.get("stun"))}
-        self.phone_settings[actor.id] = settings
-        return settings
 
     def summary(self) -> Wire:
         return {
