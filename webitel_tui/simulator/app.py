@@ -72,28 +72,18 @@ def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
     table: list[tuple[str, str, bool, Handler]] = [
         ("POST", "/login", False, lambda s, r: s.login(r.json())),
         ("POST", "/login/2fa", False, lambda s, r: s.login_2fa(r.json())),
-        ("GET", "/login", False, lambda s, r: {"domain": s.domain, "providers": []}),
         ("POST", "/logout", True, lambda s, r: s.logout(r.token)),
         ("GET", "/userinfo", True, lambda s, r: s.userinfo(r.actor)),
-        ("POST", "/userinfo", True, lambda s, r: s.userinfo(r.actor)),
         ("GET", "/users", True, lambda s, r: s.search_users(r.query)),
-        ("POST", "/users/search", True, _search_users_body),
         ("POST", "/users", True, lambda s, r: s.create_user(r.actor, r.json(), r.query)),
-        ("DELETE", "/users", True, _delete_users_bulk),
         ("GET", "/users/(?P<id>[^/]+)", True, lambda s, r: _user(s, r.int_param("id"))),
-        ("GET", "/user", True, _user_alias),
-        ("PUT", "/users/(?P<id>[^/]+)", True, _update_user),
         ("PATCH", "/users/(?P<id>[^/]+)", True, _update_user),
         ("DELETE", "/users/(?P<id>[^/]+)", True, _delete_user),
         ("GET", "/roles", True, lambda s, r: s.search_roles(r.query)),
-        ("GET", "/roles/(?P<id>[^/]+)", True, lambda s, r: s.get_role(r.int_param("id"))),
         ("GET", "/license", True, lambda s, r: s.search_licenses(r.query)),
-        ("GET", "/products", True, lambda s, r: s.search_licenses(r.query)),
         ("GET", "/devices", True, lambda s, r: s.search_devices(r.query)),
         ("POST", "/devices", True, lambda s, r: s.create_device(r.actor, r.json())),
         ("GET", "/devices/(?P<id>[^/]+)", True, _device),
-        ("PUT", "/devices/(?P<id>[^/]+)", True, _update_device),
-        ("PATCH", "/devices/(?P<id>[^/]+)", True, _update_device),
         ("DELETE", "/devices/(?P<id>[^/]+)", True, _delete_device),
     ]
     return [(m, re.compile(f"^/api{p}/?$"), auth, h) for m, p, auth, h in table]
@@ -101,27 +91,6 @@ def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
 
 def _user(state: SimulatorState, user_id: int) -> object:
     return state.user_wire(state.get_user(user_id))
-
-
-def _user_alias(state: SimulatorState, request: Request) -> object:
-    wanted = request.query.get("id")
-    if wanted:
-        try:
-            return _user(state, int(wanted[0]))
-        except ValueError:
-            raise bad_args("id: not an id") from None
-    return state.user_wire(request.actor)
-
-
-def _search_users_body(state: SimulatorState, request: Request) -> object:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise bad_args("the request body must be a JSON object")
-    query: dict[str, list[str]] = {}
-    for key, value in body.items():
-        values = value if isinstance(value, list) else [value]
-        query[key] = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
-    return state.search_users(query)
 
 
 def _update_user(state: SimulatorState, request: Request) -> object:
@@ -133,25 +102,8 @@ def _delete_user(state: SimulatorState, request: Request) -> object:
     return state.delete_users(request.actor, [request.int_param("id")], permanent)
 
 
-def _delete_users_bulk(state: SimulatorState, request: Request) -> object:
-    body = request.json()
-    if isinstance(body, dict):
-        body = body.get("selection", body.get("id"))
-    if not isinstance(body, list):
-        raise bad_args("the request body must be a JSON array of user ids")
-    try:
-        ids = [int(item) for item in body]
-    except (TypeError, ValueError):
-        raise bad_args("the request body must be a JSON array of user ids") from None
-    return state.delete_users(request.actor, ids, flag(request.query, "permanent"))
-
-
 def _device(state: SimulatorState, request: Request) -> object:
     return state.device_wire(state.get_device(request.int_param("id")))
-
-
-def _update_device(state: SimulatorState, request: Request) -> object:
-    return state.update_device(request.actor, request.int_param("id"), request.json())
 
 
 def _delete_device(state: SimulatorState, request: Request) -> object:

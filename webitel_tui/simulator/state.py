@@ -750,12 +750,6 @@ class SimulatorState:
         items = [project(self.role_wire(r), fields) for r in chunk]
         return listing(items, page, int_param(query, "size", self.default_page_size), more)
 
-    def get_role(self, role_id: int) -> Wire:
-        role = self.roles.get(role_id)
-        if role is None:
-            raise not_found(f"role {role_id}")
-        return self.role_wire(role)
-
     def search_licenses(self, query: Query) -> Wire:
         stamp = now_ms()
         items: Iterable[SimLicense] = self.licenses.values()
@@ -854,35 +848,6 @@ class SimulatorState:
         device.brand, device.model = data.brand or "", data.model or ""
         device.mac, device.ip = data.mac or "", data.ip or ""
         self._store_device(device, owner)
-        return self.device_wire(device)
-
-    def update_device(self, actor: SimUser, device_id: int, payload: object) -> Wire:
-        self.require_admin(actor)
-        device = self.get_device(device_id)
-        data: InputDevice = _parse(InputDevice, payload)
-        for other in self.devices.values():
-            if other.id == device.id:
-                continue
-            if data.name and other.name.casefold() == data.name.casefold():
-                raise SimError(
-                    400,
-                    "store.sql_device.save.unique_name",
-                    f"device name {data.name} already exists",
-                )
-            if data.account and other.account.casefold() == data.account.casefold():
-                raise SimError(
-                    400,
-                    "store.sql_device.save.unique_account",
-                    f"device account {data.account} already exists",
-                )
-        for key in ("name", "account", "brand", "model", "mac", "ip", "hotdesk"):
-            value = getattr(data, key)
-            if value is not None:
-                setattr(device, key, value)
-        if data.password is not None:
-            device.password = data.password.get_secret_value()
-        device.updated_at = now_ms()
-        self._wire_cache.clear()  # user bodies carry device names
         return self.device_wire(device)
 
     def delete_device(self, actor: SimUser, device_id: int) -> Wire:
