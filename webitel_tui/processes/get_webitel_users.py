@@ -96,6 +96,9 @@ class ImportProgress:
     done: bool = False
 
 
+_PROGRESS_COUNTS = ("created", "updated", "linked", "unchanged", "conflicts", "errors")
+
+
 @dataclass
 class ImportReport:
     """What a run did (or, with `dry_run`, would do). Names are Webitel user names."""
@@ -138,16 +141,11 @@ class ImportReport:
                 mine.extend(getattr(other, name.name))
 
     def counts(self) -> dict[str, int]:
+        """How many users each list holds, by the list's name."""
         return {
-            "created": len(self.created),
-            "updated": len(self.updated),
-            "linked": len(self.linked),
-            "unchanged": len(self.unchanged),
-            "conflicts": len(self.conflicts),
-            "deleted_on_server": len(self.deleted_on_server),
-            "unlinked": len(self.unlinked),
-            "skipped": len(self.skipped),
-            "errors": len(self.errors),
+            name.name: len(value)
+            for name in fields(self)
+            if isinstance(value := getattr(self, name.name), list)
         }
 
     def summary(self) -> str:
@@ -225,18 +223,13 @@ class _Run:
     def tell(self, current: str, *, done: bool = False) -> None:
         if self.progress is None:
             return
-        r = self.report
+        counts = self.report.counts()
         self.progress(
             ImportProgress(
-                processed=r.processed,
+                processed=self.report.processed,
                 pages=self.pages,
                 current=current,
-                created=len(r.created),
-                updated=len(r.updated),
-                linked=len(r.linked),
-                unchanged=len(r.unchanged),
-                conflicts=len(r.conflicts),
-                errors=len(r.errors),
+                **{name: counts[name] for name in _PROGRESS_COUNTS},
                 done=done,
             )
         )
