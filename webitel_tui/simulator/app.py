@@ -81,7 +81,6 @@ def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
         ("DELETE", "/users/(?P<id>[^/]+)", True, _delete_user),
         ("GET", "/roles", True, lambda s, r: s.search_roles(r.query)),
         ("GET", "/license", True, lambda s, r: s.search_licenses(r.query)),
-        ("GET", "/devices", True, lambda s, r: s.search_devices(r.query)),
         ("POST", "/devices", True, lambda s, r: s.create_device(r.actor, r.json())),
         ("GET", "/devices/(?P<id>[^/]+)", True, _device),
         ("DELETE", "/devices/(?P<id>[^/]+)", True, _delete_device),

@@ -70,12 +70,9 @@ def int_param(query: Query, key: str, default: int) -> int:
         raise bad_args(f"{key}: not a number") from None
 
 
-def many(query: Query, *keys: str) -> list[str]:
-    out: list[str] = []
-    for key in keys:
-        for value in query.get(key, ()):
-            out.extend(part for part in value.split(",") if part)
-    return out
+def many(query: Query, key: str) -> list[str]:
+    """A parameter given repeated or comma-separated."""
+    return [part for value in query.get(key, ()) for part in value.split(",") if part]
 
 
 def pattern(text: str) -> re.Pattern[str]:
@@ -92,10 +89,6 @@ def page_of(items: Sequence[Any], query: Query, default_size: int) -> tuple[list
     start = (page - 1) * size
     chunk = list(items[start : start + size + 1])
     return chunk[:size], page, len(chunk) > size
-
-
-def project(body: Wire, fields: Sequence[str]) -> Wire:
-    return {key: body[key] for key in fields if key in body} if fields else body
 
 
 def listing(items: list[Wire], page: int, size: int, more: bool) -> Wire:
@@ -414,37 +407,20 @@ class SimulatorState:
     # -- users ----------------------------------------------------------------------------
 
     def search_users(self, query: Query) -> Wire:
-        only_deleted = flag(query, "deleted")
-        include_deleted = flag(query, "any") or only_deleted
+        """The filters the client sends (``username``, ``extension``: Webitel's ``*``/``?``
+        patterns; ``any``: deleted users too), ``sort`` and paging."""
         tests: list[Callable[[SimUser], bool]] = []
-        if only_deleted:
-            tests.append(lambda u: u.deleted_at is not None)
-        elif not include_deleted:
+        if not flag(query, "any"):
             tests.append(lambda u: u.deleted_at is None)
-        ids = {int(i) for i in many(query, "id", "ids") if i.isdigit()}
-        if ids:
-            tests.append(lambda u: u.id in ids)
-        not_ids = {int(i) for i in many(query, "not_id") if i.isdigit()}
-        if not_ids:
-            tests.append(lambda u: u.id not in not_ids)
-        q = first(query, "q")
-        if q:
-            rx = pattern(q)
-            tests.append(
-                lambda u: bool(rx.match(u.name) or rx.match(u.username) or rx.match(u.extension))
-            )
-        for key in ("name", "username", "extension"):
+        for key in ("username", "extension"):
             value = first(query, key)
             if value:
                 rx_field = pattern(value)
                 tests.append(lambda u, k=key, r=rx_field: bool(r.match(getattr(u, k))))  # type: ignore[misc]
-        users: Iterable[SimUser] = self.users.values()
-        if tests:
-            users = [u for u in users if all(test(u) for test in tests)]
-        ordered = self._sorted(list(users), many(query, "sort"))
+        users = [u for u in self.users.values() if all(test(u) for test in tests)]
+        ordered = self._sorted(users, many(query, "sort"))
         chunk, page, more = page_of(ordered, query, self.default_page_size)
-        fields = many(query, "fields")
-        items = [project(self.user_wire(u), fields) for u in chunk]
+        items = [self.user_wire(u) for u in chunk]
         size = int_param(query, "size", self.default_page_size)
         return listing(items, page, size if size > 0 else self.default_page_size, more)
 
@@ -730,24 +706,8 @@ class SimulatorState:
     # -- roles and licenses ---------------------------------------------------------------
 
     def search_roles(self, query: Query) -> Wire:
-        roles: Iterable[SimRole] = self.roles.values()
-        ids = {int(i) for i in many(query, "id", "ids") if i.isdigit()}
-        if ids:
-            roles = [r for r in roles if r.id in ids]
-        for key in ("q", "name"):
-            value = first(query, key)
-            if value:
-                rx = pattern(value)
-                roles = [r for r in roles if rx.match(r.name)]
-        member = first(query, "user.id")
-        if member and member.isdigit():
-            user = self.users.get(int(member))
-            held = set(user.roles) if user else set()
-            roles = [r for r in roles if r.id in held]
-        ordered = list(roles)
-        chunk, page, more = page_of(ordered, query, self.default_page_size)
-        fields = many(query, "fields")
-        items = [project(self.role_wire(r), fields) for r in chunk]
+        chunk, page, more = page_of(list(self.roles.values()), query, self.default_page_size)
+        items = [self.role_wire(r) for r in chunk]
         return listing(items, page, int_param(query, "size", self.default_page_size), more)
 
     def search_licenses(self, query: Query) -> Wire:
@@ -755,19 +715,8 @@ class SimulatorState:
         items: Iterable[SimLicense] = self.licenses.values()
         if flag(query, "valid"):
             items = [lic for lic in items if lic.not_after > stamp and lic.remain > 0]
-        serials = set(many(query, "id"))
-        if serials:
-            items = [lic for lic in items if lic.id in serials]
-        products = {p.upper() for p in many(query, "product")}
-        if products:
-            items = [lic for lic in items if lic.product in products]
-        q = first(query, "q")
-        if q:
-            rx = pattern(q)
-            items = [lic for lic in items if rx.match(lic.name) or rx.match(lic.product)]
         chunk, page, more = page_of(list(items), query, self.default_page_size)
-        fields = many(query, "fields")
-        body = listing([project(self.license_wire(lic), fields) for lic in chunk], page, 0, more)
+        body = listing([self.license_wire(lic) for lic in chunk], page, 0, more)
         del body["size"]  # GET /api/license does not echo size
         return body
 
@@ -800,31 +749,6 @@ class SimulatorState:
         self._next_device += 1
         device.user_id = owner.id if owner else None
         self.devices[device.id] = device
-
-    def search_devices(self, query: Query) -> Wire:
-        devices: Iterable[SimDevice] = self.devices.values()
-        ids = {int(i) for i in many(query, "id", "ids") if i.isdigit()}
-        if ids:
-            devices = [d for d in devices if d.id in ids]
-        q = first(query, "q")
-        if q:
-            rx = pattern(q)
-            devices = [d for d in devices if rx.match(d.name) or rx.match(d.account)]
-        for key in ("name", "account"):
-            value = first(query, key)
-            if value:
-                rx_field = pattern(value)
-                devices = [d for d in devices if rx_field.match(getattr(d, key))]
-        owner = first(query, "user.id")
-        if owner and owner.isdigit():
-            devices = [d for d in devices if d.user_id == int(owner)]
-        if "hotdesk" in query:
-            hot = flag(query, "hotdesk")
-            devices = [d for d in devices if d.hotdesk == hot]
-        chunk, page, more = page_of(list(devices), query, self.default_page_size)
-        fields = many(query, "fields")
-        items = [project(self.device_wire(d), fields) for d in chunk]
-        return listing(items, page, int_param(query, "size", self.default_page_size), more)
 
     def get_device(self, device_id: int) -> SimDevice:
         device = self.devices.get(device_id)

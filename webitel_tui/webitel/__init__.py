@@ -5,7 +5,7 @@ Only this package talks HTTP to Webitel. Typical use::
     options = WebitelOptions(base_url="https://pbx.example.com", domain="acme",
                              username="admin", password=SecretStr("..."))
     async with WebitelClient(options) as client:
-        async for user in client.iter_users(q="john*"):
+        async for user in client.iter_users():
             ...
 """
 

@@ -128,85 +128,42 @@ class WebitelClient:
     async def search_users(
         self,
         *,
-        q: str | None = None,
         page: int = 1,
         size: int | None = None,
         sort: Sequence[str] | None = None,
-        fields: Sequence[str] | None = None,
-        name: str | None = None,
         username: str | None = None,
         extension: str | None = None,
-        ids: Sequence[Id] | None = None,
         include_deleted: bool = False,
-        only_deleted: bool = False,
     ) -> Page[User]:
-        """One page of ``GET /api/users``. ``q`` takes Webitel's ``*``/``?`` wildcards;
-        ``sort`` items look like ``+name`` or ``-extension``."""
+        """One page of ``GET /api/users``; ``sort`` items look like ``+name`` or ``-id``."""
         params: Params = {
             "page": page,
             "size": size or self._options.page_size,
-            "q": q,
-            "name": name,
             "username": username,
             "extension": extension,
-            "id": [str(item) for item in ids] if ids else None,
             "sort": list(sort) if sort else None,
-            "fields": list(fields) if fields else None,
             "any": True if include_deleted else None,
-            "deleted": True if only_deleted else None,
         }
         return await self._get_page(User, "/users", params)
 
     def iter_users(
         self,
         *,
-        q: str | None = None,
-        sort: Sequence[str] | None = None,
-        fields: Sequence[str] | None = None,
-        name: str | None = None,
         username: str | None = None,
-        extension: str | None = None,
         include_deleted: bool = False,
-        only_deleted: bool = False,
         page_size: int | None = None,
     ) -> AsyncIterator[User]:
         """Every matching user, page after page until the server says ``next: false``."""
 
         async def fetch(number: int) -> Page[User]:
             return await self.search_users(
-                q=q,
-                page=number,
-                size=page_size,
-                sort=sort,
-                fields=fields,
-                name=name,
-                username=username,
-                extension=extension,
-                include_deleted=include_deleted,
-                only_deleted=only_deleted,
+                page=number, size=page_size, username=username, include_deleted=include_deleted
             )
 
         return iter_items(fetch)
 
-    async def list_users(
-        self,
-        *,
-        q: str | None = None,
-        sort: Sequence[str] | None = None,
-        fields: Sequence[str] | None = None,
-        include_deleted: bool = False,
-        page_size: int | None = None,
-    ) -> list[User]:
-        return [
-            user
-            async for user in self.iter_users(
-                q=q,
-                sort=sort,
-                fields=fields,
-                include_deleted=include_deleted,
-                page_size=page_size,
-            )
-        ]
+    async def list_users(self, *, page_size: int | None = None) -> list[User]:
+        return [user async for user in self.iter_users(page_size=page_size)]
 
     async def get_user(self, user_id: Id) -> User:
         return parse_entity(User, await self._get(f"/users/{_seg(user_id)}"))
@@ -319,58 +276,26 @@ class WebitelClient:
 
     # -- roles ----------------------------------------------------------------------------
 
-    async def search_roles(
-        self,
-        *,
-        q: str | None = None,
-        name: str | None = None,
-        page: int = 1,
-        size: int | None = None,
-        sort: Sequence[str] | None = None,
-        fields: Sequence[str] | None = None,
-    ) -> Page[Role]:
-        params: Params = {
-            "page": page,
-            "size": size or self._options.page_size,
-            "q": q,
-            "name": name,
-            "sort": list(sort) if sort else None,
-            "fields": list(fields) if fields else None,
-        }
+    async def search_roles(self, *, page: int = 1, size: int | None = None) -> Page[Role]:
+        params: Params = {"page": page, "size": size or self._options.page_size}
         return await self._get_page(Role, "/roles", params)
 
-    async def list_roles(
-        self, *, q: str | None = None, include_user_roles: bool = False
-    ) -> list[Role]:
+    async def list_roles(self, *, include_user_roles: bool = False) -> list[Role]:
         """All roles; Webitel's internal per-user roles (``user: true``) are left out unless
         asked for, because they are not meant to be granted."""
 
         async def fetch(number: int) -> Page[Role]:
-            return await self.search_roles(q=q, page=number)
+            return await self.search_roles(page=number)
 
         return [role async for role in iter_items(fetch) if include_user_roles or not role.user]
 
     # -- licenses -------------------------------------------------------------------------
 
     async def search_licenses(
-        self,
-        *,
-        valid: bool | None = None,
-        ids: Sequence[str] | None = None,
-        products: Sequence[str] | None = None,
-        q: str | None = None,
-        page: int = 1,
-        size: int | None = None,
+        self, *, valid: bool | None = None, page: int = 1, size: int | None = None
     ) -> Page[License]:
         """``GET /api/license``; ``valid=True`` keeps only licenses that can still be granted."""
-        params: Params = {
-            "page": page,
-            "size": size or self._options.page_size,
-            "valid": valid,
-            "id": list(ids) if ids else None,
-            "product": list(products) if products else None,
-            "q": q,
-        }
+        params: Params = {"page": page, "size": size or self._options.page_size, "valid": valid}
         return await self._get_page(License, "/license", params)
 
     async def list_licenses(self, *, valid: bool | None = None) -> list[License]:
@@ -384,34 +309,6 @@ class WebitelClient:
     async def create_device(self, device: InputDevice) -> Device:
         data = await self._call("POST", "/devices", json=device.to_wire(), idempotent=False)
         return parse_entity(Device, data)
-
-    async def search_devices(
-        self,
-        *,
-        q: str | None = None,
-        name: str | None = None,
-        account: str | None = None,
-        user_id: Id | None = None,
-        page: int = 1,
-        size: int | None = None,
-    ) -> Page[Device]:
-        params: Params = {
-            "page": page,
-            "size": size or self._options.page_size,
-            "q": q,
-            "name": name,
-            "account": account,
-            "user.id": str(user_id) if user_id is not None else None,
-        }
-        return await self._get_page(Device, "/devices", params)
-
-    async def list_devices(
-        self, *, q: str | None = None, user_id: Id | None = None
-    ) -> list[Device]:
-        async def fetch(number: int) -> Page[Device]:
-            return await self.search_devices(q=q, user_id=user_id, page=number)
-
-        return [item async for item in iter_items(fetch)]
 
     async def get_device(self, device_id: Id) -> Device:
         return parse_entity(Device, await self._get(f"/devices/{_seg(device_id)}"))
