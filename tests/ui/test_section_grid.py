@@ -303,3 +303,42 @@ async def test_empty_section_and_data_shown_as_typed(tmp_path: Path) -> None:
         cell = grid.table.get_row_at(0)[0]
         assert isinstance(cell, Text) and cell.plain == "[red]x[/red]" and not cell.spans
     await db.dispose()
+
+
+async def test_end_shows_the_last_record_and_up_reads_the_rows_before_it(
+    tmp_path: Path,
+) -> None:
+    db = await make_db(tmp_path, 900)
+    app = GridApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        grid, table = app.grid, app.grid.table
+        await wait_for(pilot, lambda: table.row_count >= 50, "the first page")
+        table.focus()
+        await pilot.press("end")
+        await wait_for(
+            pilot, lambda: grid.current is not None and grid.current.name == "Contact 899", "End"
+        )
+        assert table.cursor_row == table.row_count - 1
+        assert table.row_count < 900  # the list's end was read, not everything before it
+        # Up from there brings the rows before the loaded ones, in order, none twice.
+        for _ in range(60):
+            await pilot.press("pageup")
+        await wait_for(pilot, lambda: not grid.loading_page, "the pages before")
+        names = [c.name for c in grid.records]
+        first = int(names[0].split()[1])
+        assert names == [f"Contact {n:03d}" for n in range(first, 900)]
+        assert first < 900 - 60 * 10 and grid.current is not None
+        assert grid.current.name == f"Contact {first + table.cursor_row:03d}"
+        # Home goes back to the first record of the list.
+        await pilot.press("home")
+        await wait_for(pilot, lambda: grid.records[0].name == "Contact 000", "Home")
+        assert table.cursor_row == 0
+        # End with a search goes to the last match.
+        grid.search_input.value = "Contact 01"
+        await wait_for(pilot, lambda: grid.records[0].name == "Contact 010", "the search")
+        table.focus()
+        await pilot.press("end")
+        await wait_for(
+            pilot, lambda: grid.current is not None and grid.current.name == "Contact 019", "End"
+        )
+    await db.dispose()

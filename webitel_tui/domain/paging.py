@@ -35,6 +35,11 @@ class PageRequest(BaseModel):
     def next(self, cursor: Cursor) -> PageRequest:
         return self.model_copy(update={"after": cursor})
 
+    def backwards(self, cursor: Cursor | None) -> PageRequest:
+        """The rows before `cursor` (None: the last rows), nearest first: the same request in
+        the opposite order."""
+        return self.model_copy(update={"descending": not self.descending, "after": cursor})
+
 
 class Page(BaseModel, Generic[T]):
     model_config = ConfigDict(frozen=True)

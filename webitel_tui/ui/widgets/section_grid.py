@@ -88,7 +88,7 @@ class GridTable(DataTable[Text]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_row", "Select", show=False, id="grid.toggle"),
-        # Rows, not columns: Home / End go to the first / last loaded record.
+        # Rows, not columns: Home / End go to the first / last record of the list.
         Binding("home", "scroll_top", "First", show=False, id="grid.first"),
         Binding("end", "scroll_bottom", "Last", show=False, id="grid.last"),
     ]
@@ -96,6 +96,12 @@ class GridTable(DataTable[Text]):
     @dataclass
     class ToggleRequested(Message):
         pass
+
+    @dataclass
+    class EndRequested(Message):
+        """Home (`last` False) or End: the grid decides whether rows must be loaded."""
+
+        last: bool
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -163,8 +169,18 @@ class GridTable(DataTable[Text]):
         super().action_page_down()
 
     def action_scroll_bottom(self) -> None:
-        self._moving_down()
-        super().action_scroll_bottom()
+        self.post_message(self.EndRequested(last=True))
+
+    def action_scroll_top(self) -> None:
+        self.post_message(self.EndRequested(last=False))
+
+    def to_end(self, *, last: bool) -> None:
+        """Move the cursor to the last (or first) loaded row."""
+        if last:
+            self._moving_down()
+            super().action_scroll_bottom()
+        else:
+            super().action_scroll_top()
 
     def action_toggle_row(self) -> None:
         self.post_message(self.ToggleRequested())
@@ -206,6 +222,8 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._fetch = fetch
         self._request = PageRequest(sort=sort, limit=page_size)
         self._next: PageRequest | None = None
+        self._before: PageRequest | None = None
+        """The rows before the first loaded one, when the grid shows a list's end (End)."""
         self._records: dict[str, R] = {}
         self._generation = 0
         self.multi_select = multi_select
@@ -260,7 +278,56 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def reload(self, *, delay: float = 0.0) -> None:
         """Load the first page again (after a search, a sort or a change of data)."""
         self._generation += 1
+        self._before = None
         self._load(self._request, self._generation, reset=True, delay=delay)
+
+    @on(GridTable.EndRequested)
+    def _to_end(self, event: GridTable.EndRequested) -> None:
+        event.stop()
+        if event.last and self._next is not None:
+            # The end is not loaded: the grid shows the list's last rows, read backwards.
+            self._generation += 1
+            self.workers.cancel_group(self, "grid-more")
+            self._load_last(self._request.backwards(None), self._generation)
+        elif not event.last and self._before is not None:
+            self.reload()
+        else:
+            self.table.to_end(last=event.last)
+
+    @work(exclusive=True, exit_on_error=False, group="grid-load", description="load page")
+    async def _load_last(self, request: PageRequest, generation: int) -> None:
+        self._show_page_before(generation, await self._fetch(request), last=True)
+
+    @work(exclusive=True, exit_on_error=False, group="grid-more", description="load page")
+    async def _load_before(self, request: PageRequest, generation: int) -> None:
+        self._show_page_before(generation, await self._fetch(request), last=False)
+
+    def _show_page_before(self, generation: int, page: Page[R], *, last: bool) -> None:
+        """Put a page read backwards before the loaded rows (with `last`: in their place, the
+        cursor on the last row). DataTable only appends: the rows are added again."""
+        if generation != self._generation:
+            return
+        table = self.table
+        table.flush_rows()
+        kept = [] if last else [self._records[str(key.value)] for key in table.rows]
+        added = [record for record in reversed(page.items) if str(record.id) not in self._records]
+        cursor, offset = table.cursor_row + len(added), table.scroll_offset.y + len(added)
+        table.clear()
+        self._records.clear()
+        for record in [*added, *kept]:
+            key = str(record.id)
+            self._records[key] = record
+            table.add_row(*self._cells(record), key=key)
+        if last:
+            self._next = None
+            cursor = table.row_count - 1
+        cursor_page = page.next_cursor
+        self._before = self._request.backwards(cursor_page) if cursor_page else None
+        self.loading_page = False
+        self._show_empty_state()
+        table.move_cursor(row=cursor, animate=False, scroll=last)
+        if not last:
+            table.scroll_to(y=offset, animate=False)
 
     def _load(
         self, request: PageRequest, generation: int, *, reset: bool, delay: float = 0.0
@@ -330,11 +397,16 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def _load_more_if_near(self) -> None:
         table = self.table
         row = table.cursor_row
+        if self.loading_page:
+            return
         # A screen: the terminal's height (the table may not be laid out yet).
         ahead = LOAD_AHEAD * self.app.size.height
-        if row >= table.loaded_count - ahead and self._next is not None and not self.loading_page:
+        if row >= table.loaded_count - ahead and self._next is not None:
             self.loading_page = True
             self._load(self._next, self._generation, reset=False)
+        elif row < self.app.size.height and self._before is not None:
+            self.loading_page = True
+            self._load_before(self._before, self._generation)
 
     # Search and sort --------------------------------------------------------------------------
 
