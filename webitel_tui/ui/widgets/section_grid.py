@@ -285,9 +285,9 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def _to_end(self, event: GridTable.EndRequested) -> None:
         event.stop()
         if event.last and self._next is not None:
-            # The end is not loaded: the grid shows the list's last rows, read backwards.
+            # The end is not loaded: the grid shows the list's last rows, read backwards (a
+            # page on its way meanwhile is let finish and dropped, as a stale generation).
             self._generation += 1
-            self.workers.cancel_group(self, "grid-more")
             self._load_last(self._request.backwards(None), self._generation)
         elif not event.last and self._before is not None:
             self.reload()
