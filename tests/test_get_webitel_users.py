@@ -20,6 +20,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from tests.change_log import change_log
 from tests.factories import make_webitel_user
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
@@ -611,7 +612,7 @@ async def test_what_the_import_creates_is_in_the_change_log(empty: World) -> Non
         record = await uow.webitel_users.find_by_name("olena.kovalenko")
         assert record is not None and record.user_id is not None and record.contact_id
         logged = {
-            entity: await uow.changelog.for_record(record_id)
+            entity: await change_log(uow, record_id)
             for entity, record_id in (
                 ("WebitelUser", record.id),
                 ("SysAdminUnit", record.user_id),

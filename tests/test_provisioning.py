@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.change_log import change_log
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.contacts import NewContact
@@ -89,7 +90,7 @@ async def test_m5_create_fills_user_id_and_default_device(world: World) -> None:
     assert record.default_device_name
     assert record.contact_name == "Olena Kovalenko"
     async with unit_of_work(world.db) as uow:
-        log = await uow.changelog.for_record(record.id)
+        log = await change_log(uow, record.id)
     assert [e.operation.value for e in log] == ["Insert"]
     assert log[0].created_by == world.actor.contact_id
 

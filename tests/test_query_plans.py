@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from tests.change_log import change_log
 from tests.factories import make_user
 from webitel_tui.db.engine import Database
 from webitel_tui.db.migrate import upgrade
@@ -42,7 +43,7 @@ async def test_a_records_history_is_read_from_its_index(tmp_path: Path) -> None:
         await upgrade(db)
         async with unit_of_work(db) as uow:
             user = await make_user(uow, "jdoe")
-        [plan] = await plans_of(db, lambda uow: uow.changelog.for_record(user.id))
+        [plan] = await plans_of(db, lambda uow: change_log(uow, user.id))
     finally:
         await db.dispose()
     assert "USING INDEX IX_SysChangeLog_RecordId_CreatedOn (RecordId=?)" in plan, plan

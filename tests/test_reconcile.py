@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests import test_provisioning
+from tests.change_log import change_log
 from tests.test_provisioning import World, create, crm_records, form_for
 from tests.webitel.conftest import inject
 from webitel_tui.domain.errors import DomainError
@@ -30,7 +31,7 @@ async def open_items(world: World) -> list[ReconcileItem]:
 
 async def changes_of(world: World, record_id: object) -> list[str]:
     async with unit_of_work(world.db) as uow:
-        log = await uow.changelog.for_record(record_id)  # type: ignore[arg-type]
+        log = await change_log(uow, record_id)  # type: ignore[arg-type]
     assert all(entry.created_by == world.actor.contact_id for entry in log)
     return [entry.operation.value for entry in reversed(log)]
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.change_log import change_log
 from tests.factories import make_user, make_webitel_user
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known, passwords
@@ -106,14 +107,14 @@ async def test_change_log_records_who_and_what_but_never_the_password(db: Databa
         user = await uow.users.update_user(user.model_copy(update={"email": "j@example.com"}))
         await uow.users.set_password(user.id, "Another2")
     async with unit_of_work(db) as uow:
-        entries = await uow.changelog.for_record(user.id)
+        entries = await change_log(uow, user.id)
     operations = sorted(e.operation.value for e in entries)
     assert operations == ["Insert", "Update", "Update"]
     assert all(e.created_by == admin.contact_id for e in entries)
     email_change = next(e for e in entries if "Email" in e.new_values)
     assert email_change.old_values == {"Email": ""}
     assert email_change.new_values == {"Email": "j@example.com"}
-    dumped = repr([e.model_dump() for e in entries])
+    dumped = repr(entries)
     assert "TopSecret1" not in dumped and "Another2" not in dumped and "scrypt$" not in dumped
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.change_log import change_log
 from tests.factories import make_user, make_webitel_user
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
@@ -57,7 +58,7 @@ async def test_create_returns_the_stored_record_and_logs_every_column(db: Databa
         )
         assert row is not None
         stored = column_values(row)
-        (entry,) = await uow.changelog.for_record(created.id)
+        (entry,) = await change_log(uow, created.id)
     assert created.version == 1 and created.contact_name == "Jdoe"
     assert (entry.entity, entry.operation.value, entry.old_values) == ("WebitelUser", "Insert", {})
     assert entry.new_values == stored

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.change_log import change_log
 from tests.conftest import Templates
 from tests.test_cli import run
 from webitel_tui import cli, cli_users
@@ -107,7 +108,7 @@ class Crm:
             async with unit_of_work(db) as uow:
                 record = await uow.webitel_users.find_by_name(login)
                 assert record is not None
-                return (await uow.changelog.for_record(record.id))[0].created_by
+                return (await change_log(uow, record.id))[0].created_by
 
         return self.on_db(read)
 

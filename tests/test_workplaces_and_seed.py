@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.change_log import change_log
 from tests.factories import make_user
 from webitel_tui.db.engine import Database
 from webitel_tui.db.tables import Base
@@ -136,7 +137,7 @@ async def test_settings_and_process_log(db: Database) -> None:
         assert await uow.settings.value(known.STUN_SERVERS_SETTING) == "stun:stun.example.org:3478"
         runs = await uow.processes.recent_runs(process.id)
         assert runs[0].status is ProcessStatus.COMPLETED and runs[0].counts == {"created": 3}
-        log = await uow.changelog.for_record(secret.id)
+        log = await change_log(uow, secret.id)
         assert "t0k3n" not in repr(log) and "n3w-t0k3n" not in repr(log)
         found = await uow.processes.page_processes(PageRequest(search="getwebitel", sort="caption"))
         assert [p.code for p in found.items] == ["GetWebitelUsers"]

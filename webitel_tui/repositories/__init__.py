@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Generic, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.records import Actor
-from webitel_tui.repositories.base import Repository
-from webitel_tui.repositories.changelog import ChangeLogRepository
 from webitel_tui.repositories.contacts import AccountRepository, ContactRepository
 from webitel_tui.repositories.processes import ProcessRepository
 from webitel_tui.repositories.reconcile import ReconcileRepository
@@ -28,47 +25,21 @@ from webitel_tui.repositories.workplaces import WorkplaceRepository
 SYSTEM = Actor()
 
 
-R = TypeVar("R", bound=Repository)
-
-
-class _OnFirstUse(Generic[R]):
-    """A unit of work's repository of class `R`, made when first used."""
-
-    def __init__(self, kind: type[R]) -> None:
-        self.kind = kind
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, unit: None, owner: type) -> _OnFirstUse[R]: ...
-    @overload
-    def __get__(self, unit: UnitOfWork, owner: type) -> R: ...
-    def __get__(self, unit: UnitOfWork | None, owner: type) -> _OnFirstUse[R] | R:
-        if unit is None:
-            return self
-        made = unit.__dict__[self.name] = self.kind(unit.session, unit.actor)
-        return made  # found in the instance's __dict__ from now on
-
-
 class UnitOfWork:
-    """The repositories on one session; each is made when first used (a unit uses one or two
-    of the ten, and making all of them cost ~20 us of every unit)."""
-
-    users = _OnFirstUse(UserRepository)
-    contacts = _OnFirstUse(ContactRepository)
-    accounts = _OnFirstUse(AccountRepository)
-    workplaces = _OnFirstUse(WorkplaceRepository)
-    webitel_users = _OnFirstUse(WebitelUserRepository)
-    webitel_import = _OnFirstUse(WebitelImportRepository)
-    reconcile = _OnFirstUse(ReconcileRepository)
-    processes = _OnFirstUse(ProcessRepository)
-    settings = _OnFirstUse(SettingsRepository)
-    changelog = _OnFirstUse(ChangeLogRepository)
+    """The repositories on one session."""
 
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
         self.actor = actor
+        self.users = UserRepository(session, actor)
+        self.contacts = ContactRepository(session, actor)
+        self.accounts = AccountRepository(session, actor)
+        self.workplaces = WorkplaceRepository(session, actor)
+        self.webitel_users = WebitelUserRepository(session, actor)
+        self.webitel_import = WebitelImportRepository(session, actor)
+        self.reconcile = ReconcileRepository(session, actor)
+        self.processes = ProcessRepository(session, actor)
+        self.settings = SettingsRepository(session, actor)
 
     async def commit(self) -> None:
         await self.session.commit()
