@@ -103,6 +103,9 @@ MB = 1 << 20
 OPEN_TARGET = 1.5  # x the bare table
 KEY_TARGET = 1.2  # x the bare table
 MEMORY_TARGET = 60.0  # MB
+END_TARGET = 2.0  # x one page-down of the grid
+END_RUNS = 5
+SIZES = {"100k": 100_000, "1m": 1_000_000}
 
 STYLESHEET = Path(webitel_tui.ui.__file__).parent / "app.tcss"
 
@@ -432,6 +435,35 @@ async def grid_down_run(app: FramedApp) -> KeyRun:
     return await grid_keys(app, "down", DOWN_KEYS)
 
 
+async def end_time(app: GridApp) -> float:
+    """From End to the first frame with the cursor on the list's last record."""
+    shown = app.expect(lambda: rows_shown(app.table, ROWS))
+    async with app.run_test(size=SIZE):
+        await asyncio.wait_for(shown, TIMEOUT)
+        await settle(app)
+        table = app.table
+        table.focus()
+        async with no_gc():
+            reached = app.expect(
+                lambda: (
+                    app.exhausted
+                    and table.cursor_row == table.row_count - 1
+                    and cursor_shown(table, table.cursor_row)
+                    and quiet(app)
+                )
+            )
+            started = time.perf_counter()
+            app.post_message(events.Key("end", None).set_sender(app))
+            seconds = await asyncio.wait_for(reached, TIMEOUT) - started
+        last = app.grid.current
+        async with unit_of_work(app.db) as uow:
+            backwards = PageRequest(sort="name", descending=True, limit=1)
+            (expected,) = (await uow.webitel_users.page(backwards)).items
+        if last is None or last.id != expected.id:
+            raise SystemExit("End did not reach the list's last record")
+    return seconds
+
+
 async def grid_page_run(app: FramedApp) -> KeyRun:
     return await grid_keys(app, "pagedown", PAGE_KEYS)
 
@@ -453,8 +485,12 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+LABEL = "100k"
+"""The size measured by this process (set by `--users`)."""
+
+
 def bench_line(figure: str, value: float, unit: str, target: float) -> str:
-    return f"BENCH {NAME}.{figure} {value:.2f} {unit} target <= {target:g}"
+    return f"BENCH {NAME}.{LABEL}.{figure} {value:.2f} {unit} target <= {target:g}"
 
 
 def describe(label: str, unit: str, runs: list[KeyRun]) -> None:
@@ -527,9 +563,14 @@ async def measure_times(path: Path) -> None:
 
         down = per_move("grid down") / per_move("bare down")
         page = per_move("grid page") / per_move("bare page")
+        ends = [await end_time(GridApp(db)) for _ in range(END_RUNS)]
+        end = statistics.median(ends)
+        print(f"End to the last record: {ms(end)} (median of {END_RUNS}, {ms(min(ends))} to "
+              f"{ms(max(ends))}); a grid page-down {ms(per_move('grid page'))}")  # fmt: skip
         print(bench_line("open", grid_median / bare_median, "x", OPEN_TARGET))
         print(bench_line("key_down", down, "x", KEY_TARGET))
         print(bench_line("key_page", page, "x", KEY_TARGET))
+        print(bench_line("end", end / per_move("grid page"), "x", END_TARGET))
     finally:
         await db.dispose()
 
@@ -624,27 +665,31 @@ async def measure_memory(path: Path, which: str) -> None:
 # The run --------------------------------------------------------------------------------------
 
 
-async def prepare(path: Path) -> None:
+async def prepare(path: Path, users: int) -> None:
     db = Database(f"sqlite:///{path}")
     try:
-        await migrate_and_fill(db, path)
+        await migrate_and_fill(db, path, users)
     finally:
         await db.dispose()
 
 
-def child(mode: str, path: Path) -> int:
+def child(mode: str, path: Path, label: str) -> int:
     """Run one measurement in a fresh process (its own memory, TEXTUAL_FPS set before import)."""
     sys.stdout.flush()
     env = dict(os.environ, TEXTUAL_FPS=FPS, PYTHONUNBUFFERED="1")
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(path)]
+    script = str(Path(__file__).resolve())
+    command = [sys.executable, script, "--child", mode, "--users", label, str(path)]
     return subprocess.run(command, env=env, check=False).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--child", choices=("times", "memory-grid", "memory-bare"))
+    parser.add_argument("--users", choices=SIZES, help="only this size (default: all)")
     parser.add_argument("database", nargs="?", type=Path)
     args = parser.parse_args(argv)
+    global LABEL
+    LABEL = args.users or LABEL
     if args.child is not None:
         if args.database is None:
             parser.error("--child needs the database path")
@@ -653,10 +698,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             asyncio.run(measure_memory(args.database, args.child.removeprefix("memory-")))
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-section-list-") as directory:
-        path = Path(directory) / "crm.db"
-        asyncio.run(prepare(path))
-        failed = [mode for mode in ("times", "memory-grid", "memory-bare") if child(mode, path)]
+    failed: list[str] = []
+    for label, users in SIZES.items():
+        if args.users not in (None, label):
+            continue
+        with tempfile.TemporaryDirectory(prefix="bench-section-list-") as directory:
+            path = Path(directory) / "crm.db"
+            asyncio.run(prepare(path, users))
+            modes = ("times", "memory-grid", "memory-bare")
+            failed += [f"{label} {mode}" for mode in modes if child(mode, path, label)]
     if failed:
         print(f"failed: {', '.join(failed)}")
         return 1

@@ -23,6 +23,7 @@ is only reported: the figures show it).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import sqlite3
 import statistics
@@ -111,7 +112,7 @@ EXTENSION_DESC_ORDER = f'{EXTENSION_KEY} DESC, "Id" DESC'
 
 def user_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
     """Users as the repository writes them, inserted in random name order."""
-    extensions = rng.sample(range(100_000, 1_000_000), count)
+    extensions = rng.sample(range(100_000, 100_000 + max(900_000, 2 * count)), count)
     webitel_ids = rng.sample(range(1_000, 10_000_000), count)
     start = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
     for number in range(count):
@@ -144,7 +145,7 @@ def user_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         }
 
 
-async def fill(db: Database, path: Path) -> None:
+async def fill(db: Database, path: Path, users: int = USERS) -> None:
     """One user through the repository, the others by a Core bulk insert; then ANALYZE.
 
     The Core insert binds through the same column types as the repository (Uuid as 32 hex
@@ -160,18 +161,18 @@ async def fill(db: Database, path: Path) -> None:
                 default_device_name="zz softphone",
             )
         )
-    rows = list(user_rows(USERS - 1, random.Random(20261127)))
+    rows = user_rows(users - 1, random.Random(20261127))
     async with db.engine.begin() as connection:
-        for chunk in range(0, len(rows), 20_000):
-            await connection.execute(insert(WebitelUser), rows[chunk : chunk + 20_000])
+        while chunk := list(itertools.islice(rows, 20_000)):
+            await connection.execute(insert(WebitelUser), chunk)
     async with db.engine.begin() as connection:
         await connection.execute(text("ANALYZE"))
     # Fresh pooled connections, each loading the ANALYZE statistics.
     await db.engine.dispose()
-    check_row_format(path)
+    check_row_format(path, users)
 
 
-def check_row_format(path: Path) -> None:
+def check_row_format(path: Path, users: int = USERS) -> None:
     """Exit if the bulk rows are not stored exactly like the repository's own row."""
     shape = (
         'SELECT length("Id"), typeof("Id"), "Id" = lower("Id"), length("CreatedOn"), '
@@ -187,7 +188,7 @@ def check_row_format(path: Path) -> None:
         ).fetchone()
         bulk = raw.execute(shape, (other,)).fetchone()
         (count,) = raw.execute('SELECT count(*) FROM "WebitelUser"').fetchone()
-    if written != bulk or count != USERS:
+    if written != bulk or count != users:
         raise SystemExit(f"bench rows differ from repository rows: {written} != {bulk}, {count}")
 
 
@@ -458,13 +459,13 @@ async def measure(db: Database, raw: sqlite3.Connection) -> int:
     return 1 if wrong else 0
 
 
-async def migrate_and_fill(db: Database, path: Path) -> None:
-    """The bench database: the current schema and USERS Webitel users (shared with the
+async def migrate_and_fill(db: Database, path: Path, users: int = USERS) -> None:
+    """The bench database: the current schema and `users` Webitel users (shared with the
     section list bench)."""
     await upgrade(db)
     started = time.perf_counter()
-    await fill(db, path)
-    print(f"filled {USERS:,} Webitel users in {time.perf_counter() - started:.1f} s")
+    await fill(db, path, users)
+    print(f"filled {users:,} Webitel users in {time.perf_counter() - started:.1f} s")
 
 
 async def run(path: Path) -> int:
