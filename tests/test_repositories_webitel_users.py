@@ -25,7 +25,7 @@ async def test_create_read_update_delete(db: Database) -> None:
         )
     assert updated.version == 2 and updated.enable_stun
     async with unit_of_work(db) as uow:
-        assert (await uow.webitel_users.find_by_extension("1002")) is not None
+        assert (await uow.webitel_users.get(updated.id)).extension == "1002"
         assert (await uow.webitel_users.find_by_webitel_id(42)) is not None
         await uow.webitel_users.delete(updated.id, updated.version)
     async with unit_of_work(db) as uow:

@@ -295,9 +295,6 @@ class UserRepository(Repository):
             to_model=_role,
         )
 
-    async def get_role(self, role_id: uuid.UUID) -> Role:
-        return _role(await self.get_or_missing(SysAdminUnit, role_id, "role"))
-
     async def ensure_role(
         self, role_id: uuid.UUID, name: str, unit_type: AdminUnitType, description: str = ""
     ) -> Role:

@@ -218,9 +218,6 @@ class WebitelUserRepository(Repository):
     async def find_by_name(self, name: str) -> WebitelUserModel | None:
         return await self._one(WebitelUser.Name == name)
 
-    async def find_by_extension(self, extension: str) -> WebitelUserModel | None:
-        return await self._one(WebitelUser.Extension == extension)
-
     async def find_by_webitel_id(self, webitel_id: int) -> WebitelUserModel | None:
         return await self._one(WebitelUser.WebitelId == webitel_id)
 
