@@ -52,11 +52,13 @@ class Request:
         except ValueError:
             raise bad_args("the request body is not valid JSON") from None
 
-    def int_param(self, name: str) -> int:
+    @property
+    def id(self) -> int:
+        """The ``{id}`` of the path."""
         try:
-            return int(self.params[name])
+            return int(self.params["id"])
         except ValueError:
-            raise bad_args(f"{name}: not an id") from None
+            raise bad_args("id: not an id") from None
 
     @property
     def actor(self) -> SimUser:
@@ -65,6 +67,7 @@ class Request:
 
 
 Handler = Callable[[SimulatorState, Request], object]
+_ID = "/(?P<id>[^/]+)"
 
 
 def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
@@ -76,37 +79,24 @@ def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
         ("GET", "/userinfo", True, lambda s, r: s.userinfo(r.actor)),
         ("GET", "/users", True, lambda s, r: s.search_users(r.query)),
         ("POST", "/users", True, lambda s, r: s.create_user(r.actor, r.json(), r.query)),
-        ("GET", "/users/(?P<id>[^/]+)", True, lambda s, r: _user(s, r.int_param("id"))),
-        ("PATCH", "/users/(?P<id>[^/]+)", True, _update_user),
-        ("DELETE", "/users/(?P<id>[^/]+)", True, _delete_user),
+        ("GET", f"/users{_ID}", True, lambda s, r: s.user_wire(s.get_user(r.id))),
+        ("PATCH", f"/users{_ID}", True, _update_user),
+        ("DELETE", f"/users{_ID}", True, _delete_user),
         ("GET", "/roles", True, lambda s, r: s.search_roles(r.query)),
         ("GET", "/license", True, lambda s, r: s.search_licenses(r.query)),
         ("POST", "/devices", True, lambda s, r: s.create_device(r.actor, r.json())),
-        ("GET", "/devices/(?P<id>[^/]+)", True, _device),
-        ("DELETE", "/devices/(?P<id>[^/]+)", True, _delete_device),
+        ("GET", f"/devices{_ID}", True, lambda s, r: s.device_wire(s.get_device(r.id))),
+        ("DELETE", f"/devices{_ID}", True, lambda s, r: s.delete_device(r.actor, r.id)),
     ]
     return [(m, re.compile(f"^/api{p}/?$"), auth, h) for m, p, auth, h in table]
 
 
-def _user(state: SimulatorState, user_id: int) -> object:
-    return state.user_wire(state.get_user(user_id))
-
-
 def _update_user(state: SimulatorState, request: Request) -> object:
-    return state.update_user(request.actor, request.int_param("id"), request.json(), request.query)
+    return state.update_user(request.actor, request.id, request.json(), request.query)
 
 
 def _delete_user(state: SimulatorState, request: Request) -> object:
-    permanent = flag(request.query, "permanent")
-    return state.delete_users(request.actor, [request.int_param("id")], permanent)
-
-
-def _device(state: SimulatorState, request: Request) -> object:
-    return state.device_wire(state.get_device(request.int_param("id")))
-
-
-def _delete_device(state: SimulatorState, request: Request) -> object:
-    return state.delete_device(request.actor, request.int_param("id"))
+    return state.delete_user(request.actor, request.id, flag(request.query, "permanent"))
 
 
 def _encode(payload: object) -> bytes:
@@ -131,6 +121,13 @@ async def _respond_raw(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _until_disconnect(receive: Receive, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass
 
 
 _HTML_PAGE = (
@@ -177,9 +174,6 @@ class SimulatorApp:
         self.set_faults(self.initial_faults)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
         if scope["type"] != "http":
             return
         body = bytearray()
@@ -202,15 +196,6 @@ class SimulatorApp:
             await self._admin(request, send)
             return
         await self._api(request, receive, send)
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
 
     async def _api(self, request: Request, receive: Receive, send: Send) -> None:
         self.state.requests += 1
@@ -267,20 +252,14 @@ class SimulatorApp:
             await _respond_raw(send, 200, body, content_type)
             return True
         if rule.kind == "timeout":
-            await self._hold(receive)
+            # Say nothing until the client gives up (disconnects) or hold_seconds pass.
+            await _until_disconnect(receive, self.hold_seconds)
             error = SimError(504, "api.process.timeout", "simulated fault: upstream timeout")
             with contextlib.suppress(Exception):
                 await _respond(send, 504, error.body())
             return True
         await self._drop(receive, send)
         return True
-
-    async def _hold(self, receive: Receive) -> None:
-        """Say nothing until the client gives up (disconnects) or ``hold_seconds`` pass."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.hold_seconds):
-                while (await receive())["type"] != "http.disconnect":
-                    pass
 
     async def _drop(self, receive: Receive, send: Send) -> None:
         # uvicorn's send() is a bound method of the request cycle that owns the transport;
@@ -289,10 +268,7 @@ class SimulatorApp:
         if transport is None:
             raise ConnectionAbortedError("simulated fault: dropped connection")
         transport.close()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(1.0):
-                while (await receive())["type"] != "http.disconnect":
-                    pass
+        await _until_disconnect(receive, 1.0)
 
     async def _admin(self, request: Request, send: Send) -> None:
         route = (request.method, request.path.rstrip("/"))

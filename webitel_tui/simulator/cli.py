@@ -12,7 +12,6 @@ import sys
 from webitel_tui.simulator.app import create_app
 from webitel_tui.simulator.faults import FaultConfig, parse_fault_spec
 from webitel_tui.simulator.runner import QuietServer, bind_socket, uvicorn_config
-from webitel_tui.simulator.state import SimulatorState
 
 FAULTS_HELP = (
     "fault to inject (repeatable): latency=MS | token-expiry=N | status=CODE | timeout | "
@@ -22,6 +21,11 @@ FAULTS_HELP = (
     "'status=503,route=GET /api/users*,rate=0.2' or "
     "'malformed,body=html,route=PATCH /api/users/*,apply=true'"
 )
+
+STATE_OPTIONS = (
+    "users", "seed", "username", "password", "domain", "user_password", "legacy_devices",
+)  # fmt: skip
+"""The options that go to :class:`SimulatorState` under their own names."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,16 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"simulator: bad --faults: {exc}", file=sys.stderr)
         return 2
-    state = SimulatorState(
-        users=args.users,
-        seed=args.seed,
-        username=args.username,
-        password=args.password,
-        domain=args.domain,
-        user_password=args.user_password,
-        legacy_devices=args.legacy_devices,
-    )
-    app = create_app(state, faults=faults)
+    app = create_app(faults=faults, **{name: getattr(args, name) for name in STATE_OPTIONS})
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
@@ -91,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Webitel simulator: http://{shown}:{port}/api", flush=True)
     print(
         f"  domain {args.domain}  user {args.username}  password {args.password}  "
-        f"({len(state.users)} users; other users' password: {args.user_password})",
+        f"({len(app.state.users)} users; other users' password: {args.user_password})",
         flush=True,
     )
     if faults.rules or faults.latency_ms or faults.token_expiry_after is not None:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 
 class SimError(Exception):
     """An error answer in Webitel's shape: ``{"id", "code", "detail", "status"}``."""
 
+    # Codes left out (405 among them) answer "Error".
     REASONS: ClassVar[dict[int, str]] = {
-        400: "Bad Request",
-        401: "Unauthorized",
-        403: "Forbidden",
-        404: "Not Found",
-        412: "Precondition Failed",
-        500: "Internal Server Error",
-        502: "Bad Gateway",
-        503: "Service Unavailable",
-        504: "Gateway Timeout",
+        code: HTTPStatus(code).phrase for code in (400, 401, 403, 404, 412, 500, 502, 503, 504)
     }
 
     def __init__(self, code: int, error_id: str, detail: str) -> None:

@@ -18,7 +18,6 @@ from typing import Any, Self
 import uvicorn
 
 from webitel_tui.simulator.app import SimulatorApp, create_app
-from webitel_tui.simulator.faults import FaultConfig
 from webitel_tui.simulator.state import SimulatorState
 
 __all__ = [
@@ -72,12 +71,13 @@ def uvicorn_config(app: SimulatorApp, log_level: str) -> uvicorn.Config:
 
 
 class _Base:
-    def __init__(self, app: SimulatorApp, sock: socket.socket, server: uvicorn.Server) -> None:
-        self.app = app
-        self.state: SimulatorState = app.state
-        self._socket = sock
-        self._server = server
-        host, port = sock.getsockname()[:2]
+    def __init__(self, host: str, port: int, log_level: str, options: dict[str, Any]) -> None:
+        """`options` as :func:`create_app` takes them (faults, hold_seconds, state options)."""
+        self.app = create_app(**options)
+        self.state: SimulatorState = self.app.state
+        self._socket = bind_socket(host, port)
+        self._server = QuietServer(uvicorn_config(self.app, log_level))
+        host, port = self._socket.getsockname()[:2]
         self.host: str = host
         self.port: int = port
 
@@ -107,9 +107,7 @@ class _Base:
 class RunningSimulator(_Base):
     """A simulator served by a task of the current event loop. ``await stop()`` ends it."""
 
-    def __init__(self, app: SimulatorApp, sock: socket.socket, server: uvicorn.Server) -> None:
-        super().__init__(app, sock, server)
-        self._task: asyncio.Task[None] | None = None
+    _task: asyncio.Task[None] | None = None
 
     async def _start(self) -> None:
         self._task = asyncio.create_task(self._server.serve(sockets=[self._socket]))
@@ -147,10 +145,7 @@ class SimulatorThread(_Base):
     request is in flight (or through the ``/__sim__/`` admin routes).
     """
 
-    def __init__(self, app: SimulatorApp, sock: socket.socket, server: uvicorn.Server) -> None:
-        super().__init__(app, sock, server)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="webitel-simulator", daemon=True)
+    _error: BaseException | None = None
 
     def _run(self) -> None:
         try:
@@ -159,6 +154,7 @@ class SimulatorThread(_Base):
             self._error = exc
 
     def _start(self, timeout: float) -> None:
+        self._thread = threading.Thread(target=self._run, name="webitel-simulator", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -185,23 +181,12 @@ class SimulatorThread(_Base):
         self.stop()
 
 
-def _prepare(
-    *, faults: FaultConfig | None = None, hold_seconds: float = 30.0, **state_options: Any
-) -> SimulatorApp:
-    """The app both starters serve; `state_options` are `SimulatorState`'s (users, seed,
-    the admin's credentials, the domain...)."""
-    return create_app(SimulatorState(**state_options), faults=faults, hold_seconds=hold_seconds)
-
-
 async def start_simulator(
     *, host: str = "127.0.0.1", port: int = 0, log_level: str = "critical", **options: Any
 ) -> RunningSimulator:
     """Start a simulator in the running event loop; ``port=0`` picks a free port. `options`
-    as `_prepare` takes them (users, seed, admin credentials, faults, state options)."""
-    app = _prepare(**options)
-    running = RunningSimulator(
-        app, bind_socket(host, port), QuietServer(uvicorn_config(app, log_level))
-    )
+    as :func:`create_app` takes them (users, seed, admin credentials, faults, state options)."""
+    running = RunningSimulator(host, port, log_level, options)
     await running._start()
     return running
 
@@ -215,9 +200,6 @@ def start_simulator_thread(
     **options: Any,
 ) -> SimulatorThread:
     """Start a simulator in a daemon thread (for a sync caller, e.g. before the app runs)."""
-    app = _prepare(**options)
-    running = SimulatorThread(
-        app, bind_socket(host, port), QuietServer(uvicorn_config(app, log_level))
-    )
+    running = SimulatorThread(host, port, log_level, options)
     running._start(start_timeout)
     return running

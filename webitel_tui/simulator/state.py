@@ -81,14 +81,15 @@ def pattern(text: str) -> re.Pattern[str]:
     return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL)
 
 
-def page_of(items: Sequence[Any], query: Query, default_size: int) -> tuple[list[Any], int, bool]:
+def page_of(items: Sequence[Any], query: Query, default: int) -> tuple[list[Any], int, int, bool]:
+    """(items of the page, page, page size, whether more follow)."""
     page = max(1, int_param(query, "page", 1))
-    size = int_param(query, "size", default_size)
+    size = int_param(query, "size", default)
     if size < 1:
-        size = default_size
+        size = default
     start = (page - 1) * size
     chunk = list(items[start : start + size + 1])
-    return chunk[:size], page, len(chunk) > size
+    return chunk[:size], page, size, len(chunk) > size
 
 
 def listing(items: list[Wire], page: int, size: int, more: bool) -> Wire:
@@ -299,15 +300,11 @@ class SimulatorState:
 
     # -- wire forms -----------------------------------------------------------------------
 
-    def _ref(self, kind: Literal["user", "role", "device"], ident: int) -> Wire:
-        if kind == "user":
-            user = self.users.get(ident)
-            return {"id": str(ident), "name": user.name if user else "deleted user"}
-        if kind == "role":
-            role = self.roles.get(ident)
-            return {"id": str(ident), "name": role.name if role else ""}
-        device = self.devices.get(ident)
-        return {"id": str(ident), "name": device.name if device else ""}
+    def _ref(self, records: Mapping[int, SimUser | SimRole | SimDevice], ident: int) -> Wire:
+        record = records.get(ident)
+        if record is not None:
+            return {"id": str(ident), "name": record.name}
+        return {"id": str(ident), "name": "deleted user" if records is self.users else ""}
 
     def user_wire(self, user: SimUser) -> Wire:
         cached = self._wire_cache.get(user.id)
@@ -326,7 +323,7 @@ class SimulatorState:
         if user.presence:
             body["presence"] = {"status": user.presence}
         if user.roles:
-            body["roles"] = [self._ref("role", role) for role in user.roles]
+            body["roles"] = [self._ref(self.roles, role) for role in user.roles]
         if user.licenses:
             grants = []
             for serial, issued in user.licenses.items():
@@ -345,9 +342,9 @@ class SimulatorState:
                 )
             body["license"] = grants
         if user.devices:
-            body["devices"] = [self._ref("device", dev) for dev in user.devices]
+            body["devices"] = [self._ref(self.devices, dev) for dev in user.devices]
         if user.device is not None:
-            body["device"] = self._ref("device", user.device)
+            body["device"] = self._ref(self.devices, user.device)
         if user.contact:
             body["contact"] = dict(user.contact)
         if user.profile:
@@ -355,12 +352,12 @@ class SimulatorState:
         if user.force_password_change:
             body["force_password_change"] = True
         body["created_at"] = str(user.created_at)
-        body["created_by"] = self._ref("user", user.created_by)
+        body["created_by"] = self._ref(self.users, user.created_by)
         body["updated_at"] = str(user.updated_at)
-        body["updated_by"] = self._ref("user", user.updated_by)
+        body["updated_by"] = self._ref(self.users, user.updated_by)
         if user.deleted_at is not None:
             body["deleted_at"] = str(user.deleted_at)
-            body["deleted_by"] = self._ref("user", user.deleted_by or 1)
+            body["deleted_by"] = self._ref(self.users, user.deleted_by or 1)
         self._wire_cache[user.id] = body
         return body
 
@@ -389,7 +386,7 @@ class SimulatorState:
     def device_wire(self, device: SimDevice) -> Wire:
         body: Wire = {"id": str(device.id), "name": device.name, "account": device.account}
         if device.user_id is not None:
-            body["user"] = self._ref("user", device.user_id)
+            body["user"] = self._ref(self.users, device.user_id)
         if device.hotdesk:
             body["hotdesk"] = True
         for key in ("brand", "model", "mac", "ip"):
@@ -419,10 +416,8 @@ class SimulatorState:
                 tests.append(lambda u, k=key, r=rx_field: bool(r.match(getattr(u, k))))  # type: ignore[misc]
         users = [u for u in self.users.values() if all(test(u) for test in tests)]
         ordered = self._sorted(users, many(query, "sort"))
-        chunk, page, more = page_of(ordered, query, self.default_page_size)
-        items = [self.user_wire(u) for u in chunk]
-        size = int_param(query, "size", self.default_page_size)
-        return listing(items, page, size if size > 0 else self.default_page_size, more)
+        chunk, page, size, more = page_of(ordered, query, self.default_page_size)
+        return listing([self.user_wire(u) for u in chunk], page, size, more)
 
     @staticmethod
     def _sorted(users: list[SimUser], sort: list[str]) -> list[SimUser]:
@@ -453,13 +448,7 @@ class SimulatorState:
         roles = self._roles_of(data.roles) if data.roles is not None else []
         devices = self._devices_of(data.devices, data.device, None)
         licenses = self._licenses_to_grant(set(), data.license)
-        new_device: SimDevice | None = None
-        if generate is not None:
-            new_device = self._new_device(
-                generate.get("device.name") or data.username,
-                generate.get("device.account") or data.username,
-                generate.get("device.password") or secrets.token_urlsafe(12),
-            )
+        new_device = self._generated_device(generate, data.username)
         stamp = now_ms()
         user = SimUser(
             id=self._next_user,
@@ -485,10 +474,7 @@ class SimulatorState:
         self._apply_licenses(user, licenses, stamp)
         for device_id in user.devices:
             self.devices[device_id].user_id = user.id
-        if new_device is not None:
-            self._store_device(new_device, user)
-            user.devices.append(new_device.id)
-            user.device = new_device.id
+        self._give_device(user, new_device)
         return self.user_wire(user)
 
     def update_user(self, actor: SimUser, user_id: int, payload: object, query: Query) -> Wire:
@@ -513,12 +499,8 @@ class SimulatorState:
             devices = self._devices_of(current, data.device, user.id)
         licenses = self._licenses_to_grant(set(user.licenses), data.license)
         new_device = None
-        if generate is not None and user.device is None:
-            new_device = self._new_device(
-                generate.get("device.name") or user.username,
-                generate.get("device.account") or user.username,
-                generate.get("device.password") or secrets.token_urlsafe(12),
-            )
+        if user.device is None:
+            new_device = self._generated_device(generate, user.username)
         stamp = now_ms()
         if data.username is not None and data.username != user.username:
             del self._by_username[user.username.casefold()]
@@ -553,30 +535,25 @@ class SimulatorState:
                 self.devices[device_id].user_id = user.id
         if data.license is not None:
             self._apply_licenses(user, licenses, stamp)
-        if new_device is not None:
-            self._store_device(new_device, user)
-            user.devices.append(new_device.id)
-            user.device = new_device.id
+        self._give_device(user, new_device)
         user.updated_at = stamp
         user.updated_by = actor.id
         self._touch(user)
         return self.user_wire(user)
 
-    def delete_users(self, actor: SimUser, user_ids: Iterable[int], permanent: bool) -> Wire:
+    def delete_user(self, actor: SimUser, user_id: int, permanent: bool) -> Wire:
         self.require_admin(actor)
-        targets = [self.get_user(user_id) for user_id in user_ids]
-        deleted = []
-        for user in targets:
-            if user.id == actor.id:
-                raise bad_args("you cannot delete yourself")
-            deleted.append(self.user_wire(user))
-            if permanent:
-                self._drop_user(user)
-            else:
-                user.deleted_at = now_ms()
-                user.deleted_by = actor.id
-                self._touch(user)
-        return {"deleted": deleted}
+        user = self.get_user(user_id)
+        if user.id == actor.id:
+            raise bad_args("you cannot delete yourself")
+        deleted = self.user_wire(user)
+        if permanent:
+            self._drop_user(user)
+        else:
+            user.deleted_at = now_ms()
+            user.deleted_by = actor.id
+            self._touch(user)
+        return {"deleted": [deleted]}
 
     def _drop_user(self, user: SimUser) -> None:
         for serial in user.licenses:
@@ -608,6 +585,23 @@ class SimulatorState:
         if self.legacy_devices == "ignore" or not flag(query, "generate_device"):
             return None
         return {key: first(query, key) or "" for key in _DEVICE_PARAMS}
+
+    def _generated_device(self, asked: dict[str, str] | None, login: str) -> SimDevice | None:
+        """The device ``generate_device`` asks for, named after ``login`` unless told."""
+        if asked is None:
+            return None
+        return self._new_device(
+            asked.get("device.name") or login,
+            asked.get("device.account") or login,
+            asked.get("device.password") or secrets.token_urlsafe(12),
+        )
+
+    def _give_device(self, user: SimUser, device: SimDevice | None) -> None:
+        """Store a generated device as the user's default one."""
+        if device is not None:
+            self._store_device(device, user)
+            user.devices.append(device.id)
+            user.device = device.id
 
     def _check_username(self, username: str, own_id: int | None) -> None:
         if not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", username):
@@ -706,8 +700,9 @@ class SimulatorState:
     # -- roles and licenses ---------------------------------------------------------------
 
     def search_roles(self, query: Query) -> Wire:
-        chunk, page, more = page_of(list(self.roles.values()), query, self.default_page_size)
+        chunk, page, _, more = page_of(list(self.roles.values()), query, self.default_page_size)
         items = [self.role_wire(r) for r in chunk]
+        # Echoes the size asked for, even one below 1 (the page is cut at the default size).
         return listing(items, page, int_param(query, "size", self.default_page_size), more)
 
     def search_licenses(self, query: Query) -> Wire:
@@ -715,7 +710,7 @@ class SimulatorState:
         items: Iterable[SimLicense] = self.licenses.values()
         if flag(query, "valid"):
             items = [lic for lic in items if lic.not_after > stamp and lic.remain > 0]
-        chunk, page, more = page_of(list(items), query, self.default_page_size)
+        chunk, page, _, more = page_of(list(items), query, self.default_page_size)
         body = listing([self.license_wire(lic) for lic in chunk], page, 0, more)
         del body["size"]  # GET /api/license does not echo size
         return body
@@ -724,25 +719,12 @@ class SimulatorState:
 
     def _new_device(self, name: str, account: str, password: str) -> SimDevice:
         for device in self.devices.values():
-            if device.name.casefold() == name.casefold():
-                raise SimError(
-                    400, "store.sql_device.save.unique_name", f"device name {name} already exists"
-                )
-            if device.account.casefold() == account.casefold():
-                raise SimError(
-                    400,
-                    "store.sql_device.save.unique_account",
-                    f"device account {account} already exists",
-                )
+            for key, wanted in (("name", name), ("account", account)):
+                if getattr(device, key).casefold() == wanted.casefold():
+                    error_id = f"store.sql_device.save.unique_{key}"
+                    raise SimError(400, error_id, f"device {key} {wanted} already exists")
         stamp = now_ms()
-        return SimDevice(
-            id=0,
-            name=name,
-            account=account,
-            password=password,
-            created_at=stamp,
-            updated_at=stamp,
-        )
+        return SimDevice(0, name, account, password, created_at=stamp, updated_at=stamp)
 
     def _store_device(self, device: SimDevice, owner: SimUser | None) -> None:
         device.id = self._next_device
