@@ -403,29 +403,25 @@ async def _change_licenses(job: Job, args: argparse.Namespace, out: Output, *, g
         async with unit_of_work(job.db) as uow:
             held = await uow.webitel_users.licenses(record.id)
     serials = [s for given in args.items for s in license_serials(given, known, held, grant=grant)]
+    add, remove = (serials, []) if grant else ([], serials)
     changed = await provisioning.change_licenses(
-        job.db,
-        job.actor,
-        job.webitel,
-        record.id,
-        add=serials if grant else (),
-        remove=() if grant else serials,
+        job.db, job.actor, job.webitel, record.id, add=add, remove=remove
     )
-    return await show_card(job.db, changed, out, tr('Saved the Webitel user "{0}".', changed.name))
+    return await _saved(job, changed, out)
 
 
 async def _change_roles(job: Job, args: argparse.Namespace, out: Output, *, add: bool) -> int:
     record = await find_record(job.db, args.login)
     roles = await provisioning.assignable_roles(job.webitel)
     ids = [role_id(given, roles) for given in args.items]
+    added, removed = (ids, []) if add else ([], ids)
     changed = await provisioning.change_roles(
-        job.db,
-        job.actor,
-        job.webitel,
-        record.id,
-        add=ids if add else (),
-        remove=() if add else ids,
+        job.db, job.actor, job.webitel, record.id, add=added, remove=removed
     )
+    return await _saved(job, changed, out)
+
+
+async def _saved(job: Job, changed: WebitelUser, out: Output) -> int:
     return await show_card(job.db, changed, out, tr('Saved the Webitel user "{0}".', changed.name))
 
 
