@@ -2,7 +2,10 @@
 
 The grid never talks to the database itself: the screen gives it a `fetch` coroutine (a
 repository call in a unit of work). Pages load in a worker as the cursor nears the end of
-what is loaded ("show more" without a button), so 100,000 records cost what 50 do.
+what is loaded ("show more" without a button), so a long list costs what its first page does.
+End shows the list's last page, read backwards (the same keyset request in the opposite
+order), and the rows before it load backwards as the cursor nears the top; Home reads the
+list from its first record again.
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ MORE_PAGE_SIZE = 500
 few frames pay for adding rows. The first page stays small, so the section opens fast (see
 bench/section_list.py), and the pages after it grow to this size, each twice the rows
 loaded (100, 300, 500...): the first comes while the cursor is still in the first page."""
+LOAD_BEHIND = 2
+"""Screens of rows above the cursor when the list is shown from its end (End): the page
+before them loads then. Each one refills the table (DataTable only appends), so they are
+loaded as the cursor nears the top rather than many screens ahead."""
 FIRST_PAGE_WAIT = 0.1
 """Seconds the grid's first frame may wait for its first page (SQLite takes a few ms)."""
 APPEND_DELAY = 0.05
@@ -222,8 +229,11 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._fetch = fetch
         self._request = PageRequest(sort=sort, limit=page_size)
         self._next: PageRequest | None = None
+        """The rows after the last loaded one (None: none, or not known yet)."""
         self._before: PageRequest | None = None
         """The rows before the first loaded one, when the grid shows a list's end (End)."""
+        self._shows_first = True
+        self._shows_last = False
         self._records: dict[str, R] = {}
         self._generation = 0
         self.multi_select = multi_select
@@ -253,6 +263,16 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         return self._request
 
     @property
+    def shows_first(self) -> bool:
+        """The loaded rows start with the list's first record (or will, once it comes)."""
+        return self._shows_first
+
+    @property
+    def shows_last(self) -> bool:
+        """The loaded rows end with the list's last record (or will: End is loading it)."""
+        return self._shows_last
+
+    @property
     def records(self) -> list[R]:
         """The loaded records, in grid order."""
         table = self.table
@@ -278,18 +298,22 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def reload(self, *, delay: float = 0.0) -> None:
         """Load the first page again (after a search, a sort or a change of data)."""
         self._generation += 1
-        self._before = None
+        # What follows or precedes the rows shown now is stale: nothing loads until it comes.
+        self._next = self._before = None
+        self._shows_first, self._shows_last = True, False
         self._load(self._request, self._generation, reset=True, delay=delay)
 
     @on(GridTable.EndRequested)
     def _to_end(self, event: GridTable.EndRequested) -> None:
         event.stop()
-        if event.last and self._next is not None:
+        if event.last and not self._shows_last:
             # The end is not loaded: the grid shows the list's last rows, read backwards (a
             # page on its way meanwhile is let finish and dropped, as a stale generation).
             self._generation += 1
+            self._next = self._before = None
+            self._shows_first, self._shows_last = False, True
             self._load_last(self._request.backwards(None), self._generation)
-        elif not event.last and self._before is not None:
+        elif not event.last and not self._shows_first:
             self.reload()
         else:
             self.table.to_end(last=event.last)
@@ -303,15 +327,18 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._show_page_before(generation, await self._fetch(request), last=False)
 
     def _show_page_before(self, generation: int, page: Page[R], *, last: bool) -> None:
-        """Put a page read backwards before the loaded rows (with `last`: in their place, the
-        cursor on the last row). DataTable only appends: the rows are added again."""
+        """Put a page read backwards before the loaded rows, the cursor and the view staying
+        on the same records (with `last`: in their place, the cursor on the last row).
+        DataTable only appends: the table is cleared and the rows are added again."""
         if generation != self._generation:
             return
         table = self.table
         table.flush_rows()
         kept = [] if last else [self._records[str(key.value)] for key in table.rows]
-        added = [record for record in reversed(page.items) if str(record.id) not in self._records]
-        cursor, offset = table.cursor_row + len(added), table.scroll_offset.y + len(added)
+        known = {str(record.id) for record in kept}
+        added = [record for record in reversed(page.items) if str(record.id) not in known]
+        cursor = table.cursor_row + len(added)
+        offset = round(table.scroll_offset.y) + len(added)
         table.clear()
         self._records.clear()
         for record in [*added, *kept]:
@@ -319,15 +346,21 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             self._records[key] = record
             table.add_row(*self._cells(record), key=key)
         if last:
-            self._next = None
             cursor = table.row_count - 1
-        cursor_page = page.next_cursor
-        self._before = self._request.backwards(cursor_page) if cursor_page else None
+        before = page.next_cursor
+        self._shows_first = before is None
+        self._before = self._follow_up(self._request.backwards(before)) if before else None
         self.loading_page = False
         self._show_empty_state()
         table.move_cursor(row=cursor, animate=False, scroll=last)
-        if not last:
+        if not last:  # after the next refresh, by then with the table's new height
             table.scroll_to(y=offset, animate=False)
+
+    def _follow_up(self, request: PageRequest) -> PageRequest:
+        """A page after the first: twice the rows loaded, up to MORE_PAGE_SIZE (see there)."""
+        loaded = self.table.loaded_count
+        limit = max(self._request.limit, min(MORE_PAGE_SIZE, 2 * loaded))
+        return request.model_copy(update={"limit": limit})
 
     def _load(
         self, request: PageRequest, generation: int, *, reset: bool, delay: float = 0.0
@@ -373,8 +406,8 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             rows.append((key, self._cells(record)))
         table.append_rows(rows)
         cursor = page.next_cursor
-        more = {"limit": max(self._request.limit, min(MORE_PAGE_SIZE, 2 * table.loaded_count))}
-        self._next = self._request.next(cursor).model_copy(update=more) if cursor else None
+        self._next = self._follow_up(self._request.next(cursor)) if cursor else None
+        self._shows_last = cursor is None
         self.loading_page = False
         self._show_empty_state()
         self._first_page.set()
@@ -404,7 +437,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         if row >= table.loaded_count - ahead and self._next is not None:
             self.loading_page = True
             self._load(self._next, self._generation, reset=False)
-        elif row < self.app.size.height and self._before is not None:
+        elif row < LOAD_BEHIND * self.app.size.height and self._before is not None:
             self.loading_page = True
             self._load_before(self._before, self._generation)
 
