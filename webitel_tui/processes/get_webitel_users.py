@@ -96,9 +96,6 @@ class ImportProgress:
     done: bool = False
 
 
-_PROGRESS_COUNTS = ("created", "updated", "linked", "unchanged", "conflicts", "errors")
-
-
 @dataclass
 class ImportReport:
     """What a run did (or, with `dry_run`, would do). Names are Webitel user names."""
@@ -229,7 +226,12 @@ class _Run:
                 processed=self.report.processed,
                 pages=self.pages,
                 current=current,
-                **{name: counts[name] for name in _PROGRESS_COUNTS},
+                created=counts["created"],
+                updated=counts["updated"],
+                linked=counts["linked"],
+                unchanged=counts["unchanged"],
+                conflicts=counts["conflicts"],
+                errors=counts["errors"],
                 done=done,
             )
         )
