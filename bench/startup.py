@@ -63,7 +63,7 @@ PREPARE_TARGET = 0.1  # seconds: the check on every start, when there is nothing
 LOGIN_MARKER = b"Log in to manage Webitel users"
 BARE_MARKER = b"Bare Textual app ready"
 ADMIN_PROMPT = b"Administrator user name:"
-ADMIN_PASSWORD = "bench-admin-password"
+ADMIN_PASSWORD = "bench-admin-password-1"  # letters and a digit, as `init` asks
 
 # The modules named on its command line are imported first: with the libraries our start
 # path uses, it gives the floors below (what importing them costs, whoever imports them).
@@ -226,10 +226,12 @@ def make_setup(tmp: Path) -> Setup:
     setup = Setup(tmp=tmp, env=env, url=url, ours=[], bare=[sys.executable, str(bare_app)])
     setup.ours.extend(setup.cli())
     init = setup.cli("init", "--login", "admin", "--password-stdin")
-    subprocess.run(
-        init, input=f"{ADMIN_PASSWORD}\n", env=env, cwd=tmp, check=True, capture_output=True,
+    done = subprocess.run(
+        init, input=f"{ADMIN_PASSWORD}\n", env=env, cwd=tmp, check=False, capture_output=True,
         text=True,
     )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"`init` failed ({done.returncode}): {done.stderr.strip()}")
     return setup
 
 

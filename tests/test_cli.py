@@ -48,7 +48,7 @@ def test_init_creates_the_first_admin_once(tmp_path: Path) -> None:
 
 def test_run_without_an_admin_and_without_a_terminal_says_what_to_do(tmp_path: Path) -> None:
     result = run(tmp_path, "--database", f"sqlite:///{tmp_path / 'crm.db'}")
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert "run `webitel-tui init` first" in result.stderr
 
 
@@ -56,7 +56,7 @@ def test_run_on_a_database_without_an_admin_and_without_a_terminal(tmp_path: Pat
     database = ("--database", f"sqlite:///{tmp_path / 'crm.db'}")
     assert run(tmp_path, *database, "db", "upgrade").returncode == 0  # a database, no admin
     result = run(tmp_path, *database)
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert "run `webitel-tui init` first" in result.stderr
 
 
@@ -86,17 +86,32 @@ def test_starting_the_tui_does_not_load_the_database_libraries_before_the_login(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--database", "mysql://x/y", "db", "upgrade"), "database 'mysql' is not supported"),
-        (("--config", "/nonexistent/c.toml", "db", "upgrade"), "no such configuration file"),
+        (
+            ("--database", "mysql://x/y", "db", "upgrade"),
+            "The database URL mysql://x/y cannot be used: database 'mysql' is not supported; "
+            "use sqlite:///PATH or postgresql://...",
+        ),
+        (
+            ("--config", "/nonexistent/c.toml", "db", "upgrade"),
+            "/nonexistent/c.toml: no such configuration file",
+        ),
     ],
 )
-def test_errors_are_one_line_without_a_traceback(
+def test_configuration_errors_are_one_line_without_a_traceback(
     tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
+    """Bad configuration exits 3 (tests/test_startup_failures.py has every other case)."""
     result = run(tmp_path, *args)
-    assert result.returncode == 1
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 3
+    assert result.stderr == f"webitel-tui: {message}\n"
+
+
+def test_a_bad_command_line_exits_3_for_every_command(tmp_path: Path) -> None:
+    """argparse's own usage errors too: 2 is `users`' "left in doubt", never a usage error."""
+    for args in (("--nonsense",), ("db",), ("run-process", "Nothing"), ("users", "list", "-x")):
+        result = run(tmp_path, *args)
+        assert result.returncode == 3, args
+        assert "error:" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_bad_setting_stops_the_tui_before_it_starts_with_one_line(tmp_path: Path) -> None:
@@ -104,7 +119,7 @@ def test_a_bad_setting_stops_the_tui_before_it_starts_with_one_line(tmp_path: Pa
     config = tmp_path / "c.toml"
     config.write_text("[webitel]\ntimeout = -1\n", encoding="utf-8")
     result = run(tmp_path, "--config", str(config))
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert result.stdout == ""
     assert result.stderr == (
         f"webitel-tui: {config}: webitel.timeout: Input should be greater than 0\n"

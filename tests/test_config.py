@@ -74,6 +74,7 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         ("language = 'fr'\n", "c.toml: language: Input should be 'en' or 'uk'"),
         ("mouse = 'maybe'\n", "c.toml: mouse: Input should be a valid boolean"),
         ("[database\n", "c.toml: not valid TOML"),
+        ("[database]\nlock_wait = -1\n", "c.toml: database.lock_wait: Input should be greater"),
     ],
 )
 def test_a_bad_file_gives_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
@@ -96,6 +97,31 @@ def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.toml")
 
 
+def test_a_file_that_is_not_utf8_names_the_byte_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(b'theme = "x"\n# Caf\xe9 settings\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: not UTF-8 text (byte 0xe9 on line 2); save the file as UTF-8"
+    )
+
+
+def test_a_config_path_that_is_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}: is a folder, not a configuration file; name the file itself "
+        "(e.g. config.toml in it)"
+    )
+
+
+def test_the_lock_wait_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().settings.database.lock_wait == 5.0
+    monkeypatch.setenv("WEBITEL_TUI_DATABASE__LOCK_WAIT", "0.25")
+    assert load_settings().settings.database.lock_wait == 0.25
+
+
 def test_secret_in_a_world_readable_file_warns(tmp_path: Path) -> None:
     text = '[webitel]\nurl = "https://w/api"\npassword = "hunter2"\n'
     loose = load_settings(write(tmp_path / "loose.toml", text, 0o644))
@@ -105,6 +131,34 @@ def test_secret_in_a_world_readable_file_warns(tmp_path: Path) -> None:
     assert tight.warnings == []
     no_secret = load_settings(write(tmp_path / "plain.toml", 'theme = "x"\n', 0o644))
     assert no_secret.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        (
+            '[database]\nurl = "postgresql://crm:hunter2@db/crm"\n',
+            "a database password ([database] url)",
+        ),
+        (
+            '[database]\nurl = "postgresql://crm:hunter2@db/crm"\n'
+            '[webitel]\nurl = "https://w/api"\ntoken = "hunter2"\n',
+            "a Webitel password or token and a database password ([database] url)",
+        ),
+    ],
+)
+def test_a_database_password_in_a_world_readable_file_warns(
+    tmp_path: Path, text: str, held: str
+) -> None:
+    path = write(tmp_path / "loose.toml", text, 0o640)
+    loose = load_settings(path)
+    assert loose.warnings == [
+        f"{path} holds {held} but other users can read it; run: chmod 600 {path}"
+    ]
+    assert "hunter2" not in loose.warnings[0]
+    assert load_settings(write(tmp_path / "tight.toml", text, 0o600)).warnings == []
+    no_password = '[database]\nurl = "postgresql://crm@db/crm"\n'
+    assert load_settings(write(tmp_path / "plain.toml", no_password, 0o644)).warnings == []
 
 
 @pytest.mark.parametrize(

@@ -715,3 +715,118 @@ async def test_a_user_that_cannot_be_read_by_id_is_an_error_and_stays_linked(
     inject(demo.sim)
     again = await run(demo, unlink_deleted=True)
     assert again.unlinked == ["hannah.wood"] and again.errors == []
+
+
+# Server data the CRM cannot keep (limits, domain/limits.py) -------------------------------------
+
+HOSTILE: dict[str, tuple[InputUser, str]] = {
+    "long.name": (
+        InputUser(name="N" * 300, username="long.name"),
+        'The value of the "Full name" field is too long: at most 250 characters.',
+    ),
+    "nul.name": (
+        InputUser(name="Nul\x00Name", username="nul.name"),
+        'The "Full name" field contains a character that cannot be saved (U+0000).',
+    ),
+    "long.ext": (
+        InputUser(name="Long Extension", username="long.ext", extension="7" * 60),
+        'The value of the "Extension" field is too long: at most 50 characters.',
+    ),
+    "nul.email": (
+        InputUser(name="Nul Email", username="nul.email", email="nul\x00@example.com"),
+        'The "Email" field contains a character that cannot be saved (U+0000).',
+    ),
+}
+"""Server users each with one value no CRM column can keep, and the conflict each is."""
+
+
+async def add_hostile_users(client: WebitelClient) -> None:
+    for user, _reason in HOSTILE.values():
+        await client.create_user(user.model_copy(update={"password": SecretStr("x-Pass-1")}))
+
+
+async def test_server_users_the_crm_cannot_keep_are_conflicts_and_the_run_goes_on(
+    empty: World,
+) -> None:
+    """A display name over 250 characters, a NUL, a 60-digit extension: on SQLite as on
+    PostgreSQL, each such user is a conflict naming the field, and every other is imported."""
+    await add_hostile_users(empty.client)
+    report = await run(empty)
+    assert report.status is ProcessStatus.COMPLETED and report.errors == []
+    assert {c.name: c.reason for c in report.conflicts} == {
+        login: reason for login, (_user, reason) in HOSTILE.items()
+    }
+    assert set(report.created) == server_usernames(empty) - set(HOSTILE)
+    assert len(report.created) == SIM_USERS - 1
+    async with unit_of_work(empty.db) as uow:
+        for login in HOSTILE:
+            assert await uow.webitel_users.find_by_name(login) is None
+            assert await uow.users.get_by_name(login) is None
+        assert await uow.contacts.find_by_name("Long Extension") == []
+    [logged] = await runs(empty.db)
+    assert logged.status is ProcessStatus.COMPLETED
+    assert logged.counts["conflicts"] == len(HOSTILE)
+    again = await run(empty)
+    assert again.created == [] and {c.name for c in again.conflicts} == set(HOSTILE)
+
+
+async def test_a_linked_user_whose_server_value_breaks_a_limit_is_a_conflict_and_kept(
+    empty: World,
+) -> None:
+    await run(empty)
+    server = empty.sim.state.user_by_username("olena.kovalenko")
+    assert server is not None
+    async with unit_of_work(empty.db) as uow:
+        before = await uow.webitel_users.find_by_name("olena.kovalenko")
+    await empty.client.patch_user(server.id, InputUser(extension="5" * 60))
+    report = await run(empty)
+    assert report.status is ProcessStatus.COMPLETED and report.errors == []
+    [conflict] = report.conflicts
+    assert conflict.name == "olena.kovalenko" and '"Extension"' in conflict.reason
+    assert len(report.unchanged) == SIM_USERS - 2
+    async with unit_of_work(empty.db) as uow:
+        after = await uow.webitel_users.find_by_name("olena.kovalenko")
+    assert after == before  # the CRM keeps what it had
+
+
+async def test_a_dry_run_reports_the_same_conflicts(empty: World) -> None:
+    await add_hostile_users(empty.client)
+    report = await run(empty, dry_run=True)
+    assert {c.name for c in report.conflicts} == set(HOSTILE) and report.errors == []
+    assert await snapshot(empty.db) == {"records": [], "users": [], "contacts": []}
+
+
+def test_cli_run_process_reports_hostile_users_as_conflicts_on_each_database(
+    tmp_path: Path, seeded_database_url: str
+) -> None:
+    """`run-process GetWebitelUsers` exits 0 with the conflicts, not 1 with a traceback."""
+    simulator = start_simulator_thread(users=8)
+    try:
+
+        async def prepare_server() -> None:
+            client = WebitelClient(fast_options(simulator))
+            try:
+                await add_hostile_users(client)
+            finally:
+                await client.aclose()
+
+        asyncio.run(prepare_server())
+        env = cli_env(tmp_path, simulator)
+        env["WEBITEL_TUI_DATABASE__URL"] = seeded_database_url
+        result = subprocess.run(
+            [*RUN_PROCESS, "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        simulator.stop()
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "DBAPIError" not in result.stdout
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert last["created"] == 7 and last["errors"] == []
+    conflicts = " ".join(str(c) for c in last["conflicts"])
+    for login, (_user, reason) in HOSTILE.items():
+        assert login in conflicts and reason in conflicts

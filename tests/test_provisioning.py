@@ -374,3 +374,113 @@ async def test_a_retry_refused_because_the_first_try_landed_late_is_taken(world:
     assert server is not None and record.webitel_id == server.id
     assert [u.username for u in world.sim.state.users.values()].count("okovalenko") == 1
     assert await open_items(world) == []
+
+
+# Limits (domain/limits.py): refused before the server and before the database ------------------
+
+TOO_LONG_FOR_THE_CRM = [
+    pytest.param(
+        "okovalenko",
+        "7" * 60,
+        "Extension",
+        'The value of the "Extension" field is too long: at most 50 characters.',
+        id="extension-60-digits",
+    ),
+    pytest.param(
+        "o" * 251,
+        "7001",
+        "Webitel user name",
+        'The value of the "Webitel user name" field is too long: at most 250 characters.',
+        id="name-251-characters",
+    ),
+    pytest.param(
+        "okovalenko",
+        "70\x0001",
+        "Extension",
+        'The "Extension" field contains a character that cannot be saved (U+0000).',
+        id="extension-with-nul",
+    ),
+]
+
+
+def refuse_sql(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every unit of work the provisioning path would open is refused (and counted)."""
+    from webitel_tui.processes import journal
+
+    opened: list[str] = []
+
+    def refuse(*_args: object, **_kwargs: object) -> object:
+        opened.append("unit of work")
+        raise AssertionError("the database was used")
+
+    monkeypatch.setattr(provisioning, "unit_of_work", refuse)
+    monkeypatch.setattr(journal, "unit_of_work", refuse)
+    return opened
+
+
+@pytest.mark.parametrize(("name", "extension", "field", "message"), TOO_LONG_FOR_THE_CRM)
+async def test_a_new_card_over_a_limit_is_refused_before_the_server_and_the_database(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    extension: str,
+    field: str,
+    message: str,
+) -> None:
+    form = (await form_for(world, "okovalenko", None)).model_copy(
+        update={"name": name, "extension": extension}
+    )
+    world.sim.app.log.clear()
+    users = len(world.sim.state.users)
+    with monkeypatch.context() as patch:
+        opened = refuse_sql(patch)
+        with pytest.raises(ValidationError) as caught:
+            await provisioning.create_webitel_user(world.db, world.actor, world.client, form)
+    assert (str(caught.value), caught.value.field) == (message, field)
+    assert list(world.sim.app.log) == [] and len(world.sim.state.users) == users
+    assert opened == []
+    assert await crm_records(world) == [] and await open_items(world) == []
+
+
+@pytest.mark.parametrize(("name", "extension", "field", "message"), TOO_LONG_FOR_THE_CRM)
+async def test_a_card_change_over_a_limit_is_refused_before_the_server_and_the_database(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    extension: str,
+    field: str,
+    message: str,
+) -> None:
+    """An extension of 60 digits on a card used to reach the server, then fail in the CRM:
+    the server kept 60 digits, the CRM the old number."""
+    record = await create(world, "okovalenko", "7001")
+    form = (await form_for(world, "okovalenko", "7001")).model_copy(
+        update={
+            "record_id": record.id,
+            "version": record.version,
+            "name": name,
+            "extension": extension,
+        }
+    )
+    world.sim.app.log.clear()
+    with monkeypatch.context() as patch:
+        opened = refuse_sql(patch)
+        with pytest.raises(ValidationError) as caught:
+            await provisioning.update_webitel_user(world.db, world.actor, world.client, form)
+    assert (str(caught.value), caught.value.field) == (message, field)
+    assert list(world.sim.app.log) == [] and opened == []
+    server = world.sim.state.user_by_username("okovalenko")
+    assert server is not None and server.extension == "7001"
+    assert await crm_records(world) == [record] and await open_items(world) == []
+
+
+async def test_refresh_of_a_server_value_the_crm_cannot_keep_names_it_and_keeps_the_record(
+    world: World,
+) -> None:
+    record = await create(world, "okovalenko", "7001")
+    assert record.webitel_id is not None
+    await world.client.patch_user(record.webitel_id, InputUser(extension="5" * 60))
+    with pytest.raises(ValidationError) as caught:
+        await provisioning.refresh_from_webitel(world.db, world.actor, world.client, record.id)
+    assert caught.value.field == "Extension" and "at most 50 characters" in str(caught.value)
+    assert await crm_records(world) == [record]

@@ -109,7 +109,7 @@ async def test_extension_must_be_digits(db: Database, bad: str) -> None:
     with pytest.raises(ValidationError) as caught:
         async with unit_of_work(db) as uow:
             await make_webitel_user(uow, "jdoe", bad)
-    assert str(caught.value) == "The extension must contain only digits."
+    assert str(caught.value) == 'The "Extension" field can contain digits only.'
 
 
 async def test_one_webitel_user_per_crm_user(db: Database) -> None:

@@ -21,8 +21,12 @@ from tests.conftest import Templates
 from tests.test_cli import run
 from webitel_tui import cli, cli_users
 from webitel_tui.db.engine import Database
+from webitel_tui.domain import known
 from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.records import Actor
+from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS
 from webitel_tui.domain.webitel_users import WebitelUser
+from webitel_tui.processes import system_users
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.simulator import FaultConfig, FaultRule
@@ -373,6 +377,22 @@ def test_an_unconfigured_webitel_server_is_exit_3(
 def test_changes_are_logged_as_the_acting_user(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
     crm.ok("create", "okovalenko", "--extension", "7001")
     assert crm.last_author("okovalenko") == crm.contact_of("Supervisor")
+    # A plain employee acts only with "Manage Webitel users" (the Supervisor holds it).
+    refused = crm.users("update", "okovalenko", "--stun", "--as", "amelnyk")
+    assert (refused.code, refused.error_line) == (
+        1,
+        'webitel-tui: You do not have permission to run the operation "Manage Webitel users".',
+    )
+
+    async def grant_to_all_employees(db: Database) -> None:
+        manage = next(
+            o for o in await system_users.list_operations(db) if o.code == MANAGE_WEBITEL_USERS
+        )
+        async with unit_of_work(db) as uow:
+            roles = [r for r in await uow.users.list_roles() if r.id == known.ALL_EMPLOYEES]
+        await system_users.grant_operation(db, Actor(), manage.id, roles)
+
+    crm.on_db(grant_to_all_employees)
     crm.ok("update", "okovalenko", "--stun", "--as", "amelnyk")
     assert crm.last_author("okovalenko") == crm.contact_of("amelnyk")
     monkeypatch.setenv("WEBITEL_TUI_SERVICE_LOGIN", "jsmith")

@@ -1,14 +1,25 @@
 """The `webitel-tui` command: start the TUI (default), `demo`, `db upgrade`, `init`,
-`run-process`, `users` (cli_users.py), `simulator`."""
+`run-process`, `users` (cli_users.py), `simulator`.
+
+Whatever stops a command (a setting, the database, the Webitel server, a bug) is said in one
+line on standard error with exit code 3 (bad usage or configuration) or 1 (any other
+failure), by `main` through `cli_support.failure`; `--debug` (or WEBITEL_TUI_DEBUG=1) adds
+the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import signal
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from webitel_tui import __version__
@@ -16,21 +27,15 @@ from webitel_tui.cli_support import (
     EXIT_BAD_USAGE,
     EXIT_ERROR,
     EXIT_OK,
-    EXIT_USAGE,
+    debug_from_environment,
+    failure,
+    hide_secrets,
     load,
     on_database,
-    overrides,
     prepare,
+    read_settings,
 )
-from webitel_tui.config import (
-    ConfigError,
-    LoadedSettings,
-    Settings,
-    default_config_path,
-    load_settings,
-)
-from webitel_tui.db.engine import DatabaseUrlError
-from webitel_tui.domain.errors import DomainError
+from webitel_tui.config import LoadedSettings, Settings, default_config_path
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
 
@@ -47,7 +52,7 @@ PROCESS_CODES = (GET_WEBITEL_USERS_PROCESS_CODE,)
 
 
 class UsageError(Exception):
-    """A command line argparse refused; `main` reports it and returns `parser.usage_exit`."""
+    """A command line argparse refused; `main` reports it and exits 3."""
 
     def __init__(self, parser: CliParser, message: str) -> None:
         super().__init__(message)
@@ -55,10 +60,12 @@ class UsageError(Exception):
 
 
 class CliParser(argparse.ArgumentParser):
-    """argparse's parser, whose usage errors exit with the code its command documents: 2,
-    argparse's own, except for `users`, where 2 means "left in doubt"."""
+    """argparse's parser, whose usage errors exit 3 (bad usage or configuration), for every
+    command: not argparse's 2, which `users` uses for "left in doubt"."""
 
-    usage_exit = EXIT_USAGE
+    usage_exit = EXIT_BAD_USAGE
+    json_failures = False
+    """Whether a `--json` caller reads a failure as a JSON line too (the `users` commands)."""
 
     def error(self, message: str) -> NoReturn:
         # Raised rather than exited: `main` adds the JSON line a `--json` caller reads.
@@ -79,6 +86,11 @@ def build_parser() -> CliParser:
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, help="language of the screens (en, uk); default: config"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of a failure (also: WEBITEL_TUI_DEBUG=1)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="start the TUI (the default)")
@@ -132,7 +144,8 @@ def build_parser() -> CliParser:
 
 def _add_users_actions(users: CliParser) -> None:
     """`users ACTION`: the Webitel users section for cron and scripts (cli_users.py)."""
-    users.usage_exit = EXIT_BAD_USAGE
+    users.json_failures = True
+    users.set_defaults(json_failures=True)
     actions = users.add_subparsers(dest="users_action", metavar="ACTION", required=True)
     common = CliParser(add_help=False)
     common.add_argument(
@@ -149,7 +162,7 @@ def _add_users_actions(users: CliParser) -> None:
 
     def action(name: str, summary: str) -> CliParser:
         parser = actions.add_parser(name, help=summary, description=summary, parents=[common])
-        parser.usage_exit = EXIT_BAD_USAGE
+        parser.json_failures = True
         # Unknown options are found by the top parser, after the action's: `main` reports
         # them as the action's, with its usage and exit code.
         parser.set_defaults(command_parser=parser)
@@ -227,7 +240,7 @@ def _create_first_admin(
             "and --password-stdin.",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return EXIT_BAD_USAGE
     login = require(login or _ask("Administrator user name: "), "User name")
     full_name = full_name or (_ask(f"Full name [{login}]: ") if interactive else "")
     if password_stdin:
@@ -263,7 +276,11 @@ def _run_app(loaded: LoadedSettings, *, prepare: bool = False) -> WebitelTuiApp:
     # What start-up built lives as long as the app: keep it out of every later collection
     # (a full collection over loaded grid rows otherwise stalls keys; bench/section_list.py).
     gc.freeze()
-    app.run(mouse=loaded.settings.mouse)
+    _RUNNING_APPS.append(app)
+    try:
+        app.run(mouse=loaded.settings.mouse)
+    finally:
+        _RUNNING_APPS.remove(app)
     return app
 
 
@@ -283,7 +300,7 @@ def _first_start(loaded: LoadedSettings) -> int:
     if not prepare(settings):
         if not sys.stdin.isatty():
             print("No administrator yet: run `webitel-tui init` first.", file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_BAD_USAGE
         print("This is a new installation: create the first administrator.")
         status = _create_first_admin(settings, login=None, full_name=None, password_stdin=False)
         if status != EXIT_OK:
@@ -294,7 +311,7 @@ def _first_start(loaded: LoadedSettings) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The settings, then the login screen; the database is prepared behind it."""
-    loaded = load_settings(args.config, overrides(args))
+    loaded = read_settings(args, say_warnings=False)
     if _new_sqlite_file(loaded.settings.database.url) or not sys.stdin.isatty():
         return _first_start(loaded)  # the administrator is asked for (or the way to add one)
     app = _run_app(loaded, prepare=True)
@@ -303,10 +320,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_RUNNING_APPS: list[WebitelTuiApp] = []
+"""The app `_run_app` runs (while it runs), for a signal to end it."""
+
+END_GRACE = 5.0
+"""Seconds the app is given to exit after SIGHUP or SIGTERM before the command unwinds."""
+
+
+def _end_app(app: WebitelTuiApp, signum: int, finished: threading.Event) -> None:
+    """Ask the app to exit, as ctrl+q does; if it has not, a while later, end at once."""
+    import _thread
+
+    # Not running yet, or closing already: then the second signal ends it.
+    with suppress(Exception):
+        app.call_from_thread(app.exit)
+    if not finished.wait(END_GRACE):
+        _thread.interrupt_main(signal.Signals(signum))
+
+
+@contextmanager
+def _ended_by_hangup_or_terminate() -> Iterator[list[int]]:
+    """SIGHUP (a dropped SSH connection, a closed tmux) and SIGTERM end the command the way
+    ctrl+q does, so that what it made is cleaned up: a running app is asked to exit; before
+    or after it, or at a second signal, SystemExit unwinds at once. Yields the signals
+    received."""
+    received: list[int] = []
+    finished = threading.Event()
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        first = not received
+        received.append(signum)
+        if not first or not _RUNNING_APPS:
+            raise SystemExit(128 + signum)
+        ender = threading.Thread(
+            target=_end_app, args=(_RUNNING_APPS[-1], signum, finished), daemon=True
+        )
+        ender.start()
+
+    wanted = [getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)]
+    before = {number: signal.signal(number, handle) for number in wanted}
+    try:
+        yield received
+    finally:
+        finished.set()
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from webitel_tui.simulator.runner import start_simulator_thread
 
-    with tempfile.TemporaryDirectory(prefix="webitel-tui-demo-") as workdir:
+    # The temporary folder goes however the demo ends: ctrl+q, SIGHUP, SIGTERM or a failure.
+    with (
+        _ended_by_hangup_or_terminate() as signals,
+        tempfile.TemporaryDirectory(prefix="webitel-tui-demo-") as workdir,
+    ):
         simulator = start_simulator_thread()
         try:
             demo = {
@@ -318,13 +386,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     "password": simulator.password,
                 },
             }
-            loaded = load_settings(args.config, overrides(args, demo))
+            loaded = read_settings(args, demo, say_warnings=False)
             prepare(loaded.settings, demo=True)
             print(f"Demo: Webitel simulator at {simulator.base_url}; log in as Supervisor.")
             _run_app(loaded)
-            return EXIT_OK
         finally:
             simulator.stop()
+    return 128 + signals[0] if signals else EXIT_OK
 
 
 def _progress_printer(stream: TextIO) -> Callable[[ImportProgress], None]:
@@ -451,12 +519,27 @@ def _usage_failed(error: UsageError, arguments: Sequence[str]) -> int:
     parser = error.parser
     parser.print_usage(sys.stderr)
     print(f"{parser.prog}: error: {error}", file=sys.stderr)
-    if parser.usage_exit == EXIT_BAD_USAGE and "--json" in arguments:
+    if parser.json_failures and "--json" in arguments:
         import json
 
         failed = {"ok": False, "error": str(error), "exit": parser.usage_exit}
         print(json.dumps(failed, ensure_ascii=False))
     return parser.usage_exit
+
+
+def _failed(error: Exception, args: argparse.Namespace, *, debug: bool) -> int:
+    """What stopped a command: one line on standard error (and the `users` commands' JSON
+    line); the traceback only when asked for."""
+    found = failure(error)
+    if debug:
+        print(hide_secrets("".join(traceback.format_exception(error))), end="", file=sys.stderr)
+    print(f"webitel-tui: {found.message}", file=sys.stderr)
+    if getattr(args, "json_failures", False) and getattr(args, "json", False):
+        import json
+
+        line = {"ok": False, "error": found.message, "exit": found.code}
+        print(json.dumps(line, ensure_ascii=False))
+    return found.code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -476,11 +559,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage_failed(exc, arguments)
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, DatabaseUrlError, DomainError) as exc:
-        print(f"webitel-tui: {exc}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        return _failed(exc, args, debug=args.debug or debug_from_environment())
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -61,13 +62,25 @@ def _resolve_config_path(explicit: Path | None) -> tuple[Path, bool]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(
+            f"{path}: is a folder, not a configuration file; name the file itself "
+            "(e.g. config.toml in it)"
+        )
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); "
+            "save the file as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}; correct that line") from None
 
 
 def _read_config_file(config_path: Path | None) -> tuple[Path, dict[str, Any] | None]:
@@ -114,6 +127,9 @@ class DatabaseSettings(BaseModel):
     """`sqlite:///PATH` (the embedded default) or `postgresql://user@host/db`."""
     echo: bool = False
     """Log every SQL statement (debugging)."""
+    lock_wait: float = Field(default=5.0, ge=0)
+    """Seconds to wait for an SQLite database another program holds locked, before saying
+    so."""
 
 
 class WebitelSettings(BaseModel):
@@ -203,16 +219,35 @@ def _describe(error: Any, path: Path | None, data: dict[str, Any]) -> str:
     return f"{env_name}: {key}: {problem}"
 
 
-def _secret_file_warning(path: Path, data: dict[str, Any]) -> str | None:
+def _url_has_password(url: object) -> bool:
+    if not isinstance(url, str):
+        return False
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:  # a URL the database settings will refuse; its text may hold one
+        return ":" in url.partition("://")[2].rpartition("@")[0]
+
+
+def _secrets_in(data: dict[str, Any]) -> list[str]:
+    """What secrets the file holds, as the warning names them."""
+    held: list[str] = []
     webitel = data.get("webitel")
-    holds_secret = isinstance(webitel, dict) and any(webitel.get(k) for k in ("password", "token"))
-    if not holds_secret or os.name != "posix":
+    if isinstance(webitel, dict) and any(webitel.get(k) for k in ("password", "token")):
+        held.append("a Webitel password or token")
+    database = data.get("database")
+    if isinstance(database, dict) and _url_has_password(database.get("url")):
+        held.append("a database password ([database] url)")
+    return held
+
+
+def _secret_file_warning(path: Path, data: dict[str, Any]) -> str | None:
+    held = _secrets_in(data)
+    if not held or os.name != "posix":
         return None
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         return (
-            f"{path} holds a Webitel password or token but other users can read it; "
-            f"run: chmod 600 {path}"
+            f"{path} holds {' and '.join(held)} but other users can read it; run: chmod 600 {path}"
         )
     return None
 

@@ -9,6 +9,12 @@ from textual.app import SystemCommand
 from tests.ui.conftest import SIZE, make_settings, wait_for
 from tests.ui.test_designer import log_in_as
 from webitel_tui.config import load_settings
+from webitel_tui.db.engine import Database
+from webitel_tui.domain import known
+from webitel_tui.domain.records import Actor
+from webitel_tui.domain.rights import RUN_GET_WEBITEL_USERS
+from webitel_tui.processes import system_users
+from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.app import WebitelTuiApp, create_app
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.shell import ShellScreen
@@ -67,3 +73,45 @@ async def test_run_process_offers_get_webitel_users(demo_url: str) -> None:
         assert [p.code for p in dialog.grid.records] == ["GetWebitelUsers"]
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ShellScreen), "closed")
+
+
+async def test_without_the_right_neither_f9_nor_the_palette_offers_run_process(
+    demo_url: str,
+) -> None:
+    app = create_app(make_settings(demo_url))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in_as(pilot, app, "okovalenko")
+        shell = app.screen
+        assert isinstance(shell, ShellScreen)
+        assert not [t for t in titles(app) if "Run process" in t]
+        await pilot.press("f9", "ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, ShellScreen)
+        shell.action_run_process()  # the action itself, as a stray call would reach it
+        await pilot.pause()
+        assert app.screen is shell
+
+
+async def test_granting_run_get_webitel_users_to_a_role_offers_the_process(
+    demo_url: str,
+) -> None:
+    db = Database(demo_url)
+    try:
+        [operation] = [
+            o for o in await system_users.list_operations(db) if o.code == RUN_GET_WEBITEL_USERS
+        ]
+        async with unit_of_work(db) as uow:
+            roles = [r for r in await uow.users.list_roles() if r.id == known.ALL_EMPLOYEES]
+        await system_users.grant_operation(db, Actor(), operation.id, roles)
+    finally:
+        await db.dispose()
+    app = create_app(make_settings(demo_url))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in_as(pilot, app, "okovalenko")
+        assert "Run process (f9)" in titles(app)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
+        dialog = app.screen
+        assert isinstance(dialog, LookupDialog)
+        await wait_for(pilot, lambda: dialog.grid.table.row_count == 1, "the processes")
+        assert [p.code for p in dialog.grid.records] == ["GetWebitelUsers"]

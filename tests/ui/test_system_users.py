@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widgets import DataTable, Input, Static
 
 from tests.ui.conftest import SIZE, make_app, screen_name, search_for, wait_for
 from tests.ui.test_designer import log_in_as
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known, passwords
+from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS
 from webitel_tui.domain.users import UserType
+from webitel_tui.processes.auth import log_in
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.app import WebitelTuiApp
 from webitel_tui.ui.screens.dialogs import ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
-from webitel_tui.ui.screens.system_users import SystemUsersScreen, UserPage
+from webitel_tui.ui.screens.system_users import (
+    OperationPage,
+    OperationPermissionsScreen,
+    SystemUsersScreen,
+    UserPage,
+)
 
 
 def message_of(app: WebitelTuiApp) -> str:
@@ -122,8 +131,8 @@ async def test_m3_duplicate_name_is_refused_and_roles_detail_works(demo_url: str
         await new_user(pilot, app, 0)
         await fill(pilot, app, "new-contact", "Somebody Else")
         await fill(pilot, app, "user-name", "OKovalenko")
-        await fill(pilot, app, "password", "x")
-        await fill(pilot, app, "confirmation", "x")
+        await fill(pilot, app, "password", "Str0ng-one")
+        await fill(pilot, app, "confirmation", "Str0ng-one")
         await pilot.press("ctrl+s")
         await wait_for(
             pilot,
@@ -162,3 +171,84 @@ async def test_m3_duplicate_name_is_refused_and_roles_detail_works(demo_url: str
         user = await uow.users.get_by_name("okovalenko")
         assert user is not None
         assert await uow.users.is_member(user.id, known.SYSTEM_ADMINISTRATORS)
+
+
+async def test_a_password_that_breaks_the_policy_is_refused_and_kept(demo_url: str) -> None:
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_system_users(pilot, app)
+        page = await new_user(pilot, app, 0)
+        await fill(pilot, app, "new-contact", "Nadiia Petrenko")
+        await fill(pilot, app, "user-name", "npetrenko")
+        await fill(pilot, app, "password", "abc")
+        await fill(pilot, app, "confirmation", "abc")
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: (
+                message_of(app)
+                == (
+                    "The password must be at least 8 characters long and contain at least one "
+                    "letter and one digit."
+                )
+            ),
+            "the policy",
+        )
+        assert page.query_one("#user-name", Input).value == "npetrenko"  # nothing lost
+        assert page.user is None
+    async with unit_of_work(Database(demo_url)) as uow:
+        assert await uow.users.get_by_name("npetrenko") is None
+
+
+def rows(table: DataTable[Any]) -> list[str]:
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_operation_permissions_are_granted_to_roles_in_system_users(demo_url: str) -> None:
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE) as pilot:
+        users = await open_system_users(pilot, app)
+        await pilot.press("p")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, OperationPermissionsScreen), "the operations"
+        )
+        operations = app.screen.query_one("#operations", DataTable)
+        await wait_for(pilot, lambda: operations.row_count == 2, "two operations")
+        assert rows(operations) == ["Manage Webitel users", "Run GetWebitelUsers"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, OperationPage), "the operation")
+        page = app.screen
+        assert isinstance(page, OperationPage)
+        assert page.operation.code == MANAGE_WEBITEL_USERS
+        detail = page.detail
+        await wait_for(pilot, lambda: rows(detail) == ["System administrators"], "its roles")
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "roles lookup")
+        lookup = app.screen
+        assert isinstance(lookup, LookupDialog)
+        await wait_for(pilot, lambda: lookup.grid.table.row_count == 3, "the roles")
+        lookup.grid.table.move_cursor(
+            row=[r.name for r in lookup.grid.records].index("All employees")
+        )
+        await pilot.press("space", "ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: rows(detail) == ["All employees", "System administrators"],
+            "granted",
+        )
+        # System administrators keep it: the refusal is said, the grant stays.
+        detail.move_cursor(row=1)
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "delete?")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is page, "back")
+        await pilot.pause()
+        assert rows(detail) == ["All employees", "System administrators"]
+        await pilot.press("escape", "escape")
+        await wait_for(pilot, lambda: app.screen is users, "System users again")
+    db = Database(demo_url)
+    try:
+        session = await log_in(db, "okovalenko", "okovalenko")
+        assert session.operations == {MANAGE_WEBITEL_USERS}
+    finally:
+        await db.dispose()

@@ -20,9 +20,11 @@ from tests.ui.test_shell import (
 from tests.webitel.conftest import fast_options
 from webitel_tui.config import WebitelSettings
 from webitel_tui.db.engine import Database
+from webitel_tui.domain import known
 from webitel_tui.domain.records import Actor
-from webitel_tui.domain.webitel_users import WebitelUser
-from webitel_tui.processes import provisioning
+from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS, RUN_GET_WEBITEL_USERS
+from webitel_tui.domain.webitel_users import NewWebitelUser, WebitelUser
+from webitel_tui.processes import provisioning, system_users
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
@@ -56,8 +58,10 @@ def app_for(demo_url: str, sim: RunningSimulator) -> WebitelTuiApp:
     return make_app(demo_url, webitel=webitel)
 
 
-async def open_section(pilot: Pilot[None], app: WebitelTuiApp) -> WebitelUsersSection:
-    await log_in_as(pilot, app, "Supervisor")
+async def open_section(
+    pilot: Pilot[None], app: WebitelTuiApp, login: str = "Supervisor"
+) -> WebitelUsersSection:
+    await log_in_as(pilot, app, login)
     await pilot.press("w")
     await wait_for(pilot, lambda: workplace_shown(app) == "Contact center", "Contact center")
     await wait_for(pilot, lambda: sections_shown(app)[:1] == ["Webitel users"], "its sections")
@@ -365,3 +369,128 @@ async def test_a_detail_change_is_the_cards_own_and_its_save_is_no_conflict(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: message_of(app) == "The record has been saved.", "saved")
     assert sim.state.user_by_username("okovalenko").extension == "7011"  # type: ignore[union-attr]
+
+
+# Rights: "Manage Webitel users" and "Run GetWebitelUsers" ----------------------------------------
+
+
+def offered(app: WebitelTuiApp) -> set[str]:
+    """The ids of the bindings the focused screen offers (the keys, the footer, the help)."""
+    return {b.binding.id or "" for b in app.screen.active_bindings.values() if b.enabled}
+
+
+def palette(app: WebitelTuiApp) -> list[str]:
+    return [command.title for command in app.get_system_commands(app.screen)]
+
+
+async def _a_record_and_grants(url: str, *operations: str) -> None:
+    """A Webitel user in the CRM (no server needed to show it), and `operations` granted to
+    "All employees" (okovalenko's role) by an administrator."""
+    db = Database(url)
+    try:
+        async with unit_of_work(db) as uow:
+            user = await uow.users.get_by_name("amelnyk")
+            assert user is not None
+            await uow.webitel_users.create(
+                NewWebitelUser(
+                    user_id=user.id, contact_id=user.contact_id, name="amelnyk", extension="7002"
+                )
+            )
+            roles = [r for r in await uow.users.list_roles() if r.id == known.ALL_EMPLOYEES]
+        for operation in await system_users.list_operations(db):
+            if operation.code in operations:
+                await system_users.grant_operation(db, Actor(), operation.id, roles)
+    finally:
+        await db.dispose()
+
+
+async def test_without_the_rights_the_section_and_the_card_are_read_only(demo_url: str) -> None:
+    """A plain employee sees the Webitel users, and has no way to change one or to run the
+    import: not by a key, the palette, the Actions menu or Run process (F9)."""
+    await _move_webitel_users_into_contact_center(demo_url)
+    await _a_record_and_grants(demo_url)
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app, "okovalenko")
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
+        shell = app.screen
+        keys = offered(app)
+        assert {"section.new", "section.delete", "shell.run_process"}.isdisjoint(keys)
+        assert "section.actions" in keys
+        assert not [t for t in palette(app) if t.startswith(("New", "Delete", "Run process"))]
+        await pilot.press("n", "delete", "f9", "ctrl+r", "insert")
+        await pilot.pause()
+        assert app.screen is shell
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        assert [action for action, _caption in app.screen.items] == ["export"]  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is shell, "the section again")
+
+        await pilot.press("enter")  # the card opens, to read
+        await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "the card")
+        card = app.screen
+        assert isinstance(card, WebitelUserCard) and card.read_only
+        await wait_for(pilot, lambda: card.record is not None, "the record loaded")
+        assert all(field.disabled for field in card.query(Input))
+        assert card.query_one("#enable-stun", Checkbox).disabled
+        assert message_of(app) == (
+            'Read only: changing Webitel users needs the "Manage Webitel users" permission.'
+        )
+        keys = offered(app)
+        assert {"record.save", "record.cancel", "webitel.select_user", "detail.add"}.isdisjoint(
+            keys
+        )
+        assert "record.close" in keys
+        assert not [t for t in palette(app) if t.startswith(("Save", "Cancel", "Add"))]
+        card.query_one("#licenses-detail", DataTable).focus()
+        await pilot.press("ctrl+s", "plus", "delete", "f4")
+        await pilot.pause()
+        assert app.screen is card
+        assert "Saving" not in message_of(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is shell, "closed")
+    async with unit_of_work(Database(demo_url)) as uow:
+        record = await uow.webitel_users.find_by_name("amelnyk")
+        assert record is not None and record.version == 1
+
+
+async def test_granting_the_rights_to_the_users_role_offers_the_changes(demo_url: str) -> None:
+    await _move_webitel_users_into_contact_center(demo_url)
+    await _a_record_and_grants(demo_url, MANAGE_WEBITEL_USERS, RUN_GET_WEBITEL_USERS)
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app, "okovalenko")
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
+        assert {"section.new", "section.delete", "shell.run_process"} <= offered(app)
+        assert {"New (n)", "Run process (f9)"} <= set(palette(app))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        assert [action for action, _caption in app.screen.items] == [  # type: ignore[attr-defined]
+            "load",
+            "refresh",
+            "export",
+        ]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ActionsMenu), "closed")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "the card")
+        card = app.screen
+        assert isinstance(card, WebitelUserCard) and not card.read_only
+        await wait_for(pilot, lambda: card.record is not None, "the record loaded")
+        assert not card.query_one("#webitel-name", Input).disabled
+        assert "record.save" in offered(app)
+
+
+async def test_only_the_import_right_offers_the_import_and_not_the_changes(demo_url: str) -> None:
+    await _move_webitel_users_into_contact_center(demo_url)
+    await _a_record_and_grants(demo_url, RUN_GET_WEBITEL_USERS)
+    app = make_app(demo_url)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app, "okovalenko")
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
+        keys = offered(app)
+        assert "shell.run_process" in keys and "section.new" not in keys
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        assert [action for action, _caption in app.screen.items] == ["load", "export"]  # type: ignore[attr-defined]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webitel_tui.domain import known
+from webitel_tui.domain import known, passwords, rights
+from webitel_tui.domain.passwords import PasswordPolicy
 from webitel_tui.domain.users import AdminUnitType, UserType
 
 ROLES = (
@@ -41,13 +42,57 @@ PROCESSES = (
     ),
 )
 
+_POLICY = PasswordPolicy()
+
+# (code, name, value, value type)
 SETTINGS = (
     (
         known.STUN_SERVERS_SETTING,
         "Webitel STUN/TURN servers",
         "stun:stun.l.google.com:19302",
+        "Text",
+    ),
+    # The password policy, with Creatio's codes (and one of ours for letters of any case).
+    (
+        passwords.MIN_LENGTH_SETTING,
+        "Minimum password length",
+        str(_POLICY.min_length),
+        "Integer",
+    ),
+    (
+        passwords.MIN_LETTERS_SETTING,
+        "Minimum number of letters in password",
+        str(_POLICY.min_letters),
+        "Integer",
+    ),
+    (
+        passwords.MIN_DIGITS_SETTING,
+        "Minimum number of numeric characters in password",
+        str(_POLICY.min_digits),
+        "Integer",
+    ),
+    (
+        passwords.MIN_LOWERCASE_SETTING,
+        "Minimum number of lowercase characters in password",
+        str(_POLICY.min_lowercase),
+        "Integer",
+    ),
+    (
+        passwords.MIN_UPPERCASE_SETTING,
+        "Minimum number of uppercase characters in password",
+        str(_POLICY.min_uppercase),
+        "Integer",
+    ),
+    (
+        passwords.MIN_SPECIAL_SETTING,
+        "Minimum number of special characters in password",
+        str(_POLICY.min_special),
+        "Integer",
     ),
 )
+
+OPERATIONS = rights.OPERATIONS
+"""Operation permissions; each new one is granted to System administrators."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +104,8 @@ class DemoPerson:
 
 
 DEMO_ADMIN_LOGIN = "Supervisor"
+"""The demo's administrator; its password is its name, as for every demo user. Demo users
+are seeded, not set by a person: the password policy does not apply to them."""
 DEMO_PASSWORD_COST = 2**14
 # Names chosen to meet the simulator's users: matches, an ambiguous pair, a portal user.
 DEMO_PEOPLE = (

@@ -373,6 +373,35 @@ class SysSettings(BaseEntity, Base):
     IsSecret: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class SysAdminOperation(BaseEntity, Base):
+    """An operation that needs a permission (Creatio's operation permissions), by its code."""
+
+    __tablename__ = "SysAdminOperation"
+
+    Name: Mapped[str] = mapped_column(String(250))
+    Code: Mapped[str] = mapped_column(String(250), unique=True)
+    Description: Mapped[str] = mapped_column(String(500), default="")
+
+
+class SysAdminOperationGrantee(BaseEntity, Base):
+    """A role (or user) that may run the operation (migration 0008)."""
+
+    __tablename__ = "SysAdminOperationGrantee"
+
+    SysAdminOperationId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysAdminOperation.Id", ondelete="CASCADE")
+    )
+    SysAdminUnitId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysAdminUnit.Id", ondelete="CASCADE")
+    )
+
+    # A user's operations are looked up by the user and the user's roles.
+    __table_args__ = (
+        UniqueConstraint("SysAdminOperationId", "SysAdminUnitId"),
+        Index(None, "SysAdminUnitId"),
+    )
+
+
 class SysChangeLog(Base):
     """Who changed which record when, with the old and new values of the changed columns."""
 

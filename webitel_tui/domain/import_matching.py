@@ -14,10 +14,20 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Annotated
 
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DuplicateValueError, ValidationError
 from webitel_tui.domain.holders import Holder, Holders, duplicate_among
+from webitel_tui.domain.limits import (
+    DEFAULT_DEVICE,
+    EXTENSION,
+    FULL_NAME,
+    WEBITEL_USER_NAME,
+    check_limits,
+    check_text,
+    fits,
+)
 from webitel_tui.domain.rules import check_can_be_webitel_user
 from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import DUPLICATE_NAME, NewSystemUser, SystemUser, UserType
@@ -27,6 +37,7 @@ from webitel_tui.domain.webitel_users import (
     RoleGrant,
     UserLicense,
     UserRole,
+    check_licenses,
 )
 from webitel_tui.i18n import _, tr
 
@@ -96,12 +107,19 @@ class MatchState:
 class Wanted:
     """A server user as its CRM record should look."""
 
-    login: str
-    extension: str | None
+    login: Annotated[str, WEBITEL_USER_NAME]
+    extension: Annotated[str | None, EXTENSION]
     device_id: int | None
-    device_name: str
+    device_name: Annotated[str, DEFAULT_DEVICE]
     licenses: list[LicenseGrant]
     roles: list[RoleGrant]
+
+    def check(self) -> None:
+        """Refuse values the CRM cannot keep (domain/limits.py), naming the field."""
+        check_limits(self)
+        check_licenses(self.licenses)
+        for role in self.roles:
+            check_limits(role)
 
 
 @dataclass(frozen=True)
@@ -120,7 +138,14 @@ class ServerEntry:
     def checked(self) -> Wanted:
         if self.wanted is None:
             raise self.problem or ValidationError(self.label)
+        self.wanted.check()
         return self.wanted
+
+    @property
+    def contact_key(self) -> str:
+        """Its display name as contacts are looked up by ("" when it has none, or one no
+        contact could have: that user is not linked by name, see `link_or_create`)."""
+        return fold(self.display) if fits(self.display, FULL_NAME) else ""
 
 
 class Kept(enum.Enum):
@@ -249,6 +274,9 @@ class PageDecisions:
 
     def link_or_create(self, entry: ServerEntry) -> NewLink:
         wanted = entry.checked()
+        # The display name names the contact found or made: one the CRM cannot keep is a
+        # conflict, whatever it would have matched.
+        check_text(entry.display, FULL_NAME)
         login = wanted.login
         crm_user, contact = self.match(entry.display, login)
         new_contact: NewContact | None = None
@@ -260,6 +288,7 @@ class PageDecisions:
         else:
             if contact is None:
                 new_contact = NewContact(name=entry.display or login, email=entry.email)
+                check_limits(new_contact)
                 contact = NamedContact(self.new_id(), new_contact.name)
             if login.casefold() in self.state.names_taken:
                 raise DuplicateValueError(_(DUPLICATE_NAME), "User name")
@@ -271,6 +300,7 @@ class PageDecisions:
                 email=entry.email,
                 force_change_password=True,
             )
+            check_limits(new_user)
             # Made from a validated NewSystemUser: not validated again (10,000 a run).
             crm_user = SystemUser.model_construct(
                 id=self.new_id(), contact_name=contact_name, **dict(new_user)
@@ -293,6 +323,7 @@ class PageDecisions:
             new_contact=new_contact,
             new_user=new_user,
         )
+        check_limits(link.record)
         # Decided: what the rest of the page sees from here on.
         if new_contact is not None and contact is not None:
             self.state.contacts.setdefault(fold(contact.name), []).append(contact)

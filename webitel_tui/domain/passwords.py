@@ -7,6 +7,11 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from webitel_tui.domain.errors import ValidationError
+from webitel_tui.i18n import N_, _, tr
 
 # OWASP's minimum for scrypt: N=2^17, r=8, p=1 (about 128 MiB and ~0.1-0.3 s per hash).
 DEFAULT_COST = 2**17
@@ -86,3 +91,109 @@ def verify_password(password: str, stored: str) -> bool:
 def random_password(length: int = 20) -> str:
     """For accounts created by the import: nobody knows it; the user must change it."""
     return secrets.token_urlsafe(length)
+
+
+# The password policy (System settings, as Creatio's) ------------------------------------------
+
+MIN_LENGTH_SETTING = "MinPasswordLength"
+MIN_LETTERS_SETTING = "MinPasswordLetterCharCount"
+MIN_DIGITS_SETTING = "MinPasswordNumericCharCount"
+MIN_LOWERCASE_SETTING = "MinPasswordLowercaseCharCount"
+MIN_UPPERCASE_SETTING = "MinPasswordUppercaseCharCount"
+MIN_SPECIAL_SETTING = "MinPasswordSpecialCharCount"
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """What a password a person sets must hold. The defaults are Creatio's: at least 8
+    characters, at least one letter and one digit. Not checked for the demo's seeded users
+    nor for the random passwords of imported ones."""
+
+    min_length: int = 8
+    min_letters: int = 1
+    min_digits: int = 1
+    min_lowercase: int = 0
+    min_uppercase: int = 0
+    min_special: int = 0
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, str]) -> PasswordPolicy:
+        """The policy of the System settings (code -> value); a setting that is missing or
+        not a whole number of at least 0 keeps its default."""
+        defaults = cls()
+        chosen: dict[str, int] = {}
+        for field, code in POLICY_SETTINGS.items():
+            raw = values.get(code, "").strip()
+            if raw.isascii() and raw.isdigit():
+                chosen[field] = int(raw)
+            else:
+                chosen[field] = getattr(defaults, field)
+        return cls(**chosen)
+
+    def problem(self, password: str) -> str | None:
+        """The policy's message if `password` breaks it, else None."""
+        counts = {
+            "min_letters": sum(c.isalpha() for c in password),
+            "min_digits": sum(c.isdigit() for c in password),
+            "min_lowercase": sum(c.islower() for c in password),
+            "min_uppercase": sum(c.isupper() for c in password),
+            "min_special": sum(not c.isalnum() for c in password),
+        }
+        if len(password) >= self.min_length and all(
+            counts[field] >= getattr(self, field) for field in counts
+        ):
+            return None
+        return self.message()
+
+    def message(self) -> str:
+        """The whole policy in one sentence (a refusal names all of it, not only the part
+        broken, as Creatio does)."""
+        parts = []
+        for field, (one, many) in _PARTS.items():
+            wanted: int = getattr(self, field)
+            if wanted == 1:
+                parts.append(_(one))
+            elif wanted > 1:
+                parts.append(tr(many, wanted))
+        contained = ""
+        if parts:
+            contained = parts[0] if len(parts) == 1 else ", ".join(parts[:-1])
+            if len(parts) > 1:
+                contained += _(" and ") + parts[-1]
+        if self.min_length and contained:
+            return tr(
+                "The password must be at least {0} characters long and contain at least {1}.",
+                self.min_length,
+                contained,
+            )
+        if self.min_length:
+            return tr("The password must be at least {0} characters long.", self.min_length)
+        if contained:
+            return tr("The password must contain at least {0}.", contained)
+        return ""
+
+
+POLICY_SETTINGS = {
+    "min_length": MIN_LENGTH_SETTING,
+    "min_letters": MIN_LETTERS_SETTING,
+    "min_digits": MIN_DIGITS_SETTING,
+    "min_lowercase": MIN_LOWERCASE_SETTING,
+    "min_uppercase": MIN_UPPERCASE_SETTING,
+    "min_special": MIN_SPECIAL_SETTING,
+}
+"""The PasswordPolicy field each System setting holds."""
+
+_PARTS = {
+    "min_letters": (N_("one letter"), N_("{0} letters")),
+    "min_digits": (N_("one digit"), N_("{0} digits")),
+    "min_lowercase": (N_("one lowercase letter"), N_("{0} lowercase letters")),
+    "min_uppercase": (N_("one uppercase letter"), N_("{0} uppercase letters")),
+    "min_special": (N_("one special character"), N_("{0} special characters")),
+}
+
+
+def check_password_policy(password: str, policy: PasswordPolicy) -> None:
+    """Refuse a password that breaks the policy (the field named, the input kept)."""
+    problem = policy.problem(password)
+    if problem is not None:
+        raise ValidationError(problem, "Password")

@@ -5,33 +5,39 @@ from __future__ import annotations
 import re
 
 from webitel_tui.domain.errors import RequiredFieldError, ValidationError
+from webitel_tui.domain.limits import EXTENSION, WEBITEL_USER_NAME, Limit, check_text
 from webitel_tui.domain.users import SystemUser, UserType
 from webitel_tui.i18n import _, tr
 
-_EXTENSION = re.compile(r"[0-9]+")
 # Webitel: Latin letters, digits, "-", "_", "."; no "@" and no spaces.
 _WEBITEL_LOGIN = re.compile(r"[A-Za-z0-9._-]+")
 
 
-def require(value: str | None, caption: str) -> str:
-    """The stripped value, or Creatio's "Fill in the required ... field" error."""
+def require(value: str | None, field: str | Limit) -> str:
+    """The stripped value, or Creatio's "Fill in the required ... field" error. `field` is
+    the caption, or the field's limit (domain/limits.py), which the value is checked against
+    too."""
+    limit = field if isinstance(field, Limit) else None
+    caption = limit.caption if limit is not None else str(field)
     if value is None or not value.strip():
         raise RequiredFieldError(caption)
+    if limit is not None:
+        check_text(value.strip(), limit)
     return value.strip()
 
 
 def normalize_extension(value: str | None) -> str | None:
-    """Digits only; empty means "no extension" (allowed, with a warning in the card)."""
+    """Digits only, at most 50 of them; empty means "no extension" (allowed, with a warning
+    in the card)."""
     if value is None or not value.strip():
         return None
     extension = value.strip()
-    if not _EXTENSION.fullmatch(extension) or not extension.isascii():
-        raise ValidationError(_("The extension must contain only digits."), "Extension")
+    check_text(extension, EXTENSION)
     return extension
 
 
 def check_webitel_login(value: str) -> str:
-    login = require(value, "Webitel user name")
+    login = require(value, WEBITEL_USER_NAME)
     if not _WEBITEL_LOGIN.fullmatch(login):
         raise ValidationError(
             _(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import IntEnum
+from typing import Annotated
 
+from webitel_tui.domain.limits import CONTACT, DESCRIPTION, EMAIL, ROLE_NAME, USER_NAME
 from webitel_tui.domain.records import AuditedRecord, Record
 from webitel_tui.i18n import N_, _
 
@@ -37,13 +39,13 @@ class AdminUnitType(IntEnum):
 
 
 class SystemUser(AuditedRecord):
-    name: str
+    name: Annotated[str, USER_NAME]
     contact_id: uuid.UUID | None = None
-    contact_name: str = ""
+    contact_name: Annotated[str, CONTACT] = ""
     account_id: uuid.UUID | None = None
     user_type: UserType = UserType.EMPLOYEE
     active: bool = True
-    email: str = ""
+    email: Annotated[str, EMAIL] = ""
     force_change_password: bool = False
     password_expire_date: datetime | None = None
     login_attempt_count: int = 0
@@ -51,17 +53,17 @@ class SystemUser(AuditedRecord):
 
 
 class NewSystemUser(Record):
-    name: str
+    name: Annotated[str, USER_NAME]
     contact_id: uuid.UUID | None = None
     account_id: uuid.UUID | None = None
     user_type: UserType = UserType.EMPLOYEE
     active: bool = True
-    email: str = ""
+    email: Annotated[str, EMAIL] = ""
     force_change_password: bool = False
 
 
 class Role(AuditedRecord):
-    name: str
+    name: Annotated[str, ROLE_NAME]
     unit_type: AdminUnitType
-    description: str = ""
+    description: Annotated[str, DESCRIPTION] = ""
     parent_role_id: uuid.UUID | None = None

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
+from webitel_tui.domain.limits import (
+    CONTACT,
+    DEFAULT_DEVICE,
+    EXTENSION,
+    LICENSE,
+    LICENSE_NAME,
+    LICENSES,
+    PRODUCT,
+    ROLE,
+    WEBITEL_USER_NAME,
+    check_limits,
+    check_text,
+)
 from webitel_tui.domain.processes import RunOwner
 from webitel_tui.domain.records import AuditedRecord, Record
 
@@ -19,34 +32,34 @@ TO_RECONCILE = "to-reconcile"
 class NewWebitelUser(Record):
     user_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
-    name: str
-    extension: str | None = None
+    name: Annotated[str, WEBITEL_USER_NAME]
+    extension: Annotated[str | None, EXTENSION] = None
     webitel_id: int | None = None
     default_device_id: int | None = None
-    default_device_name: str = ""
+    default_device_name: Annotated[str, DEFAULT_DEVICE] = ""
     enable_stun: bool = False
 
 
 class WebitelUser(AuditedRecord, NewWebitelUser):
     # Kept by the repository from the contact and the licence detail.
-    contact_name: str = ""
-    licenses_text: str = ""
+    contact_name: Annotated[str, CONTACT] = ""
+    licenses_text: Annotated[str, LICENSES] = ""
 
 
 class UserLicense(AuditedRecord):
     """A row of "User licenses"."""
 
     webitel_user_id: uuid.UUID
-    license_id: str
-    product: str = ""
-    name: str = ""
+    license_id: Annotated[str, LICENSE]
+    product: Annotated[str, PRODUCT] = ""
+    name: Annotated[str, LICENSE_NAME] = ""
     expires_on: datetime | None = None
 
 
 class LicenseGrant(Record):
-    license_id: str
-    product: str = ""
-    name: str = ""
+    license_id: Annotated[str, LICENSE]
+    product: Annotated[str, PRODUCT] = ""
+    name: Annotated[str, LICENSE_NAME] = ""
     expires_on: datetime | None = None
 
 
@@ -77,7 +90,7 @@ class UserRole(AuditedRecord):
 
     webitel_user_id: uuid.UUID
     role_id: int
-    name: str = ""
+    name: Annotated[str, ROLE] = ""
 
 
 def licenses_text(grants: Iterable[LicenseGrant | UserLicense]) -> str:
@@ -85,9 +98,17 @@ def licenses_text(grants: Iterable[LicenseGrant | UserLicense]) -> str:
     return ", ".join(sorted({grant.product or grant.name for grant in grants} - {""}))
 
 
+def check_licenses(grants: Sequence[LicenseGrant]) -> None:
+    """Refuse licenses the CRM cannot keep: each grant's fields, and the grid's "Licenses"
+    text they make together."""
+    for grant in grants:
+        check_limits(grant)
+    check_text(licenses_text(grants), LICENSES)
+
+
 class RoleGrant(Record):
     role_id: int
-    name: str = ""
+    name: Annotated[str, ROLE] = ""
 
 
 class ReconcileItem(Record):
@@ -97,7 +118,7 @@ class ReconcileItem(Record):
     id: uuid.UUID
     created_on: datetime
     webitel_id: int | None
-    name: str
+    name: Annotated[str, WEBITEL_USER_NAME]
     problem: str
     resolved_on: datetime | None = None
     operation: str = ""

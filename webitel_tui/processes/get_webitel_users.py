@@ -41,12 +41,20 @@ from webitel_tui.domain.import_matching import (
     Update,
     Wanted,
 )
+from webitel_tui.domain.limits import parse_id
 from webitel_tui.domain.processes import ProcessStatus
 from webitel_tui.domain.records import Actor
+from webitel_tui.domain.rights import RUN_GET_WEBITEL_USERS
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
-from webitel_tui.domain.text import fold
 from webitel_tui.i18n import _, tr
-from webitel_tui.processes.server_user import device, int_id, license_grants, shown_roles
+from webitel_tui.processes.auth import require_operation
+from webitel_tui.processes.server_user import (
+    USER_ID,
+    device,
+    int_id,
+    license_grants,
+    shown_roles,
+)
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.repositories.webitel_import import LinkedId
 from webitel_tui.webitel import (
@@ -246,6 +254,11 @@ class _Run:
                     tr('The Webitel user "{0}" has an id that is not a number.', label)
                 )
                 continue
+            try:
+                webitel_id = parse_id(user.id, USER_ID)
+            except ValidationError as exc:  # beyond int64: no CRM record can keep it
+                self.report.errors.append(f"{label}: {exc}")
+                continue
             wanted: Wanted | None = None
             problem: ValidationError | None = None
             try:
@@ -254,7 +267,7 @@ class _Run:
                 problem = exc
             display = " ".join((user.name or "").split())
             entries.append(
-                ServerEntry(int(user.id), label, display, user.email or "", wanted, problem)
+                ServerEntry(webitel_id, label, display, user.email or "", wanted, problem)
             )
         return entries
 
@@ -342,7 +355,7 @@ class _Run:
         new = [e for e in entries if e.webitel_id not in linked and e.wanted is not None]
         looked_up = [e.wanted for e in entries if e.wanted is not None]
         state = await uow.webitel_import.match_state(
-            contact_keys={fold(e.display) for e in new} - {""},
+            contact_keys={e.contact_key for e in new} - {""},
             user_keys={e.wanted.login.casefold() for e in new if e.wanted is not None},
             names={w.login for w in looked_up},
             extensions={w.extension for w in looked_up if w.extension is not None},
@@ -350,8 +363,10 @@ class _Run:
         return PageDecisions(linked, state, self.own_id, new_id)
 
     def wanted(self, user: User) -> Wanted:
+        """The server user as its CRM record should look; a `ValidationError` names the
+        first value the CRM cannot keep (the user is then a conflict)."""
         device_id, device_name = device(user)
-        return Wanted(
+        wanted = Wanted(
             login=check_webitel_login(user.username or ""),
             extension=normalize_extension(user.extension),
             device_id=device_id,
@@ -359,6 +374,8 @@ class _Run:
             licenses=license_grants(user),
             roles=shown_roles(user, self.role_names),
         )
+        wanted.check()  # before any of it is looked up in the CRM
+        return wanted
 
     async def write_update(self, uow: UnitOfWork, update: Update) -> None:
         record_id = update.record.id
@@ -433,6 +450,7 @@ async def run_import(
 ) -> ImportReport:
     """Run GetWebitelUsers. Returns the report when it completes or is cancelled (`status`
     says which); raises `ImportFailed` (with the partial report) when the server fails."""
+    await require_operation(db, actor, RUN_GET_WEBITEL_USERS)
     report = ImportReport(dry_run=dry_run)
     async with unit_of_work(db, actor) as uow:
         process = await uow.processes.by_code(PROCESS_CODE)

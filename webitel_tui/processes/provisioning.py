@@ -20,6 +20,7 @@ from webitel_tui.db.ids import new_id
 from webitel_tui.domain import passwords
 from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
 from webitel_tui.domain.records import Actor, Record
+from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS
 from webitel_tui.domain.rules import (
     check_can_be_webitel_user,
     check_webitel_login,
@@ -32,6 +33,7 @@ from webitel_tui.domain.webitel_users import (
     WebitelUser,
 )
 from webitel_tui.i18n import _, tr
+from webitel_tui.processes.auth import require_operation
 from webitel_tui.processes.journal import (
     NeedsReconcile,
     ServerChange,
@@ -146,6 +148,7 @@ async def create_webitel_user(
     db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm
 ) -> WebitelUser:
     """M5: the user on Webitel with its default device, then its CRM record."""
+    await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     if form.user_id is None:
         raise ValidationError(
             tr("Fill in the required {0} field to save the record.", _("User")), "User"
@@ -236,6 +239,7 @@ async def update_webitel_user(
     db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm
 ) -> WebitelUser:
     """Save an existing card: user name and extension on Webitel, everything in the CRM."""
+    await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     assert form.record_id is not None
     record_id = form.record_id
     login = check_webitel_login(form.name)
@@ -312,6 +316,7 @@ async def delete_webitel_user(
     db: Database, actor: Actor, client: WebitelClient, record_id: uuid.UUID, version: int
 ) -> None:
     """M6: delete permanently on Webitel, with the user's default device, then in the CRM."""
+    await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     async with unit_of_work(db) as uow:
         current = await uow.webitel_users.get(record_id)
     _checked_version(current, version)
@@ -412,6 +417,7 @@ async def change_licenses(
     """M7/M8: grant the licenses `add` and revoke `remove` (license serials). `version`, when
     given, is the card's: a stale card is refused. The record is returned with its new
     version."""
+    await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     licenses = _UserList(
         "licenses",
         lambda user: user.license_ids,
@@ -435,6 +441,7 @@ async def change_roles(
 ) -> WebitelUser:
     """M9: add the roles `add` and remove `remove` (Webitel role ids; roles are defined on
     Webitel only). Webitel's internal per-user role stays, as the server's list is edited."""
+    await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     names = await role_names(client)
     roles = _UserList(
         "roles",
@@ -579,6 +586,7 @@ async def refresh_from_webitel(
 ) -> WebitelUser:
     """Read the user from Webitel and bring the CRM record in line (name, extension,
     default device, licenses, roles); a user deleted on the server is reported, not dropped."""
+    await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     record, webitel_id = await _on_server_record(db, record_id, None)
     try:
         server = await client.get_user(webitel_id)

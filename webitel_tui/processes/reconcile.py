@@ -22,9 +22,11 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.domain.processes import RunOwner
 from webitel_tui.domain.records import Actor
+from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS
 from webitel_tui.domain.rules import check_can_be_webitel_user
 from webitel_tui.domain.webitel_users import NewWebitelUser, ReconcileItem, WebitelUser
 from webitel_tui.i18n import _, tr
+from webitel_tui.processes.auth import require_operation
 from webitel_tui.processes.journal import on_server, read_failure
 from webitel_tui.processes.process_log import process_exists
 from webitel_tui.processes.provisioning import bring_in_line, match_details, role_names
@@ -85,6 +87,7 @@ async def reconcile(
 ) -> list[ReconcileOutcome]:
     """Work through the open items (the record's, given `record_id`), each on its own; one
     that fails does not stop the rest."""
+    await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     names: dict[str, str] | None = None
     outcomes = []
     for item in await open_items(db, now, record_id):

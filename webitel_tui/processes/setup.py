@@ -11,6 +11,7 @@ from webitel_tui.db.seed_data import (
     DEMO_ADMIN_LOGIN,
     DEMO_PASSWORD_COST,
     DEMO_PEOPLE,
+    OPERATIONS,
     PROCESSES,
     ROLES,
     SECTIONS,
@@ -20,9 +21,11 @@ from webitel_tui.db.seed_data import (
 from webitel_tui.domain import known
 from webitel_tui.domain.contacts import NewContact
 from webitel_tui.domain.errors import DomainError
+from webitel_tui.domain.passwords import check_password_policy
 from webitel_tui.domain.users import NewSystemUser, UserType
 from webitel_tui.processes.process_log import interrupt_abandoned_runs
 from webitel_tui.repositories import UnitOfWork, unit_of_work
+from webitel_tui.repositories.rights import operations
 
 
 async def seed_base(uow: UnitOfWork) -> None:
@@ -38,8 +41,8 @@ async def seed_base(uow: UnitOfWork) -> None:
         await uow.workplaces.add_sections(workplace.id, [sections[code].id for code in codes])
     for code, caption, description in PROCESSES:
         await uow.processes.ensure(code, caption, description)
-    for code, name, value in SETTINGS:
-        await uow.settings.ensure(code, name, value)
+    await uow.settings.ensure_many(SETTINGS)
+    await operations(uow).ensure(OPERATIONS, grant_to=known.SYSTEM_ADMINISTRATORS)
 
 
 async def has_admin(uow: UnitOfWork) -> bool:
@@ -96,8 +99,10 @@ async def prepare(db: Database, *, demo: bool = False) -> bool:
 
 
 async def create_first_admin(db: Database, login: str, password: str, full_name: str) -> None:
-    """`webitel-tui init`: refused once any administrator exists (never a second backdoor)."""
+    """`webitel-tui init` (and the first start's questions): refused once any administrator
+    exists (never a second backdoor); the password must meet the password policy."""
     async with unit_of_work(db) as uow:
         if await has_admin(uow):
             raise DomainError("An administrator already exists.")
+        check_password_policy(password, await uow.settings.password_policy())
         await create_admin(uow, login, password, full_name)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from sqlalchemy import select
 
 from webitel_tui.db.tables import SysSettings
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import RecordNotFoundError
+from webitel_tui.domain.passwords import POLICY_SETTINGS, PasswordPolicy
 from webitel_tui.domain.settings import SystemSetting
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
 
@@ -39,6 +42,25 @@ class SettingsRepository(Repository):
     async def value(self, code: str, default: str = "") -> str:
         row = await self._row(code)
         return default if row is None else row.Value
+
+    async def values(self, codes: Collection[str]) -> dict[str, str]:
+        """The values of the settings named by `codes` that exist, in one query."""
+        rows = await self.session.execute(
+            select(SysSettings.Code, SysSettings.Value).where(SysSettings.Code.in_(codes))
+        )
+        return {code: value for code, value in rows}
+
+    async def password_policy(self) -> PasswordPolicy:
+        """The password policy of the System settings (a missing one keeps its default)."""
+        return PasswordPolicy.from_settings(await self.values(POLICY_SETTINGS.values()))
+
+    async def ensure_many(self, settings: Sequence[tuple[str, str, str, str]]) -> None:
+        """Seed data, (code, name, value, value type) each: `ensure` for every one, in one
+        query when none is missing."""
+        present = await self.values([code for code, *_rest in settings])
+        for code, name, value, value_type in settings:
+            if code not in present:
+                await self.ensure(code, name, value, value_type=value_type)
 
     async def ensure(
         self,

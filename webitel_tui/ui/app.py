@@ -279,11 +279,14 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
     def _logged_in(self, logged_in: LoggedIn | None) -> None:
         if logged_in is None:
             return
+        from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS
         from webitel_tui.ui.screens.shell import ShellScreen
 
         self.logged_in = logged_in
         self.push_screen(ShellScreen(self.db, logged_in))
-        if self.settings.webitel.configured:
+        if self.settings.webitel.configured and logged_in.can(MANAGE_WEBITEL_USERS):
+            # Reconcile changes Webitel users in the CRM: for those who may (the next such
+            # user's start does it otherwise).
             self._reconcile_at_start(logged_in)
 
     @work(exit_on_error=False, group="reconcile-at-start", description="reconcile at start")

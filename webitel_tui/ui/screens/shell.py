@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known
 from webitel_tui.domain.processes import Process
+from webitel_tui.domain.rights import PROCESS_OPERATIONS, NoPermissionError
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes.auth import LoggedIn
@@ -118,6 +119,9 @@ class ShellScreen(ScreenMixin, Screen[None]):
         # M2: for anyone but a system administrator the designer has no key at all.
         if action == "system_designer":
             return self.logged_in.is_admin
+        # Run process, for those who may run a process (the processes refuse the others).
+        if action == "run_process":
+            return any(self.logged_in.can(needed) for needed in PROCESS_OPERATIONS.values())
         return True
 
     def action_system_designer(self) -> None:
@@ -169,6 +173,8 @@ class ShellScreen(ScreenMixin, Screen[None]):
         main.mount(section)
 
     def action_run_process(self) -> None:
+        if not self.check_action("run_process", ()):
+            return
         from webitel_tui.ui.screens.processes import process_start_dialog
 
         self.app.push_screen(process_start_dialog(self.context), self._process_chosen)
@@ -176,7 +182,15 @@ class ShellScreen(ScreenMixin, Screen[None]):
     def _process_chosen(self, chosen: list[Process] | None) -> None:
         if not chosen:
             return
-        if chosen[0].code == known.GET_WEBITEL_USERS_PROCESS_CODE:
+        needed = PROCESS_OPERATIONS.get(chosen[0].code)
+        if needed is not None and not self.logged_in.can(needed):
+            self.notify(
+                str(NoPermissionError(needed)),
+                title=_("Run process"),
+                severity="error",
+                markup=False,
+            )
+        elif chosen[0].code == known.GET_WEBITEL_USERS_PROCESS_CODE:
             from webitel_tui.ui.screens.import_users import ImportScreen
 
             self.app.push_screen(ImportScreen(self.context), self._import_closed)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import SecretStr
@@ -10,10 +12,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.message import Message
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
 from webitel_tui.domain.contacts import Contact
 from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.rights import AdminOperation, OperationGrantee
 from webitel_tui.domain.users import Role, SystemUser, UserType
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import system_users
@@ -44,6 +48,15 @@ class SystemUsersScreen(DesignerPage):
     AUTO_FOCUS = "#grid-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,insert", "new", "New", id="section.new", tooltip="New user"),
+        # Kept off the footer (it must fit 80 columns); F1 and the palette list it.
+        Binding(
+            "p",
+            "operation_permissions",
+            "Permissions",
+            id="system_users.operation_permissions",
+            tooltip="Operation permissions: which roles may run which operation",
+            show=False,
+        ),
         Binding("escape", "close", "Close", id="section.close"),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the user")]
@@ -76,6 +89,9 @@ class SystemUsersScreen(DesignerPage):
     def _page_closed(self, saved: bool | None) -> None:
         if saved:
             self.grid.reload()
+
+    def action_operation_permissions(self) -> None:
+        self.app.push_screen(OperationPermissionsScreen(self.context))
 
     def action_close(self) -> None:
         self.dismiss()
@@ -249,3 +265,141 @@ class UserPage(RecordPage):
             await system_users.remove_role(self.context.db, actor, self.user_id, remove)
         await self.load()
         self.post_message(self.Loaded())
+
+
+# Operation permissions: which roles may run which operation (domain/rights.py) -----------------
+
+
+class OperationPermissionsScreen(DesignerPage):
+    """Creatio's "Operation permissions": the operations; Enter opens one, with its roles."""
+
+    CAPTION = N_("Operation permissions")
+    AUTO_FOCUS = "#operations"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="operations.close"),
+    ]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the operation")]
+
+    @dataclass
+    class Loaded(Message):
+        operations: list[AdminOperation]
+
+    def __init__(self, context: ShellContext) -> None:
+        super().__init__(context)
+        self.operations: list[AdminOperation] = []
+
+    def body(self) -> ComposeResult:
+        yield DetailGrid(_("Name"), _("Code"), id="operations")
+
+    @property
+    def table(self) -> DetailGrid:
+        return self.query_one("#operations", DetailGrid)
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(exclusive=True, exit_on_error=False, group="operations", description="operations")
+    async def _load(self) -> None:
+        self.post_message(self.Loaded(await system_users.list_operations(self.context.db)))
+
+    @on(Loaded)
+    def _show(self, event: Loaded) -> None:
+        event.stop()
+        self.operations = event.operations
+        self.table.fill((str(o.id), [_(o.name), o.code]) for o in event.operations)
+
+    @on(DataTable.RowSelected, "#operations")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        chosen = next((o for o in self.operations if str(o.id) == event.row_key.value), None)
+        if chosen is not None:
+            self.app.push_screen(OperationPage(self.context, chosen))
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+class OperationPage(DesignerPage):
+    """An operation and the roles that may run it, changed as each is added or deleted."""
+
+    CAPTION = N_("Operation permission")
+    AUTO_FOCUS = "#grantees-detail"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("plus,insert", "add_roles", "Add", id="detail.add", tooltip="Add roles"),
+        Binding("delete", "delete_role", "Delete", id="detail.delete", tooltip="Delete the role"),
+        Binding("escape", "close", "Close", id="operation.close"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        grantees: list[OperationGrantee]
+
+    def __init__(self, context: ShellContext, operation: AdminOperation) -> None:
+        super().__init__(context)
+        self.operation = operation
+        self.grantees: list[OperationGrantee] = []
+
+    def body(self) -> ComposeResult:
+        operation = self.operation
+        yield Static(Text(f"{_(operation.name)} ({operation.code})"), id="operation-name")
+        yield Static(Text(_(operation.description)), classes="setting-row")
+        yield Static(Text(_("Roles that may run it")), classes="detail-caption")
+        yield DetailGrid(_("Name"), id="grantees-detail")
+
+    @property
+    def detail(self) -> DetailGrid:
+        return self.query_one("#grantees-detail", DetailGrid)
+
+    def on_mount(self) -> None:
+        self._change(None)
+
+    @work(exclusive=True, exit_on_error=False, group="grantees", description="operation roles")
+    async def _change(self, change: Callable[[], Awaitable[None]] | None) -> None:
+        """Make the change (if any), then show the roles as they are now (also after a
+        refusal, which the app reports)."""
+        try:
+            if change is not None:
+                await change()
+        finally:
+            grantees = await system_users.operation_grantees(self.context.db, self.operation.id)
+            self.post_message(self.Loaded(grantees))
+
+    @on(Loaded)
+    def _show(self, event: Loaded) -> None:
+        event.stop()
+        self.grantees = event.grantees
+        self.detail.fill((str(g.admin_unit_id), [g.admin_unit_name]) for g in event.grantees)
+
+    def action_add_roles(self) -> None:
+        async def roles(request: PageRequest) -> Page[Role]:
+            async with self.context.unit_of_work() as uow:
+                return await uow.users.page_roles(request)
+
+        dialog: LookupDialog[Role] = LookupDialog(
+            "Select: Roles", ROLE_COLUMNS, roles, sort="name", multi_select=True
+        )
+        self.app.push_screen(dialog, self._roles_chosen)
+
+    def _roles_chosen(self, chosen: list[Role] | None) -> None:
+        if not chosen:
+            return
+        db, actor = self.context.db, self.context.logged_in.actor
+        self._change(lambda: system_users.grant_operation(db, actor, self.operation.id, chosen))
+
+    def action_delete_role(self) -> None:
+        key = self.detail.current_key
+        if key is None:
+            return
+        unit_id = uuid.UUID(key)
+        db, actor = self.context.db, self.context.logged_in.actor
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._change(
+                    lambda: system_users.revoke_operation(db, actor, self.operation.id, unit_id)
+                )
+
+        self.app.push_screen(ConfirmDialog(DELETE_ONE), answered)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from webitel_tui.domain import known
 from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS, RUN_GET_WEBITEL_USERS
 from webitel_tui.domain.rules import parse_ice_servers
 from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import SystemUser, UserType
@@ -53,6 +54,11 @@ NO_EXTENSION_WARNING = N_(
     "The user has no extension: they will not be able to register a SIP phone or make calls."
 )
 DIRECT_ONLY = N_("Direct connection only (no STUN/TURN servers).")
+READ_ONLY = N_('Read only: changing Webitel users needs the "Manage Webitel users" permission.')
+CHANGES = frozenset(
+    {"save", "cancel", "select_user", "add_to_detail", "delete_from_detail", "reconcile"}
+)
+"""The card's actions that change the user (none is offered on a read-only card)."""
 
 
 def _yes_no(value: bool) -> str:
@@ -193,7 +199,20 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     def on_mount(self) -> None:
         self.grid.table.focus()
 
+    @property
+    def may_manage(self) -> bool:
+        """Whether the user may change Webitel users: without it the section is read-only
+        (the processes refuse the changes anyway; here they are not offered)."""
+        return self.context.logged_in.can(MANAGE_WEBITEL_USERS)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new", "delete"):
+            return self.may_manage
+        return True
+
     def action_new(self) -> None:
+        if not self.may_manage:
+            return
         self.app.push_screen(WebitelUserCard(self.context, None), self._card_closed)
 
     @on(SectionGrid.Opened)
@@ -208,7 +227,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
 
     def action_delete(self) -> None:
         record = self.grid.current
-        if record is None:
+        if record is None or not self.may_manage:
             return
 
         def answered(yes: bool | None) -> None:
@@ -234,12 +253,15 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         self.grid.reload()
 
     def action_actions(self) -> None:
-        items = [
-            ("load", N_("Load Webitel users")),
-            ("refresh", N_("Refresh from Webitel")),
-            ("export", N_("Export to CSV")),
-        ]
-        if self.open_items:  # only when there is something to reconcile
+        """What the user may do: the import with "Run GetWebitelUsers", the changes with
+        "Manage Webitel users"; export and the filters for everyone."""
+        items = []
+        if self.context.logged_in.can(RUN_GET_WEBITEL_USERS):
+            items.append(("load", N_("Load Webitel users")))
+        if self.may_manage:
+            items.append(("refresh", N_("Refresh from Webitel")))
+        items.append(("export", N_("Export to CSV")))
+        if self.open_items and self.may_manage:  # only when there is something to reconcile
             items.append(("reconcile", N_("Reconcile")))
         if self.grid.request.filter == TO_RECONCILE:
             items.append(("show-all", N_("Show all records")))
@@ -249,7 +271,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
 
     def _action_chosen(self, action: str | None) -> None:
         record = self.grid.current
-        if action == "load":
+        if action == "load" and self.context.logged_in.can(RUN_GET_WEBITEL_USERS):
             from webitel_tui.ui.screens.import_users import ImportScreen
 
             self.app.push_screen(ImportScreen(self.context), self._card_closed)
@@ -347,6 +369,8 @@ class WebitelUserCard(RecordPage):
     def __init__(self, context: ShellContext, record_id: uuid.UUID | None) -> None:
         caption = "Webitel user: New record" if record_id is None else "Webitel user"
         super().__init__(context, caption)
+        self.read_only = not context.logged_in.can(MANAGE_WEBITEL_USERS)
+        """Without "Manage Webitel users" the card shows the user and offers no change."""
         self.record_id = record_id
         self.record: WebitelUser | None = None
         self.user_id: uuid.UUID | None = None
@@ -378,6 +402,11 @@ class WebitelUserCard(RecordPage):
     def on_mount(self) -> None:
         super().on_mount()
         self._show_details(self.record_id is not None)
+        if self.read_only:
+            for field in self.query(Input):
+                field.disabled = True
+            self.query_one("#enable-stun", Checkbox).disabled = True
+            self.show_message(_(READ_ONLY), error=False)
 
     def _show_details(self, shown: bool) -> None:
         for selector in (
@@ -438,12 +467,18 @@ class WebitelUserCard(RecordPage):
         self.show_message(text, error=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.read_only and action in CHANGES:
+            return False
         if action == "reconcile":
             return self.open_item is not None
         return True
 
+    def action_save(self) -> None:
+        if not self.read_only:
+            super().action_save()
+
     def action_reconcile(self) -> None:
-        if self.open_item is not None:
+        if self.open_item is not None and not self.read_only:
             self._reconcile_record()
 
     @work(exclusive=True, exit_on_error=False, group="webitel-reconcile", description="reconcile")
@@ -535,7 +570,7 @@ class WebitelUserCard(RecordPage):
         self.query_one("#contact", Static).update(Text(contact_name))
 
     def action_select_user(self) -> None:
-        if self.record_id is not None:
+        if self.record_id is not None or self.read_only:
             return  # the CRM user of a saved Webitel user does not change
 
         async def candidates(request: PageRequest) -> Page[SystemUser]:
@@ -566,7 +601,7 @@ class WebitelUserCard(RecordPage):
         return None
 
     def action_add_to_detail(self) -> None:
-        detail = self._focused_detail()
+        detail = None if self.read_only else self._focused_detail()
         if detail == "licenses-detail":
             self._pick_licenses()
         elif detail == "roles-detail":
@@ -612,7 +647,7 @@ class WebitelUserCard(RecordPage):
             self._change_detail("roles-detail", add=[str(role.id) for role in chosen])
 
     def action_delete_from_detail(self) -> None:
-        detail = self._focused_detail()
+        detail = None if self.read_only else self._focused_detail()
         if detail is None or self.record_id is None:
             return
         key = self.query_one(f"#{detail}", DetailGrid).current_key
