@@ -185,12 +185,6 @@ async def test_0008_adds_the_tables_and_the_seed_the_grants(database_url: str) -
 
 # The processes refuse without the right ---------------------------------------------------------
 
-WIRING = (
-    "processes/provisioning.py, reconcile.py and get_webitel_users.py call "
-    "auth.require_operation once the lead wires them (see the report of issue 13)"
-)
-
-
 def unreachable_client() -> WebitelClient:
     """A client that would fail if it were used: a refusal comes before any request."""
     return WebitelClient(
@@ -221,8 +215,6 @@ async def test_the_webitel_processes_refuse_a_user_without_the_rights(db: Databa
                 await call(client)
             except NoPermissionError:
                 refused.append(name)
-            except Exception:  # not wired yet: some other failure
-                refused.append(f"{name} failed otherwise")
     assert refused == list(calls)
     async with unit_of_work(db) as uow:
         assert (await uow.webitel_users.get(record.id)).name == "okovalenko"  # not deleted
