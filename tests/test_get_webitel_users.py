@@ -40,7 +40,7 @@ from webitel_tui.processes.get_webitel_users import (
     _Run,
     run_import,
 )
-from webitel_tui.processes.setup import prepare
+from webitel_tui.processes.setup import create_first_admin, prepare
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_import import NewRows, WebitelImportRepository
 from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
@@ -404,16 +404,28 @@ async def test_server_fault_mid_run_stops_with_a_clear_error_and_a_rerun_complet
     assert await snapshot(demo.db) == await reference(tmp_path, demo.sim)
 
 
+async def _first_admin(url: str) -> None:
+    db = Database(url)
+    try:
+        await prepare(db)
+        await create_first_admin(db, "Supervisor", "Supervisor1", "Supervisor")
+    finally:
+        await db.dispose()
+
+
 RUN_PROCESS = [sys.executable, "-m", "webitel_tui", "run-process", "GetWebitelUsers"]
 
 
-def cli_env(tmp_path: Path, simulator: SimulatorThread) -> dict[str, str]:
-    """`webitel-tui` on a CRM in `tmp_path` and the simulator."""
+def cli_env(tmp_path: Path, simulator: SimulatorThread, url: str = "") -> dict[str, str]:
+    """`webitel-tui` on a CRM (by default in `tmp_path`) with its first administrator,
+    Supervisor (whom `run-process` acts as by default), and the simulator."""
+    url = url or f"sqlite:///{tmp_path / 'crm.db'}"
+    asyncio.run(_first_admin(url))
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEBITEL_TUI_")}
     env.update(
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),
-        WEBITEL_TUI_DATABASE__URL=f"sqlite:///{tmp_path / 'crm.db'}",
+        WEBITEL_TUI_DATABASE__URL=url,
         WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
         WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,
         WEBITEL_TUI_WEBITEL__USERNAME=simulator.username,
@@ -448,6 +460,46 @@ def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
         assert failed.returncode == 1
         [line] = [x for x in failed.stderr.splitlines() if x.startswith("webitel-tui:")]
         assert "Loading Webitel users stopped" in line and "Traceback" not in failed.stderr
+    finally:
+        simulator.stop()
+
+
+async def _plain_employee(url: str, login: str) -> None:
+    db = Database(url)
+    try:
+        async with unit_of_work(db) as uow:
+            contact = await uow.contacts.create(NewContact(name=login))
+            user = await uow.users.create_user(
+                NewSystemUser(name=login, contact_id=contact.id, user_type=UserType.EMPLOYEE),
+                "Password1",
+            )
+            await uow.users.add_to_role(user.id, known.ALL_EMPLOYEES)
+    finally:
+        await db.dispose()
+
+
+def test_cli_run_process_acts_as_a_named_user_with_its_rights(tmp_path: Path) -> None:
+    simulator = start_simulator_thread(users=4)
+    try:
+        env = cli_env(tmp_path, simulator)
+        asyncio.run(_plain_employee(env["WEBITEL_TUI_DATABASE__URL"], "amelnyk"))
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*RUN_PROCESS, *args], capture_output=True, text=True, env=env, timeout=120
+            )
+
+        refused = run("--as", "amelnyk")
+        assert refused.returncode == 1, refused.stderr
+        assert refused.stderr.strip() == (
+            'webitel-tui: You do not have permission to run the operation "Run GetWebitelUsers".'
+        )
+        unknown = run("--as", "nobody")
+        assert unknown.returncode == 3
+        assert unknown.stderr.strip() == 'webitel-tui: No CRM user is named "nobody".'
+        assert ("GET", "/api/users") not in simulator.app.log  # refused before any request
+        done = run()  # the Supervisor, from service_login
+        assert done.returncode == 0, done.stderr
     finally:
         simulator.stop()
 
@@ -811,8 +863,7 @@ def test_cli_run_process_reports_hostile_users_as_conflicts_on_each_database(
                 await client.aclose()
 
         asyncio.run(prepare_server())
-        env = cli_env(tmp_path, simulator)
-        env["WEBITEL_TUI_DATABASE__URL"] = seeded_database_url
+        env = cli_env(tmp_path, simulator, seeded_database_url)
         result = subprocess.run(
             [*RUN_PROCESS, "--json"],
             capture_output=True,

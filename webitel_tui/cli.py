@@ -125,6 +125,7 @@ def build_parser() -> CliParser:
         action="store_true",
         help="print the result as one JSON object on the last line of standard output",
     )
+    _add_acting_user(process)
     _add_users_actions(
         commands.add_parser(
             "users",
@@ -142,6 +143,16 @@ def build_parser() -> CliParser:
     return parser
 
 
+def _add_acting_user(parser: CliParser) -> None:
+    """`--as`: who the change log names, and whose rights a headless command checks."""
+    parser.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="the CRM user to act as (default: the setting service_login)",
+    )
+
+
 def _add_users_actions(users: CliParser) -> None:
     """`users ACTION`: the Webitel users section for cron and scripts (cli_users.py)."""
     users.json_failures = True
@@ -153,12 +164,7 @@ def _add_users_actions(users: CliParser) -> None:
         action="store_true",
         help="print the result as one JSON object on the last line of standard output",
     )
-    common.add_argument(
-        "--as",
-        dest="as_login",
-        metavar="LOGIN",
-        help="the CRM user to act as (default: the setting service_login)",
-    )
+    _add_acting_user(common)
 
     def action(name: str, summary: str) -> CliParser:
         parser = actions.add_parser(name, help=summary, description=summary, parents=[common])
@@ -457,9 +463,9 @@ def _report_json(report: ImportReport) -> str:
 
 def cmd_run_process(args: argparse.Namespace) -> int:
     # Imported here: the HTTP client is not needed to start the TUI or other commands.
+    from webitel_tui.cli_users import UsageProblem, acting_user
     from webitel_tui.processes.get_webitel_users import ImportFailed, run_import
     from webitel_tui.processes.webitel_connection import client_options
-    from webitel_tui.repositories import SYSTEM
     from webitel_tui.webitel import WebitelClient
 
     settings = load(args).settings
@@ -467,11 +473,14 @@ def cmd_run_process(args: argparse.Namespace) -> int:
     prepare(settings)
     options = client_options(settings.webitel)
 
+    login = args.as_login or settings.service_login
+
     async def work(db: Database) -> ImportReport:
+        actor = await acting_user(db, login, given=args.as_login is not None)
         async with WebitelClient(options) as client:
             return await run_import(
                 db,
-                SYSTEM,
+                actor,
                 client,
                 dry_run=args.dry_run,
                 unlink_deleted=args.unlink_deleted,
@@ -485,6 +494,9 @@ def cmd_run_process(args: argparse.Namespace) -> int:
             print(_report_json(exc.report))
         print(f"webitel-tui: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except UsageProblem as exc:
+        print(f"webitel-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_USAGE
     _print_report(report)
     if args.json:
         print(_report_json(report))
