@@ -10,7 +10,6 @@ the traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import signal
 import sys
 import tempfile
@@ -279,9 +278,6 @@ def _run_app(loaded: LoadedSettings, *, prepare: bool = False) -> WebitelTuiApp:
     # A theme chosen in the app is remembered in the file that was read (or the default one).
     config_path = loaded.path or default_config_path()
     app = create_app(loaded.settings, config_path, prepare=prepare, warnings=loaded.warnings)
-    # What start-up built lives as long as the app: keep it out of every later collection
-    # (a full collection over loaded grid rows otherwise stalls keys; bench/section_list.py).
-    gc.freeze()
     _RUNNING_APPS.append(app)
     try:
         app.run(mouse=loaded.settings.mouse)
