@@ -117,14 +117,9 @@ def _say_waiting(line: str) -> None:
 def prepare(settings: Settings, *, demo: bool = False) -> bool:
     """Migrate and seed the database (one program at a time: a second one waits for the
     first, then finds the work done); whether an administrator exists."""
-    from webitel_tui.db.migrate import preparing
     from webitel_tui.processes import setup
 
-    async def work(db: Database) -> bool:
-        async with preparing(db, on_wait=_say_waiting):
-            return await setup.prepare(db, demo=demo)
-
-    return on_database(settings, work)
+    return on_database(settings, lambda db: setup.prepare(db, demo=demo, on_wait=_say_waiting))
 
 
 # What stopped a command, in one line -----------------------------------------------------------

@@ -5,8 +5,10 @@ Running it again changes nothing: each row is looked up by its fixed id or uniqu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from webitel_tui.db.engine import Database
-from webitel_tui.db.migrate import upgrade
+from webitel_tui.db.migrate import preparing, upgrade
 from webitel_tui.db.seed_data import (
     DEMO_ADMIN_LOGIN,
     DEMO_PASSWORD_COST,
@@ -85,17 +87,21 @@ async def seed_demo(uow: UnitOfWork) -> None:
         await uow.users.add_to_role(user.id, role)
 
 
-async def prepare(db: Database, *, demo: bool = False) -> bool:
+async def prepare(
+    db: Database, *, demo: bool = False, on_wait: Callable[[str], None] | None = None
+) -> bool:
     """Migrate and seed, and mark the runs a killed process left "Running" "Interrupted";
     returns whether an administrator exists (else `init` must run). The app and every
-    command call it when they start."""
-    await upgrade(db)
-    async with unit_of_work(db) as uow:
-        await seed_base(uow)
-        await interrupt_abandoned_runs(uow)
-        if demo:
-            await seed_demo(uow)
-        return await has_admin(uow)
+    command call it when they start; one program at a time (a second one waits, told
+    through `on_wait`, then finds the work done)."""
+    async with preparing(db, on_wait=on_wait):
+        await upgrade(db)
+        async with unit_of_work(db) as uow:
+            await seed_base(uow)
+            await interrupt_abandoned_runs(uow)
+            if demo:
+                await seed_demo(uow)
+            return await has_admin(uow)
 
 
 async def create_first_admin(db: Database, login: str, password: str, full_name: str) -> None:

@@ -200,12 +200,13 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         await asyncio.to_thread(self._import_backend)
         from webitel_tui.db.engine import Database
 
-        db = Database(self.settings.database.url)
+        settings = self.settings.database
+        db = Database(settings.url, lock_wait=settings.lock_wait)
         try:
             if self._prepare:
                 from webitel_tui.processes.setup import prepare
 
-                if not await prepare(db):
+                if not await prepare(db, on_wait=self._say_waiting):
                     self.needs_admin = True
                     self.exit()
         except BaseException:
@@ -213,6 +214,9 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             raise
         self._db = db
         return db
+
+    def _say_waiting(self, line: str) -> None:
+        self.notify(line, title=_("Please wait"), timeout=10, markup=False)
 
     def _backend_done(self, task: asyncio.Task[Database]) -> None:
         if task.cancelled() or task.exception() is None:
