@@ -1,16 +1,27 @@
 from __future__ import annotations
 
 import csv
+import errno
+import os
+from datetime import datetime
 from pathlib import Path
 
+import platformdirs
+import pytest
 from sqlalchemy import insert
 
 from tests.test_paging_large import generate_rows
 from webitel_tui.db.engine import Database
 from webitel_tui.db.tables import WebitelUser
+from webitel_tui.domain.csv_cells import FORMULA_STARTS
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.records import Actor
-from webitel_tui.processes.export import export_webitel_users
+from webitel_tui.processes.export import (
+    ExportTargetError,
+    default_export_path,
+    export_target,
+    export_webitel_users,
+)
 
 
 async def test_export_follows_the_filter_and_streams_pages(db: Database, tmp_path: Path) -> None:
@@ -39,3 +50,76 @@ async def test_export_follows_the_filter_and_streams_pages(db: Database, tmp_pat
 
 def leftovers(folder: Path) -> list[Path]:
     return list(folder.glob(".*.part"))
+
+
+async def test_a_server_name_that_looks_like_a_formula_is_written_quoted(
+    db: Database, tmp_path: Path
+) -> None:
+    rows = generate_rows(count=3)
+    hostile = '=HYPERLINK("http://x","y")'
+    rows[0] = {**rows[0], "Name": hostile, "SearchText": hostile.lower()}
+    rows[1] = {**rows[1], "ContactName": "@SUM(A1)", "LicensesText": "+OPERATOR"}
+    async with db.engine.begin() as connection:
+        await connection.execute(insert(WebitelUser), rows)
+    target = tmp_path / "hostile.csv"
+    assert await export_webitel_users(db, Actor(), PageRequest(sort="name"), target) == 3
+    with target.open(newline="", encoding="utf-8") as handle:
+        cells = [cell for line in list(csv.reader(handle))[1:] for cell in line]
+    assert "'" + hostile in cells and hostile not in cells
+    assert "'@SUM(A1)" in cells and "'+OPERATOR" in cells
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    assert 'HYPERLINK(""http://x"",""y"")' in target.read_text(encoding="utf-8")  # csv quoting
+
+
+async def test_a_write_that_fails_says_so_in_one_line_and_leaves_nothing(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "full.csv"
+
+    def no_space(self: Path, other: Path) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", no_space)
+    with pytest.raises(ExportTargetError) as raised:
+        await export_webitel_users(db, Actor(), PageRequest(sort="name"), target)
+    assert str(raised.value) == f"Could not write {target}: No space left on device."
+    assert not target.exists() and leftovers(tmp_path) == []
+
+
+# Where to write: the default, and what can be written ---------------------------------------
+
+
+def test_the_default_is_the_documents_folder_with_a_dated_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, documents = tmp_path / "home", tmp_path / "home" / "Docs"
+    documents.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(documents))
+    now = datetime(2026, 11, 3, 9, 5, 7)
+    assert default_export_path(now) == documents / "webitel-users-20261103-090507.csv"
+    documents.rmdir()  # no documents folder: the home folder
+    assert default_export_path(now) == home / "webitel-users-20261103-090507.csv"
+
+
+def test_the_target_is_checked_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert export_target(" ~/a.csv ", tmp_path / "x") == tmp_path / "a.csv"
+    assert export_target("b.csv", tmp_path) == tmp_path / "b.csv"  # a bare name: in the folder
+    assert export_target(str(tmp_path / "c.csv"), Path("/elsewhere")) == tmp_path / "c.csv"
+    problems = {
+        "": "Enter the name of the file to write.",
+        "  ": "Enter the name of the file to write.",
+        str(tmp_path): f"{tmp_path} is a folder. Add a file name.",
+        str(tmp_path / "missing" / "d.csv"): f"The folder {tmp_path / 'missing'} does not exist.",
+    }
+    for typed, message in problems.items():
+        with pytest.raises(ExportTargetError) as raised:
+            export_target(typed, tmp_path)
+        assert str(raised.value) == message
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as root, chmod is not enough
+    with pytest.raises(ExportTargetError) as raised:
+        export_target("e.csv", tmp_path)
+    assert str(raised.value) == f"You cannot write to the folder {tmp_path}."

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -38,13 +39,18 @@ from webitel_tui.domain.webitel_users import (
 )
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import provisioning
-from webitel_tui.processes.export import export_webitel_users
+from webitel_tui.processes.export import (
+    default_export_path,
+    export_target,
+    export_webitel_users,
+)
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import ReconcileOutcome, reconcile
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage
+from webitel_tui.ui.screens.save_as import SaveAsDialog
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 
@@ -278,8 +284,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         elif action == "refresh" and record is not None:
             self._refresh(record)
         elif action == "export":
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            self._export(Path.cwd() / f"webitel-users-{stamp}.csv")
+            self._ask_where_to_export()
         elif action == "reconcile":
             self._reconcile()
         elif action == "show-to-reconcile":
@@ -313,6 +318,18 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             self.context.db, self.context.logged_in.actor, self.context.webitel(), record.id
         )
         self.post_message(self.Deleted())  # the grid reloads either way
+
+    def _ask_where_to_export(self) -> None:
+        """The file to write: the documents (or home) folder and a dated name, to accept with
+        Enter or change; an existing file is replaced only after a Yes."""
+        default = default_export_path(datetime.now())
+        check = partial(export_target, folder=default.parent)
+        prompt = SaveAsDialog(default, check, title=N_("Export to CSV"))
+        self.app.push_screen(prompt, self._export_to)
+
+    def _export_to(self, path: Path | None) -> None:
+        if path is not None:
+            self._export(path)
 
     @work(exclusive=True, exit_on_error=False, group="webitel-export", description="export")
     async def _export(self, path: Path) -> None:
