@@ -185,6 +185,7 @@ async def test_0008_adds_the_tables_and_the_seed_the_grants(database_url: str) -
 
 # The processes refuse without the right ---------------------------------------------------------
 
+
 def unreachable_client() -> WebitelClient:
     """A client that would fail if it were used: a refusal comes before any request."""
     return WebitelClient(
