@@ -11,6 +11,9 @@ from webitel_tui.webitel.wire import Page, User, parse_page
 
 
 def _page(*ids: str, more: bool = False) -> Page[User]:
+    if not ids and more:  # parse_page refuses it: a fetcher of another kind could return it
+        contradiction: Page[User] = Page(items=(), next=True)
+        return contradiction
     return parse_page(User, {"items": [{"id": i} for i in ids], "next": more})
 
 

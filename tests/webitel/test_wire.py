@@ -320,6 +320,8 @@ def test_error_text_is_in_the_exception() -> None:
         (400, "x", "user name jdoe already exists", ConflictError),
         (409, "", "", ConflictError),
         (400, "app.license.product.expired", "product: CHAT expired", LicenseError),
+        (401, "app.context.auth.license.err", "", LicenseError),
+        (403, "app.context.authz.license.err", "no license", LicenseError),
         (400, "api.process.bad_args", "nope", BadRequestError),
         (500, "api.process.internal", "boom", ServerError),
         (503, "", "", ServerError),

@@ -65,15 +65,16 @@ class LicenseGrant(Record):
 
 class DomainLicense(Record):
     """A license of the Webitel domain, as the licenses lookup offers it (`id`: its serial):
-    `remain` grants left of `limit` (None: unlimited); `expired` and `grantable` (neither
-    expired nor used up) as of the moment it was read."""
+    `remain` grants left of `limit` (0 when the server leaves a count out: Webitel has no
+    unlimited license); `expired` and `grantable` (neither expired nor used up) as of the
+    moment it was read."""
 
     id: str
     product: str = ""
     name: str = ""
     expires_on: datetime | None = None
-    limit: int | None = None
-    remain: int | None = None
+    limit: int = 0
+    remain: int = 0
     expired: bool = False
     grantable: bool = True
 

@@ -545,9 +545,8 @@ def license_availability(grant: DomainLicense) -> str:
     """ "N of M available", or why it cannot be granted."""
     if grant.expired:
         return _("Expired")
-    if grant.limit is None:
-        return _("Unlimited")
-    return tr("{0} of {1} available", grant.remain or 0, grant.limit)
+    # A count the server left out is 0 (proto3 drops zeros): Webitel has no unlimited license.
+    return tr("{0} of {1} available", grant.remain, grant.limit)
 
 
 async def role_names(client: WebitelClient) -> dict[str, str]:

@@ -12,11 +12,12 @@ import httpx
 
 from webitel_tui.webitel.errors import (
     DeviceProvisioningError,
+    MalformedResponseError,
     NotFoundError,
     WebitelError,
 )
 from webitel_tui.webitel.options import DeviceMode, WebitelOptions
-from webitel_tui.webitel.paging import iter_items
+from webitel_tui.webitel.paging import PageFetcher, iter_items
 from webitel_tui.webitel.session import HttpSession, Params, is_unknown_parameter
 from webitel_tui.webitel.wire import (
     Device,
@@ -49,6 +50,22 @@ def _seg(value: Id) -> str:
 
 def _refs(ids: Sequence[str]) -> list[ObjectRef]:
     return [ObjectRef(id=item) for item in ids]
+
+
+def _answer_to(exc: MalformedResponseError, path: str) -> MalformedResponseError:
+    """`exc` naming the list request (``GET path``, never its query) whose answer it was."""
+    if exc.path:
+        return exc
+    return MalformedResponseError(exc.detail, method="GET", path=path)
+
+
+async def _walk(fetch: PageFetcher[ItemT], path: str) -> AsyncIterator[ItemT]:
+    """Every item of the list at `path`, page after page (see `iter_items`)."""
+    try:
+        async for item in iter_items(fetch):
+            yield item
+    except MalformedResponseError as exc:
+        raise _answer_to(exc, path) from None
 
 
 class WebitelClient:
@@ -103,7 +120,11 @@ class WebitelClient:
         return await self._call("GET", path, params=params)
 
     async def _get_page(self, model: type[ItemT], path: str, params: Params) -> Page[ItemT]:
-        return parse_page_json(model, await self._session.request("GET", path, params=params))
+        body = await self._session.request("GET", path, params=params)
+        try:
+            return parse_page_json(model, body)
+        except MalformedResponseError as exc:
+            raise _answer_to(exc, path) from None
 
     # -- authentication -------------------------------------------------------------------
 
@@ -160,7 +181,7 @@ class WebitelClient:
                 page=number, size=page_size, username=username, include_deleted=include_deleted
             )
 
-        return iter_items(fetch)
+        return _walk(fetch, "/users")
 
     async def list_users(self, *, page_size: int | None = None) -> list[User]:
         return [user async for user in self.iter_users(page_size=page_size)]
@@ -287,7 +308,8 @@ class WebitelClient:
         async def fetch(number: int) -> Page[Role]:
             return await self.search_roles(page=number)
 
-        return [role async for role in iter_items(fetch) if include_user_roles or not role.user]
+        roles = _walk(fetch, "/roles")
+        return [role async for role in roles if include_user_roles or not role.user]
 
     # -- licenses -------------------------------------------------------------------------
 
@@ -302,7 +324,7 @@ class WebitelClient:
         async def fetch(number: int) -> Page[License]:
             return await self.search_licenses(valid=valid, page=number)
 
-        return [item async for item in iter_items(fetch)]
+        return [item async for item in _walk(fetch, "/license")]
 
     # -- devices --------------------------------------------------------------------------
 

@@ -156,7 +156,9 @@ class ConflictError(BadRequestError):
 
 
 class LicenseError(BadRequestError):
-    """A license cannot be granted: none left (``remain`` is 0), expired, or unknown."""
+    """A license cannot be granted (none left, expired, unknown), or the Webitel account the
+    CRM signs in with holds no license for what it asked (``app.context.auth.license.err``,
+    "User has no license grants" in Webitel's UI): a refusal either way, not a bad login."""
 
     default_detail = "The license cannot be granted"
 
@@ -205,6 +207,11 @@ def retryable(exc: WebitelError) -> bool:
     return isinstance(exc, NetworkError | WebitelTimeoutError | ServerError)
 
 
+NO_LICENSE_IDS = frozenset({"app.context.auth.license.err", "app.context.authz.license.err"})
+"""Webitel's ids for "the signed-in user has no license grants" (the second one is what
+older releases of Webitel's login app matched: ``webitel/web-client-auth``)."""
+_NO_LICENSE_DETAIL = "The Webitel account in use has no license grants"
+
 _CONFLICT_RE = re.compile(r"already exist|duplicate|unique|is taken|in use", re.IGNORECASE)
 _LICENSE_RE = re.compile(r"licen[cs]e|\bproduct\b", re.IGNORECASE)
 _FIELD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -234,7 +241,11 @@ def error_from_response(
     """Pick the error class for an HTTP error answer and its (already parsed) body."""
     text = f"{id} {detail}"
     cls: type[WebitelError]
-    if http_status == 401:
+    if id in NO_LICENSE_IDS and http_status >= 400:
+        # Whatever the status (not public): logging in again or retrying cannot help.
+        cls = LicenseError
+        detail = detail or _NO_LICENSE_DETAIL
+    elif http_status == 401:
         cls = AuthError
     elif http_status == 412:
         cls = PasswordExpiredError

@@ -28,6 +28,7 @@ from webitel_tui.webitel.errors import (
     BadRequestError,
     ConnectFailedError,
     InvalidCredentialsError,
+    LicenseError,
     MalformedResponseError,
     NetworkError,
     TokenExpiredError,
@@ -266,7 +267,12 @@ class HttpSession:
             method=method,
             path=path,
         )
-        if not authenticated and status in (400, 401) and path.startswith("/login"):
+        if (
+            not authenticated
+            and status in (400, 401)
+            and path.startswith("/login")
+            and not isinstance(error, LicenseError)  # right password, no license grants
+        ):
             # Some Webitel versions answer a wrong password with 400 instead of 401.
             return InvalidCredentialsError(
                 detail or None,

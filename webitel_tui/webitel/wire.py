@@ -251,14 +251,22 @@ class Role(_Tolerant):
 
 @dataclass(frozen=True, slots=True, config=_CONFIG)
 class License(_Tolerant):
-    """``LicenseV1``: a product license with a grant ``limit`` and ``remain`` grants left."""
+    """``LicenseV1``: a product license with a grant ``limit`` and ``remain`` grants left.
+
+    Both counts are int32 in ``webitel-go/customers.proto`` (``limit``: "maximum allowed usage
+    quantity", ``remain = limit - len(users)``), and proto3 JSON leaves out a zero: a license
+    without ``remain`` has none left, one without ``limit`` allows none. Nothing in Webitel
+    marks a license "unlimited" (the admin UI fills ``{remain: 0, limit: 0}`` in the same way),
+    so a missing count is 0 here, never "no limit". ``not_after`` is optional in the proto:
+    without it the license does not expire.
+    """
 
     id: str
     product: str | None = None
     name: str | None = None
     not_after: Timestamp = None
-    limit: int | None = None
-    remain: int | None = None
+    limit: Annotated[int, _NullAs(int)] = 0
+    remain: Annotated[int, _NullAs(int)] = 0
 
     def is_expired(self, now: datetime | None = None) -> bool:
         moment = now or datetime.now(UTC)
@@ -266,7 +274,7 @@ class License(_Tolerant):
 
     @property
     def is_exhausted(self) -> bool:
-        return self.remain is not None and self.remain <= 0
+        return self.remain <= 0
 
     def is_grantable(self, now: datetime | None = None) -> bool:
         return not self.is_expired(now) and not self.is_exhausted
@@ -467,12 +475,14 @@ PAGE_KEYS = frozenset({"items", "next", "page", "size"})
 """What a Webitel list answer may hold (``reference/webitel-api.md`` §2)."""
 
 
-def _check_empty_page(data: object) -> None:
+def _check_empty_page(data: object, *, more: bool) -> None:
     """Let an empty page through only when it is one: a JSON object with nothing but page
-    keys. A real server with no users answers ``{}`` (proto3 drops empty fields), so an
-    empty page cannot be told from the end of the list; ``{"result": "ok"}``, ``null`` or an
-    empty body are another answer altogether, and reading them as "no more users" made an
-    import stop early and call the rest deleted."""
+    keys, which does not say more follow. A real server with no users answers ``{}`` (proto3
+    drops empty fields), so an empty page cannot be told from the end of the list;
+    ``{"result": "ok"}``, ``{"users": [...]}``, ``null`` or an empty body are another answer
+    altogether, and reading them as "no more users" made an import stop early and call the
+    rest deleted. A server always sends ``items`` when there are any, so ``next: true``
+    without them contradicts itself."""
     if not isinstance(data, dict):
         raise MalformedResponseError("a page that is not a JSON object")
     foreign = sorted(str(key) for key in data if key not in PAGE_KEYS)
@@ -480,13 +490,15 @@ def _check_empty_page(data: object) -> None:
         raise MalformedResponseError(
             f"a page without items, with keys a page does not have ({', '.join(foreign)})"
         )
+    if more:
+        raise MalformedResponseError("a page without items that says more follow (next: true)")
 
 
 def parse_page(model: type[ItemT], data: object) -> Page[ItemT]:
     """Validate a decoded list answer (``{}`` is an empty page, ``items`` may be absent)."""
     page: Page[ItemT] = parse_model(Page[model], data, wrapped=False)  # type: ignore[valid-type]
     if not page.items:
-        _check_empty_page(data)
+        _check_empty_page(data, more=page.next)
     return page
 
 
@@ -501,8 +513,8 @@ def parse_page_json(model: type[ItemT], body: bytes) -> Page[ItemT]:
         raise MalformedResponseError(f"unexpected page shape ({_describe(exc)})") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise MalformedResponseError(f"unexpected page shape ({exc!r})") from None
-    if not page.items:
-        _check_empty_page(decode_json(body))  # its keys: decoded again, only when empty
+    if not page.items:  # its keys: decoded again, only when empty
+        _check_empty_page(decode_json(body), more=page.next)
     return page
 
 
