@@ -12,7 +12,9 @@ from typing import Any
 
 from pydantic import Field
 
+from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.records import AuditedRecord
+from webitel_tui.i18n import tr
 
 
 class ProcessStatus(StrEnum):
@@ -53,3 +55,15 @@ class ProcessRun(AuditedRecord):
     message: str = ""
     owner: RunOwner | None = None
     """None for runs logged before owners were recorded."""
+
+
+class ProcessAlreadyRunningError(DomainError):
+    """A run of the process is going on: a second one does not start beside it."""
+
+    def __init__(self, code: str, since: str, started_by: str) -> None:
+        super().__init__(
+            tr("{0} is already running since {1}, started by {2}.", code, since, started_by)
+        )
+        self.code = code
+        self.since = since
+        self.started_by = started_by

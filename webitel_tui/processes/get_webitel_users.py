@@ -48,6 +48,7 @@ from webitel_tui.domain.rights import RUN_GET_WEBITEL_USERS
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.auth import require_operation
+from webitel_tui.processes.process_log import run_ended, start_run_alone
 from webitel_tui.processes.server_user import (
     USER_ID,
     device,
@@ -429,6 +430,7 @@ class _Run:
 
 async def _finish(db: Database, actor: Actor, report: ImportReport, status: ProcessStatus) -> None:
     report.status = status
+    run_ended(report.run_id)
     if report.run_id is None:
         return
     try:
@@ -449,15 +451,20 @@ async def run_import(
     cancel: asyncio.Event | None = None,
 ) -> ImportReport:
     """Run GetWebitelUsers. Returns the report when it completes or is cancelled (`status`
-    says which); raises `ImportFailed` (with the partial report) when the server fails."""
+    says which); raises `ImportFailed` (with the partial report) when the server fails, and
+    `ProcessAlreadyRunningError` (nothing done) while another run goes on."""
     await require_operation(db, actor, RUN_GET_WEBITEL_USERS)
     report = ImportReport(dry_run=dry_run)
     async with unit_of_work(db, actor) as uow:
         process = await uow.processes.by_code(PROCESS_CODE)
         if process is None or not process.enabled:
             raise DomainError(tr('The business process "{0}" is not available.', PROCESS_CODE))
-        if not dry_run:
-            report.run_id = (await uow.processes.start_run(process.id)).id
+        # Never beside a live run of another program or screen: each would take the users
+        # the other has just linked for conflicts. A dry run is refused beside one too (its
+        # preview would show those conflicts), but it logs no run, so it stops none itself:
+        # it commits nothing that a real run could trip over.
+        run = await start_run_alone(uow, process, log=not dry_run)
+        report.run_id = None if run is None else run.id
     work = _Run(
         db,
         actor,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from webitel_tui.db.tables import SysProcess, SysProcessLog, utcnow
+from webitel_tui.db.tables import Contact, SysProcess, SysProcessLog, utcnow
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.processes import Process, ProcessRun, ProcessStatus, RunOwner
 from webitel_tui.domain.text import like_pattern
@@ -117,12 +117,28 @@ class ProcessRepository(Repository):
         )
         return [_run(row) for row in rows]
 
-    async def running_runs(self) -> list[ProcessRun]:
-        """The runs of every process whose end is not recorded."""
-        rows = await self.session.scalars(
-            select(SysProcessLog).where(SysProcessLog.Status == ProcessStatus.RUNNING.value)
-        )
+    async def running_runs(self, process_id: uuid.UUID | None = None) -> list[ProcessRun]:
+        """The runs whose end is not recorded: of every process, or of `process_id`."""
+        query = select(SysProcessLog).where(SysProcessLog.Status == ProcessStatus.RUNNING.value)
+        if process_id is not None:
+            query = query.where(SysProcessLog.SysProcessId == process_id)
+        rows = await self.session.scalars(query.order_by(SysProcessLog.StartedOn))
         return [_run(row) for row in rows]
+
+    async def lock_process(self, process_id: uuid.UUID) -> None:
+        """Hold the process's catalogue row until this transaction ends: on PostgreSQL
+        another transaction that asks for it waits until then (SELECT ... FOR UPDATE).
+        SQLite has no row locks (no FOR UPDATE is sent): there the first write of a
+        transaction waits for every other writer to end."""
+        await self.session.execute(
+            select(SysProcess.Id).where(SysProcess.Id == process_id).with_for_update()
+        )
+
+    async def starter_name(self, run: ProcessRun) -> str | None:
+        """The name of the contact who started `run`, if known."""
+        if run.started_by is None:
+            return None
+        return await self.session.scalar(select(Contact.Name).where(Contact.Id == run.started_by))
 
     async def interrupt_runs(self, run_ids: Collection[uuid.UUID], message: str) -> None:
         """Mark these runs "Interrupted", those still "Running": two starts at once may both
