@@ -35,6 +35,7 @@ from webitel_tui.cli_support import (
     read_settings,
 )
 from webitel_tui.config import LoadedSettings, Settings, default_config_path
+from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
 
@@ -407,7 +408,8 @@ def _progress_printer(stream: TextIO) -> Callable[[ImportProgress], None]:
         line = tr("{0} Webitel users processed", progress.processed)
         if tty:
             end = "\n" if progress.done else ""
-            print(f"\r{line} {progress.current[:40]:<40}", end=end, file=stream, flush=True)
+            current = visible(progress.current)[:40]  # a server's name: shown, never obeyed
+            print(f"\r{line} {current:<40}", end=end, file=stream, flush=True)
         elif progress.done or progress.pages != last_page:
             last_page = progress.pages
             print(line, file=stream, flush=True)
@@ -416,7 +418,8 @@ def _progress_printer(stream: TextIO) -> Callable[[ImportProgress], None]:
 
 
 def _print_report(report: ImportReport, *, limit: int = 10) -> None:
-    """One screen: the counts, then the names that need a look (conflicts, deletions...)."""
+    """One screen: the counts, then the names that need a look (conflicts, deletions...),
+    each on its line, shown and never obeyed by the terminal (domain/display.py)."""
     title = tr("GetWebitelUsers (dry run, nothing written): {0}", report.summary())
     print(title if report.dry_run else tr("GetWebitelUsers: {0}", report.summary()))
     sections: list[tuple[str, list[str]]] = [
@@ -437,7 +440,7 @@ def _print_report(report: ImportReport, *, limit: int = 10) -> None:
             continue
         print(f"{title}:")
         for name in names[:limit]:
-            print(f"  {name}")
+            print(f"  {visible(name)}")
         if len(names) > limit:
             print("  " + tr("... and {0} more", len(names) - limit))
 
@@ -454,7 +457,7 @@ def _report_json(report: ImportReport) -> str:
     )
     import json
 
-    return json.dumps(data, ensure_ascii=False)
+    return json_visible(json.dumps(data, ensure_ascii=False))
 
 
 def cmd_run_process(args: argparse.Namespace) -> int:
@@ -526,12 +529,12 @@ def _usage_failed(error: UsageError, arguments: Sequence[str]) -> int:
     """argparse's own report of a bad command line, with the `users` commands' JSON line."""
     parser = error.parser
     parser.print_usage(sys.stderr)
-    print(f"{parser.prog}: error: {error}", file=sys.stderr)
+    print(f"{parser.prog}: error: {visible(str(error))}", file=sys.stderr)  # it quotes argv
     if parser.json_failures and "--json" in arguments:
         import json
 
         failed = {"ok": False, "error": str(error), "exit": parser.usage_exit}
-        print(json.dumps(failed, ensure_ascii=False))
+        print(json_visible(json.dumps(failed, ensure_ascii=False)))
     return parser.usage_exit
 
 
@@ -540,13 +543,15 @@ def _failed(error: Exception, args: argparse.Namespace, *, debug: bool) -> int:
     line); the traceback only when asked for."""
     found = failure(error)
     if debug:
-        print(hide_secrets("".join(traceback.format_exception(error))), end="", file=sys.stderr)
-    print(f"webitel-tui: {found.message}", file=sys.stderr)
+        trace = hide_secrets("".join(traceback.format_exception(error)))
+        print(visible_lines(trace), end="", file=sys.stderr)
+    # The message may quote data (a path, a value, the server's words): shown, never obeyed.
+    print(f"webitel-tui: {visible(found.message)}", file=sys.stderr)
     if getattr(args, "json_failures", False) and getattr(args, "json", False):
         import json
 
         line = {"ok": False, "error": found.message, "exit": found.code}
-        print(json.dumps(line, ensure_ascii=False))
+        print(json_visible(json.dumps(line, ensure_ascii=False)))
     return found.code
 
 

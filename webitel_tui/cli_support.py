@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from webitel_tui.config import ConfigError, LoadedSettings, Settings, load_settings
+from webitel_tui.domain.display import visible
 
 # SQLAlchemy and the processes are imported where a command uses them: the start of the TUI
 # does not need them (bench/startup.py).
@@ -74,7 +75,7 @@ def read_settings(
     _remember_secrets(loaded.settings)
     if say_warnings:
         for warning in loaded.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(f"warning: {visible(warning)}", file=sys.stderr)  # it may quote the file
     return loaded
 
 
@@ -111,7 +112,7 @@ def on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) ->
 
 
 def _say_waiting(line: str) -> None:
-    print(f"webitel-tui: {line}", file=sys.stderr, flush=True)
+    print(f"webitel-tui: {visible(line)}", file=sys.stderr, flush=True)
 
 
 def prepare(settings: Settings, *, demo: bool = False) -> bool:

@@ -34,6 +34,7 @@ from webitel_tui.cli_support import (
 from webitel_tui.config import ConfigError
 from webitel_tui.db.engine import Database, DatabaseUrlError
 from webitel_tui.domain.contacts import Contact
+from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.records import Actor
@@ -66,17 +67,20 @@ class UsageProblem(Exception):
 
 @dataclass(frozen=True)
 class Output:
-    """Human lines, or with `--json` only JSON: the last line is the result object."""
+    """Human lines, or with `--json` only JSON: the last line is the result object.
+
+    Both may quote data (names from Webitel and the CRM): a terminal shows it and never
+    obeys it (domain/display.py); the JSON keeps it exact, escaped."""
 
     json: bool
 
     def line(self, text: str = "") -> None:
         if not self.json:
-            print(text)
+            print(visible_lines(text))
 
     def json_line(self, data: dict[str, Any]) -> None:
         if self.json:
-            print(json.dumps(data, ensure_ascii=False))
+            print(json_visible(json.dumps(data, ensure_ascii=False)))
 
     def result(self, data: dict[str, Any]) -> int:
         self.json_line({"ok": True, **data})
@@ -84,7 +88,7 @@ class Output:
 
     def failed(self, message: str, code: int, **extra: Any) -> int:
         message = " ".join(message.split())  # one line, whatever the server said
-        print(f"webitel-tui: {message}", file=sys.stderr)
+        print(f"webitel-tui: {visible(message)}", file=sys.stderr)
         self.json_line({"ok": False, "error": message, "exit": code, **extra})
         return code
 
@@ -320,7 +324,8 @@ async def list_users(job: Job, args: argparse.Namespace, out: Output) -> int:
     widths = [max(width, len(_(caption))) for caption, width, _value in LIST_COLUMNS]
 
     def row(values: Sequence[str]) -> str:
-        return "  ".join(f"{v:<{w}}" for v, w in zip(values, widths, strict=True)).rstrip()
+        shown = (visible(value) for value in values)  # a line break in a name stays in its cell
+        return "  ".join(f"{v:<{w}}" for v, w in zip(shown, widths, strict=True)).rstrip()
 
     out.line(row([_(caption) for caption, _width, _value in LIST_COLUMNS]))
     request = PageRequest(search=args.search, sort="name", limit=LIST_PAGE)

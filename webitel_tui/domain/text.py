@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+_NEVER_STORED = re.compile(r"[\x00\ud800-\udfff]")
+"""What no stored text holds (domain/limits.py refuses it): NUL, lone surrogates."""
 
 
 def fold(text: str) -> str:
@@ -13,6 +17,13 @@ def fold(text: str) -> str:
 def search_text(parts: Iterable[str | None]) -> str:
     """What quick search runs over: the folded searchable fields, one per line."""
     return "\n".join(fold(part) for part in parts if part)
+
+
+def finds_nothing(query: str) -> bool:
+    """Whether a quick search for `query` can find no record: it holds a character no
+    stored text holds. It is then not sent at all: PostgreSQL refuses a NUL, and neither
+    driver can encode a lone surrogate (what a terminal's undecodable bytes become)."""
+    return _NEVER_STORED.search(query) is not None
 
 
 def like_pattern(query: str) -> str:

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, SQLColumnExpression, tuple_
+from sqlalchemy import Select, SQLColumnExpression, false, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from webitel_tui.domain.errors import ValidationError
 from webitel_tui.domain.paging import Cursor, Page, PageRequest, SortValue
-from webitel_tui.domain.text import like_pattern
+from webitel_tui.domain.text import finds_nothing, like_pattern
 
 T = TypeVar("T")
 
@@ -38,7 +38,10 @@ async def fetch_page(
         raise ValidationError(f'The list cannot be sorted by "{request.sort}".')
     key = sort_columns[request.sort]
     if request.search.strip() and search_column is not None:
-        query = query.where(search_column.like(like_pattern(request.search), escape="\\"))
+        if finds_nothing(request.search):
+            query = query.where(false())
+        else:
+            query = query.where(search_column.like(like_pattern(request.search), escape="\\"))
     if request.after is not None:
         after = tuple_(key, id_column)
         bound = (request.after.value, request.after.id)

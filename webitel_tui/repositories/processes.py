@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import false, select, update
 
 from webitel_tui.db.tables import Contact, SysProcess, SysProcessLog, utcnow
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.processes import Process, ProcessRun, ProcessStatus, RunOwner
-from webitel_tui.domain.text import like_pattern
+from webitel_tui.domain.text import finds_nothing, like_pattern
 from webitel_tui.repositories.base import Repository, audit_fields
 from webitel_tui.repositories.paging import fetch_page
 
@@ -50,7 +50,9 @@ class ProcessRepository(Repository):
         query = select(SysProcess)
         if enabled_only:
             query = query.where(SysProcess.Enabled.is_(True))
-        if request.search.strip():
+        if finds_nothing(request.search):
+            query = query.where(false())
+        elif request.search.strip():
             pattern = like_pattern(request.search)
             query = query.where(
                 SysProcess.Caption.ilike(pattern, escape="\\")

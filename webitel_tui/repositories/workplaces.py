@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, false, func, or_, select
 
 from webitel_tui.db.tables import (
     SysAdminUnitInWorkplace,
@@ -18,7 +18,7 @@ from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import DuplicateValueError
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
-from webitel_tui.domain.text import like_pattern
+from webitel_tui.domain.text import finds_nothing, like_pattern
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
 from webitel_tui.i18n import tr
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
@@ -72,7 +72,9 @@ class WorkplaceRepository(Repository):
                 SysModuleInWorkplace.SysWorkplaceId == workplace_id,
             )
         )
-        if request.search.strip():
+        if finds_nothing(request.search):
+            query = query.where(false())
+        elif request.search.strip():
             # A handful of sections: a case-insensitive match on the caption is enough.
             query = query.where(
                 func.lower(SysModule.Caption).like(like_pattern(request.search), escape="\\")

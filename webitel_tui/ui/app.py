@@ -23,11 +23,13 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from webitel_tui.config import DEFAULT_THEME, remember_setting
+from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
 from webitel_tui.ui.screens.base import WorkerFailed
@@ -160,6 +162,26 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         )
         self._refresh_truecolor_filter(self.ansi_theme)
         self.stylesheet.set_variables(self.get_css_variables())
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app (a screen's or a widget's `notify` comes here): the message
+        may quote data (a name, a path, the server's words), so it is shown and never obeyed
+        by the terminal (domain/display.py); its own line breaks stay."""
+        super().notify(
+            visible_lines(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     @property
     def db(self) -> Database:

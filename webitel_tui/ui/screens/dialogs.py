@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from webitel_tui.domain.display import visible_lines
 from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ScreenMixin
 
@@ -40,7 +41,8 @@ class ConfirmDialog(ScreenMixin, ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body dialog") as body:
             body.border_title = self._title
-            yield Static(Text(self.message), classes="dialog-message")
+            # Ours, but it may quote data (a refusal, the server's words): shown, never obeyed.
+            yield Static(Text(visible_lines(self.message)), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Yes"), id="yes", variant="success")
                 yield Button(_("No"), id="no")

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
+from webitel_tui.domain.display import visible
 from webitel_tui.i18n import _
 from webitel_tui.ui.commands import listed_bindings
 from webitel_tui.ui.screens.base import ScreenMixin
@@ -64,7 +65,8 @@ class HelpScreen(ScreenMixin, ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for keys, description in self._rows:
-            table.add_row(Text(keys), Text(description))
+            # Keys may be remapped in the configuration file: shown, never obeyed.
+            table.add_row(Text(visible(keys)), Text(visible(description)))
         with VerticalScroll(id="help-body", classes="modal-body") as body:
             body.border_title = _("Keys")
             body.border_subtitle = _("Esc to close")

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.processes import ProcessStatus
 from webitel_tui.i18n import N_, _, tr
@@ -160,9 +161,9 @@ class ImportScreen(ScreenMixin, Screen[bool]):
             text = event.report.summary()
             if event.error:
                 text = f"{event.error} {text}"
-            summary.update(Text(text))
+            summary.update(Text(visible_lines(text)))
         else:
-            summary.update(Text(event.error))
+            summary.update(Text(visible_lines(event.error)))  # it may quote the server
         summary.display = True
         if self.stage == "preview" and not event.error:
             self.stage = "previewed"
@@ -191,7 +192,9 @@ class ImportScreen(ScreenMixin, Screen[bool]):
         row = table.cursor_row
         table.clear(columns=True)
         header = tuple(_(caption) for caption in DETAIL_COLUMNS)
-        widths = [max(map(cell_len, cells)) for cells in zip(header, *self._details, strict=True)]
+        # The names (and the values a reason quotes) are the server's: shown, never obeyed.
+        details = [tuple(visible(cell) for cell in detail) for detail in self._details]
+        widths = [max(map(cell_len, cells)) for cells in zip(header, *details, strict=True)]
         room = (
             table.size.width
             - table.styles.scrollbar_size_vertical
@@ -202,7 +205,7 @@ class ImportScreen(ScreenMixin, Screen[bool]):
         table.add_column(header[0])
         table.add_column(header[1])
         table.add_column(header[2], width=max(REASON_MIN_WIDTH, min(widths[2], room)))
-        for outcome, name, reason in self._details:
+        for outcome, name, reason in details:
             table.add_row(Text(outcome), Text(name), Text(reason), height=None)
         if self._details:
             table.move_cursor(row=min(row, len(self._details) - 1))

@@ -19,9 +19,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from webitel_tui.domain.display import visible_lines
 from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.i18n import _
 from webitel_tui.ui.screens.base import ScreenMixin
+from webitel_tui.ui.widgets.data_input import DataInput
 
 if TYPE_CHECKING:
     from webitel_tui.db.engine import Database
@@ -85,7 +87,7 @@ class LoginScreen(ScreenMixin, Screen["LoggedIn"]):
             yield Static(Text("Webitel TUI"), id="login-title")
             yield Static(Text(_("Log in to manage Webitel users")), id="login-subtitle")
             yield Label(_("User name"), classes="field-caption")
-            yield Input(id="user-name", max_length=250)
+            yield DataInput(id="user-name", max_length=250)
             yield Label(_("Password"), classes="field-caption")
             yield Input(id="password", password=True)
             yield Button(_("Log in"), id="log-in", variant="success")
@@ -176,6 +178,6 @@ class LoginScreen(ScreenMixin, Screen["LoggedIn"]):
 
     def _show_message(self, message: str, *, error: bool) -> None:
         label = self.query_one("#login-message", Static)
-        label.update(Text(message))
+        label.update(Text(visible_lines(message)))  # it may quote data: shown, never obeyed
         label.set_class(error, "-error")
         label.display = bool(message)

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Static
 
+from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError, RecordConflictError, RequiredFieldError
 from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
@@ -91,7 +92,7 @@ class RecordPage(ScreenMixin, Screen[bool]):
     def compose(self) -> ComposeResult:
         yield TitleBar(self.app.title, self.caption, id="title-bar")
         with VerticalScroll(classes="page-body record-page"):
-            yield Static(Text(self.caption), classes="page-caption", id="record-caption")
+            yield Static(Text(visible(self.caption)), classes="page-caption", id="record-caption")
             # Under the caption, so a refusal is seen at once even on a long page at 80x24.
             yield Static(id="record-message", classes="record-message")
             yield from self.compose_fields()
@@ -134,12 +135,14 @@ class RecordPage(ScreenMixin, Screen[bool]):
 
     def set_caption(self, caption: str) -> None:
         self.caption = _(caption)
-        self.query_one("#record-caption", Static).update(Text(self.caption))
+        self.query_one("#record-caption", Static).update(Text(visible(self.caption)))
         self.query_one(TitleBar).show_user_part(self.caption)
 
     def show_message(self, message: str, *, error: bool) -> None:
+        """A message under the caption; it may quote data (a refusal naming a value, the
+        server's words): shown, never obeyed (domain/display.py)."""
         label = self.query_one("#record-message", Static)
-        label.update(Text(message))
+        label.update(Text(visible_lines(message)))
         label.set_class(error, "-error")
         label.display = bool(message)
 

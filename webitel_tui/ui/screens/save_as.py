@@ -20,10 +20,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
+from webitel_tui.domain.display import visible_lines
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.ui.screens.base import ScreenMixin
 from webitel_tui.ui.screens.dialogs import ConfirmDialog
+from webitel_tui.ui.widgets.data_input import DataInput
 
 REPLACE_FILE = N_("The file {0} already exists. Replace it?")
 
@@ -54,7 +56,7 @@ class SaveAsDialog(ScreenMixin, ModalScreen[Path | None]):
             body.border_title = self._title
             body.border_subtitle = _("Enter to save · Esc to cancel")
             yield Label(_("File"), classes="save-as-caption")
-            yield Input(str(self.default), id="save-as-path", select_on_focus=False)
+            yield DataInput(str(self.default), id="save-as-path", select_on_focus=False)
             yield Static("", id="save-as-message", classes="save-as-message")
         yield Footer()
 
@@ -70,7 +72,7 @@ class SaveAsDialog(ScreenMixin, ModalScreen[Path | None]):
 
     def _say(self, text: str) -> None:
         message = self.query_one("#save-as-message", Static)
-        message.update(Text(text))
+        message.update(Text(visible_lines(text)))  # it may quote the path: shown, never obeyed
         message.display = bool(text)
 
     def on_mount(self) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known
+from webitel_tui.domain.display import visible_lines
 from webitel_tui.domain.processes import Process
 from webitel_tui.domain.rights import PROCESS_OPERATIONS, NoPermissionError
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
@@ -225,5 +226,5 @@ class ShellScreen(ScreenMixin, Screen[None]):
         self.open_section = None
         self.query_one("#main-area", Vertical).query(".section").remove()
         label = self.query_one("#main-message", Static)
-        label.update(Text(_(message)))
+        label.update(Text(visible_lines(_(message))))  # it may quote a section's caption
         label.display = True

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 
 from webitel_tui.config import Settings
 from webitel_tui.domain import known
+from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.rules import parse_ice_servers
 from webitel_tui.domain.settings import MASK, SystemSetting
@@ -23,6 +24,7 @@ from webitel_tui.processes.webitel_connection import test_connection
 from webitel_tui.ui.screens.base import ShellContext
 from webitel_tui.ui.screens.designer_page import require_admin
 from webitel_tui.ui.screens.record_page import RecordPage
+from webitel_tui.ui.widgets.data_input import DataInput
 
 NOT_SET = N_("(not set)")
 
@@ -60,10 +62,11 @@ class SystemSettingsPage(RecordPage):
 
     def compose_fields(self) -> ComposeResult:
         yield Label(_("Webitel STUN/TURN servers"), classes="field-caption")
-        yield Input(placeholder="stun:host:port turn:host:port", id="stun-servers")
+        yield DataInput(placeholder="stun:host:port turn:host:port", id="stun-servers")
         yield Static(Text(_("Webitel connection (configuration file)")), classes="detail-caption")
         for caption, value in connection_rows(self.settings):
-            yield Static(Text(f"{caption}: {value}"), classes="setting-row")
+            # From the configuration file: shown, never obeyed (domain/display.py).
+            yield Static(Text(visible(f"{caption}: {value}")), classes="setting-row")
         yield Static(id="connection-result", classes="record-message")
 
     async def load(self) -> None:
@@ -100,6 +103,6 @@ class SystemSettingsPage(RecordPage):
 
     def _show_result(self, message: str, *, error: bool) -> None:
         label = self.query_one("#connection-result", Static)
-        label.update(Text(message))
+        label.update(Text(visible_lines(message)))  # the server's words, maybe
         label.set_class(error, "-error")
         label.display = True

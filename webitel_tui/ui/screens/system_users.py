@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
 from webitel_tui.domain.contacts import Contact
+from webitel_tui.domain.display import visible
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rights import AdminOperation, OperationGrantee
 from webitel_tui.domain.users import Role, SystemUser, UserType
@@ -26,6 +27,7 @@ from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
+from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 
@@ -132,9 +134,9 @@ class UserPage(RecordPage):
         )
         yield Label(_("Contact * (F4 to select)"), classes="field-caption")
         yield Static(Text(_("(none)")), id="contact-shown", classes="lookup-value")
-        yield Input(placeholder=_("…or the full name of a new contact"), id="new-contact")
+        yield DataInput(placeholder=_("…or the full name of a new contact"), id="new-contact")
         yield Label(_("User name") + " *", classes="field-caption")
-        yield Input(id="user-name", max_length=250)
+        yield DataInput(id="user-name", max_length=250)
         yield Label(_("Password") + " *", classes="field-caption", id="password-caption")
         yield Input(id="password", password=True)
         yield Label(_("Password confirmation") + " *", classes="field-caption")
@@ -207,7 +209,7 @@ class UserPage(RecordPage):
     def _show_contact(self, contact_id: uuid.UUID | None, name: str) -> None:
         self.contact_id = contact_id
         self.contact_name = name
-        self.query_one("#contact-shown", Static).update(Text(name or _("(none)")))
+        self.query_one("#contact-shown", Static).update(Text(visible(name) or _("(none)")))
 
     def action_select_contact(self) -> None:
         async def contacts(request: PageRequest) -> Page[Contact]:
@@ -341,8 +343,9 @@ class OperationPage(DesignerPage):
 
     def body(self) -> ComposeResult:
         operation = self.operation
-        yield Static(Text(f"{_(operation.name)} ({operation.code})"), id="operation-name")
-        yield Static(Text(_(operation.description)), classes="setting-row")
+        name = visible(f"{_(operation.name)} ({operation.code})")
+        yield Static(Text(name), id="operation-name")
+        yield Static(Text(visible(_(operation.description))), classes="setting-row")
         yield Static(Text(_("Roles that may run it")), classes="detail-caption")
         yield DetailGrid(_("Name"), id="grantees-detail")
 

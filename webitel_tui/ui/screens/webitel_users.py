@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Static
 
 from webitel_tui.domain import known
+from webitel_tui.domain.display import visible
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS, RUN_GET_WEBITEL_USERS
 from webitel_tui.domain.rules import parse_ice_servers
@@ -51,6 +52,7 @@ from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialo
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage
 from webitel_tui.ui.screens.save_as import SaveAsDialog
+from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 
@@ -197,7 +199,10 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             return
         reasons = {o.item.id: o.note for o in self.last_reconcile if not o.resolved}
         lines = [tr("To reconcile with Webitel: {0} (Actions > Reconcile)", len(items))]
-        lines += [f"{i.name}: {reasons.get(i.id, i.problem)}" for i in items[:BANNER_ITEMS]]
+        # One line per record, its name and reason shown and never obeyed (domain/display.py).
+        lines += [
+            visible(f"{i.name}: {reasons.get(i.id, i.problem)}") for i in items[:BANNER_ITEMS]
+        ]
         if len(items) > BANNER_ITEMS:
             lines.append(tr("... and {0} more", len(items) - BANNER_ITEMS))
         banner.update(Text("\n".join(lines)))
@@ -302,7 +307,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         self.last_reconcile = event.outcomes
         left = [o for o in event.outcomes if not o.resolved]
         lines = [tr("Reconciled: {0}. Left open: {1}.", len(event.outcomes) - len(left), len(left))]
-        lines += [f"{o.item.name}: {o.note}" for o in event.outcomes]
+        lines += [visible(f"{o.item.name}: {o.note}") for o in event.outcomes]
         self.notify(
             "\n".join(lines),
             title=_("Reconcile"),
@@ -403,11 +408,11 @@ class WebitelUserCard(RecordPage):
         yield Label(_("User") + " * " + _("(F4 to select)"), classes="field-caption")
         yield Static(Text(_("(none)")), id="crm-user", classes="lookup-value")
         yield Label(_("Webitel user name") + " *", classes="field-caption")
-        yield Input(id="webitel-name", max_length=250)
+        yield DataInput(id="webitel-name", max_length=250)
         yield Label(_("Contact"), classes="field-caption")
         yield Static(Text(""), id="contact", classes="lookup-value")
         yield Label(_("Extension"), classes="field-caption")
-        yield Input(id="extension", max_length=20, restrict=r"[0-9]*")
+        yield DataInput(id="extension", max_length=20, restrict=r"[0-9]*")
         yield Static(Text(""), id="server-ids", classes="setting-row")
         yield Checkbox(_("Enable STUN"), id="enable-stun")
         yield Static(Text(""), id="ice-settings", classes="setting-row")
@@ -462,7 +467,7 @@ class WebitelUserCard(RecordPage):
                     tr(
                         "User id: {0}    Default device: {1}",
                         record.webitel_id or "",
-                        record.default_device_name or _("(none)"),
+                        visible(record.default_device_name) or _("(none)"),
                     )
                 )
             )
@@ -536,7 +541,7 @@ class WebitelUserCard(RecordPage):
             shown = tr("Web phone ICE servers: {0}", ", ".join(self.stun_servers))
         else:
             shown = _(DIRECT_ONLY)
-        self.query_one("#ice-settings", Static).update(Text(shown))
+        self.query_one("#ice-settings", Static).update(Text(visible(shown)))
 
     def values(self) -> dict[str, object]:
         return {**super().values(), "user_id": self.user_id}
@@ -583,8 +588,8 @@ class WebitelUserCard(RecordPage):
     ) -> None:
         self.user_id = user_id
         self.contact_id = contact_id
-        self.query_one("#crm-user", Static).update(Text(user_name or _("(none)")))
-        self.query_one("#contact", Static).update(Text(contact_name))
+        self.query_one("#crm-user", Static).update(Text(visible(user_name) or _("(none)")))
+        self.query_one("#contact", Static).update(Text(visible(contact_name)))
 
     def action_select_user(self) -> None:
         if self.record_id is not None or self.read_only:

@@ -23,6 +23,7 @@ from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
+from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid, Row
 from webitel_tui.ui.widgets.section_grid import GridColumn
 
@@ -124,7 +125,7 @@ class WorkplacePage(RecordPage):
 
     def compose_fields(self) -> ComposeResult:
         yield Label(_("Name") + " *", classes="field-caption")
-        yield Input(self.workplace.name, id="workplace-name", max_length=250)
+        yield DataInput(self.workplace.name, id="workplace-name", max_length=250)
         yield Static(Text(_("Sections")), classes="detail-caption")
         yield DetailGrid(_("Section"), id="sections-detail")
 

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from rich.text import Text
 from textual.widgets import DataTable
 
+from webitel_tui.domain.display import visible
+
 Row = tuple[str, Sequence[str]]
 """A row's key and its cells' text."""
 
@@ -21,7 +23,8 @@ class DetailGrid(DataTable[Text]):
         """Show these rows, the cursor on the row `keep` (a moved row) if it is there."""
         self.clear()
         for key, cells in rows:
-            self.add_row(*(Text(cell) for cell in cells), key=key)
+            # As typed, and never obeyed by the terminal (domain/display.py).
+            self.add_row(*(Text(visible(cell)) for cell in cells), key=key)
             if key == keep:
                 self.move_cursor(row=self.row_count - 1)
 

@@ -28,9 +28,11 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from webitel_tui.domain.display import visible
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
+from webitel_tui.ui.widgets.data_input import DataInput
 
 
 class Identified(Protocol):
@@ -246,7 +248,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def compose(self) -> ComposeResult:
         # The first page is asked for now, while the grid is being mounted and painted.
         self.reload()
-        yield Input(placeholder=_("Search"), id="grid-search", classes="grid-search")
+        yield DataInput(placeholder=_("Search"), id="grid-search", classes="grid-search")
         yield self._table
         yield Static(id="grid-empty", classes="grid-empty")
 
@@ -513,8 +515,14 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     @staticmethod
     def _cell(column: GridColumn[R], record: R) -> Text:
         value = column.render(record)
-        # Data is shown as typed: a user named "[red]x" must not turn red.
-        return value if isinstance(value, Text) else Text(value)
+        # Data is shown as typed: a user named "[red]x" must not turn red (a Text is not
+        # markup), nor one named "\x1b[2J" clear the screen (control characters shown as
+        # stand-ins, domain/display.py).
+        if not isinstance(value, Text):
+            return Text(visible(value))
+        plain = value.plain
+        shown = visible(plain)
+        return value if shown == plain else Text(shown, style=value.style)
 
     # Opening and selecting --------------------------------------------------------------------
 

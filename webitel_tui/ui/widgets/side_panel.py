@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from webitel_tui.domain.display import visible
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.i18n import _
 
@@ -37,12 +38,14 @@ class SidePanel(Vertical):
 
     def show(self, workplace: Workplace | None, sections: Sequence[SectionInWorkplace]) -> None:
         """Show `workplace` and its sections (already in Position order)."""
-        name = Text(_(workplace.name) if workplace is not None else _("No workplace"))
+        # Workplace names and section captions are data (an admin names them): shown, never
+        # obeyed (domain/display.py).
+        name = Text(visible(_(workplace.name)) if workplace is not None else _("No workplace"))
         self.query_one("#workplace-name", Static).update(name)
         self._sections = {str(section.id): section for section in sections}
         option_list = self.sections
         option_list.set_options(
-            Option(Text(_(section.caption)), id=str(section.id)) for section in sections
+            Option(Text(visible(_(section.caption))), id=str(section.id)) for section in sections
         )
         if sections:
             option_list.highlighted = 0

@@ -7,6 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from webitel_tui.domain.display import visible
+
 
 class TitleBar(Horizontal):
     def __init__(self, app_name: str, user: str, *, id: str | None = None) -> None:  # noqa: A002
@@ -16,9 +18,10 @@ class TitleBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self._app_name), id="title-app-name")
-        yield Static(Text(self._user), id="title-user")
+        yield Static(Text(visible(self._user)), id="title-user")
 
     def show_user_part(self, text: str) -> None:
-        """The right-hand text (who is logged in, or where the admin is)."""
+        """The right-hand text (who is logged in, or where the admin is): one line, which
+        may quote data (a user's name), shown and never obeyed (domain/display.py)."""
         self._user = text
-        self.query_one("#title-user", Static).update(Text(text))
+        self.query_one("#title-user", Static).update(Text(visible(text)))
