@@ -94,7 +94,7 @@ async def test_post_device_is_never_retried(sim: RunningSimulator, client: Webit
     before = len(sim.state.devices)
     inject(sim, FaultRule(kind="status", status=503, route="POST /api/devices", count=1))
     with pytest.raises(ServerError):
-        await client.create_device(InputDevice(name="desk-1"))
+        await client.create_device(InputDevice(name="desk-1", password="sip!"))
     assert calls(sim, "POST", "/api/devices") == 1
     assert len(sim.state.devices) == before
 
@@ -212,10 +212,10 @@ async def test_an_answer_that_describes_no_device_is_malformed(
     sim: RunningSimulator, client: WebitelClient, body: MalformedBody
 ) -> None:
     await client.login()
-    device = await client.create_device(InputDevice(name="desk-1"))
+    device = await client.create_device(InputDevice(name="desk-1", password="sip!"))
     inject(sim, FaultRule(kind="malformed", body=body, route="/api/devices*"))
     with pytest.raises(MalformedResponseError):
-        await client.create_device(InputDevice(name="desk-2"))
+        await client.create_device(InputDevice(name="desk-2", password="sip!"))
     with pytest.raises(MalformedResponseError):
         await client.get_device(device.id)
     assert all(item.name != "desk-2" for item in sim.state.devices.values())
@@ -259,7 +259,7 @@ async def test_a_post_whose_connection_is_reset_is_in_doubt(
     await client.login()
     inject(sim, FaultRule(kind="reset", route="POST /api/devices", apply=True))
     with pytest.raises(NetworkError) as caught:
-        await client.create_device(InputDevice(name="desk-1"))
+        await client.create_device(InputDevice(name="desk-1", password="sip!"))
     assert not isinstance(caught.value, ConnectFailedError) and in_doubt(caught.value)
     assert calls(sim, "POST", "/api/devices") == 1
     assert any(device.name == "desk-1" for device in sim.state.devices.values())
@@ -357,6 +357,7 @@ async def test_admin_endpoint_sets_reads_and_clears_faults(
         assert bad.status_code == 400 and bad.json()["id"] == "api.process.bad_args"
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_admin_mode_revoke_and_reset(sim: RunningSimulator, client: WebitelClient) -> None:
     async with httpx.AsyncClient(base_url=sim.root_url) as admin:
         await admin.post("/__sim__/mode", json={"legacy_devices": "reject"})

@@ -97,6 +97,7 @@ async def test_find_user_by_username(client: WebitelClient) -> None:
 # -- create with a default device -------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_create_with_generate_device(sim: RunningSimulator, client: WebitelClient) -> None:
     user = await client.create_user(new_user(roles=[ObjectRef(id="2")]))
     assert user.username == "jdoe" and user.extension == "5001"
@@ -108,6 +109,7 @@ async def test_create_with_generate_device(sim: RunningSimulator, client: Webite
     assert sim.state.users[int(user.id)].password == "S3cret!"
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_create_falls_back_when_the_server_rejects_generate_device(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
@@ -120,6 +122,7 @@ async def test_create_falls_back_when_the_server_rejects_generate_device(
     assert second.default_device_id is not None
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_create_falls_back_when_the_server_ignores_generate_device(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
@@ -139,6 +142,7 @@ async def test_query_mode_on_an_old_server_is_an_error(
     assert sim.state.user_by_username("jdoe") is None
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_legacy_mode_creates_the_device_then_patches(
     sim: RunningSimulator, make_client: Callable[..., WebitelClient]
 ) -> None:
@@ -148,6 +152,7 @@ async def test_legacy_mode_creates_the_device_then_patches(
     assert sim.state.devices[int(user.device.id or 0)].user_id == int(user.id)
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_legacy_device_failure_names_the_created_user(
     sim: RunningSimulator, make_client: Callable[..., WebitelClient]
 ) -> None:
@@ -200,6 +205,7 @@ async def test_patch(client: WebitelClient) -> None:
         await client.patch_user(user.id, InputUser(extension="1002"))
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_soft_delete_then_permanent(sim: RunningSimulator, client: WebitelClient) -> None:
     user = await client.create_user(new_user())
     await client.delete_user(user.id, permanent=False)
@@ -219,6 +225,7 @@ async def test_soft_delete_then_permanent(sim: RunningSimulator, client: Webitel
     assert int(user.id) not in sim.state.users
 
 
+@pytest.mark.usefixtures("older_device_flow")
 async def test_permanent_delete_returns_license_grants(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
@@ -309,7 +316,7 @@ async def test_device_create_list_get_delete(sim: RunningSimulator, client: Webi
     assert (await client.get_device(device.id)).account == "desk42"
     assert int(device.id) in sim.state.devices
     with pytest.raises(ConflictError) as caught:
-        await client.create_device(InputDevice(name="desk-42"))
+        await client.create_device(InputDevice(name="desk-42", password="sip!"))
     assert caught.value.field == "name"
     await client.delete_device(device.id)
     with pytest.raises(NotFoundError):
@@ -321,7 +328,7 @@ async def test_set_default_device_and_user_devices(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
     andrii = _id_of(sim, "Andrii Melnyk")
-    device = await client.create_device(InputDevice(name="andrii-sip"))
+    device = await client.create_device(InputDevice(name="andrii-sip", password="sip!"))
     user = await client.set_default_device(andrii, device.id)
     assert user.default_device_id == device.id and device.id in user.device_ids
     assert sim.state.devices[int(device.id)].user_id == andrii

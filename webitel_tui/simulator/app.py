@@ -1,6 +1,9 @@
 """The simulator as a plain ASGI application (served by uvicorn).
 
-API routes live under ``/api`` like behind Webitel's nginx. The admin routes under
+API routes live under ``/api`` like behind Webitel's nginx. Request bodies are read with the
+simulator's own schemas (``schemas.py``): an unknown, missing or ill-typed field is a 400 in
+Webitel's error shape. ``generation`` (23 or 26) picks the server generation served (see
+``state.py``). The admin routes under
 ``/__sim__/`` are never faulted and need no token:
 
 * ``GET /__sim__/state``: counts, licenses and switches;
@@ -26,7 +29,7 @@ from pydantic import ValidationError
 
 from webitel_tui.simulator.faults import FaultConfig, FaultPlan, FaultRule, MalformedBody
 from webitel_tui.simulator.model import SimError, SimUser, bad_args
-from webitel_tui.simulator.state import Query, SimulatorState, flag
+from webitel_tui.simulator.state import CURRENT_GENERATION, Query, SimulatorState, flag
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -75,7 +78,7 @@ def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
     table: list[tuple[str, str, bool, Handler]] = [
         ("POST", "/login", False, lambda s, r: s.login(r.json())),
         ("POST", "/login/2fa", False, lambda s, r: s.login_2fa(r.json())),
-        ("POST", "/logout", True, lambda s, r: s.logout(r.token)),
+        ("POST", "/logout", True, lambda s, r: s.logout(r.token, r.json())),
         ("GET", "/userinfo", True, lambda s, r: s.userinfo(r.actor)),
         ("GET", "/users", True, lambda s, r: s.search_users(r.query)),
         ("POST", "/users", True, lambda s, r: s.create_user(r.actor, r.json(), r.query)),
@@ -84,6 +87,7 @@ def _routes() -> list[tuple[str, re.Pattern[str], bool, Handler]]:
         ("DELETE", f"/users{_ID}", True, _delete_user),
         ("GET", "/roles", True, lambda s, r: s.search_roles(r.query)),
         ("GET", "/license", True, lambda s, r: s.search_licenses(r.query)),
+        ("GET", "/devices", True, lambda s, r: s.search_devices(r.query)),
         ("POST", "/devices", True, lambda s, r: s.create_device(r.actor, r.json())),
         ("GET", f"/devices{_ID}", True, lambda s, r: s.device_wire(s.get_device(r.id))),
         ("DELETE", f"/devices{_ID}", True, lambda s, r: s.delete_device(r.actor, r.id)),
@@ -312,7 +316,13 @@ def create_app(
     *,
     faults: FaultConfig | None = None,
     hold_seconds: float = 30.0,
+    generation: int = CURRENT_GENERATION,
     **state_options: Any,
 ) -> SimulatorApp:
-    """The ASGI app; ``state_options`` go to :class:`SimulatorState` when no state is given."""
-    return SimulatorApp(state or SimulatorState(**state_options), faults, hold_seconds=hold_seconds)
+    """The ASGI app serving Webitel's API of ``generation`` (23 or 26); ``state_options`` go
+    to :class:`SimulatorState` when no state is given."""
+    if state is None:
+        state = SimulatorState(generation=generation, **state_options)
+    elif state.generation != generation:
+        raise ValueError(f"the state serves generation {state.generation}, not {generation}")
+    return SimulatorApp(state, faults, hold_seconds=hold_seconds)

@@ -12,6 +12,7 @@ import sys
 from webitel_tui.simulator.app import create_app
 from webitel_tui.simulator.faults import FaultConfig, parse_fault_spec
 from webitel_tui.simulator.runner import QuietServer, bind_socket, uvicorn_config
+from webitel_tui.simulator.state import CURRENT_GENERATION, GENERATIONS
 
 FAULTS_HELP = (
     "fault to inject (repeatable): latency=MS | token-expiry=N | status=CODE | timeout | "
@@ -24,6 +25,7 @@ FAULTS_HELP = (
 
 STATE_OPTIONS = (
     "users", "seed", "username", "password", "domain", "user_password", "legacy_devices",
+    "generation",
 )  # fmt: skip
 """The options that go to :class:`SimulatorState` under their own names."""
 
@@ -41,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--domain", default="demo")
     parser.add_argument(
         "--user-password", default="demo", help="password of every seeded non-admin user"
+    )
+    parser.add_argument(
+        "--generation",
+        type=int,
+        choices=GENERATIONS,
+        default=CURRENT_GENERATION,
+        help="the Webitel API generation served: 26 (generate_device on POST /users) or 23 "
+        "(no generate_device; POST /devices requires a SIP password)",
     )
     parser.add_argument(
         "--legacy-devices",
@@ -86,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Webitel simulator: http://{shown}:{port}/api", flush=True)
     print(
         f"  domain {args.domain}  user {args.username}  password {args.password}  "
-        f"({len(app.state.users)} users; other users' password: {args.user_password})",
+        f"({len(app.state.users)} users; other users' password: {args.user_password}; "
+        f"API generation {args.generation})",
         flush=True,
     )
     if faults.rules or faults.latency_ms or faults.token_expiry_after is not None:

@@ -1,4 +1,7 @@
-"""The simulator's records. Ids are ints inside; the wire turns them into strings."""
+"""The simulator's records. Ids are ints inside; the wire turns them into strings.
+
+Fields follow ``webitel/protos : webitel-go/users.proto`` (User), ``devices.proto`` (Device),
+``customers.proto`` (LicenseV1) and ``roles.proto`` (Role)."""
 
 from __future__ import annotations
 
@@ -55,6 +58,9 @@ class SimUser:
     contact: dict[str, str] | None = None
     profile: dict[str, str] = field(default_factory=dict)
     presence: str = ""
+    presence_note: str = ""
+    presence_expires: int = 0
+    """Seconds until the note is cleaned up (``UserPresence.expires``, int32 seconds)."""
     force_password_change: bool = False
     password_expired: bool = False
     tfa: bool = False
@@ -100,7 +106,11 @@ class SimDevice:
     account: str
     password: str
     user_id: int | None = None
+    logged_in: int = 0
+    """When ``user`` signed in (unix ms); 0 when nobody is signed in."""
     hotdesk: bool = False
+    hotdesks: list[str] = field(default_factory=list)
+    """A hotdesk's aliases (``Device.hotdesks``: strings)."""
     brand: str = ""
     model: str = ""
     mac: str = ""

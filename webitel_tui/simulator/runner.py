@@ -185,7 +185,8 @@ async def start_simulator(
     *, host: str = "127.0.0.1", port: int = 0, log_level: str = "critical", **options: Any
 ) -> RunningSimulator:
     """Start a simulator in the running event loop; ``port=0`` picks a free port. `options`
-    as :func:`create_app` takes them (users, seed, admin credentials, faults, state options)."""
+    as :func:`create_app` takes them (``generation``, users, seed, admin credentials, faults,
+    state options)."""
     running = RunningSimulator(host, port, log_level, options)
     await running._start()
     return running
@@ -199,7 +200,8 @@ def start_simulator_thread(
     start_timeout: float = 30.0,
     **options: Any,
 ) -> SimulatorThread:
-    """Start a simulator in a daemon thread (for a sync caller, e.g. before the app runs)."""
+    """Start a simulator in a daemon thread (for a sync caller, e.g. before the app runs);
+    `options` as :func:`start_simulator` takes them, ``generation`` among them."""
     running = SimulatorThread(host, port, log_level, options)
     running._start(start_timeout)
     return running

@@ -36,6 +36,8 @@ ENGLISH_LAST = (
 COLLIDING_NAMES = ("Olena Kovalenko", "Andrii Melnyk", "Oleksandr Shevchenko", "Maria Tkachenko")
 """Always seeded (ids 2-5): they match CRM demo contacts so that import can be tested."""
 WITHOUT_DEVICE = frozenset({"Andrii Melnyk"})
+HOTDESKS = 3
+"""Hotdesk devices seeded after the users' own devices."""
 
 ROLE_NAMES = (
     ("admin", "Domain administrators"),
@@ -163,6 +165,9 @@ def build_seed(
             created_at=created,
             updated_at=created,
         )
+        if user.presence == "busy":
+            # Derived, not drawn: a new draw would change every user seeded after this one.
+            user.presence_note, user.presence_expires = "In a meeting", 3600
         roll = rng.random()
         if roll < 0.70:
             user.roles.append(AGENTS)
@@ -198,8 +203,33 @@ def build_seed(
             user.device = device.id
             _grant(user, licenses["DEVICE"], created)
         data.users.append(user)
+    data.devices += _hotdesks(data.users[1 + len(COLLIDING_NAMES) :], len(data.devices))
     data.licenses = list(licenses.values())
     return data
+
+
+def _hotdesks(users: list[SimUser], last_id: int) -> list[SimDevice]:
+    """Shared desk phones (``hotdesk``, with aliases in ``hotdesks``), one user signed in on
+    each since ``logged_in`` (unix ms, an int64: a string on the wire). Users sign in to a
+    hotdesk, so it is not one of their ``devices``; made without drawing random numbers."""
+    desks = []
+    for number, user in enumerate(users[:HOTDESKS], 1):
+        desks.append(
+            SimDevice(
+                id=last_id + number,
+                name=f"hotdesk-{number}",
+                account=f"hotdesk-{number}",
+                password=f"sip-hotdesk-{number}",
+                user_id=user.id,
+                logged_in=user.created_at + 8 * 3600 * 1000,
+                hotdesk=True,
+                hotdesks=[f"room-{number}", f"room-{number}b"],
+                brand="Yealink",
+                created_at=user.created_at,
+                updated_at=user.created_at,
+            )
+        )
+    return desks
 
 
 def _grant(user: SimUser, license_: SimLicense, when: int) -> None:

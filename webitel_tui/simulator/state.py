@@ -1,9 +1,25 @@
 """The simulator's domain: users, roles, licenses, devices and tokens, with Webitel's rules.
 
-Every operation either returns the wire body (plain dicts, ids and timestamps as strings,
-empty fields left out like the real gateway does) or raises :class:`SimError`. The state is
-used from the server's event loop only; tests that run the server in-process may read and
-tweak it directly (for example ``state.users[2].tfa = True``).
+Every operation reads its request body with the simulator's own schemas (``schemas.py``) and
+either returns the wire body or raises :class:`SimError`. Answers are proto3 JSON as the real
+gateway sends them: plain dicts, int64 ids and timestamps as strings, and zero values left
+out (no ``remain`` on a license with none left, no ``items`` and nothing else on an empty
+page, no empty strings, lists or ``false``). The state is used from the server's event loop
+only; tests that run the server in-process may read and tweak it directly (for example
+``state.users[2].tfa = True``).
+
+Two server generations are served (``generation``):
+
+* 26 (the default, servers built from protos since 2026-06): ``POST /users`` takes
+  ``?generate_device=true`` and ``device.*`` (``webitel/protos`` 624705b, 2026-05-28,
+  ``webitel-go/users.proto`` ``CreateUserRequest``) and makes the user's SIP device;
+* 23 (v23-v25, before that commit): no ``generate_device``. What such a server does with the
+  unknown query parameter no public source settles: the gateway is not public, and
+  grpc-gateway, which the protos' HTTP bindings are written for, logs and ignores a query
+  parameter that names no field (``grpc-ecosystem/grpc-gateway : runtime/query.go``,
+  ``populateFieldValueFromPath``: "field not found"). So generation 23 ignores it. And
+  ``POST /devices`` requires a SIP password (``schemas.PasswordDevice``): with no
+  ``generate_device`` nothing on such a server makes one up.
 """
 
 from __future__ import annotations
@@ -14,8 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
+from webitel_tui.simulator import schemas
 from webitel_tui.simulator.model import (
     SimDevice,
     SimError,
@@ -26,17 +41,31 @@ from webitel_tui.simulator.model import (
     bad_args,
     not_found,
 )
+from webitel_tui.simulator.schemas import ObjectId
 from webitel_tui.simulator.seed import ADMIN_ROLE, build_seed
-from webitel_tui.webitel.wire import InputDevice, InputUser, ObjectRef
+
+CURRENT_GENERATION = 26
+GENERATIONS = (23, CURRENT_GENERATION)
+"""The server generations served (see the module doc)."""
 
 LegacyMode = Literal["off", "reject", "ignore"]
-"""How the server treats ``?generate_device=true``: ``off`` supports it (a new server),
-``reject`` answers 400 "unknown query parameter", ``ignore`` drops it silently."""
+"""A test lever older than ``generation``: how a generation-26 server treats
+``?generate_device=true``. ``off`` supports it; ``ignore`` drops it, as generation 23 does;
+``reject`` answers 400 "unknown query parameter", a variant no public source shows, kept so
+that the client's handling of such an answer stays tested. A generation-23 server never
+supports it, whatever this says."""
 
 Query = Mapping[str, Sequence[str]]
 Wire = dict[str, Any]
 
-_DEVICE_PARAMS = ("generate_device", "device.name", "device.account", "device.password")
+_DEVICE_PARAMS = (
+    "generate_device",
+    "device.name",
+    "device.account",
+    "device.password",
+    "device.generate_password",
+)
+"""``CreateUserRequest``'s query fields (``webitel-go/users.proto``, swagger ``POST /users``)."""
 _SORTABLE_USER = {
     "id": lambda u: u.id,
     "name": lambda u: u.name.casefold(),
@@ -93,33 +122,42 @@ def page_of(items: Sequence[Any], query: Query, default: int) -> tuple[list[Any]
 
 
 def listing(items: list[Wire], page: int, size: int, more: bool) -> Wire:
-    # The real gateway omits empty fields: no "items" on an empty page, no "next" when false.
-    body: Wire = {"page": page, "size": size}
-    if items:
-        body["items"] = items
+    """A page in proto3 JSON: ``next`` only when true, ``size`` only when not 0. An empty page
+    is ``{}``: with no results there is nothing to report but zero values, which proto3 JSON
+    leaves out (the client reads ``{}`` as the empty page, ``webitel/wire.py``)."""
+    if not items:
+        return {}
+    body: Wire = {"page": page}
+    if size:
+        body["size"] = size
     if more:
         body["next"] = True
+    body["items"] = items
     return body
 
 
-def _id_of(ref: ObjectRef | None) -> int | None:
-    if ref is None or ref.id is None or ref.id == "":
-        return None
-    try:
-        return int(ref.id)
-    except ValueError:
-        raise bad_args(f"invalid id {ref.id!r}") from None
+def proto3(body: Wire) -> Wire:
+    """``body`` without what proto3 JSON leaves out: ``None``, ``""``, ``0``, ``false``, ``[]``
+    and ``{}``, in nested objects too (the elements of a list are kept as they are)."""
+    out: Wire = {}
+    for key, value in body.items():
+        if isinstance(value, dict):
+            value = proto3(value)
+        elif isinstance(value, list):
+            value = [proto3(item) if isinstance(item, dict) else item for item in value]
+        if value is None or value is False or value in ("", 0, [], {}):
+            continue
+        out[key] = value
+    return out
 
 
-def _parse(model: type[InputUser] | type[InputDevice], payload: object) -> Any:
-    if not isinstance(payload, dict):
-        raise bad_args("the request body must be a JSON object")
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        problem = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        raise bad_args(f"{where}: {problem['msg']}") from None
+def ms(value: int | None) -> str | None:
+    """An int64 timestamp on the wire: a string, left out when 0."""
+    return str(value) if value else None
+
+
+def _id_of(ref: ObjectId | None) -> int | None:
+    return ref.id if ref is not None and ref.id else None
 
 
 class SimulatorState:
@@ -135,7 +173,11 @@ class SimulatorState:
         legacy_devices: LegacyMode = "off",
         default_page_size: int = 16,
         totp_code: str = "123456",
+        generation: int = CURRENT_GENERATION,
     ) -> None:
+        if generation not in GENERATIONS:
+            raise ValueError(f"generation must be one of {', '.join(map(str, GENERATIONS))}")
+        self.generation = generation
         self.user_count = users
         self.seed = seed
         self.admin_username = username
@@ -210,11 +252,8 @@ class SimulatorState:
             token.revoked = True
 
     def login(self, payload: object) -> Wire:
-        if not isinstance(payload, dict):
-            raise bad_args("the request body must be a JSON object")
-        username = str(payload.get("username") or "")
-        password = str(payload.get("password") or "")
-        domain = str(payload.get("domain") or "")
+        data = schemas.read(schemas.LoginRequest, payload)
+        username, password, domain = data.username or "", data.password or "", data.domain or ""
         if "@" in username:
             username, _, domain = username.rpartition("@")
         denied = SimError(401, "api.process.unauthenticated", "invalid user name or password")
@@ -234,12 +273,11 @@ class SimulatorState:
         return {"access_token": self.issue_token(user), "token_type": "Bearer"}
 
     def login_2fa(self, payload: object) -> Wire:
-        if not isinstance(payload, dict):
-            raise bad_args("the request body must be a JSON object")
-        user_id = self.tfa_sessions.get(str(payload.get("id") or ""))
-        if user_id is None or str(payload.get("totp") or "") != self.totp_code:
+        data = schemas.read(schemas.LoginTfaRequest, payload)
+        user_id = self.tfa_sessions.get(data.id)
+        if user_id is None or data.totp != self.totp_code:
             raise SimError(401, "api.process.unauthenticated", "invalid two-factor code")
-        del self.tfa_sessions[str(payload["id"])]
+        del self.tfa_sessions[data.id]
         return {"access_token": self.issue_token(self.users[user_id]), "token_type": "Bearer"}
 
     def authenticate(self, token: str | None) -> SimUser:
@@ -258,7 +296,8 @@ class SimulatorState:
             raise SimError(401, "api.process.unauthenticated", "the user no longer exists")
         return user
 
-    def logout(self, token: str | None) -> Wire:
+    def logout(self, token: str | None, payload: object) -> Wire:
+        schemas.read(schemas.LogoutRequest, payload)
         if token and token in self.tokens:
             self.tokens[token].revoked = True
         return {}
@@ -279,24 +318,26 @@ class SimulatorState:
             if actor.is_admin
             else [{"id": "read", "name": "read", "usage": "read any object"}]
         )
-        return {
-            "dc": "1",
-            "domain": self.domain,
-            "user_id": str(actor.id),
-            "name": actor.name,
-            "username": actor.username,
-            "extension": actor.extension,
-            "chat_name": actor.chat_name,
-            "scope": [
-                {"id": "1", "class": "users", "access": "rwxd", "obac": True, "rbac": False},
-                {"id": "2", "class": "devices", "access": "rwxd", "obac": True, "rbac": False},
-            ],
-            "roles": wire.get("roles", []),
-            "license": wire.get("license", []),
-            "permissions": permissions,
-            "updated_at": str(actor.updated_at),
-            "expires_at": str(now_ms() + 12 * 3600 * 1000),
-        }
+        return proto3(
+            {
+                "dc": "1",
+                "domain": self.domain,
+                "user_id": str(actor.id),
+                "name": actor.name,
+                "username": actor.username,
+                "extension": actor.extension,
+                "chat_name": actor.chat_name,
+                "scope": [
+                    {"id": "1", "class": "users", "access": "rwxd", "obac": True, "rbac": False},
+                    {"id": "2", "class": "devices", "access": "rwxd", "obac": True, "rbac": False},
+                ],
+                "roles": wire.get("roles", []),
+                "license": wire.get("license", []),
+                "permissions": permissions,
+                "updated_at": ms(actor.updated_at),
+                "expires_at": ms(now_ms() + 12 * 3600 * 1000),
+            }
+        )
 
     # -- wire forms -----------------------------------------------------------------------
 
@@ -307,95 +348,104 @@ class SimulatorState:
         return {"id": str(ident), "name": "deleted user" if records is self.users else ""}
 
     def user_wire(self, user: SimUser) -> Wire:
+        """``User`` (``webitel-go/users.proto``), flat, in proto3 JSON."""
         cached = self._wire_cache.get(user.id)
         if cached is not None:
             return cached
-        body: Wire = {
-            "id": str(user.id),
-            "name": user.name,
-            "username": user.username,
-            "extension": user.extension,
-        }
-        if user.email:
-            body["email"] = user.email
-        if user.chat_name:
-            body["chat_name"] = user.chat_name
-        if user.presence:
-            body["presence"] = {"status": user.presence}
-        if user.roles:
-            body["roles"] = [self._ref(self.roles, role) for role in user.roles]
-        if user.licenses:
-            grants = []
-            for serial, issued in user.licenses.items():
-                lic = self.licenses.get(serial)
-                if lic is None:
-                    continue
-                grants.append(
-                    {
-                        "id": lic.id,
-                        "prod": lic.product,
-                        "name": lic.name,
-                        "scope": lic.scope,
-                        "issued_at": str(issued),
-                        "expires_at": str(lic.not_after),
-                    }
-                )
-            body["license"] = grants
-        if user.devices:
-            body["devices"] = [self._ref(self.devices, dev) for dev in user.devices]
-        if user.device is not None:
-            body["device"] = self._ref(self.devices, user.device)
-        if user.contact:
-            body["contact"] = dict(user.contact)
-        if user.profile:
-            body["profile"] = dict(user.profile)
-        if user.force_password_change:
-            body["force_password_change"] = True
-        body["created_at"] = str(user.created_at)
-        body["created_by"] = self._ref(self.users, user.created_by)
-        body["updated_at"] = str(user.updated_at)
-        body["updated_by"] = self._ref(self.users, user.updated_by)
-        if user.deleted_at is not None:
-            body["deleted_at"] = str(user.deleted_at)
-            body["deleted_by"] = self._ref(self.users, user.deleted_by or 1)
+        grants = [
+            {
+                "id": lic.id,
+                "prod": lic.product,
+                "name": lic.name,
+                "scope": lic.scope,
+                "issued_at": ms(issued),
+                "expires_at": ms(lic.not_after),
+            }
+            for serial, issued in user.licenses.items()
+            if (lic := self.licenses.get(serial)) is not None
+        ]
+        deleted = user.deleted_at is not None
+        body = proto3(
+            {
+                "id": str(user.id),
+                "name": user.name,
+                "username": user.username,
+                "extension": user.extension,
+                "email": user.email,
+                "chat_name": user.chat_name,
+                # UserPresence (presence.proto): expires is int32 seconds, not a timestamp.
+                "presence": {
+                    "status": user.presence,
+                    "note": user.presence_note,
+                    "expires": user.presence_expires,
+                },
+                "roles": [self._ref(self.roles, role) for role in user.roles],
+                "license": grants,
+                "devices": [self._ref(self.devices, dev) for dev in user.devices],
+                "device": None if user.device is None else self._ref(self.devices, user.device),
+                "contact": user.contact,
+                "profile": user.profile,
+                "force_password_change": user.force_password_change,
+                "created_at": ms(user.created_at),
+                "created_by": self._ref(self.users, user.created_by),
+                "updated_at": ms(user.updated_at),
+                "updated_by": self._ref(self.users, user.updated_by),
+                "deleted_at": ms(user.deleted_at),
+                "deleted_by": self._ref(self.users, user.deleted_by or 1) if deleted else None,
+            }
+        )
         self._wire_cache[user.id] = body
         return body
 
     def role_wire(self, role: SimRole) -> Wire:
-        body: Wire = {"id": str(role.id), "name": role.name}
-        if role.description:
-            body["description"] = role.description
-        if role.user:
-            body["user"] = True
-        if role.permissions:
-            body["permissions"] = [{"id": p, "name": p} for p in role.permissions]
-        return body
+        """``Role`` (``webitel-go/roles.proto``)."""
+        return proto3(
+            {
+                "id": str(role.id),
+                "name": role.name,
+                "description": role.description,
+                "user": role.user,
+                "permissions": [{"id": p, "name": p} for p in role.permissions],
+            }
+        )
 
     def license_wire(self, lic: SimLicense) -> Wire:
-        return {
-            "id": lic.id,
-            "product": lic.product,
-            "name": lic.name,
-            "not_before": str(lic.not_before),
-            "not_after": str(lic.not_after),
-            "limit": lic.limit,
-            "remain": lic.remain,
-            "scope": lic.scope,
-        }
+        """``LicenseV1`` (``webitel-go/customers.proto``): ``limit`` and ``remain`` are int32,
+        so a license with no grants left comes without ``remain``."""
+        return proto3(
+            {
+                "id": lic.id,
+                "product": lic.product,
+                "name": lic.name,
+                "not_before": ms(lic.not_before),
+                "not_after": ms(lic.not_after),
+                "limit": lic.limit,
+                "remain": lic.remain,
+                "scope": lic.scope,
+            }
+        )
 
     def device_wire(self, device: SimDevice) -> Wire:
-        body: Wire = {"id": str(device.id), "name": device.name, "account": device.account}
-        if device.user_id is not None:
-            body["user"] = self._ref(self.users, device.user_id)
-        if device.hotdesk:
-            body["hotdesk"] = True
-        for key in ("brand", "model", "mac", "ip"):
-            value = getattr(device, key)
-            if value:
-                body[key] = value
-        body["created_at"] = str(device.created_at)
-        body["updated_at"] = str(device.updated_at)
-        return body
+        """``Device`` (``webitel-go/devices.proto``): ``logged_in`` is an int64 (unix ms, a
+        string), ``hotdesks`` a list of strings; the SIP ``password`` is never sent back."""
+        owner = device.user_id
+        return proto3(
+            {
+                "id": str(device.id),
+                "name": device.name,
+                "account": device.account,
+                "user": self._ref(self.users, owner) if owner is not None else None,
+                "logged_in": ms(device.logged_in),
+                "hotdesk": device.hotdesk,
+                "hotdesks": device.hotdesks,
+                "brand": device.brand,
+                "model": device.model,
+                "mac": device.mac,
+                "ip": device.ip,
+                "created_at": ms(device.created_at),
+                "updated_at": ms(device.updated_at),
+            }
+        )
 
     def _touch(self, *users: SimUser) -> None:
         for user in users:
@@ -438,10 +488,8 @@ class SimulatorState:
 
     def create_user(self, actor: SimUser, payload: object, query: Query) -> Wire:
         self.require_admin(actor)
-        data: InputUser = _parse(InputUser, payload)
+        data = schemas.read(schemas.NewUser, payload)
         generate = self._device_request(query)
-        if not data.username:
-            raise bad_args("username is required")
         self._check_username(data.username, None)
         if data.extension:
             self._check_extension(data.extension, None)
@@ -454,7 +502,7 @@ class SimulatorState:
             id=self._next_user,
             name=data.name or data.username,
             username=data.username,
-            password=data.password.get_secret_value() if data.password else "",
+            password=data.password or "",
             extension=data.extension or "",
             email=data.email or "",
             chat_name=data.chat_name or "",
@@ -480,7 +528,7 @@ class SimulatorState:
     def update_user(self, actor: SimUser, user_id: int, payload: object, query: Query) -> Wire:
         self.require_admin(actor)
         user = self.get_user(user_id)
-        data: InputUser = _parse(InputUser, payload)
+        data = schemas.read(schemas.InputUser, payload)
         generate = self._device_request(query)
         if data.username is not None:
             if not data.username:
@@ -492,9 +540,7 @@ class SimulatorState:
         devices: tuple[list[int], int | None] | None = None
         if data.devices is not None or data.device is not None:
             current = (
-                data.devices
-                if data.devices is not None
-                else [ObjectRef(id=str(d)) for d in user.devices]
+                data.devices if data.devices is not None else [ObjectId(id=d) for d in user.devices]
             )
             devices = self._devices_of(current, data.device, user.id)
         licenses = self._licenses_to_grant(set(user.licenses), data.license)
@@ -516,7 +562,7 @@ class SimulatorState:
             if value is not None:
                 setattr(user, key, value)
         if data.password is not None:
-            user.password = data.password.get_secret_value()
+            user.password = data.password
             user.password_expired = False
         if data.force_password_change is not None:
             user.force_password_change = data.force_password_change
@@ -562,7 +608,7 @@ class SimulatorState:
                 lic.used -= 1
         for device in self.devices.values():
             if device.user_id == user.id:
-                device.user_id = None
+                device.user_id, device.logged_in = None, 0
         if user.own_role is not None:
             self.roles.pop(user.own_role, None)
         self._by_username.pop(user.username.casefold(), None)
@@ -577,12 +623,18 @@ class SimulatorState:
     # -- user validation helpers ----------------------------------------------------------
 
     def _device_request(self, query: Query) -> dict[str, str] | None:
+        """What ``generate_device`` asks for; ``None`` when it asks for nothing, or when the
+        server does not know it (generation 23 ignores it: see the module doc)."""
         asked = [key for key in _DEVICE_PARAMS if key in query]
         if not asked:
             return None
         if self.legacy_devices == "reject":
             raise bad_args(f'unknown query parameter "{asked[0]}"')
-        if self.legacy_devices == "ignore" or not flag(query, "generate_device"):
+        if (
+            self.generation < CURRENT_GENERATION
+            or self.legacy_devices == "ignore"
+            or not flag(query, "generate_device")
+        ):
             return None
         return {key: first(query, key) or "" for key in _DEVICE_PARAMS}
 
@@ -625,7 +677,7 @@ class SimulatorState:
                 f"extension {extension} already exists in domain {self.domain}",
             )
 
-    def _roles_of(self, refs: list[ObjectRef]) -> list[int]:
+    def _roles_of(self, refs: list[ObjectId]) -> list[int]:
         out: list[int] = []
         for ref in refs:
             role_id = _id_of(ref)
@@ -636,7 +688,7 @@ class SimulatorState:
         return out
 
     def _devices_of(
-        self, refs: list[ObjectRef] | None, default: ObjectRef | None, owner: int | None
+        self, refs: list[ObjectId] | None, default: ObjectId | None, owner: int | None
     ) -> tuple[list[int], int | None]:
         devices: list[int] = []
         for ref in refs or []:
@@ -650,11 +702,11 @@ class SimulatorState:
                 devices.append(device_id)
         default_id = _id_of(default)
         if default_id is not None and default_id not in devices:
-            devices.extend(self._devices_of([ObjectRef(id=str(default_id))], None, owner)[0])
+            devices.extend(self._devices_of([ObjectId(id=default_id)], None, owner)[0])
         return devices, default_id
 
     def _licenses_to_grant(
-        self, held: set[str], refs: list[ObjectRef] | None
+        self, held: set[str], refs: list[schemas.LicenseUser] | None
     ) -> dict[str, SimLicense]:
         """Validate the wanted license list; return the wanted licenses by serial."""
         if refs is None:
@@ -692,10 +744,10 @@ class SimulatorState:
                 lic.used += 1
 
     @staticmethod
-    def _contact(ref: ObjectRef | None) -> dict[str, str] | None:
+    def _contact(ref: ObjectId | None) -> dict[str, str] | None:
         if ref is None or not ref.id:
             return None
-        return {"id": ref.id, "name": ref.name or ""}
+        return {"id": str(ref.id), "name": ref.name or ""}
 
     # -- roles and licenses ---------------------------------------------------------------
 
@@ -711,9 +763,8 @@ class SimulatorState:
         if flag(query, "valid"):
             items = [lic for lic in items if lic.not_after > stamp and lic.remain > 0]
         chunk, page, _, more = page_of(list(items), query, self.default_page_size)
-        body = listing([self.license_wire(lic) for lic in chunk], page, 0, more)
-        del body["size"]  # GET /api/license does not echo size
-        return body
+        # GET /api/license does not echo size (LicenseV1's list answer has no size field).
+        return listing([self.license_wire(lic) for lic in chunk], page, 0, more)
 
     # -- devices --------------------------------------------------------------------------
 
@@ -738,19 +789,25 @@ class SimulatorState:
             raise not_found(f"device {device_id}")
         return device
 
+    def search_devices(self, query: Query) -> Wire:
+        """``GET /api/devices``: paging only (``SearchDeviceRequest``, ``devices.proto``)."""
+        chunk, page, size, more = page_of(
+            list(self.devices.values()), query, self.default_page_size
+        )
+        return listing([self.device_wire(d) for d in chunk], page, size, more)
+
     def create_device(self, actor: SimUser, payload: object) -> Wire:
+        """``POST /api/devices``; the body's schema depends on the generation (a password is
+        required on 23, made up when missing on 26: ``schemas.DEVICE_SCHEMAS``)."""
         self.require_admin(actor)
-        data: InputDevice = _parse(InputDevice, payload)
-        if not data.name:
-            raise bad_args("device name is required")
+        data = schemas.read(schemas.DEVICE_SCHEMAS[self.generation], payload)
         owner_id = _id_of(data.user)
         owner = self.get_user(owner_id) if owner_id is not None else None
         device = self._new_device(
-            data.name,
-            data.account or data.name,
-            data.password.get_secret_value() if data.password else secrets.token_urlsafe(12),
+            data.name, data.account or data.name, data.password or secrets.token_urlsafe(12)
         )
         device.hotdesk = bool(data.hotdesk)
+        device.hotdesks = list(data.hotdesks or [])
         device.brand, device.model = data.brand or "", data.model or ""
         device.mac, device.ip = data.mac or "", data.ip or ""
         self._store_device(device, owner)
@@ -772,6 +829,7 @@ class SimulatorState:
     def summary(self) -> Wire:
         return {
             "domain": self.domain,
+            "generation": self.generation,
             "users": len(self.users),
             "deleted_users": sum(1 for u in self.users.values() if u.deleted_at is not None),
             "roles": len(self.roles),
