@@ -494,3 +494,27 @@ async def test_only_the_import_right_offers_the_import_and_not_the_changes(demo_
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
         assert [action for action, _caption in app.screen.items] == ["load", "export"]  # type: ignore[attr-defined]
+
+
+async def test_a_card_starts_loading_its_record_once(
+    demo_url: str, sim: RunningSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual calls `on_mount` of every class of the screen: a subclass that also called
+    its parent's started the load twice (the first worker cancelled by the second)."""
+    starts: list[WebitelUserCard] = []
+    start = WebitelUserCard._load
+
+    def counted(card: WebitelUserCard) -> object:
+        starts.append(card)
+        return start(card)
+
+    monkeypatch.setattr(WebitelUserCard, "_load", counted)
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        await open_section(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "the card")
+        await wait_for(pilot, lambda: bool(starts), "the load")
+        await pilot.pause(0.2)
+        assert len(starts) == 1

@@ -147,7 +147,7 @@ class UserPage(RecordPage):
         yield DetailGrid(_("Name"), id="roles-detail")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # RecordPage's own on_mount (the load) is called by Textual too: not again here.
         self._show_roles_detail(self.user_id is not None)
 
     def _show_roles_detail(self, shown: bool) -> None:

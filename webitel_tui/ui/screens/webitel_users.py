@@ -422,7 +422,7 @@ class WebitelUserCard(RecordPage):
         yield DetailGrid(_("Name"), id="roles-detail")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # RecordPage's own on_mount (the load) is called by Textual too: not again here.
         self._show_details(self.record_id is not None)
         if self.read_only:
             for field in self.query(Input):
