@@ -153,7 +153,7 @@ async def add_employees(db: Database, people: list[Person]) -> list[Person]:
 
 
 async def full_save(db: Database, actor: Actor, client: WebitelClient, one: Person) -> None:
-    record = await create_webitel_user(db, actor, client, one.form())
+    record = (await create_webitel_user(db, actor, client, one.form())).record
     if record.webitel_id is None or record.default_device_id is None:
         raise RuntimeError(f"{one.login}: saved without a Webitel id or device: {record}")
 

@@ -3,13 +3,16 @@ asserting both the CRM database and the simulator's state, refusals and faults i
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from tests.change_log import change_log
+from tests.conftest import Templates
 from tests.webitel.conftest import fast_options, inject
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.contacts import NewContact
@@ -65,7 +68,8 @@ async def form_for(world: World, login: str, extension: str | None) -> WebitelUs
 
 async def create(world: World, login: str = "okovalenko", extension: str = "7001") -> WebitelUser:
     form = await form_for(world, login, extension)
-    return await provisioning.create_webitel_user(world.db, world.actor, world.client, form)
+    created = await provisioning.create_webitel_user(world.db, world.actor, world.client, form)
+    return created.record
 
 
 async def open_items(world: World) -> list[ReconcileItem]:
@@ -104,10 +108,12 @@ async def test_another_contact_chosen_on_the_card_is_the_records_contact(world: 
         await provisioning.create_webitel_user(world.db, world.actor, world.client, missing)
     assert world.sim.state.user_by_username("okovalenko") is None
     chosen = form.model_copy(update={"contact_id": other.id})
-    record = await provisioning.create_webitel_user(world.db, world.actor, world.client, chosen)
+    created = await provisioning.create_webitel_user(world.db, world.actor, world.client, chosen)
+    record = created.record
     assert (record.contact_id, record.contact_name) == (other.id, "Andrii Melnyk (desk)")
     none = (await form_for(world, "amelnyk", "7002")).model_copy(update={"contact_id": None})
-    record = await provisioning.create_webitel_user(world.db, world.actor, world.client, none)
+    created = await provisioning.create_webitel_user(world.db, world.actor, world.client, none)
+    record = created.record
     assert (record.contact_id, record.contact_name) == (None, "")
 
 
@@ -369,11 +375,87 @@ async def test_a_retry_refused_because_the_first_try_landed_late_is_taken(world:
     async with WebitelClient(fast_options(world.sim, timeout=1.0)) as client:
         await client.login()
         inject(world.sim, *rules)
-        record = await provisioning.create_webitel_user(world.db, world.actor, client, form)
+        record = (
+            await provisioning.create_webitel_user(world.db, world.actor, client, form)
+        ).record
     server = world.sim.state.user_by_username("okovalenko")
     assert server is not None and record.webitel_id == server.id
     assert [u.username for u in world.sim.state.users.values()].count("okovalenko") == 1
     assert await open_items(world) == []
+
+
+# Older servers (before generate_device): the CRM makes the device and its SIP password --------
+
+
+def file_bytes(directory: Path, pattern: str) -> bytes:
+    """Every byte of the files `pattern` names: an SQLite database with its journal files."""
+    return b"".join(path.read_bytes() for path in sorted(directory.glob(pattern)))
+
+
+@pytest.fixture
+async def older(templates: Templates, tmp_path: Path) -> AsyncIterator[World]:
+    """A demo CRM in an SQLite file of the test's own, and a simulator of the servers before
+    ``generate_device`` (generation 23: ``POST /devices`` needs a SIP password)."""
+    db = Database(templates.sqlite_copy("demo", tmp_path))
+    sim = await start_simulator(users=20, generation=23)
+    async with unit_of_work(db) as uow:
+        admin = await uow.users.get_by_name("Supervisor")
+    assert admin is not None
+    client = WebitelClient(fast_options(sim))
+    try:
+        yield World(db, sim, client, Actor(user_id=admin.id, contact_id=admin.contact_id))
+    finally:
+        await client.aclose()
+        await sim.stop()
+        await db.dispose()
+
+
+async def test_an_older_server_gets_a_device_with_a_password_shown_once_and_kept_nowhere(
+    older: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, httpx's and the journal's too
+    form = await form_for(older, "okovalenko", "7001")
+    created = await provisioning.create_webitel_user(older.db, older.actor, older.client, form)
+    assert created.sip_password is not None
+    password = created.sip_password.get_secret_value()
+    server = older.sim.state.user_by_username("okovalenko")
+    assert server is not None and server.device is not None
+    device = older.sim.state.devices[server.device]
+    assert (device.password, device.user_id) == (password, server.id)
+    assert server.devices == [server.device]  # the user's default device, and its only one
+    record = created.record
+    assert (record.default_device_id, created.device_name) == (server.device, device.name)
+    assert older.client.device_mode == "legacy"
+    # Once, to the caller: in no repr, log line, journal entry, change log or CRM table.
+    assert password not in repr(created) and password not in caplog.text
+    async with unit_of_work(older.db) as uow:
+        log = await change_log(uow, record.id)
+    assert log and all(password not in repr(entry) for entry in log)
+    await older.db.dispose()  # the WAL is folded into the file
+    stored = file_bytes(tmp_path, "crm.db*")
+    assert b"okovalenko" in stored and password.encode() not in stored
+
+
+async def test_an_older_server_refusing_the_device_leaves_nothing_anywhere(older: World) -> None:
+    users, devices = set(older.sim.state.users), set(older.sim.state.devices)
+    inject(older.sim, FaultRule(kind="status", status=400, route="POST /api/devices"))
+    with pytest.raises(WebitelRefused, match="Webitel refused the change") as caught:
+        await create(older)
+    assert "was created" not in str(caught.value)  # it was, and it was removed again
+    assert set(older.sim.state.users) == users and set(older.sim.state.devices) == devices
+    assert await crm_records(older) == [] and await open_items(older) == []
+
+
+async def test_device_mode_none_creates_the_user_without_a_device(world: World) -> None:
+    devices = set(world.sim.state.devices)
+    form = await form_for(world, "okovalenko", "7001")
+    async with WebitelClient(fast_options(world.sim, device_mode="none")) as client:
+        created = await provisioning.create_webitel_user(world.db, world.actor, client, form)
+    assert created.sip_password is None
+    assert created.record.default_device_id is None and created.record.default_device_name == ""
+    server = world.sim.state.user_by_username("okovalenko")
+    assert server is not None and server.device is None and server.devices == []
+    assert set(world.sim.state.devices) == devices
 
 
 # Limits (domain/limits.py): refused before the server and before the database ------------------

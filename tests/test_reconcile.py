@@ -128,9 +128,12 @@ async def test_what_cannot_be_resolved_stays_open_with_the_reason(world: World) 
     in the same run is resolved all the same."""
     record = await create(world, "okovalenko", "7001")
     assert record.webitel_id is not None
-    stranger = await world.client.create_user(
-        InputUser(username="stranger", name="Stranger", extension="7100"), default_device=False
-    )
+    stranger = (
+        await world.client.create_user(
+            InputUser(username="stranger", name="Stranger", extension="7100"),
+            default_device=False,
+        )
+    ).user
     async with unit_of_work(world.db, world.actor) as uow:
         await uow.reconcile.add(record.webitel_id, "okovalenko", "the CRM was down")
         await uow.reconcile.add(int(stranger.id), "stranger", "the CRM was down")
@@ -166,9 +169,12 @@ async def test_what_cannot_be_resolved_stays_open_with_the_reason(world: World) 
 async def test_a_refusal_in_the_crm_leaves_the_item_open(world: World) -> None:
     """Webitel's user holds an extension another CRM record has: the CRM refuses, the item
     stays open with the CRM's message, and nothing is half-written."""
-    server = await world.client.create_user(
-        InputUser(username="okovalenko", name="Olena", extension="7001"), default_device=False
-    )
+    server = (
+        await world.client.create_user(
+            InputUser(username="okovalenko", name="Olena", extension="7001"),
+            default_device=False,
+        )
+    ).user
     async with unit_of_work(world.db, world.actor) as uow:
         await uow.webitel_users.create(NewWebitelUser(name="other", extension="7001"))
         await uow.reconcile.add(int(server.id), "okovalenko", "the CRM was down")

@@ -179,6 +179,7 @@ def test_create_then_show_and_list(crm: Crm) -> None:
     )
     assert (user["extension"], user["webitel_id"], user["stun"]) == ("7001", server.id, True)
     assert created["licenses"] == [] and created["roles"] == [] and created["reconcile"] is None
+    assert "sip_password" not in created  # the server made the device and its password
 
     shown = crm.users("show", "okovalenko")
     assert shown.code == 0 and shown.err == ""
@@ -200,6 +201,35 @@ def test_create_then_show_and_list(crm: Crm) -> None:
     assert searched.code == 0
     assert "okovalenko" in searched.out and "amelnyk" not in searched.out
     assert searched.out.splitlines()[-1] == "Webitel users: 1"
+
+
+def test_create_on_an_older_server_prints_the_sip_password_once(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before generate_device the CRM makes the device's SIP password: `create` prints it
+    once, a line for a person and `sip_password` in the JSON; `show` never does."""
+    older = start_simulator_thread(users=20, password=SIM_SECRET, generation=23)
+    try:
+        monkeypatch.setenv("WEBITEL_TUI_WEBITEL__URL", older.base_url)
+        made = crm.users("create", "okovalenko", "--extension", "7001")
+        assert made.code == 0, made.err
+        server = older.state.user_by_username("okovalenko")
+        assert server is not None and server.device is not None
+        device = older.state.devices[server.device]
+        lines = made.out.splitlines()
+        assert lines[-2:] == [
+            f'SIP password of the device "okovalenko": {device.password}',
+            "It is shown only now: copy it and keep it safe.",
+        ]
+        assert made.out.count(device.password) == 1
+        as_json = crm.ok("create", "amelnyk", "--extension", "7002")
+        other = older.state.user_by_username("amelnyk")
+        assert other is not None and other.device is not None
+        assert as_json["sip_password"] == older.state.devices[other.device].password
+        shown = crm.users("show", "okovalenko", "--json")
+        assert device.password not in shown.out and "sip_password" not in shown.last
+    finally:
+        older.stop()
 
 
 def test_list_streams_the_section_page_by_page(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,5 @@
 """The `webitel-tui` command: start the TUI (default), `demo`, `db upgrade`, `init`,
-`run-process`, `users` (cli_users.py), `simulator`.
+`run-process`, `users` (cli_users.py), `webitel check`, `simulator`.
 
 Whatever stops a command (a setting, the database, the Webitel server, a bug) is said in one
 line on standard error with exit code 3 (bad usage or configuration) or 1 (any other
@@ -44,6 +44,7 @@ from webitel_tui.i18n import LANGUAGES, set_language, tr
 if TYPE_CHECKING:
     from webitel_tui.db.engine import Database
     from webitel_tui.processes.get_webitel_users import ImportProgress, ImportReport
+    from webitel_tui.processes.webitel_check import WebitelCheck
     from webitel_tui.ui.app import WebitelTuiApp
 
 T = TypeVar("T")
@@ -135,12 +136,30 @@ def build_parser() -> CliParser:
             "kept), 3 bad usage or configuration.",
         )
     )
+    _add_webitel_actions(commands.add_parser("webitel", help="the Webitel server connection"))
     commands.add_parser(
         "simulator",
         help="serve the built-in Webitel simulator (see `webitel-tui simulator --help`)",
         add_help=False,
     )
     return parser
+
+
+def _add_webitel_actions(webitel: CliParser) -> None:
+    """`webitel check`: what the configured server answers (processes/webitel_check.py)."""
+    actions = webitel.add_subparsers(dest="webitel_action", metavar="ACTION", required=True)
+    summary = (
+        "log in, read one page of users, licenses, roles and devices, and say what the "
+        "server answered; nothing is changed"
+    )
+    check = actions.add_parser("check", help=summary, description=summary)
+    check.json_failures = True
+    check.set_defaults(json_failures=True, command_parser=check)
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="print the findings as one JSON object on standard output",
+    )
 
 
 def _add_acting_user(parser: CliParser) -> None:
@@ -508,6 +527,53 @@ def cmd_users(args: argparse.Namespace) -> int:
     return run_users(args)
 
 
+def _print_check(found: WebitelCheck) -> None:
+    """The findings, one per line; what the server sent is shown, never obeyed."""
+    from webitel_tui.processes.webitel_check import DEVICE_FLOWS
+
+    rows = [
+        ("Webitel server", visible(found.url)),
+        ("Domain", visible(found.domain)),
+        (
+            "Logged in as",
+            f"{visible(found.account)} (user id {visible(found.user_id)}, by {found.auth})",
+        ),
+    ]
+    for listed in found.lists:
+        more = "more follow" if listed.more else "no more"
+        rows.append((listed.name.capitalize(), f"{listed.count} on the first page, {more}"))
+    for label, value in rows:
+        print(f"{label + ':':<16}{value}")
+        if label == "Licenses":
+            for item in found.licenses:
+                product = visible(item.product or item.name or item.id)
+                expired = ", expired" if item.expired() else ""
+                print(f"  {product}: {item.remain} left of {item.limit}{expired}")
+    if found.device_flow is None:
+        flow = f"{found.device_flow_note} (device_mode = {found.device_mode})"
+    else:
+        described = DEVICE_FLOWS.get(found.device_flow, found.device_flow)
+        flow = f"{found.device_flow}: {described} ({found.device_flow_note})"
+    print(f"{'Device flow:':<16}{flow}")
+    print("Nothing was changed on the server.")
+
+
+def cmd_webitel(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from webitel_tui.processes.webitel_check import check_webitel
+
+    settings = load(args).settings
+    set_language(settings.language)
+    found = asyncio.run(check_webitel(settings.webitel))
+    if args.json:
+        print(json_visible(json.dumps(found.as_json(), ensure_ascii=False)))
+    else:
+        _print_check(found)
+    return EXIT_OK
+
+
 def cmd_simulator(argv: Sequence[str]) -> int:
     from webitel_tui.simulator.cli import main as simulator_main
 
@@ -522,6 +588,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "db": cmd_db_upgrade,
     "run-process": cmd_run_process,
     "users": cmd_users,
+    "webitel": cmd_webitel,
 }
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from pydantic import SecretStr
+
 from webitel_tui.cli_support import (
     EXIT_BAD_USAGE,
     EXIT_ERROR,
@@ -295,7 +297,16 @@ def _card_lines(view: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
-async def show_card(db: Database, record: WebitelUser, out: Output, headline: str = "") -> int:
+async def show_card(
+    db: Database,
+    record: WebitelUser,
+    out: Output,
+    headline: str = "",
+    *,
+    sip_password: SecretStr | None = None,
+) -> int:
+    """The card; with the SIP password a create just issued, printed this once (a line, or
+    ``sip_password`` in the JSON) and nowhere else."""
     view = await user_view(db, record)
     if headline:
         out.line(headline)
@@ -303,6 +314,12 @@ async def show_card(db: Database, record: WebitelUser, out: Output, headline: st
     width = max(len(caption) for caption, _value in lines)
     for caption, value in lines:
         out.line(f"{caption:<{width}}  {value}".rstrip())
+    if sip_password is not None:
+        secret = sip_password.get_secret_value()
+        device = record.default_device_name or record.name
+        out.line(tr('SIP password of the device "{0}": {1}', device, secret))
+        out.line(_("It is shown only now: copy it and keep it safe."))
+        view["sip_password"] = secret
     return out.result(view)
 
 
@@ -368,8 +385,10 @@ async def create_user(job: Job, args: argparse.Namespace, out: Output) -> int:
         extension=args.extension,
         enable_stun=args.stun,
     )
-    record = await provisioning.create_webitel_user(job.db, job.actor, job.webitel, form)
-    return await show_card(job.db, record, out, tr('Created the Webitel user "{0}".', record.name))
+    created = await provisioning.create_webitel_user(job.db, job.actor, job.webitel, form)
+    record = created.record
+    headline = tr('Created the Webitel user "{0}".', record.name)
+    return await show_card(job.db, record, out, headline, sip_password=created.sip_password)
 
 
 async def update_user(job: Job, args: argparse.Namespace, out: Output) -> int:

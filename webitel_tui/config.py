@@ -146,9 +146,10 @@ class WebitelSettings(BaseModel):
     """Seconds to wait for one request."""
     page_size: int = Field(default=1000, ge=1, le=1000)
     """Users per request when listing; 1000 measured fastest (bench/webitel_fetch.py)."""
-    device_mode: Literal["auto", "query", "legacy"] = "auto"
+    device_mode: Literal["auto", "query", "legacy", "none"] = "auto"
     """How a new user gets its default device: `?generate_device=true` (query), a device
-    created then attached (legacy), or try the first and fall back (auto)."""
+    with a generated SIP password created then attached (legacy, servers before 2026-06),
+    whichever the server's first answer shows it takes (auto), or no device (none)."""
     retries: int = Field(default=2, ge=0, le=10)
 
     @property

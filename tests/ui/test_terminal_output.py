@@ -72,9 +72,11 @@ async def _hostile_server_users(url: str, sim: SimulatorThread) -> None:
             for login, name in DISPLAY_NAMES.items():
                 record = await uow.webitel_users.find_by_name(login)
                 assert record is not None and record.contact_name == name  # stored as sent
-        created = await client.create_user(
-            InputUser(name="Nul Login", username="nul.login", password=SecretStr("x-Pass-1"))
-        )
+        created = (
+            await client.create_user(
+                InputUser(name="Nul Login", username="nul.login", password=SecretStr("x-Pass-1"))
+            )
+        ).user
         # A server that allows more than ours: the login is changed behind the API's checks,
         # and a change through the API makes the simulator answer with it.
         sim.state.users[int(created.id)].username = NUL_LOGIN

@@ -3,10 +3,13 @@ its details, delete, and a refusal that keeps what the admin typed."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
 from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Static
 
@@ -29,7 +32,7 @@ from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
 from webitel_tui.ui.app import WebitelTuiApp
-from webitel_tui.ui.screens.dialogs import ActionsMenu, ConfirmDialog
+from webitel_tui.ui.screens.dialogs import ActionsMenu, ConfirmDialog, SipPasswordDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.webitel_users import WebitelUserCard, WebitelUsersSection
 from webitel_tui.webitel import InputUser, WebitelClient
@@ -211,6 +214,49 @@ async def test_a_refusal_keeps_the_card_and_offers_retry(
         assert "The record has been saved." in message_of(app)
 
 
+async def test_an_older_server_shows_the_sip_password_once_with_a_copy_key(
+    demo_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server before generate_device: the CRM made the device's SIP password, and the card
+    shows it once, in a dialog: `c` copies it, Enter closes it. It is in no message, toast
+    or log line."""
+    caplog.set_level(logging.DEBUG)
+    await _move_webitel_users_into_contact_center(demo_url)
+    older = await start_simulator(users=20, generation=23)
+    seen: list[Message] = []
+    try:
+        app = app_for(demo_url, older)
+        async with app.run_test(size=SIZE_BIG, message_hook=seen.append) as pilot:
+            await open_section(pilot, app)
+            await fill_new_card(pilot, app, "okovalenko", "7001")
+            card = app.screen
+            await pilot.press("ctrl+s")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, SipPasswordDialog), "the SIP password"
+            )
+            dialog = app.screen
+            server = older.state.user_by_username("okovalenko")
+            assert server is not None and server.device is not None
+            password = older.state.devices[server.device].password
+            shown = str(dialog.query_one("#sip-password", Static).render())
+            assert shown == f'SIP password of the device "okovalenko": {password}'
+            await pilot.press("c")
+            assert app.clipboard == password
+            assert "Copied" in str(dialog.query_one("#sip-password-note", Static).render())
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is card, "back on the card")
+            assert isinstance(card, WebitelUserCard)
+            await wait_for(pilot, lambda: card.record is not None, "the saved record")
+            assert "The record has been saved." in message_of(app)
+            assert card.record is not None and card.record.default_device_id == server.device
+    finally:
+        await older.stop()
+    notes = [m.notification.message for m in seen if isinstance(m, Notify)]
+    assert all(password not in note for note in notes)
+    assert all(password not in repr(message) for message in seen)
+    assert password not in caplog.text
+
+
 async def _a_change_the_crm_could_not_take(demo_url: str, sim: RunningSimulator) -> WebitelUser:
     """okovalenko on Webitel with 7005, in the CRM with no extension, and the reconcile item
     that says so."""
@@ -220,7 +266,7 @@ async def _a_change_the_crm_could_not_take(demo_url: str, sim: RunningSimulator)
         assert user is not None
     async with WebitelClient(fast_options(sim)) as client:
         form = WebitelUserForm(user_id=user.id, contact_id=user.contact_id, name="okovalenko")
-        record = await provisioning.create_webitel_user(db, Actor(), client, form)
+        record = (await provisioning.create_webitel_user(db, Actor(), client, form)).record
         assert record.webitel_id is not None
         await client.patch_user(record.webitel_id, InputUser(extension="7005"))
     async with unit_of_work(db) as uow:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from webitel_tui.simulator import (
-    CURRENT_GENERATION,
     GENERATIONS,
     FaultConfig,
     FaultRule,
@@ -37,18 +36,6 @@ async def sim(request: pytest.FixtureRequest) -> AsyncIterator[RunningSimulator]
         yield running
     finally:
         await running.stop()
-
-
-OLDER_DEVICE_FLOW = "issue 14: the older device flow sends no SIP password"
-
-
-@pytest.fixture
-def older_device_flow(request: pytest.FixtureRequest, sim: RunningSimulator) -> None:
-    """For a test that needs the client's older device flow to work: on generation 23 the
-    client creates the default device with ``POST /devices`` and no SIP password, which that
-    generation refuses. Expected to fail there (strictly) until the client sends one."""
-    if sim.state.generation < CURRENT_GENERATION:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=OLDER_DEVICE_FLOW))
 
 
 def fast_options(sim: Simulator, **overrides: Any) -> WebitelOptions:

@@ -74,7 +74,7 @@ async def test_500_is_not_retried(sim: RunningSimulator, client: WebitelClient) 
 
 
 async def test_delete_is_retried(sim: RunningSimulator, client: WebitelClient) -> None:
-    user = await client.create_user(jdoe(), default_device=False)
+    user = (await client.create_user(jdoe(), default_device=False)).user
     inject(sim, FaultRule(kind="status", status=502, route="DELETE /api/users/*", count=1))
     await client.delete_user(user.id)
     assert calls(sim, "DELETE", f"/api/users/{user.id}") == 2
@@ -357,11 +357,10 @@ async def test_admin_endpoint_sets_reads_and_clears_faults(
         assert bad.status_code == 400 and bad.json()["id"] == "api.process.bad_args"
 
 
-@pytest.mark.usefixtures("older_device_flow")
 async def test_admin_mode_revoke_and_reset(sim: RunningSimulator, client: WebitelClient) -> None:
     async with httpx.AsyncClient(base_url=sim.root_url) as admin:
         await admin.post("/__sim__/mode", json={"legacy_devices": "reject"})
-        user = await client.create_user(jdoe())
+        user = (await client.create_user(jdoe())).user
         assert client.device_mode == "legacy" and user.default_device_id
         assert (await admin.post("/__sim__/tokens/revoke")).status_code == 200
         await client.get_user(user.id)  # password auth: logs in again

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 
+import httpx
 import pytest
+from pydantic import SecretStr
 
-from tests.webitel.conftest import SIM_USERS
-from webitel_tui.simulator import RunningSimulator
+from tests.webitel.conftest import SIM_USERS, fast_options, inject
+from webitel_tui.simulator import CURRENT_GENERATION, FaultRule, RunningSimulator
 from webitel_tui.webitel import (
     BadRequestError,
     ConflictError,
+    CreatedUser,
     DeviceProvisioningError,
     InputDevice,
     InputUser,
@@ -19,7 +24,9 @@ from webitel_tui.webitel import (
     ObjectRef,
     PermissionDeniedError,
     WebitelClient,
+    in_doubt,
 )
+from webitel_tui.webitel import client as client_module
 
 
 def new_user(username: str = "jdoe", extension: str = "5001", **extra: object) -> InputUser:
@@ -97,39 +104,126 @@ async def test_find_user_by_username(client: WebitelClient) -> None:
 # -- create with a default device -------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("older_device_flow")
-async def test_create_with_generate_device(sim: RunningSimulator, client: WebitelClient) -> None:
-    user = await client.create_user(new_user(roles=[ObjectRef(id="2")]))
+def older(sim: RunningSimulator) -> bool:
+    """A server before ``generate_device`` (generation 23)."""
+    return sim.state.generation < CURRENT_GENERATION
+
+
+def assert_device_of(sim: RunningSimulator, created: CreatedUser, name: str) -> None:
+    """The created user's default device: its own, named `name`, with the SIP password the
+    client chose when it chose one (the older flow), else the server's."""
+    user = created.user
+    assert user.default_device_id is not None and user.device_ids == [user.default_device_id]
+    device = sim.state.devices[int(user.default_device_id)]
+    assert (device.name, device.user_id) == (name, int(user.id))
+    assert device.password
+    if created.sip_password is not None:
+        assert device.password == created.sip_password.get_secret_value()
+
+
+async def test_create_with_a_default_device(sim: RunningSimulator, client: WebitelClient) -> None:
+    created = await client.create_user(new_user(roles=[ObjectRef(id="2")]))
+    user = created.user
     assert user.username == "jdoe" and user.extension == "5001"
     assert user.role_ids == ["2"]
-    assert user.default_device_id is not None and user.device_ids == [user.default_device_id]
-    assert client.device_mode == "query"
-    device = await client.get_device(user.default_device_id)
+    assert_device_of(sim, created, "jdoe")
+    device = await client.get_device(user.default_device_id or "")
     assert device.user is not None and device.user.id == user.id
     assert sim.state.users[int(user.id)].password == "S3cret!"
+    if older(sim):  # no generate_device: the client made the device and its password
+        assert client.device_mode == "legacy" and created.sip_password is not None
+    else:
+        assert client.device_mode == "query" and created.sip_password is None
 
 
-@pytest.mark.usefixtures("older_device_flow")
+async def test_the_older_flow_sends_a_generated_password_and_returns_it_once(
+    sim: RunningSimulator,
+    make_client: Callable[..., WebitelClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with make_client(device_mode="legacy") as webitel:
+        first = await webitel.create_user(new_user())
+        second = await webitel.create_user(new_user("jdoe2", "5002"))
+    assert first.sip_password is not None and second.sip_password is not None
+    password = first.sip_password.get_secret_value()
+    assert re.fullmatch(r"[A-Za-z0-9]{16}", password)
+    assert password != second.sip_password.get_secret_value()
+    assert_device_of(sim, first, "jdoe")
+    assert sim.state.devices[int(first.user.default_device_id or 0)].account == "jdoe"
+    # Handed over once: nowhere in a repr, the user's answer or the log.
+    assert password not in repr(first) and password not in repr(first.user)
+    assert password not in caplog.text
+
+
 async def test_create_falls_back_when_the_server_rejects_generate_device(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
     sim.state.legacy_devices = "reject"
-    user = await client.create_user(new_user())
+    created = await client.create_user(new_user())
     assert client.device_mode == "legacy"
-    assert user.default_device_id is not None and user.device_ids == [user.default_device_id]
+    assert_device_of(sim, created, "jdoe")
+    assert created.sip_password is not None
     assert len([u for u in sim.state.users.values() if u.username == "jdoe"]) == 1
     second = await client.create_user(new_user("jdoe2", "5002"))
-    assert second.default_device_id is not None
+    assert_device_of(sim, second, "jdoe2")
 
 
-@pytest.mark.usefixtures("older_device_flow")
 async def test_create_falls_back_when_the_server_ignores_generate_device(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
     sim.state.legacy_devices = "ignore"
-    user = await client.create_user(new_user())
+    created = await client.create_user(new_user())
     assert client.device_mode == "legacy"
-    assert user.default_device_id is not None
+    assert_device_of(sim, created, "jdoe")
+    assert created.sip_password is not None
+
+
+class Recorder(httpx.AsyncHTTPTransport):
+    """A real transport that notes each request's method, path and query."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, request.url.path, request.url.query.decode()))
+        return await super().handle_async_request(request)
+
+
+POST_USERS = ("POST", "/api/users")
+
+
+async def test_auto_learns_the_generation_once_per_client(sim: RunningSimulator) -> None:
+    recorder = Recorder()
+    async with WebitelClient(fast_options(sim), transport=recorder) as webitel:
+        assert webitel.device_mode == "auto"
+        first = await webitel.create_user(new_user())
+        learnt = webitel.device_mode
+        second = await webitel.create_user(new_user("jdoe2", "5002"))
+    assert webitel.device_mode == learnt == ("legacy" if older(sim) else "query")
+    asked = [query for method, path, query in recorder.sent if (method, path) == POST_USERS]
+    assert len(asked) == 2 and "generate_device=true" in asked[0]
+    # The second create asks only what the first answer showed the server takes.
+    assert ("generate_device" in asked[1]) == (not older(sim))
+    devices = [path for method, path, _query in recorder.sent if method == "POST"]
+    assert devices.count("/api/devices") == (2 if older(sim) else 0)
+    assert_device_of(sim, first, "jdoe")
+    assert_device_of(sim, second, "jdoe2")
+
+
+async def test_none_mode_creates_users_without_a_device(sim: RunningSimulator) -> None:
+    devices = set(sim.state.devices)
+    recorder = Recorder()
+    async with WebitelClient(fast_options(sim, device_mode="none"), transport=recorder) as webitel:
+        created = await webitel.create_user(new_user())
+        assert webitel.device_mode == "none"
+    assert created.user.device is None and created.user.devices == ()
+    assert created.sip_password is None
+    assert set(sim.state.devices) == devices
+    assert [(m, p, q) for m, p, q in recorder.sent if m != "GET" and p != "/api/login"] == [
+        ("POST", "/api/users", "")
+    ]
 
 
 async def test_query_mode_on_an_old_server_is_an_error(
@@ -142,32 +236,60 @@ async def test_query_mode_on_an_old_server_is_an_error(
     assert sim.state.user_by_username("jdoe") is None
 
 
-@pytest.mark.usefixtures("older_device_flow")
 async def test_legacy_mode_creates_the_device_then_patches(
     sim: RunningSimulator, make_client: Callable[..., WebitelClient]
 ) -> None:
     async with make_client(device_mode="legacy") as webitel:
-        user = await webitel.create_user(new_user(), device_name="jdoe-sip")
+        created = await webitel.create_user(new_user(), device_name="jdoe-sip")
+    user = created.user
     assert user.device is not None and user.device.name == "jdoe-sip"
     assert sim.state.devices[int(user.device.id or 0)].user_id == int(user.id)
+    assert_device_of(sim, created, "jdoe-sip")
 
 
-@pytest.mark.usefixtures("older_device_flow")
 async def test_legacy_device_failure_names_the_created_user(
-    sim: RunningSimulator, make_client: Callable[..., WebitelClient]
+    sim: RunningSimulator,
+    make_client: Callable[..., WebitelClient],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    password = SecretStr("Kn0wnSipPassw0rd")
+    monkeypatch.setattr(client_module, "new_sip_password", lambda: password)
     async with make_client(device_mode="legacy") as webitel:
         # The seeded device "olena.kovalenko" takes that device name.
         with pytest.raises(DeviceProvisioningError) as caught:
             await webitel.create_user(new_user(), device_name="olena.kovalenko")
     created = sim.state.user_by_username("jdoe")
     assert created is not None and caught.value.user_id == str(created.id)
+    assert caught.value.device_id is None  # refused: no device was made
     assert isinstance(caught.value.__cause__, ConflictError)
+    secret = password.get_secret_value()
+    assert secret not in str(caught.value) and secret not in repr(caught.value)
+
+
+@pytest.mark.parametrize("apply", [True, False], ids=["applied", "not-applied"])
+async def test_a_lost_device_answer_names_the_device_if_it_was_made(
+    sim: RunningSimulator, make_client: Callable[..., WebitelClient], apply: bool
+) -> None:
+    """The POST /devices of the older flow loses its answer: the device is looked up by its
+    name, so that the caller can remove it with the user."""
+    async with make_client(device_mode="legacy", timeout=0.5) as webitel:
+        await webitel.login()
+        inject(sim, FaultRule(kind="drop", route="POST /api/devices", count=1, apply=apply))
+        with pytest.raises(DeviceProvisioningError) as caught:
+            await webitel.create_user(new_user())
+    made = [d for d in sim.state.devices.values() if d.name == "jdoe"]
+    if apply:
+        (device,) = made
+        assert caught.value.device_id == str(device.id)
+    else:
+        assert made == [] and caught.value.device_id is None
+    assert in_doubt(caught.value.__cause__)  # type: ignore[arg-type]
 
 
 async def test_create_without_device(client: WebitelClient) -> None:
-    user = await client.create_user(new_user(), default_device=False)
-    assert user.device is None and user.devices == ()
+    created = await client.create_user(new_user(), default_device=False)
+    assert created.user.device is None and created.user.devices == ()
+    assert created.sip_password is None
 
 
 @pytest.mark.parametrize(
@@ -196,7 +318,7 @@ async def test_invalid_input_is_bad_request(client: WebitelClient) -> None:
 
 
 async def test_patch(client: WebitelClient) -> None:
-    user = await client.create_user(new_user(), default_device=False)
+    user = (await client.create_user(new_user(), default_device=False)).user
     updated = await client.patch_user(user.id, InputUser(name="John Q. Doe", email="j@x.io"))
     assert (updated.name, updated.email, updated.extension) == ("John Q. Doe", "j@x.io", "5001")
     patched = await client.patch_user(user.id, InputUser(extension="5009"))
@@ -205,9 +327,8 @@ async def test_patch(client: WebitelClient) -> None:
         await client.patch_user(user.id, InputUser(extension="1002"))
 
 
-@pytest.mark.usefixtures("older_device_flow")
 async def test_soft_delete_then_permanent(sim: RunningSimulator, client: WebitelClient) -> None:
-    user = await client.create_user(new_user())
+    user = (await client.create_user(new_user())).user
     await client.delete_user(user.id, permanent=False)
     soft = await client.get_user(user.id)
     assert soft.is_deleted
@@ -225,12 +346,11 @@ async def test_soft_delete_then_permanent(sim: RunningSimulator, client: Webitel
     assert int(user.id) not in sim.state.users
 
 
-@pytest.mark.usefixtures("older_device_flow")
 async def test_permanent_delete_returns_license_grants(
     sim: RunningSimulator, client: WebitelClient
 ) -> None:
     operator = sim.state.license_by_product("OPERATOR")
-    user = await client.create_user(new_user(license=[ObjectRef(id=operator.id)]))
+    user = (await client.create_user(new_user(license=[ObjectRef(id=operator.id)]))).user
     remain = operator.remain
     await client.delete_user(user.id)
     assert operator.remain == remain + 1

@@ -8,6 +8,7 @@ served through the client's own ``transport`` parameter: nothing leaves this mac
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 from webitel_tui.processes import provisioning
 from webitel_tui.webitel import (
     AuthError,
+    BadRequestError,
     ConflictError,
     InputUser,
     LicenseError,
@@ -27,6 +29,8 @@ from webitel_tui.webitel import (
     in_doubt,
     retryable,
 )
+from webitel_tui.webitel.errors import error_from_response
+from webitel_tui.webitel.session import is_unknown_parameter
 
 FAR_FUTURE = "4102444800000"  # 2100-01-01, in unix ms as Webitel writes an int64
 
@@ -226,3 +230,84 @@ async def test_the_no_license_error_without_detail_says_what_it_means() -> None:
     async with server.client() as webitel:
         with pytest.raises(LicenseError, match="no license grants"):
             await webitel.search_users()
+
+
+# -- which refusal says the server is older than generate_device -----------------------------
+
+DEVICE_PARAMS = ("generate_device", "device.name", "device.generate_password")
+
+
+def _refusal(detail: str, status: int = 400) -> WebitelError:
+    return error_from_response(status, id="api.process.bad_args", detail=detail)
+
+
+@pytest.mark.parametrize(
+    ("detail", "older"),
+    [
+        ('unknown query parameter "generate_device"', True),
+        ('unknown field "device.generate_password" in CreateUserRequest', True),
+        ('unknown field "nmae"', False),  # the body's field: says nothing of the query
+        ('unknown field "device"', False),
+        ("generate_device: device name jdoe already exists", False),  # a conflict
+        ("generate_device: no license left for the device", False),  # a license refusal
+        ("extension 12a: digits only", False),
+    ],
+)
+def test_only_a_refusal_naming_the_query_parameter_says_the_server_is_older(
+    detail: str, older: bool
+) -> None:
+    assert is_unknown_parameter(_refusal(detail), DEVICE_PARAMS) is older
+
+
+def test_a_refusal_that_is_no_400_never_says_the_server_is_older() -> None:
+    error = _refusal('unknown query parameter "generate_device"', status=422)
+    assert not is_unknown_parameter(error, DEVICE_PARAMS)
+
+
+async def test_a_refused_body_field_keeps_auto_and_is_not_posted_again() -> None:
+    """``unknown field "nmae"`` is the body's fault on any server: the client neither takes
+    the server for an older one nor posts the user again without the query."""
+    refusal = (
+        '{"id":"api.process.bad_args","code":400,'
+        '"detail":"unknown field \\"nmae\\"","status":"Bad Request"}'
+    )
+    server = Server({"POST /api/users": _json(400, refusal)})
+    async with server.client() as webitel:
+        with pytest.raises(BadRequestError, match="nmae"):
+            await webitel.create_user(InputUser(username="jsmith", name="John Smith"))
+        assert webitel.device_mode == "auto"
+    assert server.asked == ["POST /api/users"]
+
+
+async def test_a_refused_generate_device_makes_auto_legacy_for_the_clients_life() -> None:
+    """The other kind of older server: it refuses the parameter by name. The user is posted
+    again without it (a 400 stored nothing), its device made the older way, and the next
+    create sends no generate_device at all."""
+    queries: list[str] = []
+
+    def reply(status: int, body: object) -> httpx.Response:
+        return httpx.Response(status, content=json.dumps(body).encode())
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        route = f"{request.method} {request.url.path}"
+        if route == "POST /api/users":
+            queries.append(request.url.query.decode())
+            if "generate_device" in queries[-1]:
+                detail = 'unknown query parameter "generate_device"'
+                return reply(400, {"id": "api.process.bad_args", "code": 400, "detail": detail})
+            number = str(len(queries))
+            return reply(200, {"id": number, "username": f"u{number}", "name": "U"})
+        if route == "POST /api/devices":
+            return reply(200, {"id": "9", "name": "d", "user": {"id": "1"}})
+        if route.startswith("PATCH /api/users/"):
+            user_id = request.url.path.rsplit("/", 1)[1]
+            return reply(200, {"id": user_id, "device": {"id": "9"}, "devices": [{"id": "9"}]})
+        return reply(404, {})
+
+    options = WebitelOptions(base_url="http://127.0.0.1:9", token="t0k", retries=0)
+    async with WebitelClient(options, transport=httpx.MockTransport(answer)) as webitel:
+        first = await webitel.create_user(InputUser(username="u1", name="U"))
+        assert webitel.device_mode == "legacy" and first.sip_password is not None
+        second = await webitel.create_user(InputUser(username="u3", name="U"))
+    assert second.sip_password is not None and second.user.default_device_id == "9"
+    assert ["generate_device" in query for query in queries] == [True, False, False]

@@ -56,6 +56,7 @@ from webitel_tui.webitel import (
 )
 
 __all__ = [
+    "CreatedWebitelUser",
     "NeedsReconcile",
     "WebitelRefused",
     "WebitelUserForm",
@@ -78,6 +79,21 @@ class WebitelUserForm(Record):
     name: str = ""
     extension: str | None = None
     enable_stun: bool = False
+
+
+@dataclass(frozen=True)
+class CreatedWebitelUser:
+    """What a create made: the CRM record, and the SIP password of the user's new default
+    device when the CRM chose it (older Webitel servers, whose devices need one from the
+    client). That password is shown to the admin once: it is in no log, journal entry or
+    CRM table, and its repr hides it."""
+
+    record: WebitelUser
+    sip_password: SecretStr | None = None
+
+    @property
+    def device_name(self) -> str:
+        return self.record.default_device_name or self.record.name
 
 
 def _checked_version(record: WebitelUser, version: int | None) -> None:
@@ -146,8 +162,9 @@ async def _remove_from_server(client: WebitelClient, user_id: str, device_id: st
 
 async def create_webitel_user(
     db: Database, actor: Actor, client: WebitelClient, form: WebitelUserForm
-) -> WebitelUser:
-    """M5: the user on Webitel with its default device, then its CRM record."""
+) -> CreatedWebitelUser:
+    """M5: the user on Webitel with its default device, then its CRM record; with the
+    device's SIP password when the CRM chose it (to be shown once: `CreatedWebitelUser`)."""
     await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     if form.user_id is None:
         raise ValidationError(
@@ -157,6 +174,7 @@ async def create_webitel_user(
     extension = normalize_extension(form.extension)
     record_id = new_id()
     display = login
+    sip_password: SecretStr | None = None
 
     async def check(uow: UnitOfWork) -> None:
         nonlocal display
@@ -168,6 +186,7 @@ async def create_webitel_user(
         display = checked.user.contact_name or login
 
     async def call() -> User | None:
+        nonlocal sip_password
         await _check_server_free(client, login, extension)
         new_user = InputUser(
             name=display,
@@ -177,11 +196,17 @@ async def create_webitel_user(
             password=SecretStr(passwords.random_password()),
         )
         try:
-            return await client.create_user(new_user, default_device=True)
+            created = await client.create_user(new_user, default_device=True)
         except DeviceProvisioningError as exc:
-            # A half-made user is no use to anyone: it goes, and the refusal is shown.
-            await client.delete_user(exc.user_id, permanent=True, missing_ok=True)
-            raise refusal(exc) from exc
+            # A half-made user is no use to anyone: it goes with its device, and the reason
+            # is shown (the cause's words: the user asked for is not there).
+            await _remove_from_server(client, exc.user_id, exc.device_id)
+            cause = exc.__cause__
+            raise refusal(cause if isinstance(cause, WebitelError) else exc) from exc
+        # Only this call's answer carries it: a user read back after a lost answer has no
+        # password the CRM knows (the older flow had not made its device yet).
+        sip_password = created.sip_password
+        return created.user
 
     def applied(server: User | None) -> bool:
         return server is not None and (server.extension or None) == extension
@@ -206,7 +231,7 @@ async def create_webitel_user(
         assert server is not None
         await _remove_from_server(client, server.id, server.default_device_id)
 
-    return await run(
+    record = await run(
         db,
         actor,
         ServerChange(
@@ -230,6 +255,7 @@ async def create_webitel_user(
             learnt_id=lambda server: int_id(server.id) if server else None,
         ),
     )
+    return CreatedWebitelUser(record, sip_password)
 
 
 # Update: user name, extension, STUN ------------------------------------------------------------

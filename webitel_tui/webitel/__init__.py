@@ -9,7 +9,7 @@ Only this package talks HTTP to Webitel. Typical use::
             ...
 """
 
-from webitel_tui.webitel.client import Id, WebitelClient
+from webitel_tui.webitel.client import CreatedUser, Id, WebitelClient, new_sip_password
 from webitel_tui.webitel.errors import (
     AuthError,
     BadRequestError,
@@ -52,6 +52,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "ConnectFailedError",
+    "CreatedUser",
     "Device",
     "DeviceMode",
     "DeviceProvisioningError",
@@ -83,5 +84,6 @@ __all__ = [
     "in_doubt",
     "iter_items",
     "iter_pages",
+    "new_sip_password",
     "retryable",
 ]

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
+import secrets
+import string
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
+from pydantic import SecretStr
 
 from webitel_tui.webitel.errors import (
+    BadRequestError,
     DeviceProvisioningError,
     MalformedResponseError,
     NotFoundError,
     WebitelError,
+    in_doubt,
 )
 from webitel_tui.webitel.options import DeviceMode, WebitelOptions
 from webitel_tui.webitel.paging import PageFetcher, iter_items
@@ -36,12 +42,37 @@ from webitel_tui.webitel.wire import (
     parse_page_json,
 )
 
-__all__ = ["Id", "WebitelClient"]
+__all__ = ["CreatedUser", "Id", "WebitelClient", "new_sip_password"]
 
 log = logging.getLogger("webitel_tui.webitel")
 
 Id = str | int
 """Webitel int64 ids: sent as strings, numbers accepted."""
+
+
+SIP_PASSWORD_LENGTH = 16
+_SIP_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+"""Letters and digits, as Webitel's admin UI generates a device's password (12 of them:
+``webitel/client : src/app/components/utils/generate-password-input.vue``); 16 here, about
+95 random bits, and nothing a SIP phone's keypad or config file could mangle."""
+
+
+def new_sip_password() -> SecretStr:
+    """A SIP password for a device this client creates (Python's ``secrets``)."""
+    return SecretStr(
+        "".join(secrets.choice(_SIP_PASSWORD_ALPHABET) for _ in range(SIP_PASSWORD_LENGTH))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedUser:
+    """What :meth:`WebitelClient.create_user` made: the user as the server answered, and the
+    SIP password of its default device when this client chose it (the older servers' device
+    flow); None when the server made the password (``generate_device``) or no device was
+    made. The password is handed over here once and kept nowhere else; its repr hides it."""
+
+    user: User
+    sip_password: SecretStr | None = None
 
 
 def _seg(value: Id) -> str:
@@ -205,45 +236,50 @@ class WebitelClient:
         *,
         default_device: bool = True,
         device_name: str | None = None,
-    ) -> User:
-        """Create a user; with ``default_device`` it also gets a SIP device as ``device``.
+    ) -> CreatedUser:
+        """Create a user; with ``default_device`` (and a ``device_mode`` other than ``none``)
+        it also gets a SIP device as its default ``device``.
 
-        The device comes from ``?generate_device=true`` or from the legacy two-step flow,
-        according to ``options.device_mode``. If the user is created but its device fails,
-        :class:`DeviceProvisioningError` names the created user so the caller can compensate.
+        The device comes from ``?generate_device=true`` (the server makes its SIP password) or
+        from the older servers' two steps (this client makes the password, and returns it
+        once in :class:`CreatedUser`), according to ``options.device_mode``; ``auto`` learns
+        which from the first answer and keeps it (see :attr:`device_mode`). If the user is
+        created but its device fails, :class:`DeviceProvisioningError` names the created user
+        (and the device, if one was made) so the caller can compensate.
         """
         if not user.username:
             raise ValueError("a Webitel user needs a user name")
+        mode = self._device_mode if default_device else "none"
+        if mode == "none":
+            return CreatedUser(await self._post_user(user, None))
         name = device_name or user.username
-        mode = self._device_mode if default_device else None
-        params: Params | None = None
-        if mode in ("auto", "query"):
-            params = {
-                "generate_device": True,
-                "device.name": name,
-                "device.generate_password": True,
-            }
+        if mode == "legacy":
+            return await self._attach_new_device(await self._post_user(user, None), name)
+        params: Params = {
+            "generate_device": True,
+            "device.name": name,
+            "device.generate_password": True,
+        }
         try:
             created = await self._post_user(user, params)
-        except WebitelError as exc:
-            if mode != "auto" or not is_unknown_parameter(exc):
+        except BadRequestError as exc:
+            if mode != "auto" or not is_unknown_parameter(exc, params):
                 raise
-            log.info("Webitel does not know generate_device; creating devices the old way")
-            self._device_mode = mode = "legacy"
+            self._learn("legacy", "refuses generate_device")
             # A 400 is answered before anything is stored, so posting again is safe.
-            created = await self._post_user(user, None)
-        if not default_device:
-            return created
+            return await self._attach_new_device(await self._post_user(user, None), name)
         if created.device is not None:
-            if self._device_mode == "auto":
-                self._device_mode = "query"
-            return created
-        if mode in ("auto", "query"):
-            # Older servers silently ignore unknown query parameters.
-            log.info("Webitel ignored generate_device; adding the device the old way")
-            if self._device_mode == "auto":
-                self._device_mode = "legacy"
+            self._learn("query", "makes devices with generate_device")
+            return CreatedUser(created)
+        # An older server ignores the query parameters it does not know (grpc-gateway does).
+        self._learn("legacy", "ignores generate_device")
         return await self._attach_new_device(created, name)
+
+    def _learn(self, mode: DeviceMode, why: str) -> None:
+        """``auto`` becomes what the server's answer showed, once for the client's life."""
+        if self._device_mode == "auto":
+            self._device_mode = mode
+            log.info("Webitel %s: new users get their devices the %s way", why, mode)
 
     async def _post_user(self, user: InputUser, params: Params | None) -> User:
         """One POST, never repeated here: after an answer that was lost, whether the user was
@@ -253,14 +289,46 @@ class WebitelClient:
         )
         return parse_entity(User, data)
 
-    async def _attach_new_device(self, user: User, name: str) -> User:
+    async def _attach_new_device(self, user: User, name: str) -> CreatedUser:
+        """The older servers' default device: ``POST /devices`` with an account and a SIP
+        password (as Webitel's admin UI sends them), then the user PATCHed to use it."""
+        password = new_sip_password()
+        device: Device | None = None
         try:
             device = await self.create_device(
-                InputDevice(name=name, account=user.username or name, user=ObjectRef(id=user.id))
+                InputDevice(
+                    name=name,
+                    account=user.username or name,
+                    password=password,
+                    user=ObjectRef(id=user.id),
+                )
             )
-            return await self.set_default_device(user.id, device.id, current=user)
+            linked = await self.set_default_device(user.id, device.id, current=user)
         except WebitelError as exc:
-            raise DeviceProvisioningError(user.id, exc) from exc
+            made = device.id if device is not None else await self._device_left(exc, name, user)
+            raise DeviceProvisioningError(user.id, exc, device_id=made) from exc
+        return CreatedUser(linked, password)
+
+    async def _device_left(self, exc: WebitelError, name: str, owner: User) -> str | None:
+        """The device a ``POST /devices`` whose answer was lost may have made for ``owner``
+        (looked up by name), so that it can be removed with the user; None if there is none,
+        or the look-up failed too (logged)."""
+        if not in_doubt(exc):
+            return None
+
+        async def fetch(number: int) -> Page[Device]:
+            params: Params = {"page": number, "size": self._options.page_size, "name": name}
+            return await self._get_page(Device, "/devices", params)
+
+        wanted = name.casefold()
+        try:
+            async for device in _walk(fetch, "/devices"):
+                owned = device.user is not None and device.user.id == owner.id
+                if owned and (device.name or "").casefold() == wanted:
+                    return device.id
+        except WebitelError:
+            log.warning("could not look up the device %s after its answer was lost", name)
+        return None
 
     async def patch_user(self, user_id: Id, changes: InputUser) -> User:
         """``PATCH /api/users/{id}`` with only the set fields; lists replace the whole set."""
@@ -327,6 +395,11 @@ class WebitelClient:
         return [item async for item in _walk(fetch, "/license")]
 
     # -- devices --------------------------------------------------------------------------
+
+    async def search_devices(self, *, page: int = 1, size: int | None = None) -> Page[Device]:
+        """One page of ``GET /api/devices`` (``SearchDeviceRequest``, ``devices.proto``)."""
+        params: Params = {"page": page, "size": size or self._options.page_size}
+        return await self._get_page(Device, "/devices", params)
 
     async def create_device(self, device: InputDevice) -> Device:
         data = await self._call("POST", "/devices", json=device.to_wire(), idempotent=False)

@@ -273,14 +273,16 @@ def error_from_response(
 class DeviceProvisioningError(WebitelError):
     """The user was created but its default device could not be set up.
 
-    ``user_id`` names the user that now exists on the server, so that the caller can delete
-    it (compensate) or retry the device step; the original error is ``__cause__``.
+    ``user_id`` names the user that now exists on the server, and ``device_id`` the device
+    made for it, if one was (its answer came, or it was found after an answer that was lost),
+    so that the caller can delete both (compensate); the original error is ``__cause__``.
     """
 
     default_detail = "The user was created but its default device could not be set up"
 
-    def __init__(self, user_id: str, cause: WebitelError) -> None:
+    def __init__(self, user_id: str, cause: WebitelError, device_id: str | None = None) -> None:
         self.user_id = user_id
+        self.device_id = device_id
         super().__init__(
             f"user {user_id} was created, but its default device failed: {cause.detail}",
             **cause.context(),

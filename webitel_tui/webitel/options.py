@@ -10,13 +10,17 @@ from pydantic import SecretStr
 
 __all__ = ["DEFAULT_PAGE_SIZE", "DeviceMode", "WebitelOptions", "api_url"]
 
-DeviceMode = Literal["auto", "query", "legacy"]
+DeviceMode = Literal["auto", "query", "legacy", "none"]
 """How a new user gets its default SIP device.
 
-``query``: ``POST /api/users?generate_device=true`` (servers built from protos >= 2026-05).
-``legacy``: create the device with ``POST /api/devices``, then PATCH the user.
-``auto``: try ``query``; fall back to ``legacy`` when the server says the parameter is unknown
-(or ignores it), and remember the answer for the life of the client.
+``query``: ``POST /api/users?generate_device=true`` (servers built from protos >= 2026-05);
+the server makes the device and its SIP password.
+``legacy``: the older servers' two steps: ``POST /api/devices`` with a SIP password the client
+generates, then PATCH the user; that password is handed back once (``CreatedUser``).
+``auto``: ``query`` until the first answer tells the server's generation (a user without a
+device: the server ignored the parameter; a 400 naming it: the server refused it), then
+``query`` or ``legacy`` for the life of the client.
+``none``: no device (for servers whose devices are managed elsewhere).
 """
 
 DEFAULT_PAGE_SIZE = 1000
@@ -25,7 +29,7 @@ took 0.56 s at 100 per page, 0.41 s at 200, 0.32 s at 500, 0.28 s at 1000 and 0.
 1000 is the smallest size within 15 % of the fastest; larger pages save little more and make
 each answer (about 1 kB per user) slower to arrive over a real network."""
 
-_DEVICE_MODES: tuple[DeviceMode, ...] = ("auto", "query", "legacy")
+_DEVICE_MODES: tuple[DeviceMode, ...] = ("auto", "query", "legacy", "none")
 
 
 def api_url(base_url: str) -> str:

@@ -17,8 +17,9 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -40,7 +41,7 @@ from webitel_tui.webitel.errors import (
 from webitel_tui.webitel.options import WebitelOptions
 from webitel_tui.webitel.wire import body_text, decode_json, parse_error, parse_login
 
-__all__ = ["TOKEN_HEADER", "HttpSession", "Params"]
+__all__ = ["TOKEN_HEADER", "HttpSession", "Params", "is_unknown_parameter"]
 
 log = logging.getLogger("webitel_tui.webitel")
 
@@ -294,12 +295,18 @@ class HttpSession:
         await asyncio.sleep(delay)
 
 
-def is_unknown_parameter(error: WebitelError) -> bool:
-    """True for a 400 that says a query parameter is unknown (an older Webitel server)."""
-    if not isinstance(error, BadRequestError) or error.code != 400:
+_UNKNOWN_WORDS = re.compile(r"unknown|unsupported|unrecogni[sz]ed|not found|no field", re.I)
+
+
+def is_unknown_parameter(error: WebitelError, names: Iterable[str]) -> bool:
+    """True for a 400 that refuses one of the query parameters ``names`` as unknown (a
+    server older than them).
+
+    Only a refusal that names one of them counts: ``unknown field "nmae"`` is about the
+    request body and says nothing of what the server makes of the query, and a conflict or
+    a license refusal is about the data."""
+    if type(error) is not BadRequestError or error.code != 400:
         return False
-    text = f"{error.id} {error.detail}".lower()
-    return "generate_device" in text or any(
-        marker in text
-        for marker in ("unknown query", "unknown param", "unknown field", "no field path")
-    )
+    text = f"{error.id} {error.detail}"
+    named = any(re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text) for name in names)
+    return named and _UNKNOWN_WORDS.search(text) is not None

@@ -1,10 +1,12 @@
-"""Small modal dialogs every section uses: Yes/No confirmation and the Actions menu."""
+"""Small modal dialogs every section uses: Yes/No confirmation, the Actions menu, and the
+one-time display of a secret the server will never give again (a new device's SIP password)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar
 
+from pydantic import SecretStr
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from webitel_tui.domain.display import visible_lines
-from webitel_tui.i18n import N_, _
+from webitel_tui.domain.display import visible, visible_lines
+from webitel_tui.i18n import N_, _, tr
 from webitel_tui.ui.screens.base import ScreenMixin
 
 DELETE_ONE = N_("Are you sure that you want to delete the selected record?")
@@ -97,4 +99,48 @@ class ActionsMenu(ScreenMixin, ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SipPasswordDialog(ScreenMixin, ModalScreen[None]):
+    """The SIP password of a device the CRM just created, shown this once: `c` copies it
+    (OSC 52, which also reaches the admin's own terminal over SSH), Enter or Esc closes.
+
+    The password lives in this screen only while it is open: it is never logged, notified
+    (a toast would keep it in the notification history) or written anywhere."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy", "Copy", id="sip_password.copy", tooltip="Copy the SIP password"),
+        Binding("enter,escape", "close", "Close", id="sip_password.close"),
+    ]
+
+    def __init__(self, device_name: str, password: SecretStr) -> None:
+        super().__init__()
+        self.device_name = device_name
+        self._password = password
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-body dialog") as body:
+            body.border_title = _("SIP password")
+            body.border_subtitle = _("c to copy · Enter to close")
+            text = tr(
+                'SIP password of the device "{0}": {1}',
+                visible(self.device_name),
+                self._password.get_secret_value(),
+            )
+            yield Static(Text(text), classes="dialog-message", id="sip-password")
+            yield Static(
+                Text(_("It is shown only now: copy it and keep it safe.")),
+                classes="dialog-message",
+                id="sip-password-note",
+            )
+        yield Footer()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self._password.get_secret_value())
+        self.query_one("#sip-password-note", Static).update(
+            Text(_("Copied to the clipboard. It is shown only now: keep it safe."))
+        )
+
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from pydantic import SecretStr
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -48,7 +49,12 @@ from webitel_tui.processes.export import (
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import ReconcileOutcome, reconcile
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext
-from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
+from webitel_tui.ui.screens.dialogs import (
+    DELETE_ONE,
+    ActionsMenu,
+    ConfirmDialog,
+    SipPasswordDialog,
+)
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage
 from webitel_tui.ui.screens.save_as import SaveAsDialog
@@ -382,6 +388,13 @@ class WebitelUserCard(RecordPage):
     ]
 
     @dataclass
+    class SipPasswordIssued(Message):
+        """The save made a device whose SIP password the CRM chose: shown once, then gone."""
+
+        device_name: str
+        password: SecretStr
+
+    @dataclass
     class DetailsLoaded(Message):
         licenses: list[UserLicense]
         roles: list[UserRole]
@@ -568,10 +581,17 @@ class WebitelUserCard(RecordPage):
         actor = self.context.logged_in.actor
         client = self.context.webitel()
         if self.record_id is None:
-            record = await provisioning.create_webitel_user(self.context.db, actor, client, form)
-            self.record_id = record.id
+            created = await provisioning.create_webitel_user(self.context.db, actor, client, form)
+            self.record_id = created.record.id
+            if created.sip_password is not None:
+                self.post_message(self.SipPasswordIssued(created.device_name, created.sip_password))
         else:
             await provisioning.update_webitel_user(self.context.db, actor, client, form)
+
+    @on(SipPasswordIssued)
+    def _show_sip_password(self, event: SipPasswordIssued) -> None:
+        event.stop()
+        self.app.push_screen(SipPasswordDialog(event.device_name, event.password))
 
     def on_saved(self) -> None:
         if self.record is not None and not self.record.extension:
