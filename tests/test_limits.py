@@ -46,6 +46,7 @@ from webitel_tui.domain.webitel_users import (
     WebitelUser,
     check_licenses,
 )
+from webitel_tui.domain.workplaces import Workplace
 from webitel_tui.i18n import set_language
 
 # The messages ----------------------------------------------------------------------------------
@@ -255,9 +256,10 @@ STORED: dict[tuple[str, str], list[FieldRef]] = {
     ("WebitelUserLicense", "Name"): [(LicenseGrant, "name"), (UserLicense, "name")],
     ("WebitelUserRole", "Name"): [(RoleGrant, "name"), (UserRole, "name")],
     ("WebitelReconcileItem", "Name"): [(ReconcileItem, "name"), (NewWebitelUser, "name")],
+    ("SysWorkplace", "Name"): [(Workplace, "name")],
 }
 """Every sized text column of the tables that keep contacts, system users and Webitel users,
-with the domain fields stored in it."""
+with the domain fields stored in it (and the workplaces' names)."""
 NOT_DOMAIN_FIELDS = {
     ("SysAdminUnit", "UserPassword"),
     ("WebitelReconcileItem", "Operation"),
@@ -325,6 +327,7 @@ RECORDS: list[type] = [
     RoleGrant,
     UserRole,
     ReconcileItem,
+    Workplace,
 ]
 UNSTORED_TEXT = {(ReconcileItem, "problem"), (ReconcileItem, "operation")}
 """Text fields kept in unbounded columns (Text) or holding the product's own words."""

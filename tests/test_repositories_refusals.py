@@ -115,6 +115,13 @@ def test_ice_server_list_rule() -> None:
         "turns:c",
     ]
     assert parse_ice_servers("") == []
-    for bad in ("http://x", "stun:", "a:b"):
+    assert parse_ice_servers("turn:[2001:db8::1]:3478?transport=tcp STUNS:x.org") == [
+        "turn:[2001:db8::1]:3478?transport=tcp",
+        "STUNS:x.org",
+    ]
+    for bad in ("http://x", "stun:", "a:b", "stun:a_b", "stun:\x1b[2J", "stun:x:99999999"):
         with pytest.raises(ValidationError, match="is not a STUN or TURN server address"):
             parse_ice_servers(bad)
+    with pytest.raises(ValidationError) as refused:  # a pasted page is quoted short, shown
+        parse_ice_servers("stun:\x1b" + "W" * 10_000)
+    assert len(str(refused.value)) < 200 and "\x1b" not in str(refused.value)

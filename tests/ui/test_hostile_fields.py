@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 
-from textual import events
 from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
@@ -20,9 +19,10 @@ from textual.widgets import Input, Static
 
 from tests.hostile import HOSTILE
 from tests.ui.conftest import make_app, screen_name, wait_for
+from tests.ui.pasting import Toasts, assert_screen_shown, assert_shown, drawn, paste
 from tests.ui.test_system_users import message_of, new_user, open_system_users
 from webitel_tui.db.engine import Database
-from webitel_tui.domain.display import HIDDEN, visible, visible_in_place
+from webitel_tui.domain.display import visible, visible_in_place
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.app import WebitelTuiApp
 from webitel_tui.ui.screens.dialogs import ConfirmDialog
@@ -31,31 +31,6 @@ from webitel_tui.ui.screens.system_users import SystemUsersScreen
 SIZE = (120, 40)
 PASSWORD = "Passw0rd-1"
 SAVED = "The record has been saved."
-
-
-def pasted(field: Input, text: str) -> str:
-    """What a field holds after `text` is pasted into it, empty (Textual's Input: the first
-    line only, and nothing when that would exceed the field's max_length)."""
-    line = text.splitlines()[0] if text else ""
-    return "" if field.max_length and len(line) > field.max_length else line
-
-
-async def paste(pilot: Pilot[None], field: Input, text: str) -> str:
-    field.focus()
-    field.value = ""
-    expected = pasted(field, text)
-    field.post_message(events.Paste(text))
-    await wait_for(pilot, lambda: field.value == expected, f"the paste into #{field.id}")
-    return expected
-
-
-def drawn(field: Input) -> str:
-    """The field's line as drawn (no cursor: the text of the cells)."""
-    return field.render_line(0).text.strip()
-
-
-def assert_shown(text: str, *, raw: str) -> None:
-    assert HIDDEN.search(text) is None, f"raw {raw!r} drawn as {text!r}"
 
 
 async def users_named(db: Database, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
@@ -98,6 +73,7 @@ async def through_the_page(
         if value:
             assert drawn(field) in visible_in_place(value) + " ", case
     assert_shown(str(label.render()), raw=text)
+    assert_screen_shown(app, case)
     if refused:
         await pilot.press("escape")  # unsaved changes: leave them
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), case)
@@ -135,10 +111,11 @@ async def through_the_page(
 async def test_hostile_strings_through_a_record_page_and_the_search_box(
     demo_database_url: str,
 ) -> None:
+    toasts = Toasts()
     app: WebitelTuiApp = make_app(demo_database_url)
     saved: dict[uuid.UUID, tuple[str, str]] = {}
     refused: list[str] = []
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=toasts.hook) as pilot:
         users = await open_system_users(pilot, app)
         for case, text in HOSTILE.items():
             found = await through_the_page(pilot, app, users, case, text)
@@ -154,6 +131,7 @@ async def test_hostile_strings_through_a_record_page_and_the_search_box(
     finally:
         await db.dispose()
     assert set(refused) == {"nul", "surrogate", "long"}, refused
+    toasts.assert_no_error("the System users page")
 
 
 async def test_every_toast_shows_the_data_it_quotes_as_stand_ins(demo_url: str) -> None:

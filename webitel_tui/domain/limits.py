@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -73,6 +74,15 @@ LICENSE = Limit(N_("License"), LICENSE_ID_LENGTH)
 PRODUCT = Limit(N_("Product"))
 LICENSE_NAME = Limit(N_("License name"))
 ROLE = Limit(N_("Role"))
+
+# Workplaces (SysWorkplace).
+WORKPLACE_NAME = Limit(N_("Name"))
+
+UNBOUNDED = sys.maxsize
+"""The length of a value kept in an unbounded column (Text), or not kept as text: only what
+cannot be stored (a NUL, a lone surrogate) is refused."""
+# Passwords: kept as a hash of their UTF-8 bytes (a lone surrogate has none).
+PASSWORD = Limit(N_("Password"), UNBOUNDED)
 
 
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from webitel_tui.domain.errors import ValidationError
+from webitel_tui.domain.limits import PASSWORD, check_text
 from webitel_tui.i18n import N_, _, tr
 
 # OWASP's minimum for scrypt: N=2^17, r=8, p=1 (about 128 MiB and ~0.1-0.3 s per hash).
@@ -193,7 +194,9 @@ _PARTS = {
 
 
 def check_password_policy(password: str, policy: PasswordPolicy) -> None:
-    """Refuse a password that breaks the policy (the field named, the input kept)."""
+    """Refuse a password that breaks the policy (the field named, the input kept), or that
+    holds what cannot be hashed or typed at the login (a lone surrogate, a NUL)."""
+    check_text(password, PASSWORD)
     problem = policy.problem(password)
     if problem is not None:
         raise ValidationError(problem, "Password")

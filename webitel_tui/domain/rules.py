@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from webitel_tui.domain.display import visible
 from webitel_tui.domain.errors import RequiredFieldError, ValidationError
 from webitel_tui.domain.limits import EXTENSION, WEBITEL_USER_NAME, Limit, check_text
 from webitel_tui.domain.users import SystemUser, UserType
@@ -71,18 +72,27 @@ def check_can_be_webitel_user(user: SystemUser) -> None:
         )
 
 
-_ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+_ICE_SERVER = re.compile(
+    r"(?:stuns?|turns?):(?:\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})(?::[0-9]{1,5})?"
+    r"(?:\?transport=(?:udp|tcp))?",
+    re.IGNORECASE,
+)
+"""A STUN or TURN URI (RFC 7064, RFC 7065): scheme, host name or address, optional port and
+(TURN) transport. Nothing else is an address a phone could use."""
+_QUOTED = 60
+"""Characters of a refused entry quoted in the message (a pasted page must not fill it)."""
 
 
 def parse_ice_servers(text: str) -> list[str]:
     """The STUN/TURN server list of the system setting: URLs separated by spaces or commas."""
     servers = [part for part in re.split(r"[\s,]+", text.strip()) if part]
     for server in servers:
-        if not server.lower().startswith(_ICE_SCHEMES) or len(server.split(":", 1)[1]) < 1:
+        if _ICE_SERVER.fullmatch(server) is None:
+            quoted = server if len(server) <= _QUOTED else server[:_QUOTED] + "…"
             raise ValidationError(
                 tr(
                     '"{0}" is not a STUN or TURN server address (stun:host:port, turn:host:port).',
-                    server,
+                    visible(quoted),
                 ),
                 "STUN/TURN servers",
             )

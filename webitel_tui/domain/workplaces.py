@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
+from webitel_tui.domain.limits import WORKPLACE_NAME
 from webitel_tui.domain.records import AuditedRecord
 
 
@@ -13,7 +15,7 @@ class Section(AuditedRecord):
 
 
 class Workplace(AuditedRecord):
-    name: str
+    name: Annotated[str, WORKPLACE_NAME]
     position: int = 0
     is_personal: bool = False
 

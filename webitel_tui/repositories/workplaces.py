@@ -16,6 +16,7 @@ from webitel_tui.db.tables import (
 )
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import DuplicateValueError
+from webitel_tui.domain.limits import WORKPLACE_NAME
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rules import require
 from webitel_tui.domain.text import finds_nothing, like_pattern
@@ -126,7 +127,7 @@ class WorkplaceRepository(Repository):
         return None if row is None else _workplace(row)
 
     async def create(self, name: str) -> Workplace:
-        name = require(name, "Name")
+        name = require(name, WORKPLACE_NAME)
         if await self.get_by_name(name) is not None:
             raise DuplicateValueError(tr('A workplace named "{0}" already exists.', name), "Name")
         last = await self.session.scalar(select(func.max(SysWorkplace.Position)))
@@ -143,7 +144,7 @@ class WorkplaceRepository(Repository):
     async def rename(self, workplace: Workplace) -> Workplace:
         row = await self.load_for_update(SysWorkplace, workplace.id, workplace.version, "workplace")
         old = column_values(row)
-        name = require(workplace.name, "Name")
+        name = require(workplace.name, WORKPLACE_NAME)
         other = await self.get_by_name(name)
         if other is not None and other.id != row.Id:
             raise DuplicateValueError(tr('A workplace named "{0}" already exists.', name), "Name")
