@@ -30,6 +30,7 @@ ROUNDS = 50
 cell = test_fault_matrix.cell
 crm_url = test_fault_matrix.crm_url
 simulator = test_fault_matrix.simulator
+generation = test_fault_matrix.generation
 
 
 @pytest.fixture
