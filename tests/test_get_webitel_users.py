@@ -40,6 +40,7 @@ from webitel_tui.processes.get_webitel_users import (
     _Run,
     run_import,
 )
+from webitel_tui.processes.provisioning import WebitelUserForm, create_webitel_user
 from webitel_tui.processes.setup import create_first_admin, prepare
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_import import NewRows, WebitelImportRepository
@@ -541,20 +542,50 @@ def test_a_run_process_killed_mid_run_is_interrupted_when_the_next_one_starts(
     assert message == "The run was interrupted: the program running it stopped before it ended."
 
 
-async def test_a_namesake_of_a_linked_user_gets_its_own_crm_user(empty: World) -> None:
+async def test_a_contact_that_belongs_to_another_webitel_user_is_a_conflict(demo: World) -> None:
+    """The demo's "Olena Kovalenko" is made the Webitel user agent1 from the CRM: importing
+    the server's olena.kovalenko is a conflict naming agent1, never a second contact."""
+    async with unit_of_work(demo.db) as uow:
+        olena = await uow.users.get_by_name("okovalenko")
+    assert olena is not None
+    form = WebitelUserForm(user_id=olena.id, contact_id=olena.contact_id, name="agent1")
+    await create_webitel_user(demo.db, demo.actor, demo.client, form)
+    before = await snapshot(demo.db)
+    report = await run(demo)
+    reasons = {c.name: c.reason for c in report.conflicts}
+    assert reasons["olena.kovalenko"] == (
+        'The contact "Olena Kovalenko" already belongs to the Webitel user "agent1": '
+        "link this user by hand."
+    )
+    assert "olena.kovalenko" not in report.created + report.linked
+    assert "agent1" in report.unchanged
+    async with unit_of_work(demo.db) as uow:
+        assert len(await uow.contacts.find_by_name("Olena Kovalenko")) == 1
+        assert await uow.users.get_by_name("olena.kovalenko") is None
+        assert await uow.webitel_users.find_by_name("olena.kovalenko") is None
+    after = await snapshot(demo.db)
+    assert after["contacts"].count("Olena Kovalenko") == before["contacts"].count("Olena Kovalenko")
+    again = await run(demo)
+    assert again.created == again.linked == again.updated == []
+    assert {c.name: c.reason for c in again.conflicts} == reasons
+    assert await snapshot(demo.db) == after
+
+
+async def test_a_namesake_of_a_linked_user_is_a_conflict(empty: World) -> None:
     await run(empty)
     await empty.client.create_user(
         InputUser(name="Olena  Kovalenko", username="olena.k2", password=SecretStr("x-Pass-1"))
     )
     report = await run(empty)
-    assert report.created == ["olena.k2"] and report.conflicts == []
+    assert report.created == [] and [c.name for c in report.conflicts] == ["olena.k2"]
+    assert 'belongs to the Webitel user "olena.kovalenko"' in report.conflicts[0].reason
     async with unit_of_work(empty.db) as uow:
-        assert len(await uow.contacts.find_by_name("Olena Kovalenko")) == 2
+        assert len(await uow.contacts.find_by_name("Olena Kovalenko")) == 1
 
 
 async def test_namesakes_on_one_page_are_decided_in_order(empty: World) -> None:
     """Each server user sees what the ones before it on the page decided: the first takes the
-    free contact, the second (now a namesake of a linked user) gets a contact of its own."""
+    free contact, the second meets it as another Webitel user's (a conflict)."""
     async with unit_of_work(empty.db) as uow:
         waiting = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
     for login in ("ivan.p1", "ivan.p2"):
@@ -562,20 +593,20 @@ async def test_namesakes_on_one_page_are_decided_in_order(empty: World) -> None:
             InputUser(name="Ivan  Petrenko", username=login, password=SecretStr("x-Pass-1"))
         )
     first = await run(empty)
-    assert {"ivan.p1", "ivan.p2"} <= set(first.created) and first.conflicts == []
+    assert "ivan.p1" in first.created and [c.name for c in first.conflicts] == ["ivan.p2"]
+    assert 'belongs to the Webitel user "ivan.p1"' in first.conflicts[0].reason
     async with unit_of_work(empty.db) as uow:
-        assert len(await uow.contacts.find_by_name("ivan petrenko")) == 2
+        assert len(await uow.contacts.find_by_name("ivan petrenko")) == 1
         one = await uow.users.get_by_name("ivan.p1")
-        two = await uow.users.get_by_name("ivan.p2")
+        assert await uow.users.get_by_name("ivan.p2") is None
     assert one is not None and one.contact_id == waiting.id
-    assert two is not None and two.contact_id not in (None, waiting.id)
     again = await run(empty)
-    assert again.created == [] and again.conflicts == [] and "ivan.p2" in again.unchanged
+    assert again.created == [] and [c.name for c in again.conflicts] == ["ivan.p2"]
 
 
 async def test_namesakes_on_two_pages_end_as_on_one_page(empty: World) -> None:
     """The second page is decided once the first is committed: the namesake on it sees the
-    first one's link, and gets a contact of its own."""
+    first one's link, and is the same conflict."""
     async with unit_of_work(empty.db) as uow:
         waiting = await uow.contacts.create(NewContact(name="Ivan Petrenko"))
     logins = ["ivan.p1", *(f"filler.{i}" for i in range(PAGE_SIZE)), "ivan.p2"]
@@ -585,12 +616,13 @@ async def test_namesakes_on_two_pages_end_as_on_one_page(empty: World) -> None:
             InputUser(name=name, username=login, password=SecretStr("x-Pass-1"))
         )
     report = await run(empty)
-    assert set(logins) <= set(report.created) and report.conflicts == []
+    assert set(logins) - {"ivan.p2"} <= set(report.created)
+    assert [c.name for c in report.conflicts] == ["ivan.p2"]
+    assert 'belongs to the Webitel user "ivan.p1"' in report.conflicts[0].reason
     async with unit_of_work(empty.db) as uow:
         one = await uow.users.get_by_name("ivan.p1")
-        two = await uow.users.get_by_name("ivan.p2")
+        assert await uow.users.get_by_name("ivan.p2") is None
     assert one is not None and one.contact_id == waiting.id
-    assert two is not None and two.contact_id not in (None, waiting.id)
 
 
 async def test_a_refused_user_leaves_no_contact_for_the_namesakes_after_it(

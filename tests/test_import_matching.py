@@ -129,14 +129,81 @@ def test_two_contacts_of_one_name_or_a_contact_with_two_users_are_conflicts() ->
         decisions(contacts=[busy]).decide(entry(7, "ivan.p", "Ivan Petrenko"))
 
 
-def test_a_contact_whose_users_are_all_linked_is_no_candidate() -> None:
+def test_a_contact_whose_users_are_all_linked_is_a_conflict_not_a_second_contact() -> None:
     user = crm_user("ivan", 5)
     contact = NamedContact(uuid.UUID(int=50), "Ivan Petrenko", [user])
     holder = Holder("other", None, "Ivan Petrenko", user.id, uuid.UUID(int=101))
     page = decisions(contacts=[contact], holders=[holder])
-    decision = page.decide(entry(7, "ivan.p", "Ivan Petrenko"))
+    with pytest.raises(
+        ValidationError,
+        match='The contact "Ivan Petrenko" already belongs to the Webitel user "other"',
+    ):
+        page.decide(entry(7, "ivan.p", "Ivan Petrenko"))
+
+
+def taken_contact(n: int, name: str, *webitel_users: str) -> NamedContact:
+    """A contact as read whose CRM users are all Webitel users (none of them in `users`)."""
+    return NamedContact(uuid.UUID(int=n), name, had_users=True, webitel_users=list(webitel_users))
+
+
+def test_a_contact_that_belongs_to_another_webitel_user_is_a_conflict() -> None:
+    page = decisions(contacts=[taken_contact(50, "Olena  Kovalenko", "agent1")])
+    with pytest.raises(ValidationError) as caught:
+        page.decide(entry(7, "olena.kovalenko", "Olena Kovalenko"))
+    assert str(caught.value) == (
+        'The contact "Olena  Kovalenko" already belongs to the Webitel user "agent1": '
+        "link this user by hand."
+    )
+    # Nothing was decided: a later namesake on the page meets the same contact.
+    with pytest.raises(ValidationError, match="agent1"):
+        page.decide(entry(8, "olena.k2", "olena kovalenko"))
+
+
+def test_several_contacts_that_belong_to_others_are_one_conflict_naming_one() -> None:
+    taken = [
+        taken_contact(50, "Olena Kovalenko", "zed"),
+        taken_contact(51, "Olena Kovalenko", "ag"),
+    ]
+    with pytest.raises(ValidationError) as caught:
+        decisions(contacts=taken).decide(entry(7, "olena.kovalenko", "Olena Kovalenko"))
+    assert str(caught.value) == (
+        '2 CRM contacts named "Olena Kovalenko" already belong to other Webitel users ("ag" '
+        "among them): link this user by hand."
+    )
+
+
+def test_a_free_namesake_is_the_match_beside_one_that_belongs_to_another_user() -> None:
+    """The contact already taken is no candidate: the free one is the only one left."""
+    free = NamedContact(uuid.UUID(int=51), "Olena Kovalenko")
+    page = decisions(contacts=[taken_contact(50, "Olena Kovalenko", "agent1"), free])
+    decision = page.decide(entry(7, "olena.kovalenko", "Olena Kovalenko"))
     assert isinstance(decision, NewLink) and decision.created
-    assert decision.new_contact is not None and decision.record.contact_id != contact.id
+    assert decision.new_contact is None and decision.record.contact_id == free.id
+    twins = [NamedContact(uuid.UUID(int=n), "Olena Kovalenko") for n in (51, 52)]
+    page = decisions(contacts=[taken_contact(50, "Olena Kovalenko", "agent1"), *twins])
+    with pytest.raises(ValidationError, match='2 CRM contacts are named "Olena Kovalenko"'):
+        page.decide(entry(7, "olena.kovalenko", "Olena Kovalenko"))
+
+
+def test_a_crm_user_of_the_user_name_is_linked_though_the_namesake_is_taken() -> None:
+    """By contact name first, then by user name: the CRM user found is linked with its own
+    contact, and no contact is made."""
+    user = crm_user("olena.kovalenko", 5, contact_id=uuid.UUID(int=55))
+    page = decisions(contacts=[taken_contact(50, "Olena Kovalenko", "agent1")], users=[user])
+    decision = page.decide(entry(7, "olena.kovalenko", "Olena Kovalenko"))
+    assert isinstance(decision, NewLink) and not decision.created
+    assert decision.new_contact is None and decision.record.contact_id == uuid.UUID(int=55)
+
+
+def test_a_contact_of_a_record_of_this_user_name_is_the_name_conflict() -> None:
+    """The namesake belongs to a CRM record of this very user name (whose Webitel id is not
+    known yet): not another user's contact; the user name is what clashes."""
+    holder = Holder("olena.kovalenko", None, "Olena Kovalenko", uuid.UUID(int=6), RECORD)
+    page = decisions(
+        contacts=[taken_contact(50, "Olena Kovalenko", "olena.kovalenko")], holders=[holder]
+    )
+    with pytest.raises(DuplicateValueError, match="already used by another Webitel user"):
+        page.decide(entry(7, "olena.kovalenko", "Olena Kovalenko"))
 
 
 def test_a_crm_user_of_the_same_name_is_linked() -> None:
@@ -167,13 +234,16 @@ def test_a_name_taken_by_a_role_is_a_conflict() -> None:
         decisions(taken={"agents"}).decide(entry(7, "Agents"))
 
 
-def test_two_namesakes_on_one_page_get_a_contact_each() -> None:
+def test_a_namesake_of_a_user_linked_on_the_page_is_a_conflict() -> None:
+    """The first gets a contact; the second meets it as one that belongs to the first, as it
+    would in a later run."""
     page = decisions()
     first = page.decide(entry(7, "ivan.p1", "Ivan Petrenko"))
-    second = page.decide(entry(8, "ivan.p2", "Ivan Petrenko"))
-    assert isinstance(first, NewLink) and isinstance(second, NewLink)
-    assert first.created and second.created
-    assert first.record.contact_id != second.record.contact_id
+    assert isinstance(first, NewLink) and first.created
+    with pytest.raises(ValidationError, match=r'belongs to the Webitel user "ivan\.p1"'):
+        page.decide(entry(8, "ivan.p2", "ivan  petrenko"))
+    other = page.decide(entry(9, "ivan.k", "Ivan Koval"))
+    assert isinstance(other, NewLink) and other.created
 
 
 def test_the_page_sees_what_it_has_decided() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from webitel_tui.processes.provisioning import (
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.repositories.webitel_users import WebitelUserRepository
 from webitel_tui.simulator import FaultRule, RunningSimulator, start_simulator
-from webitel_tui.webitel import InputUser, WebitelClient
+from webitel_tui.webitel import InputUser, WebitelClient, WebitelOptions
 
 
 @dataclass
@@ -325,14 +325,66 @@ async def test_refresh_from_webitel_brings_the_crm_in_line(world: World) -> None
     refreshed = await provisioning.refresh_from_webitel(
         world.db, world.actor, world.client, record.id
     )
-    assert refreshed.extension == "7777"
-    assert refreshed.licenses_text == "OPERATOR"
+    assert refreshed.record.extension == "7777"
+    assert refreshed.record.licenses_text == "OPERATOR"
     async with unit_of_work(world.db) as uow:
         assert [r.name for r in await uow.webitel_users.roles(record.id)] == ["agents"]
+    # What changed is said, a line per field and per detail.
+    assert refreshed.describe() == [
+        "Extension 7001 -> 7777 from the server",
+        f"User licenses: {operator.name} added on the server",
+        "User roles: agents added on the server",
+    ]
+    again = await provisioning.refresh_from_webitel(world.db, world.actor, world.client, record.id)
+    assert again.changes == []
+    assert again.describe() == ["Nothing changed: the record agrees with Webitel."]
     await world.client.delete_user(record.webitel_id, permanent=True)
     with pytest.raises(WebitelRefused, match="no longer exists on the Webitel server"):
         await provisioning.refresh_from_webitel(world.db, world.actor, world.client, record.id)
     assert len(await crm_records(world)) == 1  # reported, never silently dropped
+
+
+async def test_an_unreachable_server_is_said_with_its_address_for_every_action(
+    world: World,
+) -> None:
+    """Nothing listens at the address: each action says so (never "refused"), naming the
+    address without its user info, and the CRM keeps the record as it was."""
+    record = await create(world)
+    down = WebitelClient(
+        WebitelOptions(base_url="http://admin:pw-4711@127.0.0.1:9", token="t", retries=0)
+    )
+
+    def save(current: WebitelUser) -> Awaitable[object]:
+        form = WebitelUserForm(
+            record_id=current.id,
+            version=current.version,
+            user_id=current.user_id,
+            contact_id=current.contact_id,
+            name=current.name,
+            extension="7002",
+        )
+        return provisioning.update_webitel_user(world.db, world.actor, down, form)
+
+    target = (world.db, world.actor, down, record.id)
+    actions: dict[str, Callable[[WebitelUser], Awaitable[object]]] = {
+        "save": save,
+        "licenses": lambda _: provisioning.change_licenses(*target, add=["L1"]),
+        "roles": lambda _: provisioning.change_roles(*target, add=[2]),
+        "refresh": lambda _: provisioning.refresh_from_webitel(*target),
+        "delete": lambda current: provisioning.delete_webitel_user(*target, current.version),
+    }
+    async with down:
+        for action, call in actions.items():
+            [current] = await crm_records(world)  # a refused change still claimed it
+            with pytest.raises(WebitelRefused) as caught:
+                await call(current)
+            assert str(caught.value) == (
+                "Cannot reach the Webitel server at http://127.0.0.1:9/api. Nothing was changed."
+            ), action
+            assert caught.value.retryable
+    [kept] = await crm_records(world)
+    assert (kept.extension, kept.webitel_id) == (record.extension, record.webitel_id)
+    assert await open_items(world) == []
 
 
 async def test_a_value_taken_between_the_check_and_the_write_is_undone_with_the_reason(

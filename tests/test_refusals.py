@@ -30,6 +30,15 @@ def test_a_change_in_doubt_offers_a_retry_only_when_another_try_may_answer() -> 
     assert str(refused).startswith("Webitel refused the change:") and not refused.retryable
 
 
+def test_an_unreachable_server_is_named_by_its_address_never_as_a_refusal() -> None:
+    down = ConnectFailedError("cannot connect to Webitel (ConnectError)", url="http://pbx:8/api")
+    for said in (refusal(down), read_failure(down)):
+        assert (
+            str(said) == "Cannot reach the Webitel server at http://pbx:8/api. Nothing was changed."
+        )
+        assert said.retryable
+
+
 def test_a_failed_read_offers_a_retry_only_when_another_try_may_answer() -> None:
     late = read_failure(WebitelTimeoutError("no answer within 2 s"))
     assert str(late).startswith("Webitel did not answer:") and late.retryable

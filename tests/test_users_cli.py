@@ -338,6 +338,31 @@ def test_a_refusal_is_exit_1_with_one_line_and_nothing_changed(crm: Crm) -> None
     assert crm.server_user("okovalenko").licenses == {}
 
 
+def test_an_unreachable_server_is_exit_1_naming_its_address_not_a_refusal(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing listens at the configured address (whose user info must never be printed):
+    every action that needs the server says so, with the address, and changes nothing."""
+    crm.ok("create", "okovalenko", "--extension", "7001")
+    monkeypatch.setenv("WEBITEL_TUI_WEBITEL__URL", f"http://admin:{SIM_SECRET}@127.0.0.1:9")
+    expected = (
+        "webitel-tui: Cannot reach the Webitel server at http://127.0.0.1:9/api. "
+        "Nothing was changed."
+    )
+    for action in (
+        ("create", "amelnyk", "--extension", "7002"),
+        ("update", "okovalenko", "--extension", "7003"),
+        ("grant-license", "okovalenko", "OPERATOR"),
+        ("add-role", "okovalenko", "agents"),
+        ("delete", "okovalenko"),
+    ):
+        result = crm.users(*action)
+        assert (result.code, result.error_line) == (1, expected), action
+    record = crm.record("okovalenko")
+    assert record is not None and record.extension == "7001"
+    assert crm.record("amelnyk") is None
+
+
 def test_left_in_doubt_is_exit_2_until_reconcile_settles_it(crm: Crm) -> None:
     crm.ok("create", "okovalenko", "--extension", "7001")
     # The change is made but its answer is lost, and the user cannot be read back (the

@@ -337,6 +337,55 @@ async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimula
         assert (await uow.webitel_users.get(record.id)).extension == "7005"
 
 
+async def test_refresh_from_webitel_says_what_changed(demo_url: str, sim: RunningSimulator) -> None:
+    """Actions > Refresh from Webitel: the toast names each value the server changed, or
+    says that nothing did."""
+    await _move_webitel_users_into_contact_center(demo_url)
+    db = Database(demo_url)
+    async with unit_of_work(db) as uow:
+        user = await uow.users.get_by_name("okovalenko")
+    assert user is not None
+    form = WebitelUserForm(
+        user_id=user.id, contact_id=user.contact_id, name="okovalenko", extension="7001"
+    )
+    async with WebitelClient(fast_options(sim)) as client:
+        record = (await provisioning.create_webitel_user(db, Actor(), client, form)).record
+        assert record.webitel_id is not None
+        await client.patch_user(record.webitel_id, InputUser(extension="7999"))
+    await db.dispose()
+    seen: list[Message] = []
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG, message_hook=seen.append) as pilot:
+        section = await open_section(pilot, app)
+        await wait_for(pilot, lambda: section.grid.table.row_count == 1, "the record")
+
+        def told() -> list[str]:
+            return [
+                m.notification.message
+                for m in seen
+                if isinstance(m, Notify) and m.notification.title == "Refresh from Webitel"
+            ]
+
+        async def refresh() -> None:
+            before = len(told())
+            section.grid.table.focus()
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+            items = [action for action, _caption in app.screen.items]  # type: ignore[attr-defined]
+            await pilot.press(*["down"] * items.index("refresh"), "enter")
+            await wait_for(pilot, lambda: len(told()) > before, "the refresh's toast")
+
+        await refresh()
+        await refresh()
+        assert told() == [
+            "okovalenko:\nExtension 7001 -> 7999 from the server",
+            "okovalenko:\nNothing changed: the record agrees with Webitel.",
+        ]
+        await wait_for(
+            pilot, lambda: [r.extension for r in section.grid.records] == ["7999"], "7999"
+        )
+
+
 async def test_the_card_shows_its_unsettled_change_and_f5_reconciles_it(
     demo_url: str, sim: RunningSimulator
 ) -> None:

@@ -84,6 +84,9 @@ class NamedContact:
     users: list[SystemUser] = field(default_factory=list)
     had_users: bool = False
     """It had CRM users when read, all of them linked (so none is in `users`)."""
+    webitel_users: list[str] = field(default_factory=list)
+    """With `had_users`: the Webitel user names those CRM users are linked to (what a
+    conflict names: the contact belongs to them)."""
 
     @property
     def has_users(self) -> bool:
@@ -186,6 +189,26 @@ class NewLink:
 Decision = Kept | Update | NewLink
 
 
+def _belongs_to_others(display: str, taken: list[tuple[NamedContact, list[str]]]) -> str:
+    """The conflict of a server user whose only namesake contacts belong to other Webitel
+    users; `taken` pairs each contact with the Webitel user names it belongs to."""
+    if len(taken) == 1:
+        contact, owners = taken[0]
+        return tr(
+            'The contact "{0}" already belongs to the Webitel user "{1}": link this user by hand.',
+            contact.name,
+            ", ".join(sorted(owners, key=str.casefold)) or "?",
+        )
+    first = min((o for _contact, owners in taken for o in owners), key=str.casefold, default="?")
+    return tr(
+        '{0} CRM contacts named "{1}" already belong to other Webitel users ("{2}" among '
+        "them): link this user by hand.",
+        len(taken),
+        display,
+        first,
+    )
+
+
 class PageDecisions:
     """Decides a page's users one at a time; `decide` raises a `ValidationError` for a user
     that is not linked (a conflict, reported, not guessed)."""
@@ -242,35 +265,60 @@ class PageDecisions:
             raise duplicate
 
     def match(self, display: str, login: str) -> tuple[SystemUser | None, NamedContact | None]:
-        """The CRM user to link (None: create one) and the contact matched by name."""
-        if display:
-            # A contact whose CRM users are all Webitel users already belongs to another
-            # Webitel user of the same name: it is no candidate (nor an ambiguity).
-            free: list[tuple[NamedContact, list[SystemUser]]] = []
-            for contact in self.state.contacts.get(fold(display), []):
-                unlinked = [u for u in contact.users if not self.holders.hold_user(u.id)]
-                if unlinked or not contact.has_users:
-                    free.append((contact, unlinked))
-            if len(free) > 1:
+        """The CRM user to link (None: create one) and the contact matched by name.
+
+        By the display name first: the one free contact of that name (no CRM user yet, or one
+        not linked). A contact whose CRM users are all Webitel users belongs to another Webitel
+        user: it is no candidate, nor an ambiguity beside a free namesake. Then by the user
+        name. Neither matching, a contact made now would be a second one of a name that
+        belongs to another Webitel user: that is a conflict, never a silent namesake."""
+        user = self.state.users.get(login.casefold())
+        if not display:
+            return user, None
+        free: list[tuple[NamedContact, list[SystemUser]]] = []
+        taken: list[tuple[NamedContact, list[str]]] = []
+        for contact in self.state.contacts.get(fold(display), []):
+            unlinked = [u for u in contact.users if not self.holders.hold_user(u.id)]
+            if unlinked or not contact.has_users:
+                free.append((contact, unlinked))
+                continue
+            owners = self.webitel_users_of(contact)
+            # Linked to a record of this very user name (its Webitel id not known yet): not
+            # another user's; the name check says what is wrong (see `check_free`).
+            if not owners or any(o.casefold() != login.casefold() for o in owners):
+                taken.append((contact, owners))
+        if len(free) > 1:
+            raise ValidationError(
+                tr(
+                    '{0} CRM contacts are named "{1}": link the right one by hand.',
+                    len(free),
+                    display,
+                )
+            )
+        if free:
+            contact, users = free[0]
+            if len(users) > 1:
                 raise ValidationError(
                     tr(
-                        '{0} CRM contacts are named "{1}": link the right one by hand.',
-                        len(free),
+                        'The contact "{0}" has {1} CRM users: link the right one by hand.',
                         display,
+                        len(users),
                     )
                 )
-            if free:
-                contact, users = free[0]
-                if len(users) > 1:
-                    raise ValidationError(
-                        tr(
-                            'The contact "{0}" has {1} CRM users: link the right one by hand.',
-                            display,
-                            len(users),
-                        )
-                    )
-                return (users[0] if users else None), contact
-        return self.state.users.get(login.casefold()), None
+            return (users[0] if users else None), contact
+        if user is None and taken:
+            raise ValidationError(_belongs_to_others(display, taken))
+        return user, None
+
+    def webitel_users_of(self, contact: NamedContact) -> list[str]:
+        """The Webitel user names a contact's CRM users are linked to: as read, and as this
+        page has linked them."""
+        owners = list(contact.webitel_users)
+        for user in contact.users:
+            holder = self.holders.by_user.get(user.id)
+            if holder is not None:
+                owners.append(holder.name)
+        return owners
 
     def link_or_create(self, entry: ServerEntry) -> NewLink:
         wanted = entry.checked()

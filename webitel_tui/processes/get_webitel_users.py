@@ -8,6 +8,8 @@ page decided and committed before the next is read. For each server user:
 - otherwise it is linked to a CRM user found by the Webitel user's display name among the CRM
   contacts (case- and space-insensitive), then by the Webitel user name among the CRM user
   names; two contacts with that name, or a portal user, are conflicts: reported, not guessed;
+  so is a name whose only contacts already belong to other Webitel users (a contact whose CRM
+  users are all linked is no candidate, and a second contact of its name is never made);
 - no match: a company employee (random password that must be changed at first login) and its
   contact are created, then linked.
 

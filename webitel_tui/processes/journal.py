@@ -65,11 +65,14 @@ def refusal(exc: WebitelError) -> WebitelRefused:
     return WebitelRefused(tr("Webitel refused the change: {0}", exc.detail))
 
 
-def unreachable(exc: WebitelError) -> WebitelRefused:
-    return WebitelRefused(
-        tr("Cannot reach the Webitel server: {0}. Nothing was changed.", exc.detail),
-        retryable=True,
-    )
+def unreachable(exc: ConnectFailedError) -> WebitelRefused:
+    """No connection to the server: said as such (never "refused"), with the server's
+    address (no user info in it) when the client gave it."""
+    if exc.url:
+        message = tr("Cannot reach the Webitel server at {0}. Nothing was changed.", exc.url)
+    else:
+        message = tr("Cannot reach the Webitel server: {0}. Nothing was changed.", exc.detail)
+    return WebitelRefused(message, retryable=True)
 
 
 def read_failure(exc: WebitelError) -> WebitelRefused:

@@ -26,6 +26,7 @@ from webitel_tui.domain.rules import (
     check_webitel_login,
     normalize_extension,
 )
+from webitel_tui.domain.server_changes import RecordChange, describe_changes, record_changes
 from webitel_tui.domain.webitel_users import (
     DomainLicense,
     DomainRole,
@@ -58,6 +59,7 @@ from webitel_tui.webitel import (
 __all__ = [
     "CreatedWebitelUser",
     "NeedsReconcile",
+    "Refreshed",
     "WebitelRefused",
     "WebitelUserForm",
     "change_licenses",
@@ -606,11 +608,26 @@ async def bring_in_line(
     return await uow.webitel_users.get(updated.id)
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """What "Refresh from Webitel" made of a record: the record as it now is, and what the
+    server's values changed on it (none: the record agreed with Webitel)."""
+
+    record: WebitelUser
+    changes: list[RecordChange]
+
+    def describe(self) -> list[str]:
+        """The admin's lines, e.g. "Extension 1002 -> 1999 from the server" (data: show them
+        through `display.visible`)."""
+        return describe_changes(self.changes)
+
+
 async def refresh_from_webitel(
     db: Database, actor: Actor, client: WebitelClient, record_id: uuid.UUID
-) -> WebitelUser:
+) -> Refreshed:
     """Read the user from Webitel and bring the CRM record in line (name, extension,
-    default device, licenses, roles); a user deleted on the server is reported, not dropped."""
+    default device, licenses, roles), saying what changed; a user deleted on the server is
+    reported, not dropped."""
     await require_operation(db, actor, MANAGE_WEBITEL_USERS)
     record, webitel_id = await _on_server_record(db, record_id, None)
     try:
@@ -623,4 +640,13 @@ async def refresh_from_webitel(
         raise read_failure(exc) from exc
     names = await role_names(client)
     async with unit_of_work(db, actor) as uow:
-        return await bring_in_line(uow, record, server, names)
+        licenses = await uow.webitel_users.licenses(record_id)
+        roles = await uow.webitel_users.roles(record_id)
+        updated = await bring_in_line(uow, record, server, names)
+        changes = record_changes(
+            record,
+            updated,
+            licenses=(licenses, await uow.webitel_users.licenses(record_id)),
+            roles=(roles, await uow.webitel_users.roles(record_id)),
+        )
+    return Refreshed(updated, changes)

@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from webitel_tui.config import WebitelSettings
 from webitel_tui.domain.errors import DomainError
@@ -37,6 +36,7 @@ from webitel_tui.webitel import (
     WebitelError,
     WebitelOptions,
 )
+from webitel_tui.webitel.options import server_address
 
 __all__ = [
     "CHECK_PAGE_SIZE",
@@ -152,20 +152,6 @@ class WebitelCheck:
             "device_flow_note": self.device_flow_note,
             "changed": False,
         }
-
-
-def server_address(url: str) -> str:
-    """`url` without user info, query or fragment: what may be shown of it."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = f"{host}:{port}" if port is not None else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _reason(exc: WebitelError) -> str:

@@ -171,14 +171,13 @@ class WebitelImportRepository(Repository):
         names: Collection[str],
         extensions: Collection[str],
     ) -> MatchState:
-        """What matching needs: contacts by folded name with their CRM users, CRM users by
-        name, and the Webitel users that hold any of the names, extensions or CRM users."""
+        """What matching needs: contacts by folded name with their free CRM users (or, for a
+        contact whose CRM users are all Webitel users, those Webitel users' names), CRM users
+        by name, and the Webitel users that hold any of the names, extensions or CRM users."""
         contacts: dict[str, list[NamedContact]] = {}
         by_id: dict[uuid.UUID, NamedContact] = {}
         linked_user = select(WebitelUser.Id).where(WebitelUser.SysAdminUnitId == SysAdminUnit.Id)
         if contact_keys:
-            # Only contacts still free to link: namesakes already linked (there are many among
-            # thousands of users) are no candidates and are not read.
             user_of_contact = select(SysAdminUnit.Id).where(
                 SysAdminUnit.ContactId == Contact.Id,
                 SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER,
@@ -188,15 +187,28 @@ class WebitelImportRepository(Repository):
                 .where(WebitelUser.SysAdminUnitId == SysAdminUnit.Id)
                 .exists()
             )
-            for contact_id, key, name in await self.session.execute(
-                select(Contact.Id, Contact.NameKey, Contact.Name)
+            free = or_(~user_of_contact.exists(), unlinked.exists()).label("free")
+            taken: dict[uuid.UUID, NamedContact] = {}
+            for contact_id, key, name, is_free in await self.session.execute(
+                select(Contact.Id, Contact.NameKey, Contact.Name, free)
                 .where(Contact.NameKey.in_(list(contact_keys)))
-                .where(or_(~user_of_contact.exists(), unlinked.exists()))
                 .order_by(Contact.Id)
             ):
-                found = NamedContact(contact_id, name)
+                found = NamedContact(contact_id, name, had_users=not is_free)
                 contacts.setdefault(key, []).append(found)
-                by_id[contact_id] = found
+                (by_id if is_free else taken)[contact_id] = found
+            if taken:
+                # A namesake whose CRM users are all Webitel users belongs to them: no
+                # candidate, but a conflict rather than a second contact of that name.
+                for owner_of, webitel_name in await self.session.execute(
+                    select(SysAdminUnit.ContactId, WebitelUser.Name)
+                    .join(WebitelUser, WebitelUser.SysAdminUnitId == SysAdminUnit.Id)
+                    .where(SysAdminUnit.ContactId.in_(list(taken)))
+                    .where(SysAdminUnit.SysAdminUnitTypeValue == AdminUnitType.USER)
+                    .order_by(WebitelUser.Name)
+                ):
+                    if owner_of is not None:
+                        taken[owner_of].webitel_users.append(webitel_name)
         if by_id:
             # Sorted here, not by ORDER BY Name: with it, SQLite (no statistics) walks the
             # type-and-name index through every user instead of seeking (ContactId, type).

@@ -86,6 +86,30 @@ def _names(rng: random.Random, count: int) -> list[str]:
     return out
 
 
+def _initials(n: int) -> str:
+    """A middle part for the n-th repeat of a name (1: "A.", 26: "Z.", 27: "A. A.", ...)."""
+    letters: list[str] = []
+    while n > 0:
+        n, digit = divmod(n - 1, 26)
+        letters.append(f"{chr(ord('A') + digit)}.")
+    return " ".join(reversed(letters))
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """The names as shown, each once: a repeat gets middle initials ("Taras A. Koval"). The
+    import links by name, and a namesake of a contact that already belongs to a Webitel user
+    is a conflict; so that every seeded user can be imported, the seed has no namesakes (the
+    draws are unchanged, and so is everything seeded after them)."""
+    seen: dict[str, int] = {}
+    shown: list[str] = []
+    for full in names:
+        repeat = seen.get(full, 0)
+        seen[full] = repeat + 1
+        first, last = full.split(" ", 1)
+        shown.append(f"{first} {_initials(repeat)} {last}" if repeat else full)
+    return shown
+
+
 def _username(full_name: str, used: set[str]) -> str:
     base = full_name.lower().replace(" ", ".")
     candidate, n = base, 1
@@ -149,13 +173,14 @@ def build_seed(
     )
     data.users.append(admin)
     names = list(COLLIDING_NAMES) + _names(rng, regular - len(COLLIDING_NAMES))
+    shown = _distinct(names)
     for offset, full_name in enumerate(names):
         user_id = offset + 2
         username = _username(full_name, used_names)
         created = SEED_EPOCH + user_id * 37 * 60_000
         user = SimUser(
             id=user_id,
-            name=full_name,
+            name=shown[offset],
             username=username,
             password=user_password,
             extension=str(1000 + user_id),

@@ -176,9 +176,14 @@ class NetworkError(WebitelError, ConnectionError):
 
 
 class ConnectFailedError(NetworkError):
-    """No connection could be opened, so the request never left this machine."""
+    """No connection could be opened, so the request never left this machine. ``url`` is the
+    server's address as it may be shown (no user info: see ``options.server_address``)."""
 
     default_detail = "Cannot connect to the Webitel server"
+
+    def __init__(self, detail: str | None = None, *, url: str = "", **context: Any) -> None:
+        self.url = url
+        super().__init__(detail, **context)
 
 
 class MalformedResponseError(WebitelError):

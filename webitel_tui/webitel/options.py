@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-__all__ = ["DEFAULT_PAGE_SIZE", "DeviceMode", "WebitelOptions", "api_url"]
+__all__ = ["DEFAULT_PAGE_SIZE", "DeviceMode", "WebitelOptions", "api_url", "server_address"]
 
 DeviceMode = Literal["auto", "query", "legacy", "none"]
 """How a new user gets its default SIP device.
@@ -42,6 +42,20 @@ def api_url(base_url: str) -> str:
     if not path.endswith("/api"):
         path = f"{path}/api"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def server_address(url: str) -> str:
+    """`url` without user info, query or fragment: what may be shown of it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{host}:{port}" if port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _secret(value: SecretStr | str | None) -> SecretStr | None:
@@ -92,6 +106,11 @@ class WebitelOptions:
     @property
     def api_url(self) -> str:
         return api_url(self.base_url)
+
+    @property
+    def shown_url(self) -> str:
+        """The API address as messages may show it: no user info (a password may be in it)."""
+        return server_address(self.api_url)
 
     @property
     def uses_token(self) -> bool:

@@ -213,7 +213,10 @@ class HttpSession:
                     await self._sleep_backoff(attempt, None)
                     continue
                 raise ConnectFailedError(
-                    f"cannot connect to Webitel ({type(exc).__name__})", method=method, path=path
+                    f"cannot connect to Webitel ({type(exc).__name__})",
+                    url=self.options.shown_url,
+                    method=method,
+                    path=path,
                 ) from None
             except httpx.TimeoutException:
                 raise WebitelTimeoutError(

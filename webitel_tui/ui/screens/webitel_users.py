@@ -325,10 +325,28 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="webitel-refresh", description="refresh")
     async def _refresh(self, record: WebitelUser) -> None:
-        await provisioning.refresh_from_webitel(
+        refreshed = await provisioning.refresh_from_webitel(
             self.context.db, self.context.logged_in.actor, self.context.webitel(), record.id
         )
         self.post_message(self.Deleted())  # the grid reloads either way
+        self.post_message(self.Refreshed(refreshed.record.name, refreshed.describe()))
+
+    @dataclass
+    class Refreshed(Message):
+        """What a refresh from Webitel changed on a record, in the admin's words."""
+
+        name: str
+        lines: list[str]
+
+    @on(Refreshed)
+    def _refreshed(self, event: Refreshed) -> None:
+        event.stop()
+        # The server's values are data: shown, never obeyed (domain/display.py).
+        self.notify(
+            "\n".join(visible(line) for line in [f"{event.name}:", *event.lines]),
+            title=_("Refresh from Webitel"),
+            markup=False,
+        )
 
     def _ask_where_to_export(self) -> None:
         """The file to write: the documents (or home) folder and a dated name, to accept with
