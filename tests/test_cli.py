@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from webitel_tui.cli import _progress_printer
 from webitel_tui.db.migrate import HEAD
+from webitel_tui.processes.get_webitel_users import ImportProgress
 
 
 def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -148,3 +151,54 @@ def test_simulator_subcommand_serves_on_loopback(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_simulator_help_shows_its_defaults(tmp_path: Path) -> None:
+    """What a client needs to reach the simulator is in its --help."""
+    result = run(tmp_path, "simulator", "--help")
+    assert result.returncode == 0, result.stderr
+    shown = " ".join(result.stdout.split())  # as argparse wrapped it, in one line
+    for expected in (
+        "--host HOST address to listen on (default: 127.0.0.1)",
+        "--port PORT 0 picks a free port (default: 8765)",
+        "--username USERNAME administrator login (default: admin)",
+        "--password PASSWORD administrator password (default: admin)",
+        "--domain DOMAIN domain to log in to (default: demo)",
+        "password of every seeded non-admin user (default: demo)",
+        "(default: 1000)",
+    ):
+        assert expected in shown
+
+
+def _progress(processed: int, pages: int, *, done: bool = False) -> ImportProgress:
+    return ImportProgress(processed=processed, pages=pages, current="agent", done=done)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_run_process_says_each_count_once() -> None:
+    """Without a terminal (cron, a pipe): a line per page, and the end of the run does not
+    say the last page's count again."""
+    stream = io.StringIO()
+    show = _progress_printer(stream)
+    for progress in (  # as run_import tells it: after each page, then at the end
+        _progress(1000, 1),
+        _progress(1500, 2),
+        _progress(1500, 2, done=True),
+    ):
+        show(progress)
+    assert stream.getvalue() == "1000 Webitel users processed\n1500 Webitel users processed\n"
+    stream = io.StringIO()
+    show = _progress_printer(stream)
+    show(_progress(0, 0, done=True))  # nothing on the server
+    assert stream.getvalue() == "0 Webitel users processed\n"
+    terminal = _Terminal()
+    show = _progress_printer(terminal)
+    show(_progress(7, 1))
+    show(_progress(8, 1))
+    show(_progress(8, 1, done=True))
+    assert terminal.getvalue().count("\n") == 1  # redrawn in place, ended once
+    assert terminal.getvalue().endswith(f"\r8 Webitel users processed {'agent':<40}\n")

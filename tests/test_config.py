@@ -191,11 +191,97 @@ def test_remember_setting_replaces_or_adds_only_its_line(tmp_path: Path) -> None
     text = '# mine\ntheme = "x"\n\n[webitel]\ntheme = "not this one"\n'
     existing = write(tmp_path / "c.toml", text, 0o640)
     remember_setting(existing, "theme", "Тема")
-    assert existing.read_text() == (
-        '# mine\ntheme = "\\u0422\\u0435\\u043c\\u0430"\n\n[webitel]\ntheme = "not this one"\n'
-    )
+    assert existing.read_text() == '# mine\ntheme = "Тема"\n\n[webitel]\ntheme = "not this one"\n'
     assert existing.stat().st_mode & 0o777 == 0o640
     assert tomllib.loads(existing.read_text())["theme"] == "Тема"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "new"]  # no temporary file
+
+
+# Comments (on the theme's own line too), a quoted "theme" key with a literal string, odd
+# spacing, CRLF line ends, other tables, a quoted key with a dot, a table with its own
+# `theme`: the regular expression that wrote this before added a second `theme = ` line
+# (the next start failed: "Cannot overwrite a value") and dropped the comment.
+KEPT_BEFORE = "# webitel-tui settings\r\n\r\n  \"theme\"   =   'creatio-classic'   # picked\r\n"
+KEPT_AFTER = (
+    'language="uk"\r\nmouse =false\r\n\r\n[webitel]   # the server\r\n'
+    'url = "https://webitel.example.com/api"\r\n\r\n'
+    '[keymap]\r\n"section.new" = "n,insert"   # my keys\r\ntheme = "ctrl+t"\r\n'
+)
+
+
+def test_remember_setting_keeps_comments_quoting_spacing_and_tables(tmp_path: Path) -> None:
+    from webitel_tui.config import remember_setting
+
+    config = write(tmp_path / "config.toml", KEPT_BEFORE + KEPT_AFTER, 0o640)
+    remember_setting(config, "theme", "creatio-dark")
+    written = config.read_bytes().decode()
+    assert written == (KEPT_BEFORE.replace("'creatio-classic'", "'creatio-dark'") + KEPT_AFTER)
+    assert config.stat().st_mode & 0o777 == 0o640
+    settings = load_settings(config).settings  # the next start reads it
+    assert settings.theme == "creatio-dark"
+    assert settings.language == "uk"
+    assert settings.keymap == {"section.new": "n,insert", "theme": "ctrl+t"}
+    remember_setting(config, "theme", "creatio-classic")  # and back: byte for byte
+    assert config.read_bytes().decode() == KEPT_BEFORE + KEPT_AFTER
+
+
+def test_remember_setting_adds_the_key_above_the_first_table(tmp_path: Path) -> None:
+    from webitel_tui.config import remember_setting
+
+    config = write(tmp_path / "config.toml", '# mine\n[webitel]\nurl = "http://w/api"\n')
+    remember_setting(config, "theme", "creatio-dark")
+    data = tomllib.loads(config.read_text())
+    assert data == {"theme": "creatio-dark", "webitel": {"url": "http://w/api"}}
+    assert config.read_text().startswith("# mine\n")
+
+
+def test_remember_setting_writes_through_a_symbolic_link(tmp_path: Path) -> None:
+    from webitel_tui.config import remember_setting
+
+    real = write(tmp_path / "real.toml", 'theme = "x"  # kept\n', 0o644)
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    remember_setting(link, "theme", "y")
+    assert link.is_symlink()
+    assert real.read_text() == 'theme = "y"  # kept\n'
+    assert real.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'"theme" = "a"\ntheme = "b"\n', "not valid TOML: Cannot overwrite a value"),
+        (b"[webitel\nurl = 1\n", "not valid TOML"),
+        (b'theme = "\xff"\n', "not UTF-8 text (line 1)"),
+        (b"[theme]\nname = 1\n", "theme is not a text value there"),
+    ],
+)
+def test_remember_setting_leaves_a_file_it_cannot_read_untouched(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    from webitel_tui.config import SettingNotSaved, remember_setting
+
+    config = tmp_path / "config.toml"
+    config.write_bytes(content)
+    config.chmod(0o640)
+    with pytest.raises(SettingNotSaved) as raised:
+        remember_setting(config, "theme", "creatio-dark")
+    assert config.read_bytes() == content
+    assert config.stat().st_mode & 0o777 == 0o640
+    assert raised.value.path == config
+    assert raised.value.problem.startswith(problem)
+    assert "\n" not in str(raised.value)
+    assert str(raised.value).startswith(f"{config}: ")
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
+
+
+def test_remember_setting_says_why_it_cannot_write(tmp_path: Path) -> None:
+    from webitel_tui.config import SettingNotSaved, remember_setting
+
+    folder = tmp_path / "config.toml"
+    folder.mkdir()
+    with pytest.raises(SettingNotSaved, match="cannot be read: Is a directory"):
+        remember_setting(folder, "theme", "creatio-dark")
 
 
 @pytest.mark.parametrize(

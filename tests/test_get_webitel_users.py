@@ -450,6 +450,7 @@ def test_cli_run_process_dry_run_against_the_simulator(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "dry run, nothing written" in result.stdout
         assert "7 created, 0 updated" in result.stdout
+        assert result.stderr.count("Webitel users processed") == 1  # one page: said once
         last = json.loads(result.stdout.strip().splitlines()[-1])
         assert (last["created"], last["updated"], last["dry_run"]) == (7, 0, True)
         assert last["conflicts"] == [] and last["errors"] == []

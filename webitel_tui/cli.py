@@ -38,6 +38,7 @@ from webitel_tui.config import LoadedSettings, Settings, default_config_path
 from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
+from webitel_tui.terminal_echo import echoing
 
 # The start of the TUI imports only what its login screen needs (Textual and the settings);
 # SQLAlchemy and the processes are imported where a command uses them (bench/startup.py).
@@ -266,13 +267,15 @@ def _create_first_admin(
             file=sys.stderr,
         )
         return EXIT_BAD_USAGE
-    login = require(login or _ask("Administrator user name: "), "User name")
-    full_name = full_name or (_ask(f"Full name [{login}]: ") if interactive else "")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = _ask("Password: ", secret=True)
-        check_passwords_match(password, _ask("Password confirmation: ", secret=True))
+    # The TUI's commands keep the terminal from echoing (terminal_echo.py): not for these.
+    with echoing():
+        login = require(login or _ask("Administrator user name: "), "User name")
+        full_name = full_name or (_ask(f"Full name [{login}]: ") if interactive else "")
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = _ask("Password: ", secret=True)
+            check_passwords_match(password, _ask("Password confirmation: ", secret=True))
     require(password, "Password")
     name = full_name or login
     on_database(settings, lambda db: setup.create_first_admin(db, login, password, name))
@@ -418,19 +421,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _progress_printer(stream: TextIO) -> Callable[[ImportProgress], None]:
-    """A progress line redrawn in place on a terminal; a plain line per page otherwise."""
+    """A progress line redrawn in place on a terminal; a plain line per page otherwise, each
+    count once (the end of the run follows its last page: its count is not said again)."""
     tty = stream.isatty()
     last_page = 0
+    last_line = ""
 
     def show(progress: ImportProgress) -> None:
-        nonlocal last_page
+        nonlocal last_page, last_line
         line = tr("{0} Webitel users processed", progress.processed)
         if tty:
             end = "\n" if progress.done else ""
             current = visible(progress.current)[:40]  # a server's name: shown, never obeyed
             print(f"\r{line} {current:<40}", end=end, file=stream, flush=True)
-        elif progress.done or progress.pages != last_page:
+        elif (progress.done or progress.pages != last_page) and line != last_line:
             last_page = progress.pages
+            last_line = line
             print(line, file=stream, flush=True)
 
     return show

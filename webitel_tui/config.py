@@ -6,10 +6,9 @@ Nested keys map to environment names with "__": `[webitel] url` is `WEBITEL_TUI_
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import stat
+import tempfile
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
@@ -94,30 +93,99 @@ def _read_config_file(config_path: Path | None) -> tuple[Path, dict[str, Any] | 
     return path, None
 
 
-def remember_setting(path: Path, key: str, value: str) -> None:
-    """Set a top-level string key in the TOML file, keeping every other line as written.
+class SettingNotSaved(ConfigError):
+    """A setting chosen in the app could not be written back; the file is as it was.
 
-    Used for choices made in the app (the theme); a new file is created readable by its
-    owner only, since the admin may add secrets to it later.
+    `problem` says why in one line, without the file's name (the message has both).
     """
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    first_table = next(
-        (i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines)
-    )
-    # A JSON string is a valid TOML basic string (same escapes).
-    new_line = f"{key} = {json.dumps(value)}"
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for index in range(first_table):
-        if pattern.match(lines[index]):
-            lines[index] = new_line
-            break
-    else:
-        lines.insert(0, new_line)
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def remember_setting(path: Path, key: str, value: str) -> None:
+    """Set a top-level string key in the TOML file, keeping the rest of it as written.
+
+    Used for choices made in the app (the theme). The file is edited with tomlkit, so its
+    comments, order, spacing and quoting (`"theme" = '...'`) are kept and only the value
+    changes; it is replaced atomically (a temporary file beside it, then a rename) with the
+    same permissions. A new file is created readable by its owner only, since the admin may
+    add secrets to it later. A file that cannot be read or is not valid TOML is left as it
+    is, and SettingNotSaved says why in one line.
+    """
+    # Only when a setting is saved: not on the way to the first frame.
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    # Through a symbolic link, the file it points at is replaced (not the link).
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
+        raise SettingNotSaved(path, _one_line(exc)) from None
+    original = _read_to_rewrite(target)
+    try:
+        expected = tomllib.loads(original)
+    except tomllib.TOMLDecodeError as exc:
+        problem = f"not valid TOML: {_one_line(exc)}; correct that line"
+        raise SettingNotSaved(path, problem) from None
+    if not isinstance(expected.get(key, ""), str):
+        raise SettingNotSaved(path, f"{key} is not a text value there; correct it by hand")
+    expected[key] = value
+    try:
+        document = tomlkit.parse(original)
+        document[key] = value
+        text = tomlkit.dumps(document)
+        # What is written must read back as the old settings with only this key changed
+        # (a duplicate key, say, would stop the next start).
+        written_ok = tomllib.loads(text) == expected
+    except (TOMLKitError, ValueError) as exc:  # TOMLDecodeError is a ValueError
+        raise SettingNotSaved(path, f"cannot be rewritten: {_one_line(exc)}") from None
+    if not written_ok:
+        raise SettingNotSaved(path, f"cannot be rewritten without changing more than {key}")
+    try:
+        _replace_file(target, text.encode("utf-8"))
+    except OSError as exc:
+        raise SettingNotSaved(path, exc.strerror or _one_line(exc)) from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _read_to_rewrite(path: Path) -> str:
+    """The file's text as it is (line ends included); empty if there is no file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise SettingNotSaved(path, f"cannot be read: {exc.strerror or _one_line(exc)}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise SettingNotSaved(path, f"not UTF-8 text (line {line}); save it as UTF-8") from None
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`: a reader
+    sees the old file or the new one, never half of one. The mode is kept (0600 when new)."""
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    temporary.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o600)
-    temporary.replace(path)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        temporary.chmod(mode)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 class DatabaseSettings(BaseModel):

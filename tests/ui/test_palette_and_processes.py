@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.app import SystemCommand
 
 from tests.ui.conftest import SIZE, make_settings, wait_for
+from tests.ui.pasting import Toasts
 from tests.ui.test_designer import log_in_as
 from webitel_tui.config import load_settings
 from webitel_tui.db.engine import Database
@@ -58,6 +59,29 @@ async def test_the_chosen_theme_is_remembered_in_the_config(demo_url: str, tmp_p
     settings = load_settings(config).settings
     assert settings.theme == "creatio-dark"
     assert settings.webitel.url == "http://127.0.0.1:1/api"  # the rest is kept
+
+
+async def test_a_theme_not_saved_is_one_warning_and_the_file_is_untouched(
+    demo_url: str, tmp_path: Path
+) -> None:
+    """The file was broken after the app started (a duplicate key): it is left as it is and
+    the admin is told in one line; the app goes on."""
+    config = tmp_path / "config.toml"
+    broken = b'"theme" = "creatio-classic"  # mine\ntheme = "creatio-dark"\n'
+    config.write_bytes(broken)
+    toasts = Toasts()
+    app = create_app(make_settings(demo_url), config)
+    async with app.run_test(size=SIZE, message_hook=toasts.hook) as pilot:
+        app.theme = "creatio-dark"
+        await wait_for(pilot, lambda: bool(toasts.seen), "the warning")
+        [toast] = toasts.seen
+        assert toast.severity == "warning"
+        assert toast.message == (
+            f"The theme could not be remembered in {config}: not valid TOML: "
+            "Cannot overwrite a value (at line 2, column 23); correct that line"
+        )
+        assert app.theme == "creatio-dark"  # in use all the same
+    assert config.read_bytes() == broken
 
 
 async def test_run_process_offers_get_webitel_users(demo_url: str) -> None:

@@ -34,15 +34,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simulator", description="Serve a Webitel-compatible REST API with demo data."
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    parser.add_argument("--users", type=int, default=1000, help="number of seeded users")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the demo data")
-    parser.add_argument("--username", default="admin", help="administrator login")
-    parser.add_argument("--password", default="admin", help="administrator password")
-    parser.add_argument("--domain", default="demo")
+    # Every option with a default says it in --help ("(default: ...)"): the port, the
+    # administrator's login and password and the domain are what a client needs to know.
     parser.add_argument(
-        "--user-password", default="demo", help="password of every seeded non-admin user"
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8765, help="0 picks a free port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--users", type=int, default=1000, help="number of seeded users (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="seed of the demo data (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--username", default="admin", help="administrator login (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--password", default="admin", help="administrator password (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--domain", default="demo", help="domain to log in to (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--user-password",
+        default="demo",
+        help="password of every seeded non-admin user (default: %(default)s)",
     )
     parser.add_argument(
         "--generation",
@@ -50,13 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=GENERATIONS,
         default=CURRENT_GENERATION,
         help="the Webitel API generation served: 26 (generate_device on POST /users) or 23 "
-        "(no generate_device; POST /devices requires a SIP password)",
+        "(no generate_device; POST /devices requires a SIP password) (default: %(default)s)",
     )
     parser.add_argument(
         "--legacy-devices",
         choices=("off", "reject", "ignore"),
         default="off",
-        help="behave like a server older than generate_device: reject or ignore the parameter",
+        help="behave like a server older than generate_device: reject or ignore the "
+        "parameter (default: %(default)s)",
     )
     parser.add_argument("--faults", action="append", default=[], metavar="SPEC", help=FAULTS_HELP)
     parser.add_argument(
@@ -65,7 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="milliseconds added to every API answer (the same as --faults latency=MS)",
     )
-    parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        help="uvicorn's log level (default: %(default)s)",
+    )
     return parser
 
 

@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from webitel_tui.config import DEFAULT_THEME, remember_setting
+from webitel_tui.config import DEFAULT_THEME, SettingNotSaved, remember_setting
 from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
@@ -260,9 +260,9 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             return
         try:
             remember_setting(self.config_path, "theme", theme.name)
-        except OSError as exc:
+        except SettingNotSaved as exc:  # the file is left as it was
             self.notify(
-                tr("The theme could not be remembered in {0}: {1}", self.config_path, exc.strerror),
+                tr("The theme could not be remembered in {0}: {1}", exc.path, exc.problem),
                 severity="warning",
                 markup=False,
             )
