@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
+import pkgutil
 import string
+import uuid
+from collections.abc import Iterable
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import Screen
 
 import webitel_tui
+import webitel_tui.ui
 from webitel_tui import i18n
+from webitel_tui.domain import known
+from webitel_tui.ui import seeded
 
 PACKAGE = Path(webitel_tui.__file__).parent
 MARKERS = {"_", "tr", "N_"}
@@ -98,6 +110,48 @@ def binding_texts() -> set[str]:
     return found - {""}
 
 
+def ui_classes() -> list[type[DOMNode]]:
+    """Every App, Screen and Widget class of the app: its ui package, imported."""
+    found: dict[str, type[DOMNode]] = {}
+    for info in pkgutil.walk_packages(webitel_tui.ui.__path__, "webitel_tui.ui."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, DOMNode)
+                and value.__module__.startswith("webitel_tui.")
+            ):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+def binding_captions(classes: Iterable[type[DOMNode]]) -> set[str]:
+    """The description and tooltip of every binding the classes declare, as Textual reads
+    them (what the footer, F1 and the palette show, translated)."""
+    found: set[str] = set()
+    for cls in classes:
+        for binding in Binding.make_bindings(vars(cls).get("BINDINGS", [])):
+            found.update(text for text in (binding.description, binding.tooltip) if text)
+    return found
+
+
+def help_captions(classes: Iterable[type[DOMNode]]) -> set[str]:
+    """What F1 says of the keys a screen names for its widgets (`HELP_KEYS`)."""
+    return {text for cls in classes for _keys, text in vars(cls).get("HELP_KEYS", [])}
+
+
+def shown_captions() -> set[str]:
+    """Every caption a screen shows through `_` at run time: key descriptions, help texts,
+    seeded names (ui/seeded.py)."""
+    classes = ui_classes()
+    return binding_captions(classes) | help_captions(classes) | seeded.shown_names()
+
+
+def untranslated(texts: Iterable[str]) -> list[str]:
+    catalog = i18n.catalog("uk")
+    return sorted(text for text in texts if text not in catalog)
+
+
 def placeholders(text: str) -> list[str]:
     return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
@@ -109,9 +163,52 @@ def test_every_marked_string_has_a_ukrainian_translation() -> None:
     assert missing == []
 
 
+def test_every_caption_a_screen_shows_has_a_ukrainian_translation() -> None:
+    """Walks the classes themselves (not their source): every binding of every screen and
+    widget, every F1 help text, every seeded name shown."""
+    classes = ui_classes()
+    assert len(classes) > 20  # the walk found the app's screens and widgets
+    assert {"ShellScreen", "WebitelTuiApp", "SectionGrid"} <= {c.__name__ for c in classes}
+    assert untranslated(binding_captions(classes)) == []
+    assert untranslated(help_captions(classes)) == []
+    assert untranslated(seeded.shown_names()) == []
+
+
+class Untranslated(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "frobnicate", "Frobnicate", id="test.frobnicate", tooltip="Frobnicate it"),
+        ("z", "zap", "Zap"),
+    ]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the frobnicator")]
+
+
+def test_a_caption_without_translation_fails_the_catalogue_test() -> None:
+    assert untranslated(binding_captions([Untranslated])) == ["Frobnicate", "Frobnicate it", "Zap"]
+    assert untranslated(help_captions([Untranslated])) == ["Open the frobnicator"]
+
+
+def test_seeded_names_show_in_ukrainian_while_not_renamed() -> None:
+    try:
+        i18n.set_language("uk")
+        assert seeded.role_name(known.SYSTEM_ADMINISTRATORS, "System administrators") == (
+            "Системні адміністратори"
+        )
+        assert seeded.section_caption("Contacts", "Contacts") == "Контакти"
+        assert seeded.workplace_name(known.CONTACT_CENTER_WORKPLACE) == "Контакт центр"
+        # Renamed by an admin, or only named like a seeded record: shown as named.
+        assert seeded.role_name(known.SYSTEM_ADMINISTRATORS, "Admins") == "Admins"
+        assert seeded.role_name(uuid.uuid4(), "Portal users") == "Portal users"
+        assert seeded.section_caption("Contacts", "People") == "People"
+        assert seeded.section_caption("MyContacts", "Contacts") == "Contacts"
+        assert seeded.workplace_name("Sales") == "Sales"
+    finally:
+        i18n.set_language("en")
+    assert seeded.section_caption("Contacts", "Contacts") == "Contacts"
+
+
 def test_translations_keep_their_placeholders_and_none_is_stale() -> None:
     catalog = i18n.catalog("uk")
-    wanted = marked_strings() | binding_texts() | INDIRECT
+    wanted = marked_strings() | binding_texts() | INDIRECT | shown_captions()
     assert sorted(set(catalog) - wanted) == []
     for english, ukrainian in catalog.items():
         assert placeholders(english) == placeholders(ukrainian), english

@@ -10,28 +10,31 @@ from dataclasses import dataclass
 from webitel_tui.domain import known, passwords, rights
 from webitel_tui.domain.passwords import PasswordPolicy
 from webitel_tui.domain.users import AdminUnitType, UserType
+from webitel_tui.i18n import N_
 
+# Names are stored in English and shown in the admin's language while an admin has not
+# renamed them (ui/seeded.py): marked for translation here.
 ROLES = (
-    (known.SYSTEM_ADMINISTRATORS, "System administrators", AdminUnitType.FUNCTIONAL_ROLE),
-    (known.ALL_EMPLOYEES, "All employees", AdminUnitType.ORGANIZATION),
-    (known.PORTAL_USERS, "Portal users", AdminUnitType.ORGANIZATION),
+    (known.SYSTEM_ADMINISTRATORS, N_("System administrators"), AdminUnitType.FUNCTIONAL_ROLE),
+    (known.ALL_EMPLOYEES, N_("All employees"), AdminUnitType.ORGANIZATION),
+    (known.PORTAL_USERS, N_("Portal users"), AdminUnitType.ORGANIZATION),
 )
 
 # (code, caption): the sections a Creatio admin expects to find.
 SECTIONS = (
-    ("Contacts", "Contacts"),
-    ("Accounts", "Accounts"),
-    ("Activities", "Activities"),
-    ("SystemUsers", "System users"),
-    (known.WEBITEL_USERS_SECTION_CODE, "Webitel users"),
-    ("ProcessLog", "Process log"),
+    ("Contacts", N_("Contacts")),
+    ("Accounts", N_("Accounts")),
+    ("Activities", N_("Activities")),
+    ("SystemUsers", N_("System users")),
+    (known.WEBITEL_USERS_SECTION_CODE, N_("Webitel users")),
+    ("ProcessLog", N_("Process log")),
 )
 
 # Workplaces and their sections. "Contact center" deliberately lacks "Webitel users": adding
 # it is the admin's first step (M1).
 WORKPLACES = (
-    ("General", ("Contacts", "Accounts", "Activities")),
-    (known.CONTACT_CENTER_WORKPLACE, ("Contacts", "Accounts", "Activities")),
+    (N_("General"), ("Contacts", "Accounts", "Activities")),
+    (N_(known.CONTACT_CENTER_WORKPLACE), ("Contacts", "Accounts", "Activities")),
 )
 
 PROCESSES = (

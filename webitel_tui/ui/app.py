@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from webitel_tui.config import DEFAULT_THEME, SettingNotSaved, remember_setting
 from webitel_tui.domain.display import visible, visible_lines
@@ -90,6 +90,15 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit the app"),
         Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Keys of this screen"),
         Binding(
+            "ctrl+l",
+            "log_out",
+            "Log out",
+            id="app.log_out",
+            tooltip="Log out and return to the login",
+            priority=True,  # from a dialog too (a modal screen hides the app's other keys)
+            show=False,  # F1 and the palette list it; the footer keeps its room at 80 columns
+        ),
+        Binding(
             "ctrl+p",
             "command_palette",
             "Commands",
@@ -132,6 +141,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self._db: Database | None = None
         self._backend: asyncio.Task[Database] | None = None
         self._webitel: WebitelClient | None = None
+        self._logging_out = False
         self.reconciled_at_start: list[ReconcileOutcome] = []
         """What the Reconcile at start did (nothing, until it had something to do)."""
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
@@ -341,6 +351,59 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             severity="warning" if left else "information",
             markup=False,
         )
+
+    # Log out ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "log_out":  # on the login screen there is nobody to log out
+            return self.logged_in is not None and not self._logging_out
+        return True
+
+    def action_log_out(self) -> None:
+        """Back to the login, for the next admin; a record page with unsaved changes asks
+        first, as its Close does."""
+        if not self.check_action("log_out", ()):
+            return
+        from webitel_tui.ui.screens.dialogs import UNSAVED_CHANGES, ConfirmDialog
+        from webitel_tui.ui.screens.record_page import RecordPage
+
+        self._logging_out = True
+        if not any(isinstance(s, RecordPage) and s.dirty for s in self.screen_stack):
+            self._log_out()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self._log_out()
+            else:
+                self._logging_out = False
+
+        self.push_screen(ConfirmDialog(UNSAVED_CHANGES), answered)
+
+    @work(exclusive=True, exit_on_error=False, group="log-out", description="log out")
+    async def _log_out(self) -> None:
+        """Nothing of the session stays: its screens are closed and every worker of it
+        cancelled (the screens', the app's Reconcile at start), its Webitel client closed (the
+        next session opens its own), its toasts gone. The database stays open."""
+        try:
+            while len(self.screen_stack) > 1:
+                await self.pop_screen()
+            this = get_current_worker()
+            session = [worker for worker in self.workers if worker is not this]
+            for worker in session:
+                worker.cancel()
+            for worker in session:
+                with contextlib.suppress(Exception):  # cancelled, or it had failed
+                    await worker.wait()
+            self.logged_in = None
+            self.reconciled_at_start = []
+            client, self._webitel = self._webitel, None
+            if client is not None:
+                await client.aclose()
+            self.clear_notifications()
+        finally:
+            self._logging_out = False
+        self.push_screen(LoginScreen(self), self._logged_in)
 
     def action_help(self) -> None:
         from webitel_tui.ui.screens.help import HelpScreen, help_rows

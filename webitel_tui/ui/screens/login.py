@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from webitel_tui.domain.display import visible_lines
 from webitel_tui.domain.errors import DomainError, ValidationError
-from webitel_tui.i18n import _
+from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ScreenMixin
 from webitel_tui.ui.widgets.data_input import DataInput
 
@@ -52,8 +52,8 @@ class LoginScreen(ScreenMixin, Screen["LoggedIn"]):
 
     AUTO_FOCUS = "#user-name"
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
-        ("Tab / shift+Tab", "Next / previous field"),
-        ("Enter", "Log in"),
+        ("Tab / shift+Tab", N_("Next / previous field")),
+        ("Enter", N_("Log in")),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority, as the app's Tab: "name<Enter>password<Enter>" typed in one burst must

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
-from webitel_tui.i18n import _, tr
+from webitel_tui.i18n import N_, _, tr
 from webitel_tui.ui.screens.base import ScreenMixin
 from webitel_tui.ui.widgets.section_grid import Fetch, GridColumn, R, SectionGrid
 
@@ -27,8 +27,8 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
         Binding("ctrl+s", "select", "Select", id="lookup.select"),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
-        ("Enter", "Select the record (multi-select: tick it)"),
-        ("Space", "Tick / untick the record (multi-select)"),
+        ("Enter", N_("Select the record (multi-select: tick it)")),
+        ("Space", N_("Tick / untick the record (multi-select)")),
     ]
 
     def __init__(

@@ -27,6 +27,7 @@ from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes.auth import LoggedIn
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
+from webitel_tui.ui.seeded import section_caption
 from webitel_tui.ui.widgets.side_panel import SidePanel
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -37,8 +38,8 @@ NO_SECTIONS = N_("This workplace has no sections.")
 class ShellScreen(ScreenMixin, Screen[None]):
     AUTO_FOCUS = "#sections"
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
-        ("↑ / ↓", "Move between sections"),
-        ("Enter", "Open the section"),
+        ("↑ / ↓", N_("Move between sections")),
+        ("Enter", N_("Open the section")),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -164,7 +165,8 @@ class ShellScreen(ScreenMixin, Screen[None]):
             self._show_section(WebitelUsersSection(self.context))
             self.open_section = event.section.code
         else:
-            self._show_main(tr('The "{0}" section is not available yet.', _(event.section.caption)))
+            caption = section_caption(event.section.code, event.section.caption)
+            self._show_main(tr('The "{0}" section is not available yet.', caption))
 
     def _show_section(self, section: Widget) -> None:
         """The section replaces whatever the main area showed (one section at a time)."""

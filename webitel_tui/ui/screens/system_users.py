@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Checkbox, DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from webitel_tui.domain.contacts import Contact
 from webitel_tui.domain.display import visible
@@ -27,6 +27,8 @@ from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
+from webitel_tui.ui.seeded import role_name
+from webitel_tui.ui.widgets.checkbox import Checkbox
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
@@ -41,7 +43,7 @@ CONTACT_COLUMNS = [
     GridColumn[Contact]("name", N_("Full name"), lambda c: c.name),
     GridColumn[Contact]("job_title", N_("Job title"), lambda c: c.job_title),
 ]
-ROLE_COLUMNS = [GridColumn[Role]("name", N_("Name"), lambda r: r.name)]
+ROLE_COLUMNS = [GridColumn[Role]("name", N_("Name"), lambda r: role_name(r.id, r.name))]
 NEW_USER_KINDS = [("employee", N_("Company employee")), ("portal", N_("Portal user"))]
 
 
@@ -61,7 +63,7 @@ class SystemUsersScreen(DesignerPage):
         ),
         Binding("escape", "close", "Close", id="section.close"),
     ]
-    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the user")]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", N_("Open the user"))]
 
     def body(self) -> ComposeResult:
         yield SectionGrid(USER_COLUMNS, self._fetch, sort="name", id="users-grid")
@@ -111,8 +113,8 @@ class UserPage(RecordPage):
         Binding("delete", "delete_role", "Delete role", id="detail.delete", show=False),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
-        ("F4", "Select the contact"),
-        ("+ / Delete", "Roles detail: add / delete a role"),
+        ("F4", N_("Select the contact")),
+        ("+ / Delete", N_("Roles detail: add / delete a role")),
     ]
 
     def __init__(
@@ -176,7 +178,7 @@ class UserPage(RecordPage):
         self.query_one("#active", Checkbox).value = user.active
         self._show_roles_detail(True)
         detail = self.query_one("#roles-detail", DetailGrid)
-        detail.fill((str(role.id), [role.name]) for role in self.roles)
+        detail.fill((str(role.id), [role_name(role.id, role.name)]) for role in self.roles)
 
     def values(self) -> dict[str, object]:
         return {**super().values(), "contact_id": self.contact_id}
@@ -280,7 +282,7 @@ class OperationPermissionsScreen(DesignerPage):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="operations.close"),
     ]
-    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the operation")]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", N_("Open the operation"))]
 
     @dataclass
     class Loaded(Message):
@@ -371,7 +373,10 @@ class OperationPage(DesignerPage):
     def _show(self, event: Loaded) -> None:
         event.stop()
         self.grantees = event.grantees
-        self.detail.fill((str(g.admin_unit_id), [g.admin_unit_name]) for g in event.grantees)
+        self.detail.fill(
+            (str(g.admin_unit_id), [role_name(g.admin_unit_id, g.admin_unit_name)])
+            for g in event.grantees
+        )
 
     def action_add_roles(self) -> None:
         async def roles(request: PageRequest) -> Page[Role]:

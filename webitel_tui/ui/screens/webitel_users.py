@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from webitel_tui.domain import known
 from webitel_tui.domain.display import visible
@@ -58,6 +58,7 @@ from webitel_tui.ui.screens.dialogs import (
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage
 from webitel_tui.ui.screens.save_as import SaveAsDialog
+from webitel_tui.ui.widgets.checkbox import Checkbox
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
@@ -400,9 +401,9 @@ class WebitelUserCard(RecordPage):
         Binding("f5", "reconcile", "Reconcile", id="webitel.reconcile"),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
-        ("F4", "Select the CRM user"),
-        ("F5", "Reconcile the user with Webitel (when a change is not settled)"),
-        ("+ / Delete", "User licenses / User roles: add / delete"),
+        ("F4", N_("Select the CRM user")),
+        ("F5", N_("Reconcile the user with Webitel (when a change is not settled)")),
+        ("+ / Delete", N_("User licenses / User roles: add / delete")),
     ]
 
     @dataclass

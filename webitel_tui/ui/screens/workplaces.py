@@ -23,6 +23,7 @@ from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
+from webitel_tui.ui.seeded import section_caption, workplace_name
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid, Row
 from webitel_tui.ui.widgets.section_grid import GridColumn
@@ -45,7 +46,7 @@ class WorkplaceSetupScreen(DesignerPage):
         MOVE_DOWN,
         Binding("escape", "close", "Close", id="workplaces.close"),
     ]
-    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", "Open the workplace")]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", N_("Open the workplace"))]
 
     @dataclass
     class Loaded(Message):
@@ -78,7 +79,8 @@ class WorkplaceSetupScreen(DesignerPage):
     def _show(self, event: Loaded) -> None:
         event.stop()
         self.workplaces = event.workplaces
-        self.table.fill(((str(w.id), [_(w.name)]) for w in event.workplaces), event.keep)
+        rows = ((str(w.id), [workplace_name(w.name)]) for w in event.workplaces)
+        self.table.fill(rows, event.keep)
 
     def action_move(self, offset: int) -> None:
         key = self.table.current_key
@@ -96,11 +98,13 @@ class WorkplaceSetupScreen(DesignerPage):
         self.dismiss()
 
 
-SECTION_COLUMNS = [GridColumn[Section]("caption", N_("Section"), lambda s: _(s.caption))]
+SECTION_COLUMNS = [
+    GridColumn[Section]("caption", N_("Section"), lambda s: section_caption(s.code, s.caption))
+]
 
 
 def _rows(sections: list[SectionInWorkplace]) -> list[Row]:
-    return [(str(s.id), [_(s.caption)]) for s in sections]
+    return [(str(s.id), [section_caption(s.code, s.caption)]) for s in sections]
 
 
 class WorkplacePage(RecordPage):
@@ -114,11 +118,11 @@ class WorkplacePage(RecordPage):
         MOVE_UP,
         MOVE_DOWN,
     ]
-    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Tab", "Between the name and the detail")]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Tab", N_("Between the name and the detail"))]
 
     def __init__(self, context: ShellContext, workplace: Workplace) -> None:
         require_admin(context)
-        super().__init__(context, tr("User's workplace: {0}", _(workplace.name)))
+        super().__init__(context, tr("User's workplace: {0}", workplace_name(workplace.name)))
         self.workplace = workplace
         self.sections: list[SectionInWorkplace] = []
         self._keep: str | None = None
@@ -143,12 +147,16 @@ class WorkplacePage(RecordPage):
             self.sections = await uow.workplaces.sections_of(self.workplace.id)
 
     def on_loaded(self) -> None:
-        self.set_caption(tr("User's workplace: {0}", _(self.workplace.name)))
-        self.name_input.value = self.workplace.name
+        self.set_caption(tr("User's workplace: {0}", workplace_name(self.workplace.name)))
+        # A seeded name shows in the admin's language; saved unchanged, it stays as stored.
+        self.name_input.value = workplace_name(self.workplace.name)
         self.table.fill(_rows(self.sections), self._keep)
 
     async def save(self) -> None:
-        renamed = self.workplace.model_copy(update={"name": self.name_input.value})
+        name = self.name_input.value
+        if name == workplace_name(self.workplace.name):
+            name = self.workplace.name
+        renamed = self.workplace.model_copy(update={"name": name})
         async with self.context.unit_of_work() as uow:
             await uow.workplaces.rename(renamed)
 

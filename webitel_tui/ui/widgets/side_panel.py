@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from webitel_tui.domain.display import visible
 from webitel_tui.domain.workplaces import SectionInWorkplace, Workplace
 from webitel_tui.i18n import _
+from webitel_tui.ui.seeded import section_caption, workplace_name
 
 
 class SidePanel(Vertical):
@@ -40,12 +41,14 @@ class SidePanel(Vertical):
         """Show `workplace` and its sections (already in Position order)."""
         # Workplace names and section captions are data (an admin names them): shown, never
         # obeyed (domain/display.py).
-        name = Text(visible(_(workplace.name)) if workplace is not None else _("No workplace"))
+        shown = workplace_name(workplace.name) if workplace is not None else _("No workplace")
+        name = Text(visible(shown))
         self.query_one("#workplace-name", Static).update(name)
         self._sections = {str(section.id): section for section in sections}
         option_list = self.sections
         option_list.set_options(
-            Option(Text(visible(_(section.caption))), id=str(section.id)) for section in sections
+            Option(Text(visible(section_caption(s.code, s.caption))), id=str(s.id))
+            for s in sections
         )
         if sections:
             option_list.highlighted = 0
