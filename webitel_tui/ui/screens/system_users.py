@@ -47,6 +47,16 @@ ROLE_COLUMNS = [GridColumn[Role]("name", N_("Name"), lambda r: role_name(r.id, r
 NEW_USER_KINDS = [("employee", N_("Company employee")), ("portal", N_("Portal user"))]
 
 
+def roles_lookup(context: ShellContext) -> LookupDialog[Role]:
+    """ "Select: Roles", several at once: the roles a user joins, or an operation's grantees."""
+
+    async def roles(request: PageRequest) -> Page[Role]:
+        async with context.unit_of_work() as uow:
+            return await uow.users.page_roles(request)
+
+    return LookupDialog("Select: Roles", ROLE_COLUMNS, roles, sort="name", multi_select=True)
+
+
 class SystemUsersScreen(DesignerPage):
     CAPTION = N_("System users")
     AUTO_FOCUS = "#grid-table"
@@ -233,15 +243,7 @@ class UserPage(RecordPage):
     def action_add_roles(self) -> None:
         if self.user_id is None:
             return
-
-        async def roles(request: PageRequest) -> Page[Role]:
-            async with self.context.unit_of_work() as uow:
-                return await uow.users.page_roles(request)
-
-        dialog: LookupDialog[Role] = LookupDialog(
-            "Select: Roles", ROLE_COLUMNS, roles, sort="name", multi_select=True
-        )
-        self.app.push_screen(dialog, self._roles_chosen)
+        self.app.push_screen(roles_lookup(self.context), self._roles_chosen)
 
     def _roles_chosen(self, chosen: list[Role] | None) -> None:
         if chosen and self.user_id is not None:
@@ -379,14 +381,7 @@ class OperationPage(DesignerPage):
         )
 
     def action_add_roles(self) -> None:
-        async def roles(request: PageRequest) -> Page[Role]:
-            async with self.context.unit_of_work() as uow:
-                return await uow.users.page_roles(request)
-
-        dialog: LookupDialog[Role] = LookupDialog(
-            "Select: Roles", ROLE_COLUMNS, roles, sort="name", multi_select=True
-        )
-        self.app.push_screen(dialog, self._roles_chosen)
+        self.app.push_screen(roles_lookup(self.context), self._roles_chosen)
 
     def _roles_chosen(self, chosen: list[Role] | None) -> None:
         if not chosen:
