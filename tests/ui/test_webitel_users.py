@@ -613,3 +613,20 @@ async def test_a_card_starts_loading_its_record_once(
         await wait_for(pilot, lambda: bool(starts), "the load")
         await pilot.pause(0.2)
         assert len(starts) == 1
+
+
+async def test_tab_moves_between_fields_only(demo_url: str, sim: RunningSimulator) -> None:
+    """No invisible Tab stop: the page's scrolling container is not in the focus chain."""
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_section(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebitelUserCard), "the card")
+        chain = app.screen.focus_chain
+        assert chain and all(isinstance(w, (Input, Checkbox, DataTable)) for w in chain), chain
+        first = app.focused
+        for _ in chain:
+            await pilot.press("tab")
+            assert isinstance(app.focused, (Input, Checkbox, DataTable)), app.focused
+        assert app.focused is first  # round the chain and back

@@ -91,7 +91,9 @@ class RecordPage(ScreenMixin, Screen[bool]):
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.app.title, self.caption, id="title-bar")
-        with VerticalScroll(classes="page-body record-page"):
+        # Not a Tab stop of its own (an invisible one between fields): the focused field is
+        # scrolled into view, and the fields are what Tab moves between.
+        with VerticalScroll(classes="page-body record-page", can_focus=False):
             yield Static(Text(visible(self.caption)), classes="page-caption", id="record-caption")
             # Under the caption, so a refusal is seen at once even on a long page at 80x24.
             yield Static(id="record-message", classes="record-message")
