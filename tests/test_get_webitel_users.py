@@ -914,3 +914,14 @@ def test_cli_run_process_reports_hostile_users_as_conflicts_on_each_database(
     conflicts = " ".join(str(c) for c in last["conflicts"])
     for login, (_user, reason) in HOSTILE.items():
         assert login in conflicts and reason in conflicts
+
+
+async def test_an_unreachable_server_stops_the_run_naming_its_address(empty: World) -> None:
+    await empty.sim.stop()  # nothing listens on its port any more
+    with pytest.raises(ImportFailed) as stopped:
+        await run(empty)
+    address = empty.client.options.shown_url
+    assert str(stopped.value) == (
+        f"Loading Webitel users stopped: cannot reach the Webitel server at {address}"
+    )
+    assert stopped.value.retryable

@@ -61,6 +61,7 @@ from webitel_tui.processes.server_user import (
 from webitel_tui.repositories import UnitOfWork, unit_of_work
 from webitel_tui.repositories.webitel_import import LinkedId
 from webitel_tui.webitel import (
+    ConnectFailedError,
     NotFoundError,
     Page,
     User,
@@ -479,7 +480,10 @@ async def run_import(
     try:
         await work.run()
     except WebitelError as exc:
-        report.message = tr("Loading Webitel users stopped: {0}", exc.detail)
+        reason = exc.detail
+        if isinstance(exc, ConnectFailedError) and exc.url:
+            reason = tr("cannot reach the Webitel server at {0}", exc.url)
+        report.message = tr("Loading Webitel users stopped: {0}", reason)
         report.errors.append(report.message)
         await _finish(db, actor, report, ProcessStatus.FAILED)
         work.tell("", done=True)
