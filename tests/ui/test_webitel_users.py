@@ -4,7 +4,7 @@ its details, delete, and a refusal that keeps what the admin typed."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from textual.coordinate import Coordinate
@@ -630,3 +630,69 @@ async def test_tab_moves_between_fields_only(demo_url: str, sim: RunningSimulato
             await pilot.press("tab")
             assert isinstance(app.focused, (Input, Checkbox, DataTable)), app.focused
         assert app.focused is first  # round the chain and back
+
+
+async def test_exhausted_and_expired_licenses_are_dimmed_and_cannot_be_ticked(
+    demo_url: str, sim: RunningSimulator
+) -> None:
+    """The lookup shows why a license cannot be granted and never sends it to the server."""
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE_BIG, message_hook=seen.append) as pilot:
+        await open_section(pilot, app)
+        await fill_new_card(pilot, app, "okovalenko", "7001")
+        card = app.screen
+        assert isinstance(card, WebitelUserCard)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: card.record is not None, "saved")
+        server = sim.state.user_by_username("okovalenko")
+        assert server is not None
+        card.query_one("#licenses-detail", DataTable).focus()
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "licenses lookup")
+        lookup = app.screen
+        assert isinstance(lookup, LookupDialog)
+        table = lookup.grid.table
+        await wait_for(pilot, lambda: table.row_count == 5, "the licenses")
+        products = [lic.product for lic in lookup.grid.records]
+
+        def row(product: str) -> list[str]:
+            return [str(cell) for cell in table.get_row_at(products.index(product))]
+
+        def dimmed(product: str) -> bool:
+            cells = table.get_row_at(products.index(product))[1:]  # not the tick column
+            styles = [str(span.style) for cell in cells for span in cell.spans]
+            return bool(styles) and all("dim" in style for style in styles)
+
+        assert "No grants left" in row("SUPERVISOR") and dimmed("SUPERVISOR")
+        assert "Expired" in row("CHAT") and dimmed("CHAT")
+        assert not dimmed("OPERATOR") and "available" in " ".join(row("OPERATOR"))
+
+        def told() -> list[str]:
+            return [m.notification.message for m in seen if isinstance(m, Notify)]
+
+        def says(reason: str) -> Callable[[], bool]:
+            return lambda: f"Cannot be selected: {reason}" in told()
+
+        grid = lookup.grid
+        changes_before = [r for r in sim.app.log if r[0] != "GET"]
+        for product, reason in (("SUPERVISOR", "No grants left"), ("CHAT", "Expired")):
+            table.move_cursor(row=products.index(product))
+            await pilot.press("space")
+            await wait_for(pilot, says(reason), reason)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert grid.selected == {}
+            assert row(product)[0] == ""  # no tick
+            await pilot.press("ctrl+s")  # nothing ticked: the one under the cursor says why
+            await pilot.pause()
+            assert app.screen is lookup
+        assert told().count("Cannot be selected: Expired") == 3
+        assert [r for r in sim.app.log if r[0] != "GET"] == changes_before
+        assert server.licenses == {}
+        # A grantable license is still ticked and granted.
+        table.move_cursor(row=products.index("OPERATOR"))
+        await pilot.press("space", "ctrl+s")
+        await wait_for(pilot, lambda: len(card.licenses) == 1, "the license granted")
+        assert set(server.licenses) == {sim.state.license_by_product("OPERATOR").id}

@@ -569,12 +569,20 @@ async def assignable_roles(client: WebitelClient) -> list[DomainRole]:
     ]
 
 
-def license_availability(grant: DomainLicense) -> str:
-    """ "N of M available", or why it cannot be granted."""
+def license_refusal(grant: DomainLicense) -> str | None:
+    """Why the license cannot be granted ("Expired", "No grants left"), or None: it can.
+    The licenses lookup shows such a license dimmed and does not let it be ticked."""
     if grant.expired:
         return _("Expired")
     # A count the server left out is 0 (proto3 drops zeros): Webitel has no unlimited license.
-    return tr("{0} of {1} available", grant.remain, grant.limit)
+    if grant.remain <= 0:
+        return _("No grants left")
+    return None
+
+
+def license_availability(grant: DomainLicense) -> str:
+    """ "N of M available", or why it cannot be granted."""
+    return license_refusal(grant) or tr("{0} of {1} available", grant.remain, grant.limit)
 
 
 async def role_names(client: WebitelClient) -> dict[str, str]:

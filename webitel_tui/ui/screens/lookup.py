@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Static
 
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.ui.screens.base import ScreenMixin
-from webitel_tui.ui.widgets.section_grid import Fetch, GridColumn, R, SectionGrid
+from webitel_tui.ui.widgets.section_grid import Fetch, GridColumn, R, SectionGrid, WhyNot
 
 
 class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
@@ -41,6 +41,7 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
         multi_select: bool = False,
         select_caption: str = "Select",
         empty_text: str = "There are no records to select.",
+        why_not: WhyNot[R] | None = None,
     ) -> None:
         super().__init__()
         self._title = _(title)
@@ -50,6 +51,7 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
             sort=sort,
             multi_select=multi_select,
             empty_text=_(empty_text),
+            why_not=why_not,
             id="lookup-grid",
         )
         self._select_caption = _(select_caption)
@@ -76,6 +78,15 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
             Text(tr("Records selected: {0}", event.count))
         )
 
+    @on(SectionGrid.Refused)
+    def _refused(self, event: SectionGrid.Refused) -> None:
+        event.stop()
+        self._say_why(event.reason)
+
+    def _say_why(self, reason: str) -> None:
+        """A record that cannot be chosen: why, in one line (it is not ticked nor chosen)."""
+        self.notify(tr("Cannot be selected: {0}", reason), severity="warning", markup=False)
+
     @on(SectionGrid.Opened)
     def _opened(self, event: SectionGrid.Opened) -> None:
         event.stop()
@@ -83,12 +94,16 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
 
     @on(Button.Pressed, "#lookup-select")
     def action_select(self) -> None:
+        current = self._grid.current
         if self._grid.multi_select:
             chosen = list(self._grid.selected.values())
         else:
-            current = self._grid.current
             chosen = [current] if current is not None else []
-        if chosen:
+        # Nothing ticked, or one record under the cursor: one that cannot be chosen says why.
+        reason = None if current is None else self._grid.why_not(current)
+        if reason is not None and (not chosen or not self._grid.multi_select):
+            self._say_why(reason)
+        elif chosen:
             self.dismiss(chosen)
         else:
             self.notify(_("Select a record."), severity="warning", markup=False)

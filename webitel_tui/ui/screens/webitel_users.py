@@ -682,7 +682,12 @@ class WebitelUserCard(RecordPage):
             GridColumn[DomainLicense]("not_after", N_("Expires"), lambda i: _expires(i.expires_on)),
         ]
         dialog: LookupDialog[DomainLicense] = LookupDialog(
-            "Select: Licenses", columns, licenses, sort="product", multi_select=True
+            "Select: Licenses",
+            columns,
+            licenses,
+            sort="product",
+            multi_select=True,
+            why_not=provisioning.license_refusal,
         )
         self.app.push_screen(dialog, self._licenses_chosen)
 

@@ -79,6 +79,8 @@ class GridColumn(Generic[R]):
 
 
 Fetch = Callable[[PageRequest], Awaitable["Page[R]"]]
+WhyNot = Callable[[R], str | None]
+"""Why a record cannot be chosen (shown to the user), or None: it can."""
 ASCENDING, DESCENDING = " ▲", " ▼"
 """What the caption of the sort column gets."""
 
@@ -213,6 +215,13 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     class SelectionChanged(Message):
         count: int
 
+    @dataclass
+    class Refused(Message):
+        """Enter or Space on a record that cannot be chosen (see `why_not`)."""
+
+        record: Any
+        reason: str
+
     loading_page: var[bool] = var(False)
 
     def __init__(
@@ -224,9 +233,11 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         page_size: int = 50,
         multi_select: bool = False,
         empty_text: str = NO_RECORDS,
+        why_not: WhyNot[R] | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
     ) -> None:
         super().__init__(id=id, classes="section-grid")
+        self._why_not = why_not
         self.columns = list(columns)
         self._fetch = fetch
         self._request = PageRequest(sort=sort, limit=page_size)
@@ -505,8 +516,16 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
                 caption.append(DESCENDING if self._request.descending else ASCENDING)
             table.add_column(caption, key=column.key, width=shown_width(column))
 
+    def why_not(self, record: R) -> str | None:
+        """Why the record cannot be chosen or ticked (its row is dimmed), or None: it can."""
+        return None if self._why_not is None else self._why_not(record)
+
     def _cells(self, record: R) -> list[Text]:
         cells = [self._cell(column, record) for column in self.columns]
+        if self.why_not(record) is not None:
+            cells = [cell.copy() for cell in cells]
+            for cell in cells:
+                cell.stylize("dim")
         if self.multi_select:
             ticked = str(record.id) in self.selected
             cells.insert(0, Text(CHECK if ticked else ""))
@@ -530,7 +549,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         record = self._records.get(str(event.row_key.value))
-        if record is None:
+        if record is None or self._refused(record):
             return
         if self.multi_select:
             self._toggle(record)
@@ -541,8 +560,15 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def _toggle_current(self, event: GridTable.ToggleRequested) -> None:
         event.stop()
         record = self.current
-        if record is not None and self.multi_select:
+        if record is not None and self.multi_select and not self._refused(record):
             self._toggle(record)
+
+    def _refused(self, record: R) -> bool:
+        """The record cannot be chosen: the grid says why (SectionGrid.Refused)."""
+        reason = self.why_not(record)
+        if reason is not None:
+            self.post_message(self.Refused(record, reason))
+        return reason is not None
 
     def _toggle(self, record: R) -> None:
         key = str(record.id)
