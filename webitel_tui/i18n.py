@@ -49,6 +49,12 @@ def tr(template: str, *args: object) -> str:
     return _(template).format(*args)
 
 
+def number(value: int) -> str:
+    """An integer with its digits grouped as the language writes them (5,000; 5 000)."""
+    grouped = f"{value:,}"
+    return grouped.replace(",", "\u00a0") if _language == "uk" else grouped
+
+
 def N_(text: str) -> str:
     """Marks a constant for translation where it is used (`_(CONSTANT)`); returns it as is."""
     return text

@@ -342,3 +342,44 @@ async def test_end_shows_the_last_record_and_up_reads_the_rows_before_it(
             pilot, lambda: grid.current is not None and grid.current.name == "Contact 019", "End"
         )
     await db.dispose()
+
+
+def count_text(app: GridApp) -> str:
+    return str(app.grid.query_one("#grid-count", Static).render())
+
+
+async def test_the_record_count_follows_the_search_and_the_data(tmp_path: Path) -> None:
+    """Every list says how many records its search and filter find (a COUNT with the same
+    predicate, on the first page of a request), not how many rows are loaded."""
+    db = await make_db(tmp_path, 120)
+    app = GridApp(db)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            grid = app.grid
+            await wait_for(pilot, lambda: count_text(app) == "Records: 120", "the count")
+            # The pages after the first are not counted again.
+            await wait_for(pilot, lambda: grid.table.row_count == 120, "all rows")
+            assert [r.after is None for r in app.fetches] == [True, False]
+            grid.table.focus()
+            await pilot.press("slash", *"contact 01")
+            await wait_for(pilot, lambda: count_text(app) == "Records: 10", "the matches")
+            async with unit_of_work(db) as uow:
+                first = grid.records[0]
+                await uow.contacts.delete(first.id, first.version)
+            grid.reload()
+            await wait_for(pilot, lambda: count_text(app) == "Records: 9", "after a delete")
+    finally:
+        await db.dispose()
+
+
+async def test_a_large_count_is_grouped(tmp_path: Path) -> None:
+    db = await make_db(tmp_path, 0)
+    async with unit_of_work(db) as uow:
+        for number in range(1234):
+            await uow.contacts.create(NewContact(name=f"C {number}", email=""))
+    app = GridApp(db)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: count_text(app) == "Records: 1,234", "the count")
+    finally:
+        await db.dispose()

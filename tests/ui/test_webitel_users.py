@@ -31,6 +31,7 @@ from webitel_tui.processes import provisioning, system_users
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import FaultConfig, FaultRule, RunningSimulator, start_simulator
+from webitel_tui.simulator.model import SimRole
 from webitel_tui.ui.app import WebitelTuiApp
 from webitel_tui.ui.screens.dialogs import ActionsMenu, ConfirmDialog, SipPasswordDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -696,3 +697,39 @@ async def test_exhausted_and_expired_licenses_are_dimmed_and_cannot_be_ticked(
         await pilot.press("space", "ctrl+s")
         await wait_for(pilot, lambda: len(card.licenses) == 1, "the license granted")
         assert set(server.licenses) == {sim.state.license_by_product("OPERATOR").id}
+
+
+async def test_the_roles_lookup_is_sorted_as_its_header_says(
+    demo_url: str, sim: RunningSimulator
+) -> None:
+    """Webitel sends its roles in its own order: the lookup lists them by name (without
+    regard to case) under "Name ▲", and reversed when the header is chosen again; the count
+    is the list's length."""
+    for role_id, name in ((901, "zeta desk"), (902, "Alpha team"), (903, "beta")):
+        sim.state.roles[role_id] = SimRole(id=role_id, name=name)
+    await _move_webitel_users_into_contact_center(demo_url)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        await open_section(pilot, app)
+        await fill_new_card(pilot, app, "okovalenko", "7001")
+        card = app.screen
+        assert isinstance(card, WebitelUserCard)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: card.record is not None, "saved")
+        card.query_one("#roles-detail", DataTable).focus()
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "roles lookup")
+        lookup = app.screen
+        assert isinstance(lookup, LookupDialog)
+        grid = lookup.grid
+        await wait_for(pilot, lambda: grid.table.row_count > 3, "the roles")
+        names = [role.name for role in grid.records]
+        assert names == sorted(names, key=str.casefold), names
+        assert names.index("Alpha team") < names.index("beta") < names.index("zeta desk")
+        assert grid.total == len(names)
+        grid.sort_by("name")  # the header again: descending
+        await wait_for(
+            pilot,
+            lambda: [r.name for r in grid.records] == list(reversed(names)),
+            "the roles in reverse",
+        )

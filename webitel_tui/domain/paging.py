@@ -46,3 +46,6 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: Cursor | None = None
+    total: int | None = None
+    """How many records the request's search and filter find, on the first page of a request
+    (`after` None); None on the pages after it, where it is not counted again."""

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, SQLColumnExpression, false, tuple_
+from sqlalchemy import Select, SQLColumnExpression, false, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -42,6 +42,7 @@ async def fetch_page(
             query = query.where(false())
         else:
             query = query.where(search_column.like(like_pattern(request.search), escape="\\"))
+    counted = query
     if request.after is not None:
         after = tuple_(key, id_column)
         bound = (request.after.value, request.after.id)
@@ -59,7 +60,16 @@ async def fetch_page(
     if more and rows:
         last = rows[-1]
         cursor = Cursor(value=_sort_value(last.sort_key), id=last[0].Id)
-    return Page[T](items=items, next_cursor=cursor)
+    total = None
+    if request.after is None:
+        total = len(items) if cursor is None else await _count(session, counted)
+    return Page[T](items=items, next_cursor=cursor, total=total)
+
+
+async def _count(session: AsyncSession, query: Select[Any]) -> int:
+    """How many rows `query` (searched and filtered, not yet sorted or limited) selects."""
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return int((await session.execute(counted)).scalar_one())
 
 
 def _sort_value(value: Any) -> SortValue:

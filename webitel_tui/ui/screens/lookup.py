@@ -55,6 +55,7 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
             id="lookup-grid",
         )
         self._select_caption = _(select_caption)
+        self._grid.choose_on_search_enter = not multi_select
 
     @property
     def grid(self) -> SectionGrid[R]:

@@ -7,7 +7,7 @@ CRM second; this module only shows, asks and reports.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -383,11 +383,41 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         )
 
 
-def _in_memory_page(items: list[T], request: PageRequest, text: Callable[[T], str]) -> Page[T]:
-    """Licenses and roles come whole from Webitel (a handful): search them here."""
+SortKey = Callable[[T], str | int | datetime | None]
+
+
+def _in_memory_page(
+    items: list[T],
+    request: PageRequest,
+    text: Callable[[T], str],
+    sort_keys: Mapping[str, SortKey[T]],
+) -> Page[T]:
+    """Licenses and roles come whole from Webitel (a handful): search them here, and sort
+    them by the column the grid's header shows (text without regard to case, empty last
+    ascending), in its direction; their count is the list's length."""
     wanted = fold(request.search)
     chosen = [item for item in items if wanted in fold(text(item))]
-    return Page[T](items=chosen[: request.limit])
+    sort_key = sort_keys.get(request.sort)
+    if sort_key is not None:
+
+        def key(item: T) -> tuple[bool, str | int | datetime]:
+            value = sort_key(item)
+            if value is None:
+                return (True, "")
+            return (False, value.casefold() if isinstance(value, str) else value)
+
+        chosen.sort(key=key, reverse=request.descending)
+    return Page[T](items=chosen[: request.limit], total=len(chosen))
+
+
+LICENSE_SORT_KEYS: dict[str, SortKey[DomainLicense]] = {
+    "product": lambda i: i.product,
+    "name": lambda i: i.name,
+    "remain": lambda i: i.remain,
+    "not_after": lambda i: i.expires_on,
+}
+"""The licenses lookup's columns (by key) and what each sorts by."""
+ROLE_SORT_KEYS: dict[str, SortKey[DomainRole]] = {"name": lambda r: r.name}
 
 
 class WebitelUserCard(RecordPage):
@@ -673,7 +703,9 @@ class WebitelUserCard(RecordPage):
 
         async def licenses(request: PageRequest) -> Page[DomainLicense]:
             items = await provisioning.available_licenses(client)
-            return _in_memory_page(items, request, lambda i: f"{i.product} {i.name}")
+            return _in_memory_page(
+                items, request, lambda i: f"{i.product} {i.name}", LICENSE_SORT_KEYS
+            )
 
         columns = [
             GridColumn[DomainLicense]("product", N_("Product"), lambda i: i.product),
@@ -700,7 +732,7 @@ class WebitelUserCard(RecordPage):
 
         async def roles(request: PageRequest) -> Page[DomainRole]:
             items = await provisioning.assignable_roles(client)
-            return _in_memory_page(items, request, lambda i: i.name)
+            return _in_memory_page(items, request, lambda i: i.name, ROLE_SORT_KEYS)
 
         columns = [GridColumn[DomainRole]("name", N_("Name"), lambda r: r.name)]
         dialog: LookupDialog[DomainRole] = LookupDialog(

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.widgets import Input
 
 from webitel_tui.domain.display import visible_in_place
+from webitel_tui.ui.widgets.keys_in_order import KeysInOrder
 
 
 class ShownValue(Highlighter):
@@ -32,7 +33,7 @@ class ShownValue(Highlighter):
             text.plain = shown
 
 
-class DataInput(Input):
+class DataInput(KeysInOrder, Input):
     """An Input whose value may come from data (or be pasted): shown, never obeyed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

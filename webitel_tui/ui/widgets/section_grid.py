@@ -30,9 +30,10 @@ from textual.widgets import DataTable, Input, Static
 
 from webitel_tui.domain.display import visible
 from webitel_tui.domain.paging import Page, PageRequest
-from webitel_tui.i18n import N_, _
+from webitel_tui.i18n import N_, _, number, tr
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 from webitel_tui.ui.widgets.data_input import DataInput
+from webitel_tui.ui.widgets.keys_in_order import KeysInOrder
 
 
 class Identified(Protocol):
@@ -94,7 +95,7 @@ def shown_width(column: GridColumn[Any]) -> int | None:
     return max(column.width, cell_len(_(column.caption)) + arrow)
 
 
-class GridTable(DataTable[Text]):
+class GridTable(KeysInOrder, DataTable[Text]):
     """The table itself; Enter opens, space ticks (multi-select), like Creatio's grid."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -194,7 +195,9 @@ class GridTable(DataTable[Text]):
             super().action_scroll_top()
 
     def action_toggle_row(self) -> None:
-        self.post_message(self.ToggleRequested())
+        # To the grid itself, ahead of the keys typed after Space (ctrl+s: select the ticks).
+        target = self.parent if self.parent is not None else self
+        target.post_message(self.ToggleRequested())
 
 
 class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
@@ -254,6 +257,12 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._empty_text = empty_text
         self._table = GridTable(cursor_type="row", zebra_stripes=True, id="grid-table")
         self._first_page = asyncio.Event()
+        self.choose_on_search_enter = False
+        """Enter in the search box chooses the first match (a single-select lookup)."""
+        self._shown_generation = -1
+        self._choose_generation: int | None = None
+        self.total: int | None = None
+        """How many records the search and filter find (None: not known yet)."""
         self._build_columns()
 
     def compose(self) -> ComposeResult:
@@ -262,6 +271,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         yield DataInput(placeholder=_("Search"), id="grid-search", classes="grid-search")
         yield self._table
         yield Static(id="grid-empty", classes="grid-empty")
+        yield Static(id="grid-count", classes="grid-count")
 
     @property
     def table(self) -> GridTable:
@@ -365,6 +375,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._before = self._follow_up(self._request.backwards(before)) if before else None
         self.loading_page = False
         self._show_empty_state()
+        self._show_total(page)
         table.move_cursor(row=cursor, animate=False, scroll=last)
         if not last:  # after the next refresh, by then with the table's new height
             table.scroll_to(y=offset, animate=False)
@@ -423,7 +434,13 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._shows_last = cursor is None
         self.loading_page = False
         self._show_empty_state()
+        self._show_total(page)
         self._first_page.set()
+        self._shown_generation = generation
+        if reset and self._choose_generation == generation:
+            self._choose_generation = None
+            self.table.focus()
+            self._choose_current()
         self._load_more_if_near()
 
     def _show_empty_state(self) -> None:
@@ -434,6 +451,13 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             label.update(Text(_(text)))
         if label.display != empty:  # an update asks for a layout: only when it changes
             label.display = empty
+
+    def _show_total(self, page: Page[R]) -> None:
+        """How many records the search and filter find (a first page says: Page.total)."""
+        if page.total is not None and page.total != self.total:  # a layout only on a change
+            self.total = page.total
+            label = self.query_one("#grid-count", Static)
+            label.update(Text(tr("Records: {0}", number(page.total))))
 
     @on(DataTable.RowHighlighted)
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
@@ -475,7 +499,18 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     @on(Input.Submitted, "#grid-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.table.focus()
+        if not self.choose_on_search_enter:
+            self.table.focus()
+        elif self._shown_generation == self._generation:
+            self.table.focus()
+            self._choose_current()
+        else:  # the search's page is on its way: chosen when it is shown (keys stay here)
+            self._choose_generation = self._generation
+
+    def _choose_current(self) -> None:
+        record = self.current
+        if record is not None and not self._refused(record):
+            self.post_message(self.Opened(record))
 
     def sort_by(self, key: str) -> None:
         """Sort by the column; choosing the current sort column again reverses it."""
