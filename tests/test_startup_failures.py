@@ -312,6 +312,37 @@ async def test_the_tuis_own_start_up_shows_the_same_line(
     )
 
 
+async def test_the_tuis_start_says_whom_it_waits_for_then_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TUI prepares behind its login screen under the same lock as the commands: held by
+    another start, it says so in a toast and goes on once the lock is free."""
+    from webitel_tui.config import load_settings
+    from webitel_tui.db.migrate import folder_lock
+    from webitel_tui.ui.app import create_app
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("WEBITEL_TUI_CONFIG", raising=False)
+    path = tmp_path / "crm.db"
+    url = {"database": {"url": sqlite(path)}}
+    app = create_app(load_settings(None, url).settings, prepare=True)
+    said: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(str(message)))
+    async with app.run_test() as pilot:
+        with folder_lock(tmp_path) as take:
+            assert take()
+            app.start_backend()
+            for _ in range(600):
+                if said:
+                    break
+                await pilot.pause(0.05)
+            assert said and said[0].startswith("Waiting for ")
+            assert str(path) in said[0]
+            assert not app.backend_ready
+        await app.database()  # the lock free: this start prepares
+        assert app.backend_ready
+
+
 def test_users_json_gets_the_line_as_json(tmp_path: Path) -> None:
     import json
 
