@@ -328,9 +328,10 @@ async def test_the_tuis_start_says_whom_it_waits_for_then_goes_on(
     app = create_app(load_settings(None, url).settings, prepare=True)
     said: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(str(message)))
-    async with app.run_test() as pilot:
-        with folder_lock(tmp_path) as take:
-            assert take()
+    # Held before the app starts: it opens its database as soon as it is mounted.
+    with contextlib.ExitStack() as held:
+        assert held.enter_context(folder_lock(tmp_path))()
+        async with app.run_test() as pilot:
             app.start_backend()
             for _ in range(600):
                 if said:
@@ -339,8 +340,9 @@ async def test_the_tuis_start_says_whom_it_waits_for_then_goes_on(
             assert said and said[0].startswith("Waiting for ")
             assert str(path) in said[0]
             assert not app.backend_ready
-        await app.database()  # the lock free: this start prepares
-        assert app.backend_ready
+            held.close()  # the other start is done
+            await app.database()  # the lock free: this start prepares
+            assert app.backend_ready
 
 
 def test_users_json_gets_the_line_as_json(tmp_path: Path) -> None:
