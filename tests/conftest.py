@@ -24,6 +24,15 @@ TEST_PASSWORD_COST = 2**4
 
 
 @pytest.fixture(scope="session", autouse=True)
+def no_log_file() -> Iterator[None]:
+    """Tests never write into the platform's log folder of the one who runs them (the
+    commands they start inherit this; tests/test_log_file.py names a file of its own)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WEBITEL_TUI_LOG__FILE", "")
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """Every hash the run makes costs N=TEST_PASSWORD_COST (tests/test_passwords.py checks the
     real default with this lifted)."""

@@ -19,6 +19,7 @@ def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
     env = {key: value for key, value in os.environ.items() if not key.startswith("WEBITEL_TUI_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
     return subprocess.run(
         [sys.executable, "-m", "webitel_tui", *args],
         input=stdin,
@@ -80,6 +81,7 @@ def test_starting_the_tui_does_not_load_the_database_libraries_before_the_login(
     env = {key: value for key, value in os.environ.items() if not key.startswith("WEBITEL_TUI_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )

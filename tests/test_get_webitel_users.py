@@ -426,6 +426,7 @@ def cli_env(tmp_path: Path, simulator: SimulatorThread, url: str = "") -> dict[s
     env.update(
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
         WEBITEL_TUI_DATABASE__URL=url,
         WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
         WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,

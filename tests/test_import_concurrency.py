@@ -272,6 +272,7 @@ def test_cli_run_process_beside_a_live_run_prints_one_line_and_exits_1(
         env.update(
             XDG_CONFIG_HOME=str(tmp_path / "config"),
             XDG_DATA_HOME=str(tmp_path / "data"),
+            XDG_STATE_HOME=str(tmp_path / "state"),
             WEBITEL_TUI_DATABASE__URL=demo_database_url,
             WEBITEL_TUI_WEBITEL__URL=simulator.base_url,
             WEBITEL_TUI_WEBITEL__DOMAIN=simulator.domain,

@@ -37,6 +37,7 @@ def command(
     }
     clean["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     clean["XDG_DATA_HOME"] = str(tmp_path / "data")
+    clean["XDG_STATE_HOME"] = str(tmp_path / "state")
     clean.update(env or {})
     return [sys.executable, "-m", "webitel_tui", *args], clean
 

@@ -149,6 +149,7 @@ def crm(
     settings = {
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
         "WEBITEL_TUI_DATABASE__URL": url,
         "WEBITEL_TUI_WEBITEL__URL": sim.base_url,
         "WEBITEL_TUI_WEBITEL__DOMAIN": sim.domain,

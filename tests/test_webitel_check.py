@@ -36,6 +36,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
             monkeypatch.delenv(key)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("WEBITEL_TUI_WEBITEL__RETRIES", "0")
     monkeypatch.setenv("WEBITEL_TUI_WEBITEL__TIMEOUT", "5")
     return monkeypatch
@@ -173,6 +174,7 @@ def test_check_in_a_process_of_its_own(tmp_path: Path) -> None:
         environ.update(
             XDG_CONFIG_HOME=str(tmp_path / "config"),
             XDG_DATA_HOME=str(tmp_path / "data"),
+            XDG_STATE_HOME=str(tmp_path / "state"),
             WEBITEL_TUI_WEBITEL__URL=sim.base_url,
             WEBITEL_TUI_WEBITEL__DOMAIN=sim.domain,
             WEBITEL_TUI_WEBITEL__USERNAME=sim.username,

@@ -30,6 +30,7 @@ from webitel_tui.cli_support import (
     failure,
     hide_secrets,
     load,
+    new_sqlite_file,
     on_database,
     prepare,
     read_settings,
@@ -138,6 +139,9 @@ def build_parser() -> CliParser:
         )
     )
     _add_webitel_actions(commands.add_parser("webitel", help="the Webitel server connection"))
+    summary = "where the config, database, log and themes are; versions; the server"
+    info = commands.add_parser("info", help=summary, description=summary)
+    info.add_argument("--json", action="store_true", help="one JSON object")
     commands.add_parser(
         "simulator",
         help="serve the built-in Webitel simulator (see `webitel-tui simulator --help`)",
@@ -309,16 +313,6 @@ def _run_app(loaded: LoadedSettings, *, prepare: bool = False) -> WebitelTuiApp:
     return app
 
 
-def _new_sqlite_file(url: str) -> bool:
-    """Whether the URL names an SQLite file that does not exist yet (a new installation),
-    told without SQLAlchemy."""
-    for prefix in ("sqlite:///", "sqlite+aiosqlite:///"):
-        if url.startswith(prefix):
-            path = url.removeprefix(prefix).split("?", 1)[0]
-            return path not in ("", ":memory:") and not Path(path).exists()
-    return False
-
-
 def _first_start(loaded: LoadedSettings) -> int:
     """Create and prepare the database, ask for the first administrator, then start."""
     settings = loaded.settings
@@ -337,7 +331,7 @@ def _first_start(loaded: LoadedSettings) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """The settings, then the login screen; the database is prepared behind it."""
     loaded = read_settings(args, say_warnings=False)
-    if _new_sqlite_file(loaded.settings.database.url) or not sys.stdin.isatty():
+    if new_sqlite_file(loaded.settings.database.url) or not sys.stdin.isatty():
         return _first_start(loaded)  # the administrator is asked for (or the way to add one)
     app = _run_app(loaded, prepare=True)
     if app.needs_admin:  # a database without an administrator (not a new SQLite file)
@@ -586,6 +580,20 @@ def cmd_simulator(argv: Sequence[str]) -> int:
     return simulator_main(list(argv))
 
 
+def cmd_info(args: argparse.Namespace) -> int:
+    import json
+
+    from webitel_tui import cli_info
+
+    found = cli_info.gather(load(args))
+    if args.json:
+        print(json_visible(json.dumps(cli_info.as_json(found), ensure_ascii=False)))
+    else:
+        for line in cli_info.lines(found):
+            print(visible(line))  # paths and the server's words: shown, never obeyed
+    return EXIT_OK
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: cmd_run,
     "run": cmd_run,
@@ -595,6 +603,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "run-process": cmd_run_process,
     "users": cmd_users,
     "webitel": cmd_webitel,
+    "info": cmd_info,
 }
 
 

@@ -10,8 +10,10 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from webitel_tui import log_file
 from webitel_tui.config import ConfigError, LoadedSettings, Settings, load_settings
 from webitel_tui.domain.display import visible
 
@@ -73,6 +75,8 @@ def read_settings(
     standard error (the TUI shows them itself: cli.py's `_run_app`)."""
     loaded = load_settings(args.config, overrides(args, extra))
     _remember_secrets(loaded.settings)
+    debug = getattr(args, "debug", False) or debug_from_environment()
+    log_file.configure(loaded.settings.log, debug=debug, redact=hide_secrets)
     if say_warnings:
         for warning in loaded.warnings:
             print(f"warning: {visible(warning)}", file=sys.stderr)  # it may quote the file
@@ -82,6 +86,16 @@ def read_settings(
 def load(args: argparse.Namespace) -> LoadedSettings:
     """The settings of a headless command, their warnings said on standard error."""
     return read_settings(args)
+
+
+def new_sqlite_file(url: str) -> bool:
+    """Whether the URL names an SQLite file that does not exist yet (a new installation),
+    told without SQLAlchemy."""
+    for prefix in ("sqlite:///", "sqlite+aiosqlite:///"):
+        if url.startswith(prefix):
+            path = url.removeprefix(prefix).split("?", 1)[0]
+            return path not in ("", ":memory:") and not Path(path).exists()
+    return False
 
 
 def on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

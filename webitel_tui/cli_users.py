@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -113,11 +112,6 @@ Action = Callable[[Job, argparse.Namespace, Output], Awaitable[int]]
 def run_users(args: argparse.Namespace) -> int:
     out = Output(args.json)
     action, online = ACTIONS[args.users_action]
-    # The journal logs what it leaves for Reconcile; the message printed here says it already,
-    # and a script reads one line on standard error.
-    package_log = logging.getLogger("webitel_tui")
-    if not package_log.handlers:
-        package_log.addHandler(logging.NullHandler())
     try:
         settings = load(args).settings
         set_language(settings.language)

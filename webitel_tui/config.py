@@ -42,6 +42,10 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
 def default_config_path() -> Path:
     return config_dir() / "config.toml"
 
@@ -225,6 +229,22 @@ class WebitelSettings(BaseModel):
         return bool(self.url)
 
 
+class LogSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """What the log file keeps (`--debug` makes it DEBUG)."""
+    file: str | None = None
+    """The log file; empty: no log file; unset: `webitel-tui.log` in the platform's log
+    folder."""
+
+    @property
+    def path(self) -> Path | None:
+        if self.file is None:
+            return log_dir() / "webitel-tui.log"
+        return Path(self.file).expanduser() if self.file else None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -235,6 +255,7 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     webitel: WebitelSettings = Field(default_factory=WebitelSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
     theme: str = DEFAULT_THEME
     language: Literal["en", "uk"] = "en"
     keymap: dict[str, str] = Field(default_factory=dict)

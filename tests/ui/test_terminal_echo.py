@@ -62,6 +62,7 @@ def _env(tmp_path: Path, url: str) -> dict[str, str]:
         TERM="xterm-256color",
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
         WEBITEL_TUI_DATABASE__URL=url,
     )
     return env

@@ -164,6 +164,7 @@ def _env(tmp_path: Path, url: str, sim: SimulatorThread) -> dict[str, str]:
         TERM="xterm-256color",
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
         WEBITEL_TUI_DATABASE__URL=url,
         WEBITEL_TUI_WEBITEL__URL=sim.base_url,
         WEBITEL_TUI_WEBITEL__DOMAIN=sim.domain,
