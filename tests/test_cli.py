@@ -204,3 +204,23 @@ def test_run_process_says_each_count_once() -> None:
     show(_progress(8, 1, done=True))
     assert terminal.getvalue().count("\n") == 1  # redrawn in place, ended once
     assert terminal.getvalue().endswith(f"\r8 Webitel users processed {'agent':<40}\n")
+
+
+def test_global_options_work_before_and_after_the_command(tmp_path: Path) -> None:
+    before = run(tmp_path, "--database", f"sqlite:///{tmp_path / 'a.db'}", "db", "upgrade")
+    after = run(tmp_path, "db", "upgrade", "--database", f"sqlite:///{tmp_path / 'b.db'}")
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    assert (tmp_path / "a.db").exists() and (tmp_path / "b.db").exists()
+    # Given only before the command, the value stands (the command does not reset it).
+    listed = run(tmp_path, "--database", f"sqlite:///{tmp_path / 'b.db'}", "info", "--json")
+    assert f"{tmp_path / 'b.db'}" in listed.stdout
+    nested = run(tmp_path, "users", "list", "--lang", "xx")
+    assert nested.returncode == 3
+    assert "invalid choice: 'xx'" in nested.stderr
+
+
+def test_help_names_the_config_file_the_environment_and_examples(tmp_path: Path) -> None:
+    shown = run(tmp_path, "--help").stdout
+    assert str(tmp_path / "config" / "webitel-tui" / "config.toml") in shown
+    assert "WEBITEL_TUI_WEBITEL__PASSWORD" in shown
+    assert "webitel-tui users list --search olena --json" in shown

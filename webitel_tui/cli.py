@@ -75,27 +75,73 @@ class CliParser(argparse.ArgumentParser):
         raise UsageError(self, message)
 
 
-def build_parser() -> CliParser:
-    parser = CliParser(
-        prog="webitel-tui",
-        description="Manage Webitel telephony users the Creatio way, from a terminal.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+class CommandParser(CliParser):
+    """A command's parser: it takes the global options too, so that `webitel-tui users
+    list --lang uk` means what `webitel-tui --lang uk users list` does (not given after the
+    command, the value before it stands)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if kwargs.get("add_help", True):  # not the simulator's: it parses its own
+            _add_global_options(self, default=argparse.SUPPRESS)
+
+
+def _add_global_options(parser: CliParser, *, default: Any = None) -> None:
     parser.add_argument(
-        "--config", type=Path, metavar="PATH", help="configuration file (TOML) to read"
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="configuration file (TOML) to read",
+        default=default,
     )
     parser.add_argument(
-        "--database", metavar="URL", help="database URL (sqlite:///PATH or postgresql://...)"
+        "--database",
+        metavar="URL",
+        help="database URL (sqlite:///PATH or postgresql://...)",
+        default=default,
     )
     parser.add_argument(
-        "--lang", choices=LANGUAGES, help="language of the screens (en, uk); default: config"
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the screens (en, uk); default: config",
+        default=default,
     )
     parser.add_argument(
         "--debug",
         action="store_true",
         help="show the traceback of a failure (also: WEBITEL_TUI_DEBUG=1)",
+        default=False if default is None else default,
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+
+def _epilog() -> str:
+    return f"""\
+configuration:
+  {default_config_path()} (or --config PATH, or WEBITEL_TUI_CONFIG);
+  every setting also as an environment variable, nested keys joined by __:
+  WEBITEL_TUI_DATABASE__URL, WEBITEL_TUI_WEBITEL__URL, WEBITEL_TUI_WEBITEL__DOMAIN,
+  WEBITEL_TUI_WEBITEL__USERNAME, WEBITEL_TUI_WEBITEL__PASSWORD, WEBITEL_TUI_WEBITEL__TOKEN,
+  WEBITEL_TUI_LANGUAGE, WEBITEL_TUI_THEME, WEBITEL_TUI_LOG__LEVEL, WEBITEL_TUI_DEBUG=1
+
+examples:
+  webitel-tui demo                                    try it on demo data
+  webitel-tui --database postgresql://crm@db/crm      a team's shared database
+  webitel-tui users list --search olena --json        the section, for a script
+  webitel-tui run-process GetWebitelUsers --dry-run   what the import would change
+  webitel-tui info                                    paths and versions for a bug report
+"""
+
+
+def build_parser() -> CliParser:
+    parser = CliParser(
+        prog="webitel-tui",
+        description="Manage Webitel telephony users the Creatio way, from a terminal.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_global_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     commands.add_parser("run", help="start the TUI (the default)")
     commands.add_parser(
         "demo", help="start the TUI on demo data and the built-in Webitel simulator"
