@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib
-import inspect
-import pkgutil
 import string
 import uuid
 from collections.abc import Iterable
@@ -22,6 +19,7 @@ import webitel_tui.ui
 from webitel_tui import i18n
 from webitel_tui.domain import known
 from webitel_tui.ui import seeded
+from webitel_tui.ui.keymap import ui_classes
 
 PACKAGE = Path(webitel_tui.__file__).parent
 MARKERS = {"_", "tr", "N_"}
@@ -108,21 +106,6 @@ def binding_texts() -> set[str]:
                     ):
                         found.add(str(keyword.value.value))
     return found - {""}
-
-
-def ui_classes() -> list[type[DOMNode]]:
-    """Every App, Screen and Widget class of the app: its ui package, imported."""
-    found: dict[str, type[DOMNode]] = {}
-    for info in pkgutil.walk_packages(webitel_tui.ui.__path__, "webitel_tui.ui."):
-        module = importlib.import_module(info.name)
-        for value in vars(module).values():
-            if (
-                inspect.isclass(value)
-                and issubclass(value, DOMNode)
-                and value.__module__.startswith("webitel_tui.")
-            ):
-                found[f"{value.__module__}.{value.__qualname__}"] = value
-    return [found[name] for name in sorted(found)]
 
 
 def binding_captions(classes: Iterable[type[DOMNode]]) -> set[str]:

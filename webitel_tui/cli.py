@@ -343,6 +343,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     )
 
 
+def keymap_warnings(keymap: dict[str, str]) -> list[str]:
+    """A `[keymap]` id that names no binding remaps nothing: the admin is told which."""
+    from webitel_tui.ui.keymap import unknown_ids
+
+    return [
+        tr('[keymap] "{0}" is not a key binding id; see the Keys section of the README.', key)
+        for key in unknown_ids(keymap)
+    ]
+
+
 def _run_app(loaded: LoadedSettings, *, prepare: bool = False) -> WebitelTuiApp:
     """Run the TUI until it exits; with `prepare`, it prepares the database behind its
     login screen (otherwise the CLI has)."""
@@ -350,7 +360,8 @@ def _run_app(loaded: LoadedSettings, *, prepare: bool = False) -> WebitelTuiApp:
 
     # A theme chosen in the app is remembered in the file that was read (or the default one).
     config_path = loaded.path or default_config_path()
-    app = create_app(loaded.settings, config_path, prepare=prepare, warnings=loaded.warnings)
+    warnings = [*loaded.warnings, *keymap_warnings(loaded.settings.keymap)]
+    app = create_app(loaded.settings, config_path, prepare=prepare, warnings=warnings)
     _RUNNING_APPS.append(app)
     try:
         app.run(mouse=loaded.settings.mouse)
