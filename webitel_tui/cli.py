@@ -10,12 +10,13 @@ the traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
@@ -39,6 +40,7 @@ from webitel_tui.config import LoadedSettings, Settings, default_config_path
 from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
+from webitel_tui.terminal_colours import colours
 from webitel_tui.terminal_echo import echoing
 
 # The start of the TUI imports only what its login screen needs (Textual and the settings);
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PROCESS_CODES = (GET_WEBITEL_USERS_PROCESS_CODE,)
+SSH_THEME = "ssh-256"
+"""The theme of a terminal without truecolor, unless the admin chose one."""
 
 
 class UsageError(Exception):
@@ -343,6 +347,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     )
 
 
+def for_the_terminal(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """Without truecolor the default theme is quantised to neighbouring palette entries:
+    the ssh-256 theme, made of exact 256-colour entries, is used instead, unless a theme
+    was chosen (file, environment or the app's own choice, remembered in the file)."""
+    if "theme" in settings.model_fields_set or colours(env) == "truecolor":
+        return settings
+    return settings.model_copy(update={"theme": SSH_THEME})
+
+
 def keymap_warnings(keymap: dict[str, str]) -> list[str]:
     """A `[keymap]` id that names no binding remaps nothing: the admin is told which."""
     from webitel_tui.ui.keymap import unknown_ids
@@ -361,7 +374,8 @@ def _run_app(loaded: LoadedSettings, *, prepare: bool = False) -> WebitelTuiApp:
     # A theme chosen in the app is remembered in the file that was read (or the default one).
     config_path = loaded.path or default_config_path()
     warnings = [*loaded.warnings, *keymap_warnings(loaded.settings.keymap)]
-    app = create_app(loaded.settings, config_path, prepare=prepare, warnings=warnings)
+    settings = for_the_terminal(loaded.settings, os.environ)
+    app = create_app(settings, config_path, prepare=prepare, warnings=warnings)
     _RUNNING_APPS.append(app)
     try:
         app.run(mouse=loaded.settings.mouse)
