@@ -40,6 +40,7 @@ from webitel_tui.config import LoadedSettings, Settings, default_config_path
 from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
+from webitel_tui.serve import DEFAULT_HOST, DEFAULT_PORT
 from webitel_tui.terminal_colours import colours
 from webitel_tui.terminal_echo import echoing
 
@@ -189,6 +190,18 @@ def build_parser() -> CliParser:
         )
     )
     _add_webitel_actions(commands.add_parser("webitel", help="the Webitel server connection"))
+    serve = commands.add_parser(
+        "serve",
+        help="serve the TUI to browser tabs (needs the web extra); each tab logs in",
+        description="Serve the TUI over HTTP and websockets (textual-serve): each browser tab "
+        "runs its own webitel-tui and logs in. Bound to 127.0.0.1 by default: put a reverse "
+        "proxy with TLS in front of it (README).",
+    )
+    serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind (%(default)s)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (%(default)s)")
+    serve.add_argument(
+        "--public-url", metavar="URL", help="the address browsers use (behind a proxy)"
+    )
     summary = "where the config, database, log and themes are; versions; the server"
     info = commands.add_parser("info", help=summary, description=summary)
     info.add_argument("--json", action="store_true", help="one JSON object")
@@ -651,6 +664,22 @@ def cmd_simulator(argv: Sequence[str]) -> int:
     return simulator_main(list(argv))
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from webitel_tui.serve import serve
+
+    load(args)  # a bad config stops here, in one line, not in every tab
+    serve(
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        config=args.config,
+        database=args.database,
+        lang=args.lang,
+        debug=args.debug,
+    )
+    return EXIT_OK
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import json
 
@@ -675,6 +704,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "users": cmd_users,
     "webitel": cmd_webitel,
     "info": cmd_info,
+    "serve": cmd_serve,
 }
 
 
