@@ -55,3 +55,23 @@ async def test_the_import_logs_its_rows_as_loggable_does(db: Database) -> None:
     ids = [entry.Id for entry in logged]
     assert len(set(ids)) == len(ids)
     assert all(i.version == 7 and before <= i.int >> 80 <= after for i in ids)
+
+
+async def test_a_changed_secret_setting_is_logged_masked(db: Database) -> None:
+    """Masked, the old and the new value read the same: the entry is written all the same
+    (a new password leaves a trace of when and by whom), and never the value itself."""
+    async with unit_of_work(db) as uow:
+        setting = await uow.settings.ensure("ApiToken", "API token", "first-secret", secret=True)
+        setting = await uow.settings.set_value(setting, "second-secret")
+        await uow.settings.set_value(setting, "second-secret")  # unchanged: no entry
+    async with unit_of_work(db) as uow:
+        entries = (
+            await uow.session.scalars(
+                select(SysChangeLog).where(SysChangeLog.RecordId == setting.id)
+            )
+        ).all()
+    updates = [entry for entry in entries if entry.Operation == "Update"]
+    assert [(e.OldValues, e.NewValues) for e in updates] == [
+        ({"Value": "********"}, {"Value": "********"})
+    ]
+    assert "secret" not in repr([(e.OldValues, e.NewValues) for e in entries])

@@ -170,11 +170,17 @@ class Repository:
         operation: Operation,
         old: Mapping[str, Any] | None,
         new: Mapping[str, Any] | None,
+        *,
+        secrets_changed: Iterable[str] = (),
     ) -> None:
+        """An entry of the change log; an update only with the columns that changed.
+        `secrets_changed`: masked columns whose values changed (masked, both sides read
+        the same: without it a new password would leave no trace)."""
         old_values = dict(old or {})
         new_values = dict(new or {})
         if operation is Operation.UPDATE:
             changed = {k for k in new_values if old_values.get(k) != new_values.get(k)}
+            changed |= set(secrets_changed) & set(new_values)
             if not changed:
                 return
             old_values = {k: old_values.get(k) for k in sorted(changed)}

@@ -86,6 +86,7 @@ class SettingsRepository(Repository):
         row = await self.load_for_update(SysSettings, setting.id, setting.version, "system setting")
         secret = ("Value",) if row.IsSecret else ()
         old = column_values(row, secret_columns=secret)
+        changed = secret if row.Value != value else ()
         row.Value = value
         self.stamp_modified(row)
         await self.flush("system setting", row.Id)
@@ -95,5 +96,6 @@ class SettingsRepository(Repository):
             Operation.UPDATE,
             old,
             column_values(row, secret_columns=secret),
+            secrets_changed=changed,
         )
         return _setting(row)
