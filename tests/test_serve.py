@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,12 +77,12 @@ def served(tmp_path: Path) -> Iterator[int]:
 class Tab:
     """A browser tab's side of the websocket: what the app drew, as plain text."""
 
-    def __init__(self, socket_: aiohttp.ClientWebSocketResponse) -> None:
+    def __init__(self, socket_: Any) -> None:  # aiohttp's ClientWebSocketResponse
         self.socket = socket_
         self.shown = ""
 
-    async def wait_for(self, text: str, timeout: float = 30) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_for(self, text: str, within: float = 30) -> None:
+        deadline = asyncio.get_running_loop().time() + within
         while text not in self.shown:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
