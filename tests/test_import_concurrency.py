@@ -321,7 +321,7 @@ async def test_the_import_screen_shows_the_refusal_as_one_line(
             await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
             launcher = app.screen
             assert isinstance(launcher, LookupDialog)
-            await wait_for(pilot, lambda: launcher.grid.table.row_count == 1, "the process")
+            await wait_for(pilot, lambda: launcher.grid.table.row_count == 2, "the processes")
             await pilot.press("ctrl+s")  # Run: the import screen, which starts the preview
             await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), "the import")
             screen = app.screen

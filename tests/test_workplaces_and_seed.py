@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from tests.change_log import change_log
 from tests.factories import make_user
 from webitel_tui.db.engine import Database
-from webitel_tui.db.tables import Base
+from webitel_tui.db.ids import new_id
+from webitel_tui.db.migrate import downgrade, upgrade
+from webitel_tui.db.seed_data import SECTIONS, WORKPLACES
+from webitel_tui.db.tables import Base, SysModule, SysModuleInWorkplace, SysWorkplace, utcnow
 from webitel_tui.domain import known, passwords
 from webitel_tui.domain.errors import DomainError, RecordConflictError
 from webitel_tui.domain.paging import PageRequest
@@ -29,7 +32,7 @@ async def test_seed_is_idempotent(db: Database) -> None:
     first = await table_counts(db)
     assert await prepare(db) is False
     assert await table_counts(db) == first
-    assert first["SysWorkplace"] == 2 and first["SysProcess"] == 1
+    assert first["SysWorkplace"] == 2 and first["SysProcess"] == 2
 
 
 async def test_contact_center_starts_without_webitel_users(db: Database) -> None:
@@ -141,3 +144,73 @@ async def test_settings_and_process_log(db: Database) -> None:
         assert "t0k3n" not in repr(log) and "n3w-t0k3n" not in repr(log)
         found = await uow.processes.page_processes(PageRequest(search="getwebitel", sort="caption"))
         assert [p.code for p in found.items] == ["GetWebitelUsers"]
+
+
+def test_every_seeded_workplace_offers_only_seeded_sections() -> None:
+    codes = {code for code, _caption in SECTIONS}
+    assert "Activities" not in codes and "ChangeLog" in codes
+    assert dict(WORKPLACES) == {
+        "General": ("Contacts", "Accounts"),
+        known.CONTACT_CENTER_WORKPLACE: ("Contacts", "Accounts", "ProcessLog"),
+    }
+    assert all(set(sections) <= codes for _name, sections in WORKPLACES)
+
+
+async def test_0009_removes_activities_from_sections_and_workplaces(database_url: str) -> None:
+    """A database of 0008 with "Activities" in a workplace: the section and its place in the
+    workplace go; the workplace and its other sections stay. Down again, "Change log" (which
+    the program of 0008 cannot show) goes the same way."""
+    db = Database(database_url)
+    ids = {name: new_id() for name in ("Activities", "Contacts", "ChangeLog", "workplace")}
+    now = utcnow()
+    audit = {"CreatedOn": now, "ModifiedOn": now, "Version": 1}
+
+    async def rows() -> tuple[list[str], list[str]]:
+        async with db.engine.connect() as connection:
+            codes = await connection.scalars(select(SysModule.Code).order_by(SysModule.Code))
+            placed = await connection.scalars(
+                select(SysModule.Code)
+                .join(SysModuleInWorkplace, SysModuleInWorkplace.SysModuleId == SysModule.Id)
+                .order_by(SysModule.Code)
+            )
+            return list(codes), list(placed)
+
+    try:
+        await upgrade(db, "0008")
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                insert(SysWorkplace).values(
+                    Id=ids["workplace"], Name="Sales", Position=0, IsPersonal=False, **audit
+                )
+            )
+            for position, code in enumerate(("Activities", "Contacts", "ChangeLog")):
+                await connection.execute(
+                    insert(SysModule).values(Id=ids[code], Code=code, Caption=code, **audit)
+                )
+                await connection.execute(
+                    insert(SysModuleInWorkplace).values(
+                        Id=new_id(),
+                        SysWorkplaceId=ids["workplace"],
+                        SysModuleId=ids[code],
+                        Position=position,
+                        **audit,
+                    )
+                )
+        await upgrade(db, "0009")
+        assert await rows() == (["ChangeLog", "Contacts"], ["ChangeLog", "Contacts"])
+        await downgrade(db, "0008")
+        assert await rows() == (["Contacts"], ["Contacts"])
+    finally:
+        await db.dispose()
+
+
+async def test_the_seed_writes_change_log_and_no_activities(db: Database) -> None:
+    await prepare(db)
+    async with unit_of_work(db) as uow:
+        assert await uow.workplaces.section_by_code("Activities") is None
+        change_log_section = await uow.workplaces.section_by_code("ChangeLog")
+        assert change_log_section is not None and change_log_section.caption == "Change log"
+        contact_center = await uow.workplaces.get_by_name(known.CONTACT_CENTER_WORKPLACE)
+        assert contact_center is not None
+        codes = [s.code for s in await uow.workplaces.sections_of(contact_center.id)]
+        assert codes == ["Contacts", "Accounts", "ProcessLog"]

@@ -96,11 +96,11 @@ async def test_m1_remove_and_reorder_sections(demo_url: str) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, WorkplacePage), "the page")
         page = app.screen
         assert isinstance(page, WorkplacePage) and page.workplace.name == "General"
-        await wait_for(pilot, lambda: len(rows_of(app, "#sections-detail")) == 3, "sections")
+        await wait_for(pilot, lambda: len(rows_of(app, "#sections-detail")) == 2, "sections")
         await pilot.press("down", "u")  # Accounts up
         await wait_for(
             pilot,
-            lambda: rows_of(app, "#sections-detail") == ["Accounts", "Contacts", "Activities"],
+            lambda: rows_of(app, "#sections-detail") == ["Accounts", "Contacts"],
             "reordered",
         )
         await pilot.press("delete")
@@ -108,20 +108,17 @@ async def test_m1_remove_and_reorder_sections(demo_url: str) -> None:
         assert app.screen.message == "Are you sure that you want to delete the selected record?"  # type: ignore[attr-defined]
         await pilot.press("n")  # No: nothing changes
         await wait_for(pilot, lambda: isinstance(app.screen, WorkplacePage), "the page again")
-        assert rows_of(app, "#sections-detail") == ["Accounts", "Contacts", "Activities"]
+        assert rows_of(app, "#sections-detail") == ["Accounts", "Contacts"]
         await pilot.press("delete", "y")
         await wait_for(
             pilot,
-            lambda: rows_of(app, "#sections-detail") == ["Contacts", "Activities"],
+            lambda: rows_of(app, "#sections-detail") == ["Contacts"],
             "deleted",
         )
     async with unit_of_work(Database(demo_url)) as uow:
         general = await uow.workplaces.get_by_name("General")
         assert general is not None
-        assert [s.caption for s in await uow.workplaces.sections_of(general.id)] == [
-            "Contacts",
-            "Activities",
-        ]
+        assert [s.caption for s in await uow.workplaces.sections_of(general.id)] == ["Contacts"]
     assert context.logged_in.is_admin
 
 

@@ -257,7 +257,7 @@ async def test_hostile_strings_through_the_workplace_page_and_its_lookup(
             await run.wait(lambda: isinstance(app.screen, WorkplacePage), "the page")
             page = app.screen
             assert isinstance(page, WorkplacePage)
-            await run.wait(lambda: page.table.row_count == 3, "the sections")
+            await run.wait(lambda: page.table.row_count == 2, "the sections")
             page.table.focus()
             await pilot.press("plus")
             await run.wait(lambda: isinstance(app.screen, LookupDialog), "the lookup")

@@ -40,7 +40,7 @@ async def run_from_the_launcher(pilot: Any, app: Any) -> ImportScreen:
     await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
     launcher = app.screen
     assert isinstance(launcher, LookupDialog)
-    await wait_for(pilot, lambda: launcher.grid.table.row_count == 1, "the process")
+    await wait_for(pilot, lambda: launcher.grid.table.row_count == 2, "the processes")
     await pilot.press("ctrl+s")  # Run
     await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen), "the import")
     screen = app.screen

@@ -93,8 +93,9 @@ async def test_run_process_offers_get_webitel_users(demo_url: str) -> None:
         dialog = app.screen
         assert isinstance(dialog, LookupDialog)
         assert dialog.query_one("#lookup-select").label.plain == "Run"  # type: ignore[attr-defined]
-        await wait_for(pilot, lambda: dialog.grid.table.row_count == 1, "the processes")
-        assert [p.code for p in dialog.grid.records] == ["GetWebitelUsers"]
+        await wait_for(pilot, lambda: dialog.grid.table.row_count == 2, "the processes")
+        codes = [p.code for p in dialog.grid.records]
+        assert codes == ["GetWebitelUsers", "ImportWebitelUsersFromCsv"]
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ShellScreen), "closed")
 

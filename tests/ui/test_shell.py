@@ -52,7 +52,7 @@ async def test_contact_center_sections_in_position_order(demo_url: str) -> None:
         await fill_login(pilot, "Supervisor", "Supervisor")
         await wait_for(pilot, lambda: screen_name(app) == "ShellScreen", "the shell")
         await wait_for(pilot, lambda: workplace_shown(app) == "General", "the first workplace")
-        assert sections_shown(app) == ["Contacts", "Accounts", "Activities"]
+        assert sections_shown(app) == ["Contacts", "Accounts"]
         await pilot.press("w")
         await wait_for(
             pilot, lambda: workplace_shown(app) == known.CONTACT_CENTER_WORKPLACE, "Contact center"
@@ -82,7 +82,10 @@ async def test_arrows_and_enter_in_the_side_panel(demo_url: str) -> None:
         assert options.has_focus
         await pilot.press("down", "down", "up", "enter")
         assert options.highlighted == 1
-        await wait_for(pilot, lambda: "Accounts" in main_message(), "the chosen section")
+        await wait_for(
+            pilot, lambda: shell_of(app).open_section == "Accounts", "the chosen section"
+        )
+        assert not shell_of(app).query_one("#main-message", Static).display
 
 
 async def test_user_name_comes_from_the_database_as_plain_text(demo_url: str) -> None:

@@ -68,7 +68,7 @@ async def test_seeded_names_show_in_ukrainian_and_stay_as_stored(demo_url: str) 
     app = make_app(demo_url, language="uk")
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, app)
-        assert sections_shown(app) == ["Контакти", "Контрагенти", "Активності"]
+        assert sections_shown(app) == ["Контакти", "Контрагенти"]
         await pilot.press("ctrl+g", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, WorkplaceSetupScreen), "the setup")
         await wait_for(pilot, lambda: len(rows_of(app, "#workplaces")) == 2, "the workplaces")
@@ -78,7 +78,7 @@ async def test_seeded_names_show_in_ukrainian_and_stay_as_stored(demo_url: str) 
         page = app.screen
         assert isinstance(page, WorkplacePage)
         await wait_for(pilot, lambda: page.name_input.value == "Контакт центр", "its name")
-        assert rows_of(app, "#sections-detail") == ["Контакти", "Контрагенти", "Активності"]
+        assert rows_of(app, "#sections-detail") == ["Контакти", "Контрагенти", "Журнал процесів"]
         assert not page.dirty
         await pilot.press("ctrl+s")  # saved as shown: the stored name does not change
         await wait_for(pilot, lambda: page.saved_any and not page.dirty, "saved")

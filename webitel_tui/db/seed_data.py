@@ -20,29 +20,35 @@ ROLES = (
     (known.PORTAL_USERS, N_("Portal users"), AdminUnitType.ORGANIZATION),
 )
 
-# (code, caption): the sections a Creatio admin expects to find.
+# (code, caption): the sections a Creatio admin expects to find. Each has a screen
+# (ui/sections.py, checked by a test): a section with nothing behind it is not offered.
 SECTIONS = (
     ("Contacts", N_("Contacts")),
     ("Accounts", N_("Accounts")),
-    ("Activities", N_("Activities")),
     ("SystemUsers", N_("System users")),
     (known.WEBITEL_USERS_SECTION_CODE, N_("Webitel users")),
     ("ProcessLog", N_("Process log")),
+    ("ChangeLog", N_("Change log")),
 )
 
 # Workplaces and their sections. "Contact center" deliberately lacks "Webitel users": adding
 # it is the admin's first step (M1).
 WORKPLACES = (
-    (N_("General"), ("Contacts", "Accounts", "Activities")),
-    (N_(known.CONTACT_CENTER_WORKPLACE), ("Contacts", "Accounts", "Activities")),
+    (N_("General"), ("Contacts", "Accounts")),
+    (N_(known.CONTACT_CENTER_WORKPLACE), ("Contacts", "Accounts", "ProcessLog")),
 )
 
+CSV_IMPORT_CAPTION = N_("Import Webitel users from CSV")
+CSV_IMPORT_DESCRIPTION = (
+    "Create and update Webitel users from a CSV file (Webitel users > Actions)."
+)
 PROCESSES = (
     (
         known.GET_WEBITEL_USERS_PROCESS_CODE,
         "GetWebitelUsers",
         "Load Webitel users: import the users of the Webitel server into the CRM.",
     ),
+    (known.CSV_IMPORT_PROCESS_CODE, CSV_IMPORT_CAPTION, CSV_IMPORT_DESCRIPTION),
 )
 
 _POLICY = PasswordPolicy()

@@ -48,7 +48,10 @@ OPERATIONS = (
 )
 """The operations every CRM has; the seed grants each to System administrators."""
 
-PROCESS_OPERATIONS = {known.GET_WEBITEL_USERS_PROCESS_CODE: RUN_GET_WEBITEL_USERS}
+PROCESS_OPERATIONS = {
+    known.GET_WEBITEL_USERS_PROCESS_CODE: RUN_GET_WEBITEL_USERS,
+    known.CSV_IMPORT_PROCESS_CODE: MANAGE_WEBITEL_USERS,
+}
 """The operation a business process needs, by the process's code ("Run process" offers a
 process only to those who may run it)."""
 

@@ -187,3 +187,11 @@ class AccountRepository(Repository):
         await self.flush("account", row.Id)
         self.log_change("Account", row.Id, Operation.UPDATE, old, column_values(row))
         return _account(row)
+
+    async def delete(self, account_id: uuid.UUID, version: int) -> None:
+        """Its contacts and users stay, without an account (the keys say ON DELETE SET NULL)."""
+        row = await self.load_for_update(Account, account_id, version, "account")
+        old = column_values(row)
+        await self.session.delete(row)
+        await self.flush("account", account_id)
+        self.log_change("Account", account_id, Operation.DELETE, old, None)

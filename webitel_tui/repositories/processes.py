@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import false, select, update
+from sqlalchemy import ColumnElement, false, select, true, update
 
 from webitel_tui.db.tables import Contact, SysProcess, SysProcessLog, utcnow
 from webitel_tui.domain.paging import Page, PageRequest
@@ -16,6 +16,8 @@ from webitel_tui.repositories.base import Repository, audit_fields
 from webitel_tui.repositories.paging import fetch_page
 
 PROCESS_SORT_COLUMNS = {"caption": SysProcess.Caption, "code": SysProcess.Code}
+RUN_SORT_COLUMNS = {"started": SysProcessLog.StartedOn}
+"""The log is read in time order only (see migration 0011)."""
 
 
 def _process(row: SysProcess) -> Process:
@@ -42,22 +44,33 @@ def _run(row: SysProcessLog) -> ProcessRun:
     )
 
 
+def _caption_or_code(search: str) -> ColumnElement[bool]:
+    """The processes whose caption or code contains `search` (every one for a blank one)."""
+    if finds_nothing(search):
+        return false()
+    if not search.strip():
+        return true()
+    pattern = like_pattern(search)
+    return SysProcess.Caption.ilike(pattern, escape="\\") | SysProcess.Code.ilike(
+        pattern, escape="\\"
+    )
+
+
 class ProcessRepository(Repository):
     async def page_processes(
-        self, request: PageRequest, *, enabled_only: bool = True
+        self,
+        request: PageRequest,
+        *,
+        enabled_only: bool = True,
+        hidden: Collection[str] = (),
     ) -> Page[Process]:
-        """The "Process start" lookup: enabled processes, searched by caption or code."""
-        query = select(SysProcess)
+        """The "Process start" lookup: enabled processes, searched by caption or code,
+        but those whose codes are `hidden` (the user may not run them)."""
+        query = select(SysProcess).where(_caption_or_code(request.search))
         if enabled_only:
             query = query.where(SysProcess.Enabled.is_(True))
-        if finds_nothing(request.search):
-            query = query.where(false())
-        elif request.search.strip():
-            pattern = like_pattern(request.search)
-            query = query.where(
-                SysProcess.Caption.ilike(pattern, escape="\\")
-                | SysProcess.Code.ilike(pattern, escape="\\")
-            )
+        if hidden:
+            query = query.where(SysProcess.Code.not_in(hidden))
         return await fetch_page(
             self.session,
             query,
@@ -67,6 +80,59 @@ class ProcessRepository(Repository):
             search_column=None,
             to_model=_process,
         )
+
+    async def page_runs(self, request: PageRequest) -> Page[ProcessRun]:
+        """The Process log: runs of every process by start (newest first with
+        `descending`), searched by the process's caption or code, each with the process's
+        caption and who started it."""
+        query = select(SysProcessLog)
+        if request.search.strip() or finds_nothing(request.search):
+            # The catalogue is a handful of rows: the runs of the processes it finds.
+            found = select(SysProcess.Id).where(_caption_or_code(request.search))
+            query = query.where(SysProcessLog.SysProcessId.in_(found))
+        page = await fetch_page(
+            self.session,
+            query,
+            request=request.model_copy(update={"search": ""}),
+            sort_columns=RUN_SORT_COLUMNS,
+            id_column=SysProcessLog.Id,
+            search_column=None,
+            to_model=_run,
+        )
+        return page.model_copy(update={"items": await self._named(page.items)})
+
+    async def get_run(self, run_id: uuid.UUID) -> ProcessRun:
+        """One run, with its process's caption and who started it."""
+        row = await self.get_or_missing(SysProcessLog, run_id, "process log")
+        [run] = await self._named([_run(row)])
+        return run
+
+    async def _named(self, runs: list[ProcessRun]) -> list[ProcessRun]:
+        """The runs with their processes' captions and their starters' names (one query
+        each for a page)."""
+        process_ids = {run.process_id for run in runs}
+        starters = {run.started_by for run in runs if run.started_by is not None}
+        captions: dict[uuid.UUID, str] = {}
+        names: dict[uuid.UUID, str] = {}
+        if process_ids:
+            rows = await self.session.execute(
+                select(SysProcess.Id, SysProcess.Caption).where(SysProcess.Id.in_(process_ids))
+            )
+            captions = {row.Id: row.Caption for row in rows}
+        if starters:
+            rows = await self.session.execute(
+                select(Contact.Id, Contact.Name).where(Contact.Id.in_(starters))
+            )
+            names = {row.Id: row.Name for row in rows}
+        return [
+            run.model_copy(
+                update={
+                    "process_caption": captions.get(run.process_id, ""),
+                    "started_by_name": names.get(run.started_by, "") if run.started_by else "",
+                }
+            )
+            for run in runs
+        ]
 
     async def by_code(self, code: str) -> Process | None:
         row = await self.session.scalar(select(SysProcess).where(SysProcess.Code == code))

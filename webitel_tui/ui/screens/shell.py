@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain import known
@@ -27,7 +27,8 @@ from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes.auth import LoggedIn
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
-from webitel_tui.ui.seeded import section_caption
+from webitel_tui.ui.sections import SectionUnavailableError, open_section
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
 from webitel_tui.ui.widgets.side_panel import SidePanel
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
@@ -42,6 +43,14 @@ class ShellScreen(ScreenMixin, Screen[None]):
         ("Enter", N_("Open the section")),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
+        # In the order the footer shows them at 80 columns (widgets/keys_footer.py).
+        Binding(
+            "f9,ctrl+r",
+            "run_process",
+            "Run process",
+            id="shell.run_process",
+            tooltip="Run process: choose a business process to start",
+        ),
         Binding(
             "w",
             "switch_workplace(1)",
@@ -55,13 +64,6 @@ class ShellScreen(ScreenMixin, Screen[None]):
             "Designer",
             id="shell.system_designer",
             tooltip="System designer (system administrators only)",
-        ),
-        Binding(
-            "f9,ctrl+r",
-            "run_process",
-            "Run process",
-            id="shell.run_process",
-            tooltip="Run process: choose a business process to start",
         ),
         Binding(
             "W",
@@ -98,7 +100,7 @@ class ShellScreen(ScreenMixin, Screen[None]):
             yield SidePanel(id="side-panel")
             with Vertical(id="main-area"):
                 yield Static(Text(_(CHOOSE_SECTION)), id="main-message")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def context(self) -> ShellContext:
@@ -159,14 +161,13 @@ class ShellScreen(ScreenMixin, Screen[None]):
     @on(SidePanel.SectionChosen)
     def _section_chosen(self, event: SidePanel.SectionChosen) -> None:
         event.stop()
-        if event.section.code == known.WEBITEL_USERS_SECTION_CODE:
-            from webitel_tui.ui.screens.webitel_users import WebitelUsersSection
-
-            self._show_section(WebitelUsersSection(self.context))
-            self.open_section = event.section.code
-        else:
-            caption = section_caption(event.section.code, event.section.caption)
-            self._show_main(tr('The "{0}" section is not available yet.', caption))
+        try:
+            section = open_section(event.section, self.context)
+        except SectionUnavailableError as refused:
+            self._show_main(str(refused))
+            return
+        self._show_section(section)
+        self.open_section = event.section.code
 
     def _show_section(self, section: Widget) -> None:
         """The section replaces whatever the main area showed (one section at a time)."""
@@ -197,6 +198,10 @@ class ShellScreen(ScreenMixin, Screen[None]):
             from webitel_tui.ui.screens.import_users import ImportScreen
 
             self.app.push_screen(ImportScreen(self.context), self._import_closed)
+        elif chosen[0].code == known.CSV_IMPORT_PROCESS_CODE:
+            from webitel_tui.ui.screens.csv_import import CsvImportScreen
+
+            self.app.push_screen(CsvImportScreen(self.context), self._import_closed)
         else:
             self.notify(
                 tr('The process "{0}" cannot be run from here yet.', chosen[0].caption),

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -22,26 +23,26 @@ from webitel_tui.domain.rights import AdminOperation, OperationGrantee
 from webitel_tui.domain.users import Role, SystemUser, UserType
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import system_users
-from webitel_tui.ui.screens.base import ShellContext
+from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext
+from webitel_tui.ui.screens.contacts import CONTACT_COLUMNS
 from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
-from webitel_tui.ui.seeded import role_name
+from webitel_tui.ui.seeded import role_name, shown_role_names
 from webitel_tui.ui.widgets.checkbox import Checkbox
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
+from webitel_tui.ui.widgets.password_input import PasswordInput
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 
 USER_COLUMNS = [
-    GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name),
-    GridColumn[SystemUser]("contact", N_("Contact"), lambda u: u.contact_name),
-    GridColumn[SystemUser]("type", N_("Type"), lambda u: u.user_type.caption, width=18),
-    GridColumn[SystemUser]("active", N_("Active"), lambda u: _("Yes") if u.active else _("No")),
-]
-CONTACT_COLUMNS = [
-    GridColumn[Contact]("name", N_("Full name"), lambda c: c.name),
-    GridColumn[Contact]("job_title", N_("Job title"), lambda c: c.job_title),
+    GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name, 21, 12),
+    GridColumn[SystemUser]("contact", N_("Contact"), lambda u: u.contact_name, 21, 12),
+    GridColumn[SystemUser]("type", N_("Type"), lambda u: u.user_type.caption, 18, 8),
+    GridColumn[SystemUser](
+        "active", N_("Active"), lambda u: _("Yes") if u.active else _("No"), 6, share=0
+    ),
 ]
 ROLE_COLUMNS = [GridColumn[Role]("name", N_("Name"), lambda r: role_name(r.id, r.name))]
 NEW_USER_KINDS = [("employee", N_("Company employee")), ("portal", N_("Portal user"))]
@@ -52,14 +53,15 @@ def roles_lookup(context: ShellContext) -> LookupDialog[Role]:
 
     async def roles(request: PageRequest) -> Page[Role]:
         async with context.unit_of_work() as uow:
-            return await uow.users.page_roles(request)
+            return await uow.users.page_roles(request, shown_role_names())
 
     return LookupDialog("Select: Roles", ROLE_COLUMNS, roles, sort="name", multi_select=True)
 
 
-class SystemUsersScreen(DesignerPage):
-    CAPTION = N_("System users")
-    AUTO_FOCUS = "#grid-table"
+class SystemUsersList(ForwardWorkerErrors, Vertical):
+    """The list of CRM users and its keys: the System designer's page and the "System users"
+    section both show this one widget. Only System administrators see it."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,insert", "new", "New", id="section.new", tooltip="New user"),
         # Kept off the footer (it must fit 80 columns); F1 and the palette list it.
@@ -71,12 +73,17 @@ class SystemUsersScreen(DesignerPage):
             tooltip="Operation permissions: which roles may run which operation",
             show=False,
         ),
-        Binding("escape", "close", "Close", id="section.close"),
     ]
-    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", N_("Open the user"))]
 
-    def body(self) -> ComposeResult:
-        yield SectionGrid(USER_COLUMNS, self._fetch, sort="name", id="users-grid")
+    def __init__(self, context: ShellContext) -> None:
+        require_admin(context)
+        super().__init__(classes="users-list")
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        yield SectionGrid(
+            USER_COLUMNS, self._fetch, sort="name", profile="system_users", id="users-grid"
+        )
 
     @property
     def grid(self) -> SectionGrid[SystemUser]:
@@ -107,8 +114,44 @@ class SystemUsersScreen(DesignerPage):
     def action_operation_permissions(self) -> None:
         self.app.push_screen(OperationPermissionsScreen(self.context))
 
+
+class SystemUsersScreen(DesignerPage):
+    CAPTION = N_("System users")
+    AUTO_FOCUS = "#grid-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="section.close"),
+    ]
+    HELP_KEYS: ClassVar[list[tuple[str, str]]] = [("Enter", N_("Open the user"))]
+
+    def body(self) -> ComposeResult:
+        yield SystemUsersList(self.context)
+
+    @property
+    def grid(self) -> SectionGrid[SystemUser]:
+        return self.query_one(SystemUsersList).grid
+
     def action_close(self) -> None:
         self.dismiss()
+
+
+class SystemUsersSection(Vertical):
+    """The designer's System users list as a section of a workplace (System administrators
+    only: the section registry refuses it to the others, ui/sections.py)."""
+
+    def __init__(self, context: ShellContext) -> None:
+        super().__init__(id="system-users-section", classes="section")
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("System users"), classes="page-caption")
+        yield SystemUsersList(self.context)
+
+    @property
+    def grid(self) -> SectionGrid[SystemUser]:
+        return self.query_one(SystemUsersList).grid
+
+    def on_mount(self) -> None:
+        self.grid.table.focus()
 
 
 class UserPage(RecordPage):
@@ -117,10 +160,10 @@ class UserPage(RecordPage):
         "password": "Password",
         "confirmation": "Password confirmation",
     }
+    FIELDS: ClassVar[dict[str, str]] = {"Contact": "new-contact", "Type": "user-type"}
+    """The fields refusals name besides the required ones (record_page.py)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f4", "select_contact", "Contact", id="user.select_contact"),
-        Binding("plus", "add_roles", "Add role", id="detail.add", show=False),
-        Binding("delete", "delete_role", "Delete role", id="detail.delete", show=False),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
         ("F4", N_("Select the contact")),
@@ -150,13 +193,13 @@ class UserPage(RecordPage):
         yield Label(_("User name") + " *", classes="field-caption")
         yield DataInput(id="user-name", max_length=250)
         yield Label(_("Password") + " *", classes="field-caption", id="password-caption")
-        yield Input(id="password", password=True)
+        yield PasswordInput(id="password")
         yield Label(_("Password confirmation") + " *", classes="field-caption")
-        yield Input(id="confirmation", password=True)
+        yield PasswordInput(id="confirmation")
         yield Checkbox(_("Active"), value=True, id="active")
         # The Roles detail appears once the user is saved (Creatio saves a card before details).
         yield Static(Text(_("Roles")), classes="detail-caption", id="roles-caption")
-        yield DetailGrid(_("Name"), id="roles-detail")
+        yield DetailGrid(_("Name"), id="roles-detail", add="add_roles", delete="delete_role")
 
     def on_mount(self) -> None:
         # RecordPage's own on_mount (the load) is called by Textual too: not again here.
@@ -295,7 +338,7 @@ class OperationPermissionsScreen(DesignerPage):
         self.operations: list[AdminOperation] = []
 
     def body(self) -> ComposeResult:
-        yield DetailGrid(_("Name"), _("Code"), id="operations")
+        yield DetailGrid(_("Name"), _("Code"), id="operations", add=None, delete=None)
 
     @property
     def table(self) -> DetailGrid:
@@ -331,8 +374,6 @@ class OperationPage(DesignerPage):
     CAPTION = N_("Operation permission")
     AUTO_FOCUS = "#grantees-detail"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("plus,insert", "add_roles", "Add", id="detail.add", tooltip="Add roles"),
-        Binding("delete", "delete_role", "Delete", id="detail.delete", tooltip="Delete the role"),
         Binding("escape", "close", "Close", id="operation.close"),
     ]
 
@@ -351,7 +392,7 @@ class OperationPage(DesignerPage):
         yield Static(Text(name), id="operation-name")
         yield Static(Text(visible(_(operation.description))), classes="setting-row")
         yield Static(Text(_("Roles that may run it")), classes="detail-caption")
-        yield DetailGrid(_("Name"), id="grantees-detail")
+        yield DetailGrid(_("Name"), id="grantees-detail", add="add_roles", delete="delete_role")
 
     @property
     def detail(self) -> DetailGrid:
