@@ -55,6 +55,10 @@ class ProcessRun(AuditedRecord):
     message: str = ""
     owner: RunOwner | None = None
     """None for runs logged before owners were recorded."""
+    process_caption: str = ""
+    """The process's caption, where a list of runs of every process shows it."""
+    started_by_name: str = ""
+    """The name of the contact who started the run, where a list shows it ("" unknown)."""
 
 
 class ProcessAlreadyRunningError(DomainError):

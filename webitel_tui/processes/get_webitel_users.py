@@ -50,7 +50,7 @@ from webitel_tui.domain.rights import RUN_GET_WEBITEL_USERS
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
 from webitel_tui.i18n import _, tr
 from webitel_tui.processes.auth import require_operation
-from webitel_tui.processes.process_log import run_ended, start_run_alone
+from webitel_tui.processes.process_log import record_end, start_run_alone
 from webitel_tui.processes.server_user import (
     USER_ID,
     device,
@@ -433,14 +433,7 @@ class _Run:
 
 async def _finish(db: Database, actor: Actor, report: ImportReport, status: ProcessStatus) -> None:
     report.status = status
-    run_ended(report.run_id)
-    if report.run_id is None:
-        return
-    try:
-        async with unit_of_work(db, actor) as uow:
-            await uow.processes.finish_run(report.run_id, status, report.counts(), report.message)
-    except Exception:
-        log.exception("could not record the end of the GetWebitelUsers run %s", report.run_id)
+    await record_end(db, actor, report.run_id, status, report.counts(), report.message)
 
 
 async def run_import(

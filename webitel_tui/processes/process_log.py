@@ -21,19 +21,25 @@ whose end could not be recorded (the database failed just then) blocks no later 
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from webitel_tui.db.engine import Database
 from webitel_tui.domain.processes import (
     Process,
     ProcessAlreadyRunningError,
     ProcessRun,
+    ProcessStatus,
     RunOwner,
 )
+from webitel_tui.domain.records import Actor
 from webitel_tui.i18n import _, tr
-from webitel_tui.repositories import UnitOfWork
+from webitel_tui.repositories import UnitOfWork, unit_of_work
+
+log = logging.getLogger(__name__)
 
 ABANDONED_AFTER = timedelta(days=1)
 
@@ -133,3 +139,24 @@ def run_ended(run_id: uuid.UUID | None) -> None:
     """This process carries the run out no more (its end recorded or not)."""
     if run_id is not None:
         _CARRIED_OUT.discard(run_id)
+
+
+async def record_end(
+    db: Database,
+    actor: Actor,
+    run_id: uuid.UUID | None,
+    status: ProcessStatus,
+    counts: dict[str, int],
+    message: str,
+) -> None:
+    """The run is over: its status, counts and message go to the Process log. A failure to
+    write them is logged, never raised over the run's own outcome (the next start marks a
+    run left "Running" as interrupted)."""
+    run_ended(run_id)
+    if run_id is None:
+        return
+    try:
+        async with unit_of_work(db, actor) as uow:
+            await uow.processes.finish_run(run_id, status, counts, message)
+    except Exception:
+        log.exception("could not record the end of the process run %s", run_id)
