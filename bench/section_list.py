@@ -93,7 +93,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.screens.webitel_users import WEBITEL_USER_COLUMNS
-from webitel_tui.ui.widgets.section_grid import SectionGrid, shown_width
+from webitel_tui.ui.widgets.section_grid import SectionGrid
 
 SIZE = (120, 40)
 ROWS = 50  # the first page, and the baseline table
@@ -210,7 +210,7 @@ class BareApp(FramedApp):
     def on_mount(self) -> None:
         table = self.table
         for column in COLUMNS:
-            table.add_column(Text(column.caption), key=column.key, width=shown_width(column))
+            table.add_column(Text(column.caption), key=column.key, width=column.width)
         for key, cells in self.rows:
             table.add_row(*(Text(cell) for cell in cells), key=key)
 

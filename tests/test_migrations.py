@@ -17,6 +17,9 @@ def _diff(connection: Connection) -> list[object]:
         for change in compare_metadata(context, Base.metadata)
         # Trigram indexes are PostgreSQL-only and created by hand in the migration (see 0001).
         if "Trgm" not in str(change)
+        # PostgreSQL writes an expression back with casts that Alembic cannot match to the
+        # model's (SQLite's cannot be read back): tests/test_numeric_sort.py checks it.
+        and "IX_WebitelUser_ExtensionNumber_Id" not in str(change)
     ]
 
 

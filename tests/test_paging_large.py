@@ -98,7 +98,7 @@ async def test_paging_search_and_sort_over_100000_rows(db: Database) -> None:
         request = PageRequest(limit=50, sort="name")
         cursor_row = by_name[98_999]
         page = await uow.webitel_users.page(
-            request.next(Cursor(value=cursor_row.name, id=cursor_row.id))
+            request.next(Cursor(values=(cursor_row.name,), id=cursor_row.id))
         )
     assert [u.name for u in page.items] == [u.name for u in by_name[99_000:99_050]]
 

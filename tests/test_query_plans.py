@@ -61,8 +61,10 @@ async def test_every_webitel_users_sort_seeks_its_index_both_ways(tmp_path: Path
     try:
         await upgrade(db)
         for sort, column in WEBITEL_USER_SORT_COLUMNS.items():
+            if isinstance(column, tuple):
+                continue  # an expression key: tests/test_numeric_sort.py
             value: SortValue = 1 if sort in ("webitel_id", "stun") else "m"
-            cursor = Cursor(value=value, id=uuid.uuid4())
+            cursor = Cursor(values=(value,), id=uuid.uuid4())
             for descending in (False, True):
                 request = PageRequest(sort=sort, descending=descending)
                 for sent in (request, request.next(cursor), request.backwards(None),

@@ -26,9 +26,10 @@ from webitel_tui.ui.widgets.section_grid import (
     NO_MATCHES,
     NO_RECORDS,
     GridColumn,
+    GridCount,
     GridTable,
     SectionGrid,
-    shown_width,
+    column_widths,
 )
 
 COLUMNS = [
@@ -188,15 +189,23 @@ def test_a_fixed_width_table_is_sized_like_a_data_table() -> None:
     assert grid_size == plain_size
 
 
-def test_a_fixed_width_is_never_narrower_than_the_caption_and_its_sort_arrow() -> None:
-    def column(caption: str, width: int | None, sortable: bool = True) -> GridColumn[Contact]:
-        return GridColumn[Contact]("key", caption, lambda c: c.name, width, sortable)
+def test_column_widths_fill_the_room_the_first_columns_first() -> None:
+    def column(caption: str, width: int, least: int | None = None) -> GridColumn[Contact]:
+        return GridColumn[Contact](caption.lower(), caption, lambda c: c.name, width, least)
 
-    assert shown_width(column("Webitel user name", 14)) == len("Webitel user name ▲")
-    assert shown_width(column("STUN", 5, sortable=False)) == 5
-    assert shown_width(column("Licenses", 10, sortable=False)) == 10
-    assert shown_width(column("Id", 10)) == 10
-    assert shown_width(column("Contact", None)) is None
+    columns = [column("Name", 20, 10), column("Phone", 12, 8), column("Id", 6)]
+    # Each column takes 2 more cells (padding 1 on either side): 30 at their least widths.
+    assert column_widths(columns, 44, "", 1) == [20, 12, 6]  # all at their preferred
+    assert column_widths(columns, 200, "", 1) == [72, 64, 58]  # and the rest by share
+    assert column_widths(columns, 40, "", 1) == [20, 8, 6]  # the first grows first
+    assert column_widths(columns, 25, "", 1) == [13, 8, 6]  # the third is past the edge
+    assert column_widths(columns, 5, "", 1) == [10, 12, 6]  # one column at least
+    # A caption widens the preferred width only; the sort arrow widens both.
+    assert column_widths([column("Webitel user name", 14, 8)], 0, "", 1) == [8]
+    assert column_widths([column("Webitel user name", 14, 8)], 19, "", 1) == [17]
+    assert column_widths([column("Extension", 9, 7), column("Id", 6)], 17, "", 1) == [7, 6]
+    by_extension = column_widths([column("Extension", 9, 7), column("Id", 6)], 17, "extension", 1)
+    assert by_extension == [15, 6]  # the arrow shown: Id is past the edge
 
 
 def test_rows_added_later_are_painted_like_a_data_tables() -> None:
@@ -345,7 +354,7 @@ async def test_end_shows_the_last_record_and_up_reads_the_rows_before_it(
 
 
 def count_text(app: GridApp) -> str:
-    return str(app.grid.query_one("#grid-count", Static).render())
+    return app.grid.query_one("#grid-count", GridCount).text
 
 
 async def test_the_record_count_follows_the_search_and_the_data(tmp_path: Path) -> None:
@@ -356,18 +365,18 @@ async def test_the_record_count_follows_the_search_and_the_data(tmp_path: Path) 
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             grid = app.grid
-            await wait_for(pilot, lambda: count_text(app) == "Records: 120", "the count")
+            await wait_for(pilot, lambda: count_text(app) == "Row 1 of 120", "the count")
             # The pages after the first are not counted again.
             await wait_for(pilot, lambda: grid.table.row_count == 120, "all rows")
             assert [r.after is None for r in app.fetches] == [True, False]
             grid.table.focus()
             await pilot.press("slash", *"contact 01")
-            await wait_for(pilot, lambda: count_text(app) == "Records: 10", "the matches")
+            await wait_for(pilot, lambda: count_text(app) == "Row 1 of 10", "the matches")
             async with unit_of_work(db) as uow:
                 first = grid.records[0]
                 await uow.contacts.delete(first.id, first.version)
             grid.reload()
-            await wait_for(pilot, lambda: count_text(app) == "Records: 9", "after a delete")
+            await wait_for(pilot, lambda: count_text(app) == "Row 1 of 9", "after a delete")
     finally:
         await db.dispose()
 
@@ -380,6 +389,6 @@ async def test_a_large_count_is_grouped(tmp_path: Path) -> None:
     app = GridApp(db)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: count_text(app) == "Records: 1,234", "the count")
+            await wait_for(pilot, lambda: count_text(app) == "Row 1 of 1,234", "the count")
     finally:
         await db.dispose()

@@ -23,7 +23,7 @@ from webitel_tui.domain.text import search_text
 from webitel_tui.domain.webitel_users import WebitelUser as WebitelUserModel
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.ui.screens.webitel_users import WEBITEL_USER_COLUMNS
-from webitel_tui.ui.widgets.section_grid import SEARCH_DELAY, GridTable, SectionGrid
+from webitel_tui.ui.widgets.section_grid import SEARCH_DELAY, GridCount, GridTable, SectionGrid
 
 USERS = 600
 """More than the grid loads ahead of a cursor at the top at 80x24 (450): End must read the
@@ -235,3 +235,39 @@ async def test_end_in_descending_order_goes_to_the_first_name(
         await press_end(app, pilot, NAMES[0])
         await pilot.press("pageup")
         assert app.names() == NAMES[::-1][-len(app.names()) :]
+
+
+def count_of(app: UsersApp) -> str:
+    return app.grid.query_one("#grid-count", GridCount).text
+
+
+async def test_end_on_100000_users_reaches_the_last_one_and_counts_it(
+    templates: Templates, tmp_path: Path
+) -> None:
+    """The whole list is 100,000 users: End shows the last of them (not the last loaded),
+    the count says its place in the whole list, and up from there counts back from it."""
+    from tests.test_paging_large import ROWS, generate_rows
+
+    db = Database(templates.sqlite_copy("migrated", tmp_path))
+    try:
+        rows = generate_rows()
+        async with db.engine.begin() as connection:
+            await connection.execute(insert(WebitelUser), rows)
+        last = max(row["Name"] for row in rows)
+        app = UsersApp(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.table.row_count > 0, "the first page")
+            app.table.focus()
+            await pilot.pause()
+            assert count_of(app) == "Row 1 of 100,000"
+            await press_end(app, pilot, last)
+            assert app.table.loaded_count < ROWS  # read from the end, not every page
+            await wait_for(pilot, lambda: count_of(app) == "Row 100,000 of 100,000", "the count")
+            await pilot.press("up", "up")
+            await wait_for(pilot, lambda: count_of(app) == "Row 99,998 of 100,000", "counted back")
+            await pilot.press("ctrl+home")
+            await wait_for(pilot, lambda: count_of(app) == "Row 1 of 100,000", "ctrl+Home")
+            await pilot.press("ctrl+end")
+            await wait_for(pilot, lambda: app.current() == last, "ctrl+End to the last user")
+    finally:
+        await db.dispose()

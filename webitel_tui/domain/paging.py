@@ -13,11 +13,14 @@ SortValue = str | int | bool | None
 
 
 class Cursor(BaseModel):
-    """Where the previous page ended: the sort value and id of its last row."""
+    """Where the previous page ended: the sort key and id of its last row.
+
+    A sort key is one value or several (numeric text sorts by its length, then by the text):
+    `values` holds them in the key's order, one for a plain column."""
 
     model_config = ConfigDict(frozen=True)
 
-    value: SortValue
+    values: tuple[SortValue, ...]
     id: uuid.UUID
 
 

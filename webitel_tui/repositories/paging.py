@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, SQLColumnExpression, false, func, select, tuple_
+from sqlalchemy import Select, SQLColumnExpression, and_, case, false, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -16,7 +16,27 @@ from webitel_tui.domain.text import finds_nothing, like_pattern
 
 T = TypeVar("T")
 
-SortColumns = Mapping[str, SQLColumnExpression[Any]]
+SortKey = SQLColumnExpression[Any] | tuple[SQLColumnExpression[Any], ...]
+"""What a list sorts by: a column, or several expressions (db/tables.py `numeric_text`), each
+matched by an index on (the key, Id)."""
+SortColumns = Mapping[str, SortKey]
+
+ShownNames = Mapping[Any, tuple[str, str]]
+"""Seeded values a screen shows in the admin's language: by the record's fixed key (a role's
+id, a section's code), (the value the seed gave it, the value shown)."""
+
+
+def as_shown(
+    column: SQLColumnExpression[str], key: SQLColumnExpression[Any], names: ShownNames
+) -> SQLColumnExpression[Any]:
+    """`column` as the screen shows it, so that a list sorts as its header says: a seeded
+    value still as the seed gave it is the shown one (ui/seeded.py). The lists that have
+    seeded values are small (roles, sections): sorted without an index."""
+    translated = [(k, seeded, shown) for k, (seeded, shown) in names.items() if seeded != shown]
+    if not translated:
+        return column
+    whens = [(and_(key == k, column == seeded), literal(shown)) for k, seeded, shown in translated]
+    return case(*whens, else_=column)
 
 
 async def fetch_page(
@@ -31,12 +51,13 @@ async def fetch_page(
 ) -> Page[T]:
     """One page of `query` (which selects one entity), searched, sorted and after a cursor.
 
-    The sort key is always (column, Id) so that equal values page stably, and the next page
-    starts with a row-value comparison that an index on (column, Id) serves directly.
+    The sort key is always (key..., Id) so that equal values page stably, and the next page
+    starts with a row-value comparison that an index on (key..., Id) serves directly.
     """
     if request.sort not in sort_columns:
         raise ValidationError(f'The list cannot be sorted by "{request.sort}".')
     key = sort_columns[request.sort]
+    keys = key if isinstance(key, tuple) else (key,)
     if request.search.strip() and search_column is not None:
         if finds_nothing(request.search):
             query = query.where(false())
@@ -44,14 +65,20 @@ async def fetch_page(
             query = query.where(search_column.like(like_pattern(request.search), escape="\\"))
     counted = query
     if request.after is not None:
-        after = tuple_(key, id_column)
-        bound = (request.after.value, request.after.id)
+        if len(request.after.values) != len(keys):
+            raise ValidationError("The page cursor does not fit the list's sort.")
+        after = tuple_(*keys, id_column)
+        # A plain tuple: each value is bound with its column's type ('' stands for None).
+        bound = (*request.after.values, request.after.id)
         query = query.where(after < bound if request.descending else after > bound)
-    if request.descending:
-        query = query.order_by(key.desc(), id_column.desc())
-    else:
-        query = query.order_by(key.asc(), id_column.asc())
-    query = query.add_columns(key.label("sort_key")).limit(request.limit + 1)
+        if len(keys) > 1:
+            # SQLite seeks a row value only on plain columns; a key that starts with an
+            # expression (db/tables.py numeric_text) is sought by a range on that.
+            first = request.after.values[0]
+            query = query.where(keys[0] <= first if request.descending else keys[0] >= first)
+    order = [*keys, id_column]
+    query = query.order_by(*(part.desc() if request.descending else part.asc() for part in order))
+    query = query.add_columns(*keys).limit(request.limit + 1)
     rows = (await session.execute(query)).all()
     more = len(rows) > request.limit
     rows = rows[: request.limit]
@@ -59,7 +86,7 @@ async def fetch_page(
     cursor = None
     if more and rows:
         last = rows[-1]
-        cursor = Cursor(value=_sort_value(last.sort_key), id=last[0].Id)
+        cursor = Cursor(values=tuple(_sort_value(value) for value in last[1:]), id=last[0].Id)
     total = None
     if request.after is None:
         total = len(items) if cursor is None else await _count(session, counted)

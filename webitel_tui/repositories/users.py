@@ -30,7 +30,7 @@ from webitel_tui.domain.users import (
 )
 from webitel_tui.i18n import _
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
-from webitel_tui.repositories.paging import fetch_page
+from webitel_tui.repositories.paging import ShownNames, as_shown, fetch_page
 from webitel_tui.repositories.search_text import USER_SEARCHED, refresh_user, searched
 
 ENTITY = "SysAdminUnit"
@@ -151,6 +151,18 @@ class UserRepository(Repository):
         if row is None or row.SysAdminUnitTypeValue != AdminUnitType.USER:
             return None
         return system_user(row)
+
+    async def users_of_contact(self, contact_id: uuid.UUID) -> list[SystemUser]:
+        """The CRM users whose contact it is (the contact page shows them)."""
+        rows = await self.session.execute(
+            system_user_query()
+            .where(
+                SysAdminUnit.ContactId == contact_id,
+                SysAdminUnit.SysAdminUnitTypeValue.in_(_USER_TYPES),
+            )
+            .order_by(SysAdminUnit.Name, SysAdminUnit.Id)
+        )
+        return [system_user(row) for row in rows]
 
     async def get_by_name(self, name: str) -> SystemUser | None:
         row = await self._row_by_name(name)
@@ -283,13 +295,14 @@ class UserRepository(Repository):
         )
         return [_role(row) for row in rows]
 
-    async def page_roles(self, request: PageRequest) -> Page[Role]:
-        """The roles lookup of a user's Roles detail."""
+    async def page_roles(self, request: PageRequest, shown: ShownNames | None = None) -> Page[Role]:
+        """The roles lookup of a user's Roles detail, sorted by the names `shown` (seeded
+        roles in the admin's language)."""
         return await fetch_page(
             self.session,
             select(SysAdminUnit).where(SysAdminUnit.SysAdminUnitTypeValue.in_(_ROLE_TYPES)),
             request=request,
-            sort_columns={"name": SysAdminUnit.Name},
+            sort_columns={"name": as_shown(SysAdminUnit.Name, SysAdminUnit.Id, shown or {})},
             id_column=SysAdminUnit.Id,
             search_column=SysAdminUnit.SearchText,
             to_model=_role,

@@ -23,7 +23,7 @@ from webitel_tui.domain.text import finds_nothing, like_pattern
 from webitel_tui.domain.workplaces import Section, SectionInWorkplace, Workplace
 from webitel_tui.i18n import tr
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
-from webitel_tui.repositories.paging import fetch_page
+from webitel_tui.repositories.paging import ShownNames, as_shown, fetch_page
 
 Positioned = SysWorkplace | SysModuleInWorkplace
 
@@ -64,9 +64,10 @@ class WorkplaceRepository(Repository):
         return None if row is None else _section(row)
 
     async def available_sections(
-        self, workplace_id: uuid.UUID, request: PageRequest
+        self, workplace_id: uuid.UUID, request: PageRequest, shown: ShownNames | None = None
     ) -> Page[Section]:
-        """The "+" lookup of the Sections detail: sections not yet in the workplace."""
+        """The "+" lookup of the Sections detail: sections not yet in the workplace, sorted
+        by the captions `shown` (seeded sections in the admin's language)."""
         query = select(SysModule).where(
             ~exists().where(
                 SysModuleInWorkplace.SysModuleId == SysModule.Id,
@@ -84,7 +85,10 @@ class WorkplaceRepository(Repository):
             self.session,
             query,
             request=request.model_copy(update={"search": ""}),
-            sort_columns=SECTION_SORT_COLUMNS,
+            sort_columns={
+                **SECTION_SORT_COLUMNS,
+                "caption": as_shown(SysModule.Caption, SysModule.Code, shown or {}),
+            },
             id_column=SysModule.Id,
             search_column=None,
             to_model=_section,

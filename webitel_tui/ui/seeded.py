@@ -33,6 +33,16 @@ def workplace_name(name: str) -> str:
     return _(name) if name in _WORKPLACES else name
 
 
+def shown_role_names() -> dict[uuid.UUID, tuple[str, str]]:
+    """Each seeded role's (seeded name, name shown): the roles lookup sorts by the shown one."""
+    return {role_id: (name, _(name)) for role_id, name in _ROLES.items()}
+
+
+def shown_section_captions() -> dict[str, tuple[str, str]]:
+    """Each seeded section's (seeded caption, caption shown), by code."""
+    return {code: (caption, _(caption)) for code, caption in _SECTIONS.items()}
+
+
 def shown_names() -> set[str]:
     """Every seeded name a screen shows translated (the catalogue has each: tests/test_i18n)."""
     return {*_ROLES.values(), *_SECTIONS.values(), *_WORKPLACES}

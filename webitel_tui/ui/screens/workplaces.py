@@ -23,7 +23,7 @@ from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage
-from webitel_tui.ui.seeded import section_caption, workplace_name
+from webitel_tui.ui.seeded import section_caption, shown_section_captions, workplace_name
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid, Row
 from webitel_tui.ui.widgets.section_grid import GridColumn
@@ -58,7 +58,7 @@ class WorkplaceSetupScreen(DesignerPage):
         self.workplaces: list[Workplace] = []
 
     def body(self) -> ComposeResult:
-        yield DetailGrid(_("Name"), id="workplaces")
+        yield DetailGrid(_("Name"), id="workplaces", add=None, delete=None)
 
     @property
     def table(self) -> DetailGrid:
@@ -113,8 +113,6 @@ class WorkplacePage(RecordPage):
     AUTO_FOCUS = "#sections-detail"
     REQUIRED: ClassVar[dict[str, str]] = {"workplace-name": "Name"}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("plus,insert", "add_sections", "Add", id="detail.add", tooltip="Add sections"),
-        Binding("delete", "delete_section", "Delete", id="detail.delete"),
         MOVE_UP,
         MOVE_DOWN,
     ]
@@ -131,7 +129,9 @@ class WorkplacePage(RecordPage):
         yield Label(_("Name") + " *", classes="field-caption")
         yield DataInput(self.workplace.name, id="workplace-name", max_length=250)
         yield Static(Text(_("Sections")), classes="detail-caption")
-        yield DetailGrid(_("Section"), id="sections-detail")
+        yield DetailGrid(
+            _("Section"), id="sections-detail", add="add_sections", delete="delete_section"
+        )
 
     @property
     def table(self) -> DetailGrid:
@@ -184,7 +184,9 @@ class WorkplacePage(RecordPage):
     def action_add_sections(self) -> None:
         async def available(request: PageRequest) -> Page[Section]:
             async with self.context.unit_of_work() as uow:
-                return await uow.workplaces.available_sections(self.workplace.id, request)
+                return await uow.workplaces.available_sections(
+                    self.workplace.id, request, shown_section_captions()
+                )
 
         dialog: LookupDialog[Section] = LookupDialog(
             "Select: Sections",

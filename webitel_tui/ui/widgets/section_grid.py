@@ -26,6 +26,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from webitel_tui.domain.display import visible
@@ -33,7 +34,7 @@ from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.i18n import N_, _, number, tr
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 from webitel_tui.ui.widgets.data_input import DataInput
-from webitel_tui.ui.widgets.keys_in_order import KeysInOrder
+from webitel_tui.ui.widgets.keys_in_order import KeysInOrder, release_keys
 
 
 class Identified(Protocol):
@@ -71,11 +72,21 @@ CHECK = "✓"
 
 @dataclass(frozen=True)
 class GridColumn(Generic[R]):
+    """A column of a grid. Widths follow the grid's width, never the rows loaded (a column
+    that grew as pages load would push a scrollbar over the cursor): the columns are shown in
+    their order, each at least `min_width`, as many as fit; the room left goes first to the
+    first columns, up to `width`, then to all by `share` (see `column_widths`)."""
+
     key: str
     """The repository's sort key for this column (see its *_SORT_COLUMNS)."""
     caption: str
     render: Callable[[R], Text | str]
-    width: int | None = None
+    width: int = 16
+    """Preferred: what the column's values usually need."""
+    min_width: int | None = None
+    """The narrowest it is still of use (None: `width`)."""
+    share: int = 1
+    """Its part of the room left once the columns shown have their preferred widths."""
     sortable: bool = True
 
 
@@ -86,13 +97,47 @@ ASCENDING, DESCENDING = " ▲", " ▼"
 """What the caption of the sort column gets."""
 
 
-def shown_width(column: GridColumn[Any]) -> int | None:
-    """The width a column is shown with: its fixed width (None: as wide as its data), but
-    never narrower than its caption in the language shown and the sort arrow it may get."""
-    if column.width is None:
-        return None
-    arrow = cell_len(ASCENDING) if column.sortable else 0
-    return max(column.width, cell_len(_(column.caption)) + arrow)
+def column_widths(
+    columns: Sequence[GridColumn[Any]], room: int, sort: str, padding: int
+) -> list[int]:
+    """The widths of the columns in `room` cells (each column also takes `padding` cells on
+    either side): the first columns that fit at their least width; the room left first brings
+    them, in order, to their preferred width, then is shared by `share` so they fill `room`.
+    The columns after them (reached by scrolling) get their preferred width.
+
+    A caption (in the language shown) widens a column's preferred width, not its least one
+    (a narrower column shows it cut, `caption_of`); the sort column's arrow widens both."""
+    least, preferred = [], []
+    for column in columns:
+        arrow = cell_len(ASCENDING) if column.key == sort else 0
+        low = column.width if column.min_width is None else min(column.min_width, column.width)
+        least.append(low + arrow)
+        preferred.append(max(column.width + arrow, cell_len(_(column.caption)) + arrow))
+    widths = list(preferred)
+    used, shown = 0, 0
+    for width in least:
+        if shown and used + width + 2 * padding > room:
+            break
+        used += width + 2 * padding
+        shown += 1
+    widths[:shown] = least[:shown]
+    left = room - used
+    for index in range(shown):
+        grow = max(0, min(left, preferred[index] - widths[index]))
+        widths[index] += grow
+        left -= grow
+    shares = [column.share for column in columns[:shown]]
+    if left > 0 and sum(shares) > 0:
+        total, given = sum(shares), 0
+        for index, share in enumerate(shares):
+            extra = left * share // total
+            widths[index] += extra
+            given += extra
+        for index in range(shown - 1, -1, -1):  # what rounding left: to the last sharing one
+            if shares[index]:
+                widths[index] += left - given
+                break
+    return widths
 
 
 class GridTable(KeysInOrder, DataTable[Text]):
@@ -101,8 +146,8 @@ class GridTable(KeysInOrder, DataTable[Text]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_row", "Select", show=False, id="grid.toggle"),
         # Rows, not columns: Home / End go to the first / last record of the list.
-        Binding("home", "scroll_top", "First", show=False, id="grid.first"),
-        Binding("end", "scroll_bottom", "Last", show=False, id="grid.last"),
+        Binding("home,ctrl+home", "scroll_top", "First", show=False, id="grid.first"),
+        Binding("end,ctrl+end", "scroll_bottom", "Last", show=False, id="grid.last"),
     ]
 
     @dataclass
@@ -114,6 +159,48 @@ class GridTable(KeysInOrder, DataTable[Text]):
         """Home (`last` False) or End: the grid decides whether rows must be loaded."""
 
         last: bool
+
+    @dataclass
+    class Resized(Message):
+        """The table's width changed: the grid fits its columns to it."""
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+    @property
+    def room(self) -> int:
+        """The cells the columns may take: the table's width less a vertical scrollbar, kept
+        whether or not it shows (it comes with the rows past the first screen)."""
+        return max(0, self.content_size.width - self.styles.scrollbar_size_vertical)
+
+    def column_spans(self) -> list[tuple[int, int]]:
+        """Where each column starts and ends, in cells from the table's left edge."""
+        spans, x = [], 0
+        for column in self.ordered_columns:
+            width = column.get_render_width(self)
+            spans.append((x, x + width))
+            x += width
+        return spans
+
+    # Left / Right scroll a whole column (the row cursor has no column to move).
+
+    def action_cursor_right(self) -> None:
+        """Show the first column not wholly shown, the view starting at a column's edge."""
+        x = round(self.scroll_offset.x)
+        view = self.scrollable_content_region.width
+        spans = self.column_spans()
+        hidden = [end for _start, end in spans if end > x + view]
+        if hidden:
+            needed = hidden[0] - view
+            target = min([start for start, _end in spans if start >= needed] or [needed])
+            self.scroll_to(x=min(target, self.max_scroll_x), animate=False)
+
+    def action_cursor_left(self) -> None:
+        """Show the column before the first one shown."""
+        x = round(self.scroll_offset.x)
+        earlier = [start for start, _end in self.column_spans() if start < x]
+        if earlier:
+            self.scroll_to(x=earlier[-1], animate=False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -200,6 +287,34 @@ class GridTable(KeysInOrder, DataTable[Text]):
         target.post_message(self.ToggleRequested())
 
 
+class GridCount(Widget):
+    """ "Row 37 of 5,000" under the grid: its size never changes, so a new text is a repaint
+    of one line, not a layout (it changes with every key that moves the cursor)."""
+
+    DEFAULT_CSS = """
+    GridCount {
+        width: 1fr;
+        height: 1;
+    }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+
+    def show(self, text: Text) -> None:
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    @property
+    def text(self) -> str:
+        return self._text.plain
+
+    def render(self) -> Text:
+        return self._text
+
+
 class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority, as the app's Tab: "/" and the term typed in one burst (a laggy SSH link)
@@ -208,6 +323,9 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             "slash", "search", "Search", id="grid.search", tooltip="Quick search", priority=True
         ),
         Binding("o", "sort_menu", "Sort", id="grid.sort", tooltip="Sort by a column"),
+        Binding(
+            "v", "column_setup", "Columns", id="grid.columns", tooltip="Select fields to display"
+        ),
     ]
 
     @dataclass
@@ -233,17 +351,25 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         fetch: Fetch[R],
         *,
         sort: str,
+        descending: bool = False,
         page_size: int = 50,
         multi_select: bool = False,
         empty_text: str = NO_RECORDS,
         why_not: WhyNot[R] | None = None,
+        profile: str | None = None,
         id: str | None = None,  # noqa: A002 (Textual's name)
     ) -> None:
+        """`profile`: the key under which the logged-in user's choice of columns is kept
+        (column setup, `v`); None: the columns as declared, a choice lasting this grid only."""
         super().__init__(id=id, classes="section-grid")
         self._why_not = why_not
+        self.all_columns = list(columns)
         self.columns = list(columns)
+        """The columns shown, in the order shown (the user's choice, see column setup)."""
+        self.profile = profile
+        self._profile_read = profile is None
         self._fetch = fetch
-        self._request = PageRequest(sort=sort, limit=page_size)
+        self._request = PageRequest(sort=sort, descending=descending, limit=page_size)
         self._next: PageRequest | None = None
         """The rows after the last loaded one (None: none, or not known yet)."""
         self._before: PageRequest | None = None
@@ -263,15 +389,22 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._choose_generation: int | None = None
         self.total: int | None = None
         """How many records the search and filter find (None: not known yet)."""
+        self._shown_widths: list[int] = []
+        self._count = GridCount(id="grid-count", classes="grid-count")
+        self._counted: tuple[int | None, int | None] = (None, None)
         self._build_columns()
 
     def compose(self) -> ComposeResult:
         # The first page is asked for now, while the grid is being mounted and painted.
         self.reload()
-        yield DataInput(placeholder=_("Search"), id="grid-search", classes="grid-search")
+        search = DataInput(placeholder=_("Search"), id="grid-search", classes="grid-search")
+        # The keys behind Enter go where it takes the focus (the list, or the lookup's
+        # caller once it chose): held by the App until then (keys_in_order.py).
+        search.holds_after = frozenset({"submit"})
+        yield search
         yield self._table
         yield Static(id="grid-empty", classes="grid-empty")
-        yield Static(id="grid-count", classes="grid-count")
+        yield self._count
 
     @property
     def table(self) -> GridTable:
@@ -399,6 +532,14 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     async def _load_first(self, request: PageRequest, generation: int, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
+        if not self._profile_read:
+            from webitel_tui.ui.screens.column_setup import saved_columns
+
+            # Before the first page: its rows are made with the columns the user chose.
+            chosen = await saved_columns(self.app, self.profile or "")
+            self._profile_read = True  # (not if a new search cancelled this read)
+            if chosen is not None:
+                self.show_columns(chosen)
         # Shown from the worker (it runs in the event loop), not by a message to the grid:
         # the first page can then be in the grid's first frame (see on_mount).
         self._show_page(generation, await self._fetch(request), reset=True)
@@ -439,8 +580,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._shown_generation = generation
         if reset and self._choose_generation == generation:
             self._choose_generation = None
-            self.table.focus()
-            self._choose_current()
+            self._to_the_list()
         self._load_more_if_near()
 
     def _show_empty_state(self) -> None:
@@ -454,14 +594,39 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
 
     def _show_total(self, page: Page[R]) -> None:
         """How many records the search and filter find (a first page says: Page.total)."""
-        if page.total is not None and page.total != self.total:  # a layout only on a change
+        if page.total is not None:
             self.total = page.total
-            label = self.query_one("#grid-count", Static)
-            label.update(Text(tr("Records: {0}", number(page.total))))
+        self._show_count()
+
+    @property
+    def position(self) -> int | None:
+        """The cursor's record's place in the whole list, from 1 (None: no record). Shown
+        from its end (End), the rows before those loaded are not: counted back from the
+        total."""
+        table = self.table
+        if table.row_count == 0:
+            return None
+        if self._shows_first or self.total is None:
+            return table.cursor_row + 1
+        return self.total - (table.loaded_count - 1 - table.cursor_row)
+
+    def _show_count(self) -> None:
+        position = self.position
+        if (position, self.total) == self._counted and position is not None:
+            return  # every key that moves the cursor comes here: nothing to redo
+        self._counted = (position, self.total)
+        if position is None:
+            text = tr("Records: {0}", number(self.total or 0)) if self.total == 0 else ""
+        elif self.total is None:
+            text = tr("Row {0}", number(position))
+        else:
+            text = tr("Row {0} of {1}", number(position), number(self.total))
+        self._count.show(Text(text))
 
     @on(DataTable.RowHighlighted)
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        self._show_count()
         self._load_more_if_near()
 
     def _load_more_if_near(self) -> None:
@@ -499,18 +664,27 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     @on(Input.Submitted, "#grid-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if not self.choose_on_search_enter:
-            self.table.focus()
-        elif self._shown_generation == self._generation:
-            self.table.focus()
-            self._choose_current()
-        else:  # the search's page is on its way: chosen when it is shown (keys stay here)
+        if self._shown_generation == self._generation:
+            self._to_the_list()
+        else:  # the search's page is on its way: the list takes the focus once it is shown
             self._choose_generation = self._generation
+
+    def _to_the_list(self) -> None:
+        """After Enter in the search box: the list takes the focus (a single-select lookup
+        chooses the first match); the keys typed behind the Enter go on from there."""
+        self.table.focus()
+        if self.choose_on_search_enter:
+            self._choose_current()
+        else:
+            release_keys(self)
 
     def _choose_current(self) -> None:
         record = self.current
         if record is not None and not self._refused(record):
+            # Its handler releases the keys held behind the Enter (the lookup, once closed).
             self.post_message(self.Opened(record))
+        else:
+            release_keys(self)
 
     def sort_by(self, key: str) -> None:
         """Sort by the column; choosing the current sort column again reverses it."""
@@ -522,6 +696,37 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         )
         self._build_columns()
         self.reload()
+
+    def action_column_setup(self) -> None:
+        from webitel_tui.ui.screens.column_setup import ColumnSetupDialog
+
+        shown = {column.key for column in self.columns}
+        order = self.columns + [c for c in self.all_columns if c.key not in shown]
+        items = [(column.key, column.caption, column.key in shown) for column in order]
+        self.app.push_screen(ColumnSetupDialog(items), self._columns_chosen)
+
+    def _columns_chosen(self, chosen: list[str] | None) -> None:
+        if chosen is None:
+            return
+        self.show_columns(chosen)
+        if self.profile is not None:
+            self._save_columns(self.profile, chosen)
+
+    @work(exit_on_error=False, group="grid-profile", description="save columns")
+    async def _save_columns(self, key: str, chosen: list[str]) -> None:
+        from webitel_tui.ui.screens.column_setup import save_columns
+
+        await save_columns(self.app, key, chosen)
+
+    def show_columns(self, keys: Sequence[str]) -> None:
+        """Show these columns (by key, unknown keys skipped), in this order; the rows loaded
+        stay."""
+        by_key = {column.key: column for column in self.all_columns}
+        columns = [by_key[key] for key in dict.fromkeys(keys) if key in by_key]
+        if not columns or columns == self.columns:
+            return
+        self.columns = columns
+        self._rebuild(force=True)
 
     def action_sort_menu(self) -> None:
         from webitel_tui.ui.screens.dialogs import ActionsMenu
@@ -538,18 +743,63 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         event.stop()
         self.sort_by(str(event.column_key.value))
 
+    def _widths(self) -> list[int]:
+        table = self.table
+        room = table.room
+        if room == 0:  # not laid out yet: the screen's width, until the first Resized
+            room = self.app.size.width
+        if self.multi_select:
+            room -= 1 + 2 * table.cell_padding
+        return column_widths(self.columns, room, self._request.sort, table.cell_padding)
+
     def _build_columns(self) -> None:
         """(Re)create the columns: the caption of the sort column shows its direction."""
         table = self.table
         table.clear(columns=True)
         self._records.clear()
+        self._add_columns(self._widths())
+
+    def _add_columns(self, widths: list[int]) -> None:
+        table = self.table
+        self._shown_widths = widths
         if self.multi_select:
             table.add_column(Text(CHECK), key="__check__", width=1)
-        for column in self.columns:
-            caption = Text(_(column.caption))
-            if column.key == self._request.sort:
-                caption.append(DESCENDING if self._request.descending else ASCENDING)
-            table.add_column(caption, key=column.key, width=shown_width(column))
+        for column, width in zip(self.columns, widths, strict=True):
+            table.add_column(self._caption_of(column, width), key=column.key, width=width)
+
+    def _caption_of(self, column: GridColumn[R], width: int) -> Text:
+        """The column's caption, cut to its width if need be, the sort arrow kept."""
+        arrow = ""
+        if column.key == self._request.sort:
+            arrow = DESCENDING if self._request.descending else ASCENDING
+        caption = Text(_(column.caption))
+        caption.truncate(max(1, width - cell_len(arrow)), overflow="ellipsis")
+        caption.append(arrow)
+        return caption
+
+    @on(GridTable.Resized)
+    def _resized(self, event: GridTable.Resized) -> None:
+        event.stop()
+        self._rebuild(force=False)
+
+    def _rebuild(self, *, force: bool) -> None:
+        """Fit the columns to the table's width (or show another choice of them: `force`).
+        DataTable has no public way to change a column's width: the columns are made again
+        and the loaded rows added again, the cursor and the view on the same rows."""
+        widths = self._widths()
+        if not force and widths == self._shown_widths:
+            return
+        table = self.table
+        table.flush_rows()
+        records = self.records
+        cursor, y = table.cursor_row, round(table.scroll_offset.y)
+        table.clear(columns=True)
+        self._add_columns(widths)
+        for record in records:
+            table.add_row(*self._cells(record), key=str(record.id))
+        if records:
+            table.move_cursor(row=cursor, animate=False, scroll=False)
+            table.scroll_to(x=0, y=y, animate=False)
 
     def why_not(self, record: R) -> str | None:
         """Why the record cannot be chosen or ticked (its row is dimmed), or None: it can."""
