@@ -14,11 +14,14 @@ import asyncio
 import contextlib
 import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.errors import MarkupError
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -34,7 +37,9 @@ from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
 from webitel_tui.ui.screens.base import WorkerFailed
 from webitel_tui.ui.screens.login import LoginScreen
+from webitel_tui.ui.screens.notifications import LoggedNotification
 from webitel_tui.ui.themes import load_themes
+from webitel_tui.ui.widgets.keys_in_order import HoldsKeys
 
 if TYPE_CHECKING:
     from webitel_tui.config import Settings
@@ -56,6 +61,20 @@ BACKGROUND_IMPORTS = (
 event loop, where a few hundred milliseconds of imports would stall the admin's typing)."""
 
 log = logging.getLogger(__name__)
+
+ERROR_TIMEOUT = 6.0
+TOAST_TIMEOUT = 3.0
+"""Seconds a toast stays unless its caller says: an error a little longer (ctrl+n keeps all)."""
+
+
+def _plain(message: str, markup: bool) -> str:
+    """A notification's text as the list shows it: its markup (ours) applied, not shown."""
+    if not markup:
+        return message
+    try:
+        return Text.from_markup(message).plain
+    except MarkupError:
+        return message
 
 
 class StartupFailed(DomainError):
@@ -83,12 +102,22 @@ def startup_problem(error: BaseException) -> str:
     )
 
 
-class WebitelTuiApp(App[None], inherit_bindings=False):
+class WebitelTuiApp(HoldsKeys, App[None], inherit_bindings=False):
     TITLE = APP_NAME
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, tooltip="Quit the app"),
-        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Keys of this screen"),
+        # Priority: also on a dialog (a modal screen hides the App's other keys), as the footer
+        # always shows it (widgets/keys_footer.py). A field that takes "?" still gets it:
+        # Textual leaves a key a focused Input consumes out of the App's bindings.
+        Binding(
+            "f1,question_mark",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Keys of this screen",
+            priority=True,
+        ),
         Binding(
             "ctrl+l",
             "log_out",
@@ -106,6 +135,14 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             tooltip="Command palette: find any action",
             priority=True,
             show=False,  # the Footer shows it at its right end
+        ),
+        Binding(
+            "ctrl+n",
+            "notifications",
+            "Notifications",
+            id="app.notifications",
+            tooltip="Notifications of this session",
+            show=False,  # F1 and the palette list it; the footer keeps its room at 80 columns
         ),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
         # Priority, so that the focus moves as the app takes the key: a screen's binding runs
@@ -144,6 +181,10 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
         self._logging_out = False
         self.reconciled_at_start: list[ReconcileOutcome] = []
         """What the Reconcile at start did (nothing, until it had something to do)."""
+        self.notification_log: list[LoggedNotification] = []
+        """Every notification of the session, oldest first (ctrl+n lists them)."""
+        self.clock: Callable[[], datetime] = datetime.now
+        """The time a notification is logged with (fixed in snapshots)."""
         # Over SSH every animation frame costs bandwidth; nothing here needs them.
         self.animation_level = "none"
         self._startup_messages = self._install_themes(settings.theme)
@@ -184,14 +225,15 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
     ) -> None:
         """Every toast of the app (a screen's or a widget's `notify` comes here): the message
         may quote data (a name, a path, the server's words), so it is shown and never obeyed
-        by the terminal (domain/display.py); its own line breaks stay."""
-        super().notify(
-            visible_lines(message),
-            title=visible(title),
-            severity=severity,
-            timeout=timeout,
-            markup=markup,
+        by the terminal (domain/display.py); its own line breaks stay. A toast is short (it
+        covers part of the screen): each is kept in `notification_log` for ctrl+n."""
+        shown, shown_title = visible_lines(message), visible(title)
+        if timeout is None:
+            timeout = ERROR_TIMEOUT if severity == "error" else TOAST_TIMEOUT
+        self.notification_log.append(
+            LoggedNotification(self.clock(), severity, shown_title, _plain(shown, markup))
         )
+        super().notify(shown, title=shown_title, severity=severity, timeout=timeout, markup=markup)
 
     @property
     def db(self) -> Database:
@@ -401,9 +443,17 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             if client is not None:
                 await client.aclose()
             self.clear_notifications()
+            self.notification_log = []  # the next admin's session starts with none
         finally:
             self._logging_out = False
         self.push_screen(LoginScreen(self), self._logged_in)
+
+    # Tab and shift+Tab (priority keys) move the focus in turn with the keys typed before them.
+    def action_focus_next(self) -> None:
+        self.focus_in_turn(self.screen.focus_next)
+
+    def action_focus_previous(self) -> None:
+        self.focus_in_turn(self.screen.focus_previous)
 
     def action_help(self) -> None:
         from webitel_tui.ui.screens.help import HelpScreen, help_rows
@@ -412,6 +462,14 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             self.screen.dismiss()
             return
         self.push_screen(HelpScreen(help_rows(self.screen)))
+
+    def action_notifications(self) -> None:
+        from webitel_tui.ui.screens.notifications import NotificationsScreen
+
+        if isinstance(self.screen, NotificationsScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(NotificationsScreen(self.notification_log))
 
     @on(Worker.StateChanged)
     def _app_worker_changed(self, event: Worker.StateChanged) -> None:
@@ -430,7 +488,7 @@ class WebitelTuiApp(App[None], inherit_bindings=False):
             message = tr(
                 "The action failed unexpectedly ({0}). Please try again.", type(error).__name__
             )
-        self.notify(message, title=_("Error"), severity="error", timeout=15, markup=False)
+        self.notify(message, title=_("Error"), severity="error", markup=False)
 
 
 def create_app(

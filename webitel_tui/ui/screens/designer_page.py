@@ -8,11 +8,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 NOT_AN_ADMIN = N_("Only system administrators can open the System designer.")
@@ -44,7 +45,7 @@ class DesignerPage(ScreenMixin, Screen[None]):
         with Vertical(classes="page-body"):
             yield Label(_(self.CAPTION), classes="page-caption")
             yield from self.body()
-        yield Footer()
+        yield KeysFooter()
 
     def body(self) -> ComposeResult:
         raise NotImplementedError

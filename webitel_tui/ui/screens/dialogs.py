@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.ui.screens.base import ScreenMixin
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
 
 DELETE_ONE = N_("Are you sure that you want to delete the selected record?")
 DELETE_MANY = N_("Are you sure that you want to delete the selected records?")
@@ -48,7 +49,7 @@ class ConfirmDialog(ScreenMixin, ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Yes"), id="yes", variant="success")
                 yield Button(_("No"), id="no")
-        yield Footer()
+        yield KeysFooter()
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
@@ -91,7 +92,7 @@ class ActionsMenu(ScreenMixin, ModalScreen[str | None]):
                 id="menu-items",
                 compact=True,
             )
-        yield Footer()
+        yield KeysFooter()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -134,7 +135,7 @@ class SipPasswordDialog(ScreenMixin, ModalScreen[None]):
                 classes="dialog-message",
                 id="sip-password-note",
             )
-        yield Footer()
+        yield KeysFooter()
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self._password.get_secret_value())

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError
@@ -28,6 +28,7 @@ from webitel_tui.processes.get_webitel_users import (
     run_import,
 )
 from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 PREVIEW_HINT = N_("Preview: nothing has been written yet. Press ctrl+s to run, Esc to close.")
@@ -91,7 +92,7 @@ class ImportScreen(ScreenMixin, Screen[bool]):
             )
             yield Static(id="import-summary", classes="record-message")
             yield DataTable[Text](cursor_type="row", id="import-details")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._fill_details()

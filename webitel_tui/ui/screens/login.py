@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from webitel_tui.domain.display import visible_lines
@@ -24,6 +24,8 @@ from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ScreenMixin
 from webitel_tui.ui.widgets.data_input import DataInput
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
+from webitel_tui.ui.widgets.password_input import PasswordInput
 
 if TYPE_CHECKING:
     from webitel_tui.db.engine import Database
@@ -89,10 +91,10 @@ class LoginScreen(ScreenMixin, Screen["LoggedIn"]):
             yield Label(_("User name"), classes="field-caption")
             yield DataInput(id="user-name", max_length=250)
             yield Label(_("Password"), classes="field-caption")
-            yield Input(id="password", password=True)
+            yield PasswordInput(id="password")
             yield Button(_("Log in"), id="log-in", variant="success")
             yield Static(id="login-message")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def user_name_input(self) -> Input:

@@ -11,10 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.ui.screens.base import ScreenMixin
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
+from webitel_tui.ui.widgets.keys_in_order import release_keys
 from webitel_tui.ui.widgets.section_grid import Fetch, GridColumn, R, SectionGrid, WhyNot
 
 
@@ -70,7 +72,7 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
                     yield Static(Text(tr("Records selected: {0}", 0)), id="lookup-count")
                 yield Button(self._select_caption, id="lookup-select", variant="success")
                 yield Button(_("Cancel"), id="lookup-cancel")
-        yield Footer()
+        yield KeysFooter()
 
     @on(SectionGrid.SelectionChanged)
     def _count(self, event: SectionGrid.SelectionChanged) -> None:
@@ -92,6 +94,11 @@ class LookupDialog(ScreenMixin, ModalScreen[list[R] | None], Generic[R]):
     def _opened(self, event: SectionGrid.Opened) -> None:
         event.stop()
         self.dismiss([event.record])
+        # Closed: the keys typed behind the search's Enter go to the screen underneath.
+        release_keys(self)
+
+    def on_unmount(self) -> None:
+        release_keys(self)  # however it closed, no key waits for it any longer
 
     @on(Button.Pressed, "#lookup-select")
     def action_select(self) -> None:

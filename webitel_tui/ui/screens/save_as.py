@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from webitel_tui.domain.display import visible_lines
 from webitel_tui.domain.errors import DomainError
@@ -26,6 +26,7 @@ from webitel_tui.i18n import N_, _, tr
 from webitel_tui.ui.screens.base import ScreenMixin
 from webitel_tui.ui.screens.dialogs import ConfirmDialog
 from webitel_tui.ui.widgets.data_input import DataInput
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
 
 REPLACE_FILE = N_("The file {0} already exists. Replace it?")
 
@@ -58,7 +59,7 @@ class SaveAsDialog(ScreenMixin, ModalScreen[Path | None]):
             yield Label(_("File"), classes="save-as-caption")
             yield DataInput(str(self.default), id="save-as-path", select_on_focus=False)
             yield Static("", id="save-as-message", classes="save-as-message")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def typed(self) -> str:
