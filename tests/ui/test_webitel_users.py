@@ -121,8 +121,8 @@ async def test_m5_to_m10_through_the_screens(demo_url: str, sim: RunningSimulato
         await wait_for(pilot, lambda: card.record is not None, "saved")
         server = sim.state.user_by_username("okovalenko")
         assert server is not None and server.extension == "7001" and server.device is not None
-        ids = str(card.query_one("#server-ids", Static).render())
-        assert f"User id: {server.id}" in ids  # M5: filled from the server's answer
+        shown_id = str(card.query_one("#webitel-id", Static).render())
+        assert shown_id == str(server.id)  # M5: filled from the server's answer
         # M10: STUN with the system setting's servers shown as the web phone's ICE settings.
         card.query_one("#enable-stun", Checkbox).value = True
         await pilot.pause()
@@ -566,6 +566,7 @@ async def test_granting_the_rights_to_the_users_role_offers_the_changes(demo_url
             "load",
             "refresh",
             "export",
+            "import-csv",
         ]
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ActionsMenu), "closed")

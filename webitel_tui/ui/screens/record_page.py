@@ -4,6 +4,14 @@ and the optimistic-lock conflict with a choice to reload.
 A page subclasses `RecordPage`, composes its fields in `compose_fields`, and implements
 `load` (read the record, fill the fields) and `save` (write it); both run in a worker. The
 admin's input is never lost: a refused save leaves every field as typed.
+
+A refusal that names its field (`ValidationError.field`, a caption such as "Extension") is
+shown twice from the one text: under the page's caption, and in a line right under the field
+(class `field-error`), which takes the focus. The page names its fields in `REQUIRED` and
+`FIELDS` (caption -> widget id).
+
+`field_row` puts a caption beside its field, on one line; the captions of a page's rows are
+made as wide as the widest, so that the fields line up.
 """
 
 from __future__ import annotations
@@ -11,25 +19,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import HorizontalGroup, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Static
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Static
 
 from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError, RecordConflictError, RequiredFieldError
 from webitel_tui.i18n import N_, _
 from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
 from webitel_tui.ui.screens.dialogs import UNSAVED_CHANGES, ConfirmDialog
+from webitel_tui.ui.widgets.keys_footer import KeysFooter
 from webitel_tui.ui.widgets.title_bar import TitleBar
 
 SAVED = N_("The record has been saved.")
 RELOAD_QUESTION = N_("Reload the record? Your changes on this page will be lost.")
 RETRY_QUESTION = N_("Retry?")
+
+
+def field_row(caption: str, field: Widget) -> HorizontalGroup:
+    """`field` with its caption on its left, on one line (a compact header)."""
+    return HorizontalGroup(Label(caption, classes="field-caption"), field, classes="field-row")
 
 
 class RecordPage(ScreenMixin, Screen[bool]):
@@ -44,6 +60,9 @@ class RecordPage(ScreenMixin, Screen[bool]):
     """The first field takes the keys as the page opens (pages may name another)."""
     REQUIRED: ClassVar[dict[str, str]] = {}
     """Input id -> caption of the fields that must be filled to save."""
+    FIELDS: ClassVar[dict[str, str]] = {}
+    """Caption a refusal names (`ValidationError.field`) -> id of the widget that shows the
+    field, for the fields not in `REQUIRED`."""
 
     @dataclass
     class Loaded(Message):
@@ -98,10 +117,19 @@ class RecordPage(ScreenMixin, Screen[bool]):
             # Under the caption, so a refusal is seen at once even on a long page at 80x24.
             yield Static(id="record-message", classes="record-message")
             yield from self.compose_fields()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
+        self._align_captions()
         self._load()
+
+    def _align_captions(self) -> None:
+        """The captions of the page's field rows as wide as the widest, so that the fields
+        line up, in whatever language."""
+        captions = list(self.query(".field-row > .field-caption").results(Label))
+        width = max((cell_len(str(caption.content)) for caption in captions), default=0)
+        for caption in captions:
+            caption.styles.width = width
 
     @work(exclusive=True, exit_on_error=False, group="record", description="load record")
     async def _load(self) -> None:
@@ -148,6 +176,41 @@ class RecordPage(ScreenMixin, Screen[bool]):
         label.set_class(error, "-error")
         label.display = bool(message)
 
+    # Errors next to their field -------------------------------------------------------------
+
+    def field_widget(self, caption: str) -> Widget | None:
+        """The widget of the field a refusal names by its caption, if the page shows it."""
+        required = {name: field_id for field_id, name in self.REQUIRED.items()}
+        field_id = {**required, **self.FIELDS}.get(caption)
+        if field_id is None:
+            return None
+        return self.query_one_optional(f"#{field_id}")
+
+    def show_field_error(self, field: Widget, message: str) -> None:
+        """`message` under the caption and in a line right under `field`, which takes the
+        focus (when it can) and is scrolled into view with its line."""
+        self.clear_field_errors()
+        self.show_message(message, error=True)
+        field.add_class("-bad-field")
+        line = Static(Text(visible_lines(message)), classes="field-error")
+        # Under the field's row when it has its caption beside it, lined up with the field.
+        row = field.parent
+        anchor = field
+        if isinstance(row, Widget) and row.has_class("field-row"):
+            line.styles.margin = (0, 0, 0, field.region.x - row.region.x)
+            anchor = row
+        if isinstance(anchor.parent, Widget):
+            anchor.parent.mount(line, after=anchor)
+        if field.focusable:
+            field.focus()
+        # Once the line has its place on the screen: the field and its line in view.
+        self.call_after_refresh(line.scroll_visible, animate=False)
+
+    def clear_field_errors(self) -> None:
+        self.query(".field-error").remove()
+        for field in self.query(".-bad-field"):
+            field.remove_class("-bad-field")
+
     # Save ------------------------------------------------------------------------------------
 
     def missing_required(self) -> tuple[str, str] | None:
@@ -162,14 +225,12 @@ class RecordPage(ScreenMixin, Screen[bool]):
     def action_save(self) -> None:
         if self._saving:
             return
-        for field in self.query(Input):
-            field.remove_class("-required-missing")
+        self.clear_field_errors()
         missing = self.missing_required()
         if missing is not None:
             field_id, caption = missing
-            self.query_one(f"#{field_id}", Input).add_class("-required-missing")
-            self.query_one(f"#{field_id}", Input).focus()
-            self.show_message(str(RequiredFieldError(caption)), error=True)
+            message = str(RequiredFieldError(caption))
+            self.show_field_error(self.query_one(f"#{field_id}"), message)
             return
         self._saving = True
         self.show_message(_("Saving…"), error=False)
@@ -206,7 +267,11 @@ class RecordPage(ScreenMixin, Screen[bool]):
     @on(SaveRefused)
     def _refused(self, event: SaveRefused) -> None:
         event.stop()
-        self.show_message(event.message, error=True)
+        field = self.field_widget(event.field) if event.field else None
+        if field is not None:
+            self.show_field_error(field, event.message)
+        else:
+            self.show_message(event.message, error=True)
         if event.conflict:
 
             def answered(reload: bool | None) -> None:

@@ -45,6 +45,8 @@ def connection_rows(settings: Settings) -> list[tuple[str, str]]:
 
 
 class SystemSettingsPage(RecordPage):
+    FIELDS: ClassVar[dict[str, str]] = {"STUN/TURN servers": "stun-servers"}
+    """The field a refusal names (domain/rules.py `parse_ice_servers`)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "test_connection", "Test connection", id="settings.test_connection"),
     ]

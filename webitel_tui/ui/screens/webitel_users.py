@@ -19,9 +19,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import HorizontalGroup, Vertical, VerticalGroup
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Static, TabbedContent, TabPane
 
 from webitel_tui.domain import known
 from webitel_tui.domain.display import visible
@@ -56,11 +56,12 @@ from webitel_tui.ui.screens.dialogs import (
     SipPasswordDialog,
 )
 from webitel_tui.ui.screens.lookup import LookupDialog
-from webitel_tui.ui.screens.record_page import SAVED, RecordPage
+from webitel_tui.ui.screens.record_page import SAVED, RecordPage, field_row
 from webitel_tui.ui.screens.save_as import SaveAsDialog
 from webitel_tui.ui.widgets.checkbox import Checkbox
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
+from webitel_tui.ui.widgets.history_detail import HistoryDetail
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
 
 T = TypeVar("T")
@@ -91,18 +92,19 @@ BANNER_ITEMS = 3
 
 
 WEBITEL_USER_COLUMNS = [
-    # Fixed widths: columns that grew as pages load would push a scrollbar over the cursor.
-    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, width=14),
-    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, width=16),
-    GridColumn[WebitelUser]("extension", N_("Extension"), lambda u: u.extension or "", width=9),
+    # In the order they matter: as many as fit the width show (section_grid.column_widths);
+    # the rest are a Right away. Widths: the usual values (a login of 21 characters).
+    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, 21, 12),
+    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, 21, 12),
+    GridColumn[WebitelUser]("extension", N_("Extension"), lambda u: u.extension or "", 9),
+    GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, 12, 7),
+    GridColumn[WebitelUser]("stun", N_("STUN"), lambda u: _yes_no(u.enable_stun), 4, share=0),
     GridColumn[WebitelUser](
-        "webitel_id", N_("User id"), lambda u: str(u.webitel_id or ""), width=7
+        "webitel_id", N_("User id"), lambda u: str(u.webitel_id or ""), 7, share=0
     ),
     GridColumn[WebitelUser](
-        "default_device", N_("Default device"), lambda u: u.default_device_name, width=12
+        "default_device", N_("Default device"), lambda u: u.default_device_name, 16, 12
     ),
-    GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, width=10),
-    GridColumn[WebitelUser]("stun", N_("STUN"), lambda u: _yes_no(u.enable_stun), width=5),
 ]
 
 
@@ -117,8 +119,8 @@ def _webitel_user_columns(marked: Callable[[WebitelUser], bool]) -> list[GridCol
 
 
 CRM_USER_COLUMNS = [
-    GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name),
-    GridColumn[SystemUser]("contact", N_("Contact"), lambda u: u.contact_name),
+    GridColumn[SystemUser]("name", N_("User name"), lambda u: u.name, 21, 12),
+    GridColumn[SystemUser]("contact", N_("Contact"), lambda u: u.contact_name, 21, 12),
 ]
 
 
@@ -162,7 +164,11 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         yield Label(_("Webitel users"), classes="page-caption")
         yield Static(id="reconcile-banner", classes="record-message -error")
         yield SectionGrid(
-            _webitel_user_columns(self._has_open_item), self._fetch, sort="name", id="webitel-grid"
+            _webitel_user_columns(self._has_open_item),
+            self._fetch,
+            sort="name",
+            profile="webitel_users",
+            id="webitel-grid",
         )
 
     def _has_open_item(self, user: WebitelUser) -> bool:
@@ -279,6 +285,8 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         if self.may_manage:
             items.append(("refresh", N_("Refresh from Webitel")))
         items.append(("export", N_("Export to CSV")))
+        if self.may_manage:
+            items.append(("import-csv", N_("Import from CSV")))
         if self.open_items and self.may_manage:  # only when there is something to reconcile
             items.append(("reconcile", N_("Reconcile")))
         if self.grid.request.filter == TO_RECONCILE:
@@ -297,6 +305,10 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             self._refresh(record)
         elif action == "export":
             self._ask_where_to_export()
+        elif action == "import-csv" and self.may_manage:
+            from webitel_tui.ui.screens.csv_import import CsvImportScreen
+
+            self.app.push_screen(CsvImportScreen(self.context), self._card_closed)
         elif action == "reconcile":
             self._reconcile()
         elif action == "show-to-reconcile":
@@ -420,20 +432,69 @@ LICENSE_SORT_KEYS: dict[str, SortKey[DomainLicense]] = {
 ROLE_SORT_KEYS: dict[str, SortKey[DomainRole]] = {"name": lambda r: r.name}
 
 
+CARD_TABS = ("tab-licenses", "tab-roles", "tab-devices", "tab-history")
+"""The card's tabs, in order; each shows one grid."""
+DETAIL_TABS = {"licenses-detail": "tab-licenses", "roles-detail": "tab-roles"}
+"""The tab of each detail the card changes."""
+
+
+def _tab_key(number: int, pane: str, caption: str) -> Binding:
+    # Priority: alt+digit carries a printable digit, which a focused Input would take.
+    return Binding(
+        f"alt+{number}",
+        f"show_tab('{pane}')",
+        caption,
+        id=f"webitel.{pane.replace('-', '_')}",
+        show=False,
+        priority=True,
+    )
+
+
 class WebitelUserCard(RecordPage):
-    """The Webitel user card; dismissed with True when something was saved."""
+    """The Webitel user card; dismissed with True when something was saved.
+
+    Creatio's layout, made to fit 80x24: the header fields (captions beside their values, two
+    columns from 100 columns on), then the details as tabs that fill the rest of the screen.
+    """
 
     REQUIRED: ClassVar[dict[str, str]] = {"webitel-name": "Webitel user name"}
+    FIELDS: ClassVar[dict[str, str]] = {
+        "User": "crm-user",
+        "Contact": "contact",
+        "Extension": "extension",
+        "Default device": "default-device",
+    }
+    # Textual's class variable (its annotation makes it an instance one for mypy).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f4", "select_user", "User", id="webitel.select_user", tooltip="Select the user"),
-        Binding("plus", "add_to_detail", "Add", id="detail.add", show=False),
-        Binding("delete", "delete_from_detail", "Delete", id="detail.delete", show=False),
         Binding("f5", "reconcile", "Reconcile", id="webitel.reconcile"),
+        # Tabs: `]` / `[` outside a text field (where they are typed), F6 and alt+1..4 from
+        # anywhere; none of them is taken by tmux or an SSH client.
+        Binding(
+            "right_square_bracket,f6",
+            "next_tab(1)",
+            "Next tab",
+            id="webitel.next_tab",
+            show=False,
+            tooltip="Next tab (Licenses, Roles, Devices, History)",
+        ),
+        Binding(
+            "left_square_bracket",
+            "next_tab(-1)",
+            "Previous tab",
+            id="webitel.previous_tab",
+            show=False,
+        ),
+        _tab_key(1, "tab-licenses", N_("Licenses tab")),
+        _tab_key(2, "tab-roles", N_("Roles tab")),
+        _tab_key(3, "tab-devices", N_("Devices tab")),
+        _tab_key(4, "tab-history", N_("History tab")),
     ]
     HELP_KEYS: ClassVar[list[tuple[str, str]]] = [
         ("F4", N_("Select the CRM user")),
         ("F5", N_("Reconcile the user with Webitel (when a change is not settled)")),
-        ("+ / Delete", N_("User licenses / User roles: add / delete")),
+        ("+ / Delete", N_("Licenses / Roles tab: add / delete")),
     ]
 
     @dataclass
@@ -445,6 +506,8 @@ class WebitelUserCard(RecordPage):
 
     @dataclass
     class DetailsLoaded(Message):
+        detail: str
+        """The id of the detail that changed."""
         licenses: list[UserLicense]
         roles: list[UserRole]
         record: WebitelUser | None
@@ -467,21 +530,47 @@ class WebitelUserCard(RecordPage):
         self._user_name = ""
 
     def compose_fields(self) -> ComposeResult:
-        yield Label(_("User") + " * " + _("(F4 to select)"), classes="field-caption")
-        yield Static(Text(_("(none)")), id="crm-user", classes="lookup-value")
-        yield Label(_("Webitel user name") + " *", classes="field-caption")
-        yield DataInput(id="webitel-name", max_length=250)
-        yield Label(_("Contact"), classes="field-caption")
-        yield Static(Text(""), id="contact", classes="lookup-value")
-        yield Label(_("Extension"), classes="field-caption")
-        yield DataInput(id="extension", max_length=20, restrict=r"[0-9]*")
-        yield Static(Text(""), id="server-ids", classes="setting-row")
-        yield Checkbox(_("Enable STUN"), id="enable-stun")
-        yield Static(Text(""), id="ice-settings", classes="setting-row")
-        yield Static(Text(_("User licenses")), classes="detail-caption", id="licenses-caption")
-        yield DetailGrid(_("Product"), _("Name"), _("Expires"), id="licenses-detail")
-        yield Static(Text(_("User roles")), classes="detail-caption", id="roles-caption")
-        yield DetailGrid(_("Name"), id="roles-detail")
+        # Captions beside their values; the server's fields beside the primary ones on a
+        # wide screen (the card's `-wide` class), under them on a narrow one.
+        with HorizontalGroup(id="card-header"):
+            with VerticalGroup(id="card-primary", classes="field-column"):
+                yield field_row(
+                    _("User") + " * " + _("(F4 to select)"),
+                    Static(Text(_("(none)")), id="crm-user", classes="lookup-value"),
+                )
+                yield field_row(
+                    _("Webitel user name") + " *",
+                    DataInput(id="webitel-name", max_length=250, compact=True),
+                )
+                yield field_row(
+                    _("Contact"), Static(Text(""), id="contact", classes="lookup-value")
+                )
+                yield field_row(
+                    _("Extension"),
+                    DataInput(id="extension", max_length=20, restrict=r"[0-9]*", compact=True),
+                )
+            with VerticalGroup(id="card-server", classes="field-column"):
+                yield field_row(
+                    _("User id"), Static(Text(""), id="webitel-id", classes="read-only-value")
+                )
+                yield field_row(
+                    _("Default device"),
+                    Static(Text(""), id="default-device", classes="read-only-value"),
+                )
+                yield field_row("", Checkbox(_("Enable STUN"), id="enable-stun", compact=True))
+                # Right under Enable STUN: what the checkbox means for the web phone.
+                yield field_row("", Static(Text(""), id="ice-settings", classes="read-only-value"))
+        with TabbedContent(id="card-tabs"):
+            with TabPane(_("Licenses"), id="tab-licenses"):
+                yield DetailGrid(_("Product"), _("Name"), _("Expires"), id="licenses-detail")
+            with TabPane(_("Roles"), id="tab-roles"):
+                yield DetailGrid(_("Name"), id="roles-detail")
+            with TabPane(_("Devices"), id="tab-devices"):
+                yield DetailGrid(
+                    _("Name"), _("Device id"), id="devices-detail", add=None, delete=None
+                )
+            with TabPane(_("History"), id="tab-history"):
+                yield HistoryDetail(self.context, self.record_id)
 
     def on_mount(self) -> None:
         # RecordPage's own on_mount (the load) is called by Textual too: not again here.
@@ -493,13 +582,31 @@ class WebitelUserCard(RecordPage):
             self.show_message(_(READ_ONLY), error=False)
 
     def _show_details(self, shown: bool) -> None:
-        for selector in (
-            "#licenses-caption",
-            "#licenses-detail",
-            "#roles-caption",
-            "#roles-detail",
-        ):
-            self.query_one(selector).display = shown
+        """The tabs, once the record is saved (Creatio saves a card before its details)."""
+        self.query_one("#card-tabs", TabbedContent).display = shown
+
+    def _show_history(self) -> None:
+        """The History tab follows the record: the new one once saved, and the changes of
+        each save or detail change."""
+        if self.record_id is not None:
+            self.query_one(HistoryDetail).show_record(self.record_id)
+
+    # Tabs -------------------------------------------------------------------------------------
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#card-tabs", TabbedContent)
+
+    def action_show_tab(self, pane: str) -> None:
+        """Show a tab, its grid taking the keys."""
+        if not self.tabs.display:
+            return
+        self.tabs.active = pane
+        self.query_one(f"#{pane} DataTable").focus()
+
+    def action_next_tab(self, step: int) -> None:
+        current = CARD_TABS.index(self.tabs.active) if self.tabs.active in CARD_TABS else 0
+        self.action_show_tab(CARD_TABS[(current + step) % len(CARD_TABS)])
 
     # Load / save ------------------------------------------------------------------------------
 
@@ -524,17 +631,13 @@ class WebitelUserCard(RecordPage):
             self.query_one("#webitel-name", Input).value = record.name
             self.query_one("#extension", Input).value = record.extension or ""
             self.query_one("#enable-stun", Checkbox).value = record.enable_stun
-            self.query_one("#server-ids", Static).update(
-                Text(
-                    tr(
-                        "User id: {0}    Default device: {1}",
-                        record.webitel_id or "",
-                        visible(record.default_device_name) or _("(none)"),
-                    )
-                )
+            self.query_one("#webitel-id", Static).update(Text(str(record.webitel_id or "")))
+            self.query_one("#default-device", Static).update(
+                Text(visible(record.default_device_name) or _("(none)"))
             )
             self._show_details(True)
             self._fill_details()
+            self._show_history()
             self._show_open_item()
         self._show_ice()
 
@@ -591,6 +694,14 @@ class WebitelUserCard(RecordPage):
         self.query_one("#roles-detail", DetailGrid).fill(
             (str(role.role_id), [role.name]) for role in self.roles
         )
+        # The one device the CRM knows of a user: its default device (read only).
+        record = self.record
+        devices = self.query_one("#devices-detail", DetailGrid)
+        if record is not None and record.default_device_id is not None:
+            shown = [record.default_device_name, str(record.default_device_id)]
+            devices.fill([(str(record.default_device_id), shown)])
+        else:
+            devices.fill([])
 
     @on(Checkbox.Changed, "#enable-stun")
     def _stun_changed(self) -> None:
@@ -610,7 +721,7 @@ class WebitelUserCard(RecordPage):
 
     def missing_required(self) -> tuple[str, str] | None:
         if self.user_id is None:
-            return "webitel-name", "User"
+            return "crm-user", "User"
         return super().missing_required()
 
     def _form(self) -> WebitelUserForm:
@@ -687,7 +798,7 @@ class WebitelUserCard(RecordPage):
 
     def _focused_detail(self) -> str | None:
         focused = self.focused
-        if focused is not None and focused.id in ("licenses-detail", "roles-detail"):
+        if focused is not None and focused.id in DETAIL_TABS:
             return focused.id
         return None
 
@@ -708,10 +819,14 @@ class WebitelUserCard(RecordPage):
             )
 
         columns = [
-            GridColumn[DomainLicense]("product", N_("Product"), lambda i: i.product),
-            GridColumn[DomainLicense]("name", N_("Name"), lambda i: i.name),
-            GridColumn[DomainLicense]("remain", N_("Available"), provisioning.license_availability),
-            GridColumn[DomainLicense]("not_after", N_("Expires"), lambda i: _expires(i.expires_on)),
+            GridColumn[DomainLicense]("product", N_("Product"), lambda i: i.product, 12, 8),
+            GridColumn[DomainLicense]("name", N_("Name"), lambda i: i.name, 16, 10),
+            GridColumn[DomainLicense](
+                "remain", N_("Available"), provisioning.license_availability, 10, 6, share=0
+            ),
+            GridColumn[DomainLicense](
+                "not_after", N_("Expires"), lambda i: _expires(i.expires_on), 10, share=0
+            ),
         ]
         dialog: LookupDialog[DomainLicense] = LookupDialog(
             "Select: Licenses",
@@ -724,6 +839,7 @@ class WebitelUserCard(RecordPage):
         self.app.push_screen(dialog, self._licenses_chosen)
 
     def _licenses_chosen(self, chosen: list[DomainLicense] | None) -> None:
+        self.action_show_tab("tab-licenses")
         if chosen:
             self._change_detail("licenses-detail", add=[c.id for c in chosen])
 
@@ -741,6 +857,7 @@ class WebitelUserCard(RecordPage):
         self.app.push_screen(dialog, self._roles_chosen)
 
     def _roles_chosen(self, chosen: list[DomainRole] | None) -> None:
+        self.action_show_tab("tab-roles")
         if chosen:
             self._change_detail("roles-detail", add=[str(role.id) for role in chosen])
 
@@ -753,6 +870,7 @@ class WebitelUserCard(RecordPage):
             return
 
         def answered(yes: bool | None) -> None:
+            self.action_show_tab(DETAIL_TABS[detail])
             if yes:
                 self._change_detail(detail, remove=[key])
 
@@ -787,7 +905,7 @@ class WebitelUserCard(RecordPage):
             async with self.context.unit_of_work() as uow:
                 licenses = await uow.webitel_users.licenses(record_id)
                 roles = await uow.webitel_users.roles(record_id)
-            self.post_message(self.DetailsLoaded(licenses, roles, changed))
+            self.post_message(self.DetailsLoaded(detail, licenses, roles, changed))
 
     @on(DetailsLoaded)
     def _details_loaded(self, event: DetailsLoaded) -> None:
@@ -798,3 +916,6 @@ class WebitelUserCard(RecordPage):
             self.record = event.record
         self.saved_any = True
         self._fill_details()
+        self._show_history()
+        # The view and the keys back on the detail just changed, whatever moved meanwhile.
+        self.action_show_tab(DETAIL_TABS[event.detail])
