@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -16,12 +17,15 @@ from webitel_tui.db.tables import WebitelUser
 from webitel_tui.domain.csv_cells import FORMULA_STARTS
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.records import Actor
+from webitel_tui.domain.webitel_users import RoleGrant
 from webitel_tui.processes.export import (
+    HEADER,
     ExportTargetError,
     default_export_path,
     export_target,
     export_webitel_users,
 )
+from webitel_tui.repositories import unit_of_work
 
 
 async def test_export_follows_the_filter_and_streams_pages(db: Database, tmp_path: Path) -> None:
@@ -123,3 +127,41 @@ def test_the_target_is_checked_before_anything_is_written(
     with pytest.raises(ExportTargetError) as raised:
         export_target("e.csv", tmp_path)
     assert str(raised.value) == f"You cannot write to the folder {tmp_path}."
+
+
+async def test_roles_column_and_a_bom_for_excel(db: Database, tmp_path: Path) -> None:
+    rows = generate_rows(count=2)
+    async with db.engine.begin() as connection:
+        await connection.execute(insert(WebitelUser), rows)
+    first = sorted(rows, key=lambda row: row["Name"])[0]
+    async with unit_of_work(db) as uow:
+        await uow.webitel_users.set_roles(
+            first["Id"],
+            [RoleGrant(role_id=3, name="supervisors"), RoleGrant(role_id=2, name="agents")],
+        )
+    target = tmp_path / "roles.csv"
+    assert await export_webitel_users(db, Actor(), PageRequest(sort="name"), target, bom=True) == 2
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    lines = list(csv.reader(data.decode("utf-8-sig").splitlines()))
+    assert lines[0] == list(HEADER) and HEADER[6] == "Roles"
+    assert lines[1][6] == "agents, supervisors" and lines[2][6] == ""
+    plain = tmp_path / "plain.csv"
+    await export_webitel_users(db, Actor(), PageRequest(sort="name"), plain)
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+async def test_json_lines_keep_the_values_typed(db: Database, tmp_path: Path) -> None:
+    rows = generate_rows(count=3)
+    rows[0] = {**rows[0], "Name": "=1+2", "SearchText": "=1+2"}
+    async with db.engine.begin() as connection:
+        await connection.execute(insert(WebitelUser), rows)
+    target = tmp_path / "users.jsonl"
+    count = await export_webitel_users(db, Actor(), PageRequest(sort="name"), target, as_json=True)
+    objects = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert count == len(objects) == 3
+    assert objects[0]["name"] == "=1+2"  # JSON opens in no spreadsheet: no quote added
+    assert set(objects[0]) == {
+        "name", "contact", "extension", "user_id", "default_device", "licenses", "roles", "stun"
+    }  # fmt: skip
+    assert isinstance(objects[0]["stun"], bool) and isinstance(objects[0]["licenses"], list)

@@ -299,6 +299,29 @@ def _add_users_actions(users: CliParser) -> None:
         login(detail)
         detail.add_argument("items", nargs="+", metavar=item)
     action("reconcile", "settle the open reconcile items: the CRM follows Webitel")
+    imported = action(
+        "import-csv",
+        "create and update Webitel users from a CSV file (as `export` writes it); exit 1 "
+        "when a row was refused or wrong (each is listed with its row and column)",
+    )
+    imported.add_argument("file", metavar="FILE", help="the CSV file (UTF-8; comma or semicolon)")
+    imported.add_argument(
+        "--dry-run", action="store_true", help="say what each row would do; change nothing"
+    )
+    exported = action(
+        "export",
+        "the section's rows to a file: CSV (what import-csv reads), or with --json one JSON "
+        "object per line",
+    )
+    exported.add_argument("--csv", action="store_true", help="CSV (the default)")
+    exported.add_argument("--search", default="", metavar="TEXT", help="quick search")
+    exported.add_argument(
+        "--output",
+        metavar="PATH",
+        help="the file to write, `-` for standard output (default: a dated file in the "
+        "documents folder, else the home folder)",
+    )
+    exported.add_argument("--bom", action="store_true", help="start the CSV with a UTF-8 BOM")
 
 
 def _ask(prompt: str, *, secret: bool = False, stream: TextIO = sys.stdin) -> str:

@@ -14,11 +14,14 @@ runs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -34,12 +37,12 @@ from webitel_tui.cli_support import (
 )
 from webitel_tui.config import ConfigError
 from webitel_tui.db.engine import Database, DatabaseUrlError
+from webitel_tui.domain import csv_rows
 from webitel_tui.domain.contacts import Contact
 from webitel_tui.domain.display import json_visible, visible, visible_lines
-from webitel_tui.domain.errors import DomainError
+from webitel_tui.domain.errors import DomainError, ValidationError
 from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.records import Actor
-from webitel_tui.domain.text import fold
 from webitel_tui.domain.users import UserType
 from webitel_tui.domain.webitel_users import (
     DomainLicense,
@@ -49,7 +52,7 @@ from webitel_tui.domain.webitel_users import (
     WebitelUser,
 )
 from webitel_tui.i18n import N_, _, set_language, tr
-from webitel_tui.processes import provisioning
+from webitel_tui.processes import csv_import, export, provisioning
 from webitel_tui.processes.journal import NeedsReconcile, read_failure
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import open_items, reconcile
@@ -177,35 +180,19 @@ def only_contact(found: Sequence[Contact], name: str) -> Contact:
 def license_serials(
     given: str, known: Sequence[DomainLicense], held: Sequence[UserLicense], *, grant: bool
 ) -> list[str]:
-    """The serials a product name or a serial stands for: to grant, one license of the
-    product; to revoke, every license of it."""
-    # (serial, product, grantable); what the user holds is revoked whatever its state.
-    candidates = [(lic.id, lic.product, lic.grantable) for lic in known]
-    candidates += [(lic.license_id, lic.product, True) for lic in held]
-    if any(serial == given for serial, _product, _ok in candidates):
-        return [given]
-    same = [(serial, ok) for serial, product, ok in candidates if fold(product) == fold(given)]
-    if not same:
-        products = ", ".join(sorted({product for _serial, product, _ok in candidates} - {""}))
-        raise UsageProblem(
-            tr(
-                'No Webitel license "{0}": give a product ({1}) or a license serial.',
-                given,
-                products,
-            )
-        )
-    if not grant:
-        return list(dict.fromkeys(serial for serial, _ok in same))
-    # None grantable (expired, no grants left): the server's refusal says why.
-    return [next((serial for serial, ok in same if ok), same[0][0])]
+    """The serials a product name or a serial stands for (csv_rows.license_serials); one
+    that names neither is bad usage."""
+    try:
+        return csv_rows.license_serials(given, known, held, grant=grant)
+    except ValidationError as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def role_id(given: str, roles: Sequence[DomainRole]) -> int:
-    for role in roles:
-        if str(role.id) == given or fold(role.name) == fold(given):
-            return role.id
-    names = ", ".join(sorted(role.name or str(role.id) for role in roles))
-    raise UsageProblem(tr('No Webitel role "{0}": the roles are {1}.', given, names))
+    try:
+        return csv_rows.role_id(given, roles)
+    except ValidationError as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 # What is printed -------------------------------------------------------------------------------
@@ -465,6 +452,75 @@ async def reconcile_items(job: Job, args: argparse.Namespace, out: Output) -> in
     return out.result({"reconciled": len(outcomes), "items": items})
 
 
+async def import_csv(job: Job, args: argparse.Namespace, out: Output) -> int:
+    """Each row through the card's process functions; bad rows are reported, never stop the
+    run. Exit 0 when every row is done (or, with --dry-run, doable), 1 when a row was refused,
+    conflicted or had an error, 2 when none did but a row was left for Reconcile."""
+    try:
+        parsed = await asyncio.to_thread(csv_import.read_import_file, args.file)
+    except csv_import.CsvImportError as exc:
+        raise UsageProblem(str(exc)) from None
+    if args.dry_run:
+        out.line(_("Preview: nothing is changed."))
+    if parsed.ignored:
+        out.line(tr("Columns not imported: {0}", ", ".join(parsed.ignored)))
+
+    def shown(progress: csv_import.CsvImportProgress) -> None:
+        row = progress.last
+        out.json_line(row.as_json())
+        if row.outcome is not csv_import.Outcome.UNCHANGED:
+            out.line(f"{tr('Row {0}', row.row)}  {row.name}  {row.caption}  {row.details}")
+            if row.sip_password is not None:
+                secret = row.sip_password.get_secret_value()
+                out.line("  " + tr('SIP password of the device "{0}": {1}', row.name, secret))
+        sys.stdout.flush()
+
+    report = await csv_import.run_csv_import(
+        job.db, job.actor, job.webitel, parsed, dry_run=args.dry_run, progress=shown
+    )
+    counts = report.counts()
+    result = {"dry_run": report.dry_run, "counts": counts}
+    summary = report.summary()
+    outcomes = {row.outcome for row in report.rows}
+    if outcomes & {csv_import.Outcome.CONFLICT, csv_import.Outcome.ERROR}:
+        return out.failed(summary, EXIT_ERROR, **result)
+    if csv_import.Outcome.IN_DOUBT in outcomes:
+        return out.failed(summary, EXIT_IN_DOUBT, **result)
+    out.line(summary)
+    return out.result(result)
+
+
+async def export_users(job: Job, args: argparse.Namespace, out: Output) -> int:
+    """The section's rows (quick search as in the grid) to a file, or with `-` to standard
+    output: CSV (the import reads it back), or with --json one JSON object per user."""
+    if args.csv and args.json:
+        raise UsageProblem(_("Give --csv or --json, not both."))
+    request = PageRequest(search=args.search, sort="name")
+    if args.output == "-":
+        if args.json:  # one object per line, then the result, as `list --json`
+            count = 0
+            async for users in export.exported_pages(job.db, job.actor, request):
+                for user in users:
+                    out.json_line(user.as_json())
+                count += len(users)
+            return out.result({"count": count})
+        if args.bom:
+            sys.stdout.write(export.BOM)
+        await export.write_csv(job.db, job.actor, request, sys.stdout)
+        return EXIT_OK
+    suffix = ".jsonl" if args.json else ".csv"
+    default = export.default_export_path(datetime.now(), suffix)
+    try:
+        path = export.export_target(args.output or str(default), Path.cwd())
+    except export.ExportTargetError as exc:
+        raise UsageProblem(str(exc)) from None
+    count = await export.export_webitel_users(
+        job.db, job.actor, request, path, bom=args.bom, as_json=args.json
+    )
+    out.line(tr("{0} records exported to {1}", count, path))
+    return out.result({"count": count, "path": str(path)})
+
+
 ACTIONS: dict[str, tuple[Action, bool]] = {
     # action: (what it does, whether it needs the Webitel server)
     "list": (list_users, False),
@@ -477,4 +533,6 @@ ACTIONS: dict[str, tuple[Action, bool]] = {
     "add-role": (partial(_change_roles, add=True), True),
     "remove-role": (partial(_change_roles, add=False), True),
     "reconcile": (reconcile_items, True),
+    "import-csv": (import_csv, True),
+    "export": (export_users, False),
 }
