@@ -36,7 +36,7 @@ from webitel_tui.db.engine import (
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0008"
+HEAD = "0012"
 """The newest migration shipped; a test checks it against the migrations folder."""
 
 

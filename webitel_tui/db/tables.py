@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -24,7 +25,10 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    cast,
     false,
+    func,
+    literal_column,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -47,9 +51,11 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | str | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, str):  # a keyset cursor carries its sort value as text
+            value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC)
@@ -100,6 +106,20 @@ def unique_unless_none(table: str, column: str, none: str) -> Index:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def numeric_text(column: Any) -> tuple[ColumnElement[Any], ...]:
+    """The sort key of digits stored as text, in numeric order (12 < 1199 < 1200) whatever
+    their length (more than an int64 holds): the digits without leading zeros after their
+    count (10 + count, two characters), then the text itself (012 and 12 keep an order).
+
+    One expression first, then the column: SQLite seeks an expression index on a range of its
+    first expression, never on a row value holding an expression (repositories/paging.py).
+    '0' and 10 are literals, not parameters: an expression index serves a query only when
+    the query's expression is the index's own (EXTENSION_NUMBER_INDEX)."""
+    digits = func.ltrim(column, literal_column("'0'"), type_=String)
+    count = cast(func.length(digits) + literal_column("10"), Text)
+    return (count.concat(digits), column)
 
 
 class Base(DeclarativeBase):
@@ -300,6 +320,12 @@ class WebitelUser(BaseEntity, Base):
     )
 
 
+EXTENSION_NUMBER_INDEX = Index(
+    "IX_WebitelUser_ExtensionNumber_Id", *numeric_text(WebitelUser.Extension), WebitelUser.Id
+)
+"""The Webitel users section sorted by extension, in numeric order (migration 0010)."""
+
+
 class WebitelUserLicense(BaseEntity, Base):
     """The "User licenses" detail: a Webitel licence (by serial) granted to the user."""
 
@@ -313,7 +339,11 @@ class WebitelUserLicense(BaseEntity, Base):
     Name: Mapped[str] = mapped_column(String(250), default="")
     ExpiresOn: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (UniqueConstraint("WebitelUserId", "LicenseId"),)
+    __table_args__ = (
+        UniqueConstraint("WebitelUserId", "LicenseId"),
+        # "Has license <product>": a record's licenses of a product, probed per record.
+        Index(None, "WebitelUserId", "Product"),
+    )
 
 
 class WebitelUserRole(BaseEntity, Base):
@@ -328,6 +358,37 @@ class WebitelUserRole(BaseEntity, Base):
     Name: Mapped[str] = mapped_column(String(250), default="")
 
     __table_args__ = (UniqueConstraint("WebitelUserId", "RoleId"),)
+
+
+class WebitelUserFolder(BaseEntity, Base):
+    """A folder of the Webitel users section (domain/folders.py): static, holding chosen
+    records, or dynamic, by its conditions."""
+
+    __tablename__ = "WebitelUserFolder"
+
+    Name: Mapped[str] = mapped_column(String(250))
+    Kind: Mapped[str] = mapped_column(String(20))
+    Conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    Position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebitelUserInFolder(BaseEntity, Base):
+    """A record in a static folder."""
+
+    __tablename__ = "WebitelUserInFolder"
+
+    FolderId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("WebitelUserFolder.Id", ondelete="CASCADE")
+    )
+    WebitelUserId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("WebitelUser.Id", ondelete="CASCADE")
+    )
+
+    # The folder's records are probed by (folder, record) as the grid pages in its own order.
+    __table_args__ = (
+        UniqueConstraint("FolderId", "WebitelUserId"),
+        Index(None, "WebitelUserId"),
+    )
 
 
 class SysProcess(BaseEntity, Base):
@@ -358,7 +419,8 @@ class SysProcessLog(BaseEntity, Base):
     """The host of the process carrying the run out (with `Pid`): whether it still runs."""
     Pid: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index(None, "StartedOn"), Index(None, "Status"))
+    # The log paged by start, (StartedOn, Id) the keyset (migration 0011).
+    __table_args__ = (Index(None, "StartedOn", "Id"), Index(None, "Status"))
 
 
 class SysSettings(BaseEntity, Base):
@@ -371,6 +433,21 @@ class SysSettings(BaseEntity, Base):
     ValueTypeName: Mapped[str] = mapped_column(String(50), default="Text")
     Value: Mapped[str] = mapped_column(Text, default="")
     IsSecret: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SysProfileData(BaseEntity, Base):
+    """What a user chose for themself, by key, as Creatio's SysProfileData (e.g. the columns
+    of a grid): JSON the UI reads and writes."""
+
+    __tablename__ = "SysProfileData"
+
+    SysAdminUnitId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("SysAdminUnit.Id", ondelete="CASCADE")
+    )
+    Key: Mapped[str] = mapped_column(String(250))
+    ObjectData: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (UniqueConstraint("SysAdminUnitId", "Key"),)
 
 
 class SysAdminOperation(BaseEntity, Base):
@@ -416,8 +493,9 @@ class SysChangeLog(Base):
     OldValues: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     NewValues: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    # A record's history, newest first (migration 0004).
-    __table_args__ = (Index(None, "RecordId", "CreatedOn"),)
+    # A record's history, newest first (migration 0004); the whole log paged by time
+    # (migration 0011).
+    __table_args__ = (Index(None, "RecordId", "CreatedOn"), Index(None, "CreatedOn", "Id"))
 
 
 # Quick search is "contains": on PostgreSQL a trigram index serves it; SQLite scans.

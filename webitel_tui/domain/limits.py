@@ -77,6 +77,7 @@ ROLE = Limit(N_("Role"))
 
 # Workplaces (SysWorkplace).
 WORKPLACE_NAME = Limit(N_("Name"))
+FOLDER_NAME = Limit(N_("Name"))
 
 UNBOUNDED = sys.maxsize
 """The length of a value kept in an unbounded column (Text), or not kept as text: only what

@@ -45,6 +45,7 @@ async def seed_base(uow: UnitOfWork) -> None:
         await uow.processes.ensure(code, caption, description)
     await uow.settings.ensure_many(SETTINGS)
     await operations(uow).ensure(OPERATIONS, grant_to=known.SYSTEM_ADMINISTRATORS)
+    await uow.folders.ensure_seeded()
 
 
 async def has_admin(uow: UnitOfWork) -> bool:

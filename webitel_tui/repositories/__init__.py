@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from webitel_tui.db.engine import Database
 from webitel_tui.domain.records import Actor
+from webitel_tui.repositories.change_log import ChangeLogRepository
 from webitel_tui.repositories.contacts import AccountRepository, ContactRepository
+from webitel_tui.repositories.folders import FolderRepository
 from webitel_tui.repositories.processes import ProcessRepository
+from webitel_tui.repositories.profiles import ProfileRepository
 from webitel_tui.repositories.reconcile import ReconcileRepository
 from webitel_tui.repositories.settings import SettingsRepository
 from webitel_tui.repositories.users import UserRepository
@@ -36,10 +39,13 @@ class UnitOfWork:
         self.accounts = AccountRepository(session, actor)
         self.workplaces = WorkplaceRepository(session, actor)
         self.webitel_users = WebitelUserRepository(session, actor)
+        self.folders = FolderRepository(session, actor)
         self.webitel_import = WebitelImportRepository(session, actor)
         self.reconcile = ReconcileRepository(session, actor)
         self.processes = ProcessRepository(session, actor)
         self.settings = SettingsRepository(session, actor)
+        self.profiles = ProfileRepository(session, actor)
+        self.change_log = ChangeLogRepository(session, actor)
 
     async def commit(self) -> None:
         await self.session.commit()

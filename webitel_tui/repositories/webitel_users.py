@@ -16,6 +16,7 @@ from webitel_tui.db.tables import (
     WebitelUser,
     WebitelUserLicense,
     WebitelUserRole,
+    numeric_text,
     utcnow,
 )
 from webitel_tui.domain.changelog import Operation
@@ -43,8 +44,9 @@ from webitel_tui.repositories.base import (
     column_values,
     new_row,
 )
+from webitel_tui.repositories.folders import FolderRepository
 from webitel_tui.repositories.logged_values import loggable
-from webitel_tui.repositories.paging import fetch_page
+from webitel_tui.repositories.paging import SortColumns, fetch_page
 from webitel_tui.repositories.reconcile import unsettled_records
 from webitel_tui.repositories.search_text import (
     WEBITEL_USER_SEARCHED,
@@ -61,10 +63,10 @@ _TABLES = WebitelUser.metadata.tables
 _COLUMNS = tuple(column.key for column in _TABLES[WebitelUser.__tablename__].columns)
 
 
-WEBITEL_USER_SORT_COLUMNS = {
+WEBITEL_USER_SORT_COLUMNS: SortColumns = {
     "name": WebitelUser.Name,
     "contact": WebitelUser.ContactName,
-    "extension": WebitelUser.Extension,
+    "extension": numeric_text(WebitelUser.Extension),
     "webitel_id": WebitelUser.WebitelId,
     "default_device": WebitelUser.DefaultDeviceName,
     "licenses": WebitelUser.LicensesText,
@@ -193,7 +195,12 @@ class WebitelUserRepository(Repository):
         if request.filter == TO_RECONCILE:
             query = query.where(WebitelUser.Id.in_(unsettled_records()))
         elif request.filter:
-            raise ValidationError(f'The list has no filter "{request.filter}".')
+            condition = await FolderRepository(self.session, self.actor).condition_of(
+                request.filter
+            )
+            if condition is None:
+                raise ValidationError(f'The list has no filter "{request.filter}".')
+            query = query.where(condition)
         return await fetch_page(
             self.session,
             query,
@@ -217,6 +224,15 @@ class WebitelUserRepository(Repository):
 
     async def find_by_name(self, name: str) -> WebitelUserModel | None:
         return await self._one(WebitelUser.Name == name)
+
+    async def of_contact(self, contact_id: uuid.UUID) -> list[WebitelUserModel]:
+        """The Webitel users the contact is the contact of (the contact page shows them)."""
+        rows = await self.session.scalars(
+            select(WebitelUser)
+            .where(WebitelUser.ContactId == contact_id)
+            .order_by(WebitelUser.Name, WebitelUser.Id)
+        )
+        return [_model(row) for row in rows]
 
     async def find_by_webitel_id(self, webitel_id: int) -> WebitelUserModel | None:
         return await self._one(WebitelUser.WebitelId == webitel_id)
@@ -381,8 +397,16 @@ class WebitelUserRepository(Repository):
                 old,
                 column_values(lic),
             )
-        row.LicensesText = licenses_text(grants)
+        old_text, row.LicensesText = row.LicensesText, licenses_text(grants)
         await self.flush(_CAPTION, record_id)
+        # On the user's own record too: its history (the card's History tab) shows it.
+        self.log_change(
+            ENTITY,
+            record_id,
+            Operation.UPDATE,
+            {"LicensesText": old_text},
+            {"LicensesText": row.LicensesText},
+        )
         return await self.licenses(record_id)
 
     async def _license_rows(self, record_id: uuid.UUID) -> list[WebitelUserLicense]:
@@ -401,6 +425,7 @@ class WebitelUserRepository(Repository):
             )
         }
         wanted = {grant.role_id: grant for grant in grants}
+        old_names = ", ".join(sorted(role.Name for role in existing.values()))
         for role_id, role in existing.items():
             if role_id not in wanted:
                 self.log_change(
@@ -420,4 +445,12 @@ class WebitelUserRepository(Repository):
             elif found.Name != grant.name:
                 found.Name = grant.name
         await self.flush(_CAPTION, record_id)
+        # On the user's own record too (its history), as the names the detail shows.
+        self.log_change(
+            ENTITY,
+            record_id,
+            Operation.UPDATE,
+            {"Roles": old_names},
+            {"Roles": ", ".join(sorted(grant.name for grant in wanted.values()))},
+        )
         return await self.roles(record_id)

@@ -1,0 +1,86 @@
+"""Folders of the Webitel users section, as Creatio's: static folders hold chosen records,
+dynamic ones show the records that meet their conditions when opened.
+
+A folder is shown by giving its filter to the grid's `PageRequest.filter`; paging, sort, search
+and the record count stay in SQL (repositories/folders.py turns a filter into a condition).
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from pydantic import model_validator
+
+from webitel_tui.domain.records import AuditedRecord, Record
+from webitel_tui.i18n import N_
+
+
+class FolderKind(StrEnum):
+    STATIC = "Static"
+    DYNAMIC = "Dynamic"
+
+
+class Condition(StrEnum):
+    NO_LICENSE = "NoLicense"
+    STUN_ON = "StunOn"
+    NOT_LINKED = "NotLinked"
+    NEEDS_RECONCILE = "NeedsReconcile"
+    HAS_LICENSE = "HasLicense"
+
+
+class FolderCondition(Record):
+    condition: Condition
+    product: str = ""
+    """The license product of HAS_LICENSE (e.g. OPERATOR); empty for the others."""
+
+    @model_validator(mode="after")
+    def _product_only_for_has_license(self) -> FolderCondition:
+        if (self.condition is Condition.HAS_LICENSE) != bool(self.product.strip()):
+            raise ValueError("HasLicense, and only HasLicense, names a product")
+        return self
+
+
+class Folder(AuditedRecord):
+    name: str
+    kind: FolderKind
+    conditions: tuple[FolderCondition, ...] = ()
+    """A dynamic folder's conditions, all of which a record meets (a static one has none)."""
+    position: int = 0
+
+
+SEEDED_FOLDERS: tuple[tuple[str, Condition], ...] = (
+    (N_("No license"), Condition.NO_LICENSE),
+    (N_("STUN on"), Condition.STUN_ON),
+    (N_("Not linked to a CRM user"), Condition.NOT_LINKED),
+    (N_("Needs reconcile"), Condition.NEEDS_RECONCILE),
+)
+"""The dynamic folders every CRM starts with; "Has license <product>" is offered for every
+product granted in the CRM (`license_filter`), not stored."""
+
+HAS_LICENSE_CAPTION = N_("Has license {0}")
+
+_FOLDER = "folder:"
+_LICENSE = "license:"
+
+
+def folder_filter(folder_id: uuid.UUID) -> str:
+    """The grid filter that shows a stored folder."""
+    return f"{_FOLDER}{folder_id}"
+
+
+def license_filter(product: str) -> str:
+    """The grid filter of the "Has license <product>" folder."""
+    return f"{_LICENSE}{product}"
+
+
+def parse_filter(text: str) -> uuid.UUID | FolderCondition | None:
+    """A stored folder's id, a license product's condition, or None: not a folder's filter."""
+    if text.startswith(_FOLDER):
+        try:
+            return uuid.UUID(text.removeprefix(_FOLDER))
+        except ValueError:
+            return None
+    if text.startswith(_LICENSE) and text.removeprefix(_LICENSE).strip():
+        return FolderCondition(condition=Condition.HAS_LICENSE, product=text.removeprefix(_LICENSE))
+    return None
