@@ -174,7 +174,7 @@ async def process_start(pilot: Pilot[None]) -> None:
     await shell(pilot)
     await pilot.press("f9")
     await wait_for(pilot, lambda: isinstance(app.screen, LookupDialog), "Process start")
-    await wait_for(pilot, lambda: grid_rows(app) == 1, "the processes")
+    await wait_for(pilot, lambda: grid_rows(app) == 2, "the processes")
 
 
 CASES: list[tuple[str, Navigate]] = [
