@@ -29,7 +29,6 @@ from webitel_tui.cli_support import (
     EXIT_OK,
     debug_from_environment,
     failure,
-    hide_secrets,
     load,
     new_sqlite_file,
     on_database,
@@ -40,6 +39,7 @@ from webitel_tui.config import LoadedSettings, Settings, default_config_path
 from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
+from webitel_tui.redaction import hide_secrets
 from webitel_tui.serve import DEFAULT_HOST, DEFAULT_PORT
 from webitel_tui.terminal_colours import colours
 from webitel_tui.terminal_echo import echoing

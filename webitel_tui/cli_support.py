@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from webitel_tui import log_file
 from webitel_tui.config import ConfigError, LoadedSettings, Settings, load_settings
 from webitel_tui.domain.display import visible
+from webitel_tui.redaction import hide_secrets, remember_secrets
 
 # SQLAlchemy and the processes are imported where a command uses them: the start of the TUI
 # does not need them (bench/startup.py).
@@ -35,10 +36,6 @@ errors included), a setting, a database URL, a missing administrator."""
 
 DEBUG_ENV = "WEBITEL_TUI_DEBUG"
 
-_SECRETS: set[str] = set()
-"""The secrets of the settings read (passwords, tokens): never in a message."""
-
-
 def debug_from_environment() -> bool:
     """Whether `WEBITEL_TUI_DEBUG` asks for tracebacks (1, true, yes, on)."""
     return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
@@ -54,27 +51,13 @@ def overrides(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> 
     return given
 
 
-def _remember_secrets(settings: Settings) -> None:
-    from urllib.parse import urlsplit
-
-    for secret in (settings.webitel.password, settings.webitel.token):
-        if secret is not None and secret.get_secret_value():
-            _SECRETS.add(secret.get_secret_value())
-    try:
-        password = urlsplit(settings.database.url).password
-    except ValueError:
-        password = None
-    if password:
-        _SECRETS.add(password)
-
-
 def read_settings(
     args: argparse.Namespace, extra: dict[str, Any] | None = None, *, say_warnings: bool = True
 ) -> LoadedSettings:
     """The settings of a command line; with `say_warnings`, their warnings are said on
     standard error (the TUI shows them itself: cli.py's `_run_app`)."""
     loaded = load_settings(args.config, overrides(args, extra))
-    _remember_secrets(loaded.settings)
+    remember_secrets(loaded.settings)
     debug = getattr(args, "debug", False) or debug_from_environment()
     log_file.configure(loaded.settings.log, debug=debug, redact=hide_secrets)
     if say_warnings:
@@ -153,18 +136,6 @@ def mask(text: str, *, every_secret: bool = False) -> str:
     write itself: a short password would otherwise blot out words of its own messages)."""
     line = " ".join(text.split())
     return hide_secrets(line) if every_secret else hide_secrets(line, known=False)
-
-
-def hide_secrets(text: str, *, known: bool = True) -> str:
-    """`text` as it is but for URL passwords and (with `known`) the settings' passwords and
-    tokens, replaced by *** (a traceback `--debug` shows, too)."""
-    from webitel_tui.db.engine import mask_url
-
-    text = mask_url(text)
-    if known:
-        for secret in sorted(_SECRETS, key=len, reverse=True):
-            text = text.replace(secret, "***")
-    return text
 
 
 def failure(error: BaseException) -> Failure:

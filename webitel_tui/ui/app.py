@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ from webitel_tui.config import DEFAULT_THEME, SettingNotSaved, remember_setting
 from webitel_tui.domain.display import visible, visible_lines
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.i18n import _, set_language, tr
+from webitel_tui.redaction import hide_secrets, remember_secrets
 from webitel_tui.ui.screens.base import WorkerFailed
 from webitel_tui.ui.screens.login import LoginScreen
 from webitel_tui.ui.screens.notifications import LoggedNotification
@@ -144,6 +146,14 @@ class WebitelTuiApp(HoldsKeys, App[None], inherit_bindings=False):
             tooltip="Notifications of this session",
             show=False,  # F1 and the palette list it; the footer keeps its room at 80 columns
         ),
+        Binding(
+            "ctrl+o",  # not ctrl+e (an Input's end of line) nor ctrl+t (a page's own)
+            "error_details",
+            "Error details",
+            id="app.error_details",
+            tooltip="The details of the last unexpected error (to copy into a bug report)",
+            show=False,
+        ),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.help_quit"),
         # Priority, so that the focus moves as the app takes the key: a screen's binding runs
         # only once the key has bubbled up from the focused widget, and the keys typed behind
@@ -182,6 +192,9 @@ class WebitelTuiApp(HoldsKeys, App[None], inherit_bindings=False):
         self.reconciled_at_start: list[ReconcileOutcome] = []
         """What the Reconcile at start did (nothing, until it had something to do)."""
         self.notification_log: list[LoggedNotification] = []
+        self.error_details = ""
+        """The last unexpected error's traceback, secrets redacted (ctrl+o)."""
+        remember_secrets(settings)
         """Every notification of the session, oldest first (ctrl+n lists them)."""
         self.clock: Callable[[], datetime] = datetime.now
         """The time a notification is logged with (fixed in snapshots)."""
@@ -471,6 +484,14 @@ class WebitelTuiApp(HoldsKeys, App[None], inherit_bindings=False):
             return
         self.push_screen(NotificationsScreen(self.notification_log))
 
+    def action_error_details(self) -> None:
+        from webitel_tui.ui.screens.error_details import ErrorDetailsScreen
+
+        if isinstance(self.screen, ErrorDetailsScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(ErrorDetailsScreen(self.error_details))
+
     @on(Worker.StateChanged)
     def _app_worker_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -483,10 +504,13 @@ class WebitelTuiApp(HoldsKeys, App[None], inherit_bindings=False):
         if isinstance(error, DomainError):
             message = str(error)
         else:
-            # Unexpected errors may quote SQL or URLs: show the kind, log the details.
+            # Unexpected errors may quote SQL or URLs: show the kind; the details are logged
+            # and kept for ctrl+o, redacted.
             log.error("Worker %r failed", event.worker.name, exc_info=error)
+            self.error_details = hide_secrets("".join(traceback.format_exception(error)))
             message = tr(
-                "The action failed unexpectedly ({0}). Please try again.", type(error).__name__
+                "The action failed unexpectedly ({0}). Please try again; ctrl+o shows the details.",
+                type(error).__name__,
             )
         self.notify(message, title=_("Error"), severity="error", markup=False)
 
