@@ -26,3 +26,11 @@ def test_a_misspelt_id_is_named_and_the_real_ones_are_not() -> None:
     (warning,) = keymap_warnings(keymap)
     assert '"sectoin.new" is not a key binding id' in warning
     assert unknown_ids({}) == []
+
+
+def test_the_readme_lists_every_binding_id() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [key for key in declared_bindings(ui_classes()) if f"| `{key}` |" not in readme]
+    assert missing == []
