@@ -89,7 +89,7 @@ async def test_a_records_history_only_and_named(db: Database) -> None:
     assert [e.record_name for e in history] == ["jdoe", "jdoe", "jdoe"]
     assert {e.created_by_name for e in history} == {"Ada Admin"}
     assert history[1].changes() == "Extension: 1002 -> 1999"
-    assert history[0].changes() == "EnableStun: No -> Yes"
+    assert history[0].changes() == "Enable STUN: No -> Yes"  # the card's caption
     assert history[0].entity_caption == "Webitel user"
     assert history[0].operation_caption == "Changed"
 

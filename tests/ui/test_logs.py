@@ -204,6 +204,7 @@ async def test_process_log_searches_by_process(demo_url: str) -> None:
 
 async def test_change_log_filters_by_record_and_opens_an_entry(demo_url: str) -> None:
     record, other = uuid.uuid4(), uuid.uuid4()
+    await offer_log_sections(demo_url)
     await add_entries(
         demo_url,
         [
@@ -228,7 +229,6 @@ async def test_change_log_filters_by_record_and_opens_an_entry(demo_url: str) ->
             },
         ],
     )
-    await offer_log_sections(demo_url)
     app = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
         section = await open_from_side_panel(pilot, "Change log")
@@ -324,7 +324,10 @@ async def test_history_detail_shows_one_records_history(demo_url: str) -> None:
         await loaded(pilot, grid)
         assert grid.total == 2
         assert cells(grid, 2) == ["Deleted", "Added"]
-        assert cells(grid, 3) == ["Name: jdoe; Extension: 1999; EnableStun: Yes", cells(grid, 3)[1]]
+        assert cells(grid, 3) == [
+            "Name: jdoe; Extension: 1999; Enable STUN: Yes",
+            cells(grid, 3)[1],
+        ]
         assert not grid.search_input.display or not grid.search_input.region.area
         detail.show_record(uuid.uuid4())
         await wait_for(pilot, lambda: grid.total == 0, "another record: no history")
@@ -342,8 +345,8 @@ async def test_hostile_values_in_the_change_log_are_shown_not_obeyed(demo_url: s
         for name, text in HOSTILE.items()
         if name != "long"
     ]
+    await offer_log_sections(demo_url)  # first: its own entries would be the newest
     await add_entries(demo_url, entries)
-    await offer_log_sections(demo_url)
     app: WebitelTuiApp = make_app(demo_url)
     async with app.run_test(size=SIZE) as pilot:
         section = await open_from_side_panel(pilot, "Change log")

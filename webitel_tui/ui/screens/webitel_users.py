@@ -94,8 +94,8 @@ BANNER_ITEMS = 3
 WEBITEL_USER_COLUMNS = [
     # In the order they matter: as many as fit the width show (section_grid.column_widths);
     # the rest are a Right away. Widths: the usual values (a login of 21 characters).
-    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, 21, 12),
-    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, 21, 12),
+    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, 21, 18),
+    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, 21, 14),
     GridColumn[WebitelUser]("extension", N_("Extension"), lambda u: u.extension or "", 9),
     GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, 12, 7),
     GridColumn[WebitelUser]("stun", N_("STUN"), lambda u: _yes_no(u.enable_stun), 4, share=0),
