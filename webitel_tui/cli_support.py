@@ -36,6 +36,7 @@ errors included), a setting, a database URL, a missing administrator."""
 
 DEBUG_ENV = "WEBITEL_TUI_DEBUG"
 
+
 def debug_from_environment() -> bool:
     """Whether `WEBITEL_TUI_DEBUG` asks for tracebacks (1, true, yes, on)."""
     return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
