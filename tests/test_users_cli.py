@@ -490,3 +490,33 @@ def test_the_shell_sees_the_exit_codes(demo_template: Path, tmp_path: Path) -> N
     unknown = run(tmp_path, *database, "users", "show", "nobody")
     assert unknown.returncode == 3
     assert unknown.stderr == 'webitel-tui: No Webitel user "nobody" in the CRM.\n'
+
+
+def test_bulk_grants_a_license_to_the_users_a_search_finds(crm: Crm) -> None:
+    for login, extension in (("okovalenko", "7001"), ("amelnyk", "7002"), ("jsmith", "7003")):
+        crm.ok("create", login, "--extension", extension)
+    operator = crm.sim.state.license_by_product("OPERATOR")
+    operator.limit = operator.used + 2
+    logins = ("--logins", "amelnyk", "jsmith", "okovalenko")
+
+    # A preview with a refusal to come exits 1 too (as import-csv --dry-run): a script sees it.
+    previewed = crm.users("bulk", "grant-license", "OPERATOR", *logins, "--dry-run", "--json")
+    assert previewed.code == 1
+    preview = previewed.last
+    assert preview["notes"] == ["No grants left of OPERATOR: 1 of 3 will not get it."]
+    assert [u["outcome"] for u in preview["users"]] == ["change", "change", "refused"]
+    assert not crm.server_user("amelnyk").licenses  # a preview changes nothing
+
+    ran = crm.users("bulk", "grant-license", "OPERATOR", *logins, "--json")
+    assert ran.code == 1  # one user was refused: said, the others done
+    assert ran.last["counts"] == {"changed": 2, "refused": 1}
+    assert crm.server_user("amelnyk").licenses and crm.server_user("jsmith").licenses
+    assert not crm.server_user("okovalenko").licenses
+
+    human = crm.users("bulk", "stun-on", "--search", "okoval")
+    assert human.code == 0, human.err
+    assert "Changed" in human.out
+    record = crm.record("okovalenko")
+    assert record is not None and record.enable_stun
+    typo = crm.users("bulk", "add-role", "agentz", *logins, "--json")
+    assert typo.code == 3 and 'No Webitel role "agentz"' in typo.err

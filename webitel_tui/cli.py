@@ -39,6 +39,7 @@ from webitel_tui.config import LoadedSettings, Settings, default_config_path
 from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
+from webitel_tui.processes.bulk import BulkKind
 from webitel_tui.redaction import hide_secrets
 from webitel_tui.serve import DEFAULT_HOST, DEFAULT_PORT
 from webitel_tui.terminal_colours import colours
@@ -299,6 +300,27 @@ def _add_users_actions(users: CliParser) -> None:
         login(detail)
         detail.add_argument("items", nargs="+", metavar=item)
     action("reconcile", "settle the open reconcile items: the CRM follows Webitel")
+    bulk = action(
+        "bulk",
+        "one action on many users (those --search finds, or the LOGINs given), as the "
+        "section's bulk actions: a preview of every user, then each through the card's path; "
+        "exit 1 when a user was refused",
+    )
+    bulk.add_argument(
+        "bulk_kind",
+        metavar="ACTION",
+        choices=[kind.value for kind in BulkKind],
+        help=", ".join(kind.value for kind in BulkKind),
+    )
+    bulk.add_argument(
+        "item", nargs="?", default="", metavar="ITEM", help="the license or role (name or id)"
+    )
+    chosen = bulk.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--search", metavar="TEXT", help="every user the quick search finds")
+    chosen.add_argument("--logins", nargs="+", metavar="LOGIN", help="these users")
+    bulk.add_argument(
+        "--dry-run", action="store_true", help="say what would be done to each; change nothing"
+    )
     imported = action(
         "import-csv",
         "create and update Webitel users from a CSV file (as `export` writes it); exit 1 "

@@ -521,6 +521,62 @@ async def export_users(job: Job, args: argparse.Namespace, out: Output) -> int:
     return out.result({"count": count, "path": str(path)})
 
 
+async def bulk_action(job: Job, args: argparse.Namespace, out: Output) -> int:
+    """`users bulk ACTION [ITEM] --search TEXT | --logins ...`: processes/bulk.py, the
+    section's bulk actions headless."""
+    from webitel_tui.processes import bulk
+
+    if args.logins:
+        records = [await find_record(job.db, login) for login in dict.fromkeys(args.logins)]
+    else:
+        request = PageRequest(search=args.search, sort="name")
+        records = await bulk.records_of(job.db, job.actor, request)
+    action = bulk.BulkAction(bulk.BulkKind(args.bulk_kind), args.item)
+    try:
+        planned = await bulk.plan(job.db, job.actor, job.webitel, action, records)
+    except ValidationError as exc:
+        raise UsageProblem(str(exc)) from None
+    for note in planned.notes:
+        out.line(note)
+
+    def said(line: bulk.BulkLine) -> None:
+        detail = f": {line.detail}" if line.detail else ""
+        out.line(f"{line.record.name}  {_(bulk.OUTCOME_CAPTIONS[line.outcome])}{detail}")
+
+    if args.dry_run:
+        lines = planned.lines
+        for line in lines:
+            said(line)
+    else:
+        lines = await bulk.carry_out(job.db, job.actor, job.webitel, planned, on_line=said)
+    counts = {
+        outcome.value: sum(1 for line in lines if line.outcome is outcome)
+        for outcome in bulk.Outcome
+    }
+    out.line(
+        ", ".join(
+            f"{count} {_(bulk.OUTCOME_CAPTIONS[bulk.Outcome(key)]).lower()}"
+            for key, count in counts.items()
+            if count
+        )
+    )
+    result = {
+        "action": action.kind.value,
+        "item": action.item,
+        "dry_run": args.dry_run,
+        "notes": planned.notes,
+        "counts": {key: count for key, count in counts.items() if count},
+        "users": [
+            {"login": line.record.name, "outcome": line.outcome.value, "detail": line.detail}
+            for line in lines
+        ],
+    }
+    if counts[bulk.Outcome.REFUSED.value]:
+        out.json_line({"ok": False, **result, "exit": EXIT_ERROR})
+        return EXIT_ERROR
+    return out.result(result)
+
+
 ACTIONS: dict[str, tuple[Action, bool]] = {
     # action: (what it does, whether it needs the Webitel server)
     "list": (list_users, False),
@@ -533,6 +589,7 @@ ACTIONS: dict[str, tuple[Action, bool]] = {
     "add-role": (partial(_change_roles, add=True), True),
     "remove-role": (partial(_change_roles, add=False), True),
     "reconcile": (reconcile_items, True),
+    "bulk": (bulk_action, True),
     "import-csv": (import_csv, True),
     "export": (export_users, False),
 }
