@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import SecretStr
 from rich.text import Text
@@ -39,8 +39,8 @@ from webitel_tui.domain.webitel_users import (
     UserRole,
     WebitelUser,
 )
-from webitel_tui.i18n import N_, _, tr
-from webitel_tui.processes import provisioning
+from webitel_tui.i18n import N_, _, number, tr
+from webitel_tui.processes import bulk, provisioning
 from webitel_tui.processes.export import (
     default_export_path,
     export_target,
@@ -49,6 +49,7 @@ from webitel_tui.processes.export import (
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import ReconcileOutcome, reconcile
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext
+from webitel_tui.ui.screens.bulk import BulkScreen
 from webitel_tui.ui.screens.dialogs import (
     DELETE_ONE,
     ActionsMenu,
@@ -63,6 +64,9 @@ from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
 from webitel_tui.ui.widgets.history_detail import HistoryDetail
 from webitel_tui.ui.widgets.section_grid import GridColumn, SectionGrid
+
+if TYPE_CHECKING:
+    from webitel_tui.webitel import WebitelClient
 
 T = TypeVar("T")
 
@@ -94,8 +98,8 @@ BANNER_ITEMS = 3
 WEBITEL_USER_COLUMNS = [
     # In the order they matter: as many as fit the width show (section_grid.column_widths);
     # the rest are a Right away. Widths: the usual values (a login of 21 characters).
-    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, 21, 18),
-    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, 21, 14),
+    GridColumn[WebitelUser]("name", N_("Webitel user name"), lambda u: u.name, 21, 16),
+    GridColumn[WebitelUser]("contact", N_("Contact"), lambda u: u.contact_name, 21, 12),
     GridColumn[WebitelUser]("extension", N_("Extension"), lambda u: u.extension or "", 9),
     GridColumn[WebitelUser]("licenses", N_("Licenses"), lambda u: u.licenses_text, 12, 7),
     GridColumn[WebitelUser]("stun", N_("STUN"), lambda u: _yes_no(u.enable_stun), 4, share=0),
@@ -103,7 +107,7 @@ WEBITEL_USER_COLUMNS = [
         "webitel_id", N_("User id"), lambda u: str(u.webitel_id or ""), 7, share=0
     ),
     GridColumn[WebitelUser](
-        "default_device", N_("Default device"), lambda u: u.default_device_name, 16, 12
+        "default_device", N_("Default device"), lambda u: u.default_device_name, 16, 10
     ),
 ]
 
@@ -144,6 +148,14 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         Binding("n,insert", "new", "New", id="section.new", tooltip="New Webitel user"),
         Binding("delete", "delete", "Delete", id="section.delete"),
         Binding("a", "actions", "Actions", id="section.actions"),
+        Binding(
+            "ctrl+a",
+            "tick_all",
+            "Tick all",
+            id="section.tick_all",
+            tooltip="Tick every record of the list (again: untick them), for the bulk actions",
+            show=False,
+        ),
     ]
 
     @dataclass
@@ -167,9 +179,21 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             _webitel_user_columns(self._has_open_item),
             self._fetch,
             sort="name",
+            ticks=True,
             profile="webitel_users",
             id="webitel-grid",
         )
+        yield Static(id="ticked-count", classes="grid-count")
+
+    @on(SectionGrid.SelectionChanged)
+    def _ticked(self, event: SectionGrid.SelectionChanged) -> None:
+        event.stop()
+        label = self.query_one("#ticked-count", Static)
+        label.update(Text(tr("Records selected: {0}", number(event.count))))
+        label.display = event.count > 0
+
+    def action_tick_all(self) -> None:
+        self.grid.tick_all()
 
     def _has_open_item(self, user: WebitelUser) -> bool:
         """The grid's marker: a set lookup per row, no query (the items come with page 1)."""
@@ -289,6 +313,10 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             items.append(("import-csv", N_("Import from CSV")))
         if self.open_items and self.may_manage:  # only when there is something to reconcile
             items.append(("reconcile", N_("Reconcile")))
+        ticked = self.grid.ticked_count
+        if ticked and self.may_manage:
+            for kind, caption in bulk.CAPTIONS.items():
+                items.append((f"bulk:{kind.value}", tr("{0} (ticked: {1})", _(caption), ticked)))
         if self.grid.request.filter == TO_RECONCILE:
             items.append(("show-all", N_("Show all records")))
         elif self.open_items:
@@ -309,12 +337,45 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             from webitel_tui.ui.screens.csv_import import CsvImportScreen
 
             self.app.push_screen(CsvImportScreen(self.context), self._card_closed)
+        elif action is not None and action.startswith("bulk:") and self.may_manage:
+            self._start_bulk(bulk.BulkKind(action.removeprefix("bulk:")))
         elif action == "reconcile":
             self._reconcile()
         elif action == "show-to-reconcile":
             self.grid.set_filter(TO_RECONCILE)
         elif action == "show-all":
             self.grid.set_filter("")
+
+    def _start_bulk(self, kind: bulk.BulkKind) -> None:
+        """A bulk action on the ticked records: its license or role first, when it has one."""
+
+        def with_item(item: str) -> None:
+            grid = self.grid
+            action = bulk.BulkAction(kind, item)
+            if grid.all_ticked:
+                screen = BulkScreen(self.context, action, request=grid.request)
+            else:
+                screen = BulkScreen(self.context, action, records=list(grid.selected.values()))
+            self.app.push_screen(screen, self._card_closed)
+
+        if kind in (bulk.BulkKind.GRANT_LICENSE, bulk.BulkKind.REVOKE_LICENSE):
+            licenses = licenses_lookup(self.context.webitel(), multi_select=False)
+
+            def license_chosen(chosen: list[DomainLicense] | None) -> None:
+                if chosen:
+                    with_item(chosen[0].product or chosen[0].id)
+
+            self.app.push_screen(licenses, license_chosen)
+        elif kind in (bulk.BulkKind.ADD_ROLE, bulk.BulkKind.REMOVE_ROLE):
+            roles = roles_lookup(self.context.webitel(), multi_select=False)
+
+            def role_chosen(chosen: list[DomainRole] | None) -> None:
+                if chosen:
+                    with_item(chosen[0].name)
+
+            self.app.push_screen(roles, role_chosen)
+        else:
+            with_item("")
 
     @work(exclusive=True, exit_on_error=False, group="webitel-reconcile", description="reconcile")
     async def _reconcile(self) -> None:
@@ -430,6 +491,45 @@ LICENSE_SORT_KEYS: dict[str, SortKey[DomainLicense]] = {
 }
 """The licenses lookup's columns (by key) and what each sorts by."""
 ROLE_SORT_KEYS: dict[str, SortKey[DomainRole]] = {"name": lambda r: r.name}
+
+
+def licenses_lookup(client: WebitelClient, *, multi_select: bool) -> LookupDialog[DomainLicense]:
+    """ "Select: Licenses" of the domain, with what is left of each; an exhausted or expired
+    one is dimmed and cannot be chosen (the card's detail, and the bulk actions)."""
+
+    async def licenses(request: PageRequest) -> Page[DomainLicense]:
+        items = await provisioning.available_licenses(client)
+        return _in_memory_page(items, request, lambda i: f"{i.product} {i.name}", LICENSE_SORT_KEYS)
+
+    columns = [
+        GridColumn[DomainLicense]("product", N_("Product"), lambda i: i.product, 12, 8),
+        GridColumn[DomainLicense]("name", N_("Name"), lambda i: i.name, 16, 10),
+        GridColumn[DomainLicense](
+            "remain", N_("Available"), provisioning.license_availability, 10, 6, share=0
+        ),
+        GridColumn[DomainLicense](
+            "not_after", N_("Expires"), lambda i: _expires(i.expires_on), 10, share=0
+        ),
+    ]
+    return LookupDialog(
+        "Select: Licenses",
+        columns,
+        licenses,
+        sort="product",
+        multi_select=multi_select,
+        why_not=provisioning.license_refusal,
+    )
+
+
+def roles_lookup(client: WebitelClient, *, multi_select: bool) -> LookupDialog[DomainRole]:
+    """ "Select: Roles" of the Webitel domain (roles are defined on Webitel only)."""
+
+    async def roles(request: PageRequest) -> Page[DomainRole]:
+        items = await provisioning.assignable_roles(client)
+        return _in_memory_page(items, request, lambda i: i.name, ROLE_SORT_KEYS)
+
+    columns = [GridColumn[DomainRole]("name", N_("Name"), lambda r: r.name)]
+    return LookupDialog("Select: Roles", columns, roles, sort="name", multi_select=multi_select)
 
 
 CARD_TABS = ("tab-licenses", "tab-roles", "tab-devices", "tab-history")
@@ -810,32 +910,7 @@ class WebitelUserCard(RecordPage):
             self._pick_roles()
 
     def _pick_licenses(self) -> None:
-        client = self.context.webitel()
-
-        async def licenses(request: PageRequest) -> Page[DomainLicense]:
-            items = await provisioning.available_licenses(client)
-            return _in_memory_page(
-                items, request, lambda i: f"{i.product} {i.name}", LICENSE_SORT_KEYS
-            )
-
-        columns = [
-            GridColumn[DomainLicense]("product", N_("Product"), lambda i: i.product, 12, 8),
-            GridColumn[DomainLicense]("name", N_("Name"), lambda i: i.name, 16, 10),
-            GridColumn[DomainLicense](
-                "remain", N_("Available"), provisioning.license_availability, 10, 6, share=0
-            ),
-            GridColumn[DomainLicense](
-                "not_after", N_("Expires"), lambda i: _expires(i.expires_on), 10, share=0
-            ),
-        ]
-        dialog: LookupDialog[DomainLicense] = LookupDialog(
-            "Select: Licenses",
-            columns,
-            licenses,
-            sort="product",
-            multi_select=True,
-            why_not=provisioning.license_refusal,
-        )
+        dialog = licenses_lookup(self.context.webitel(), multi_select=True)
         self.app.push_screen(dialog, self._licenses_chosen)
 
     def _licenses_chosen(self, chosen: list[DomainLicense] | None) -> None:
@@ -844,16 +919,7 @@ class WebitelUserCard(RecordPage):
             self._change_detail("licenses-detail", add=[c.id for c in chosen])
 
     def _pick_roles(self) -> None:
-        client = self.context.webitel()
-
-        async def roles(request: PageRequest) -> Page[DomainRole]:
-            items = await provisioning.assignable_roles(client)
-            return _in_memory_page(items, request, lambda i: i.name, ROLE_SORT_KEYS)
-
-        columns = [GridColumn[DomainRole]("name", N_("Name"), lambda r: r.name)]
-        dialog: LookupDialog[DomainRole] = LookupDialog(
-            "Select: Roles", columns, roles, sort="name", multi_select=True
-        )
+        dialog = roles_lookup(self.context.webitel(), multi_select=True)
         self.app.push_screen(dialog, self._roles_chosen)
 
     def _roles_chosen(self, chosen: list[DomainRole] | None) -> None:

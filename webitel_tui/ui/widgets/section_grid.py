@@ -68,6 +68,7 @@ APPEND_DELAY = 0.05
 """Seconds after a key that moved down in which another one is expected (a held key repeats
 many times a second): a page out of the cursor's reach waits for it, to be added in its frame."""
 CHECK = "✓"
+ALL_TICKED = N_("Every record of the list is ticked: ctrl+a unticks them.")
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         descending: bool = False,
         page_size: int = 50,
         multi_select: bool = False,
+        ticks: bool = False,
         empty_text: str = NO_RECORDS,
         why_not: WhyNot[R] | None = None,
         profile: str | None = None,
@@ -379,7 +381,12 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._records: dict[str, R] = {}
         self._generation = 0
         self.multi_select = multi_select
+        """Enter and Space tick (a lookup choosing several)."""
+        self.ticks = multi_select or ticks
+        """Space ticks, Enter opens (a section's bulk actions)."""
         self.selected: dict[str, R] = {}
+        self.all_ticked = False
+        """ctrl+a: every record of the search and filter, loaded or not, is ticked."""
         self._empty_text = empty_text
         self._table = GridTable(cursor_type="row", zebra_stripes=True, id="grid-table")
         self._first_page = asyncio.Event()
@@ -454,6 +461,9 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def reload(self, *, delay: float = 0.0) -> None:
         """Load the first page again (after a search, a sort or a change of data)."""
         self._generation += 1
+        if self.all_ticked:  # "all of them" meant those of the list as it was
+            self.all_ticked = False
+            self.post_message(self.SelectionChanged(len(self.selected)))
         # What follows or precedes the rows shown now is stale: nothing loads until it comes.
         self._next = self._before = None
         self._shows_first, self._shows_last = True, False
@@ -748,7 +758,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         room = table.room
         if room == 0:  # not laid out yet: the screen's width, until the first Resized
             room = self.app.size.width
-        if self.multi_select:
+        if self.ticks:
             room -= 1 + 2 * table.cell_padding
         return column_widths(self.columns, room, self._request.sort, table.cell_padding)
 
@@ -762,7 +772,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def _add_columns(self, widths: list[int]) -> None:
         table = self.table
         self._shown_widths = widths
-        if self.multi_select:
+        if self.ticks:
             table.add_column(Text(CHECK), key="__check__", width=1)
         for column, width in zip(self.columns, widths, strict=True):
             table.add_column(self._caption_of(column, width), key=column.key, width=width)
@@ -811,8 +821,8 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             cells = [cell.copy() for cell in cells]
             for cell in cells:
                 cell.stylize("dim")
-        if self.multi_select:
-            ticked = str(record.id) in self.selected
+        if self.ticks:
+            ticked = self.all_ticked or str(record.id) in self.selected
             cells.insert(0, Text(CHECK if ticked else ""))
         return cells
 
@@ -845,7 +855,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     def _toggle_current(self, event: GridTable.ToggleRequested) -> None:
         event.stop()
         record = self.current
-        if record is not None and self.multi_select and not self._refused(record):
+        if record is not None and self.ticks and not self._refused(record):
             self._toggle(record)
 
     def _refused(self, record: R) -> bool:
@@ -855,7 +865,27 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             self.post_message(self.Refused(record, reason))
         return reason is not None
 
+    def tick_all(self) -> None:
+        """ctrl+a: tick every record of the search and filter (the bulk action reads them
+        page by page); again: untick everything."""
+        self.all_ticked = not self.all_ticked
+        self.selected.clear()
+        self.table.flush_rows()  # their cells were made before: ticked with the others now
+        mark = Text(CHECK if self.all_ticked else "")
+        for key in self.table.rows:
+            self.table.update_cell(key, "__check__", mark)
+        self.post_message(self.SelectionChanged(self.ticked_count))
+
+    @property
+    def ticked_count(self) -> int:
+        if self.all_ticked:
+            return self.total or 0
+        return len(self.selected)
+
     def _toggle(self, record: R) -> None:
+        if self.all_ticked:  # one record's tick means nothing among "all of them"
+            self.post_message(self.Refused(record, _(ALL_TICKED)))
+            return
         key = str(record.id)
         if key in self.selected:
             del self.selected[key]
