@@ -9,10 +9,11 @@ import pytest
 from tests import test_provisioning
 from tests.test_provisioning import World, create, open_items
 from tests.webitel.conftest import inject
+from webitel_tui.domain.bulk import BulkKind
 from webitel_tui.domain.errors import ValidationError
 from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.processes import bulk
-from webitel_tui.processes.bulk import BulkAction, BulkKind, Outcome
+from webitel_tui.processes.bulk import BulkAction, Outcome
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import FaultRule
 

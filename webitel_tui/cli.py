@@ -36,10 +36,10 @@ from webitel_tui.cli_support import (
     read_settings,
 )
 from webitel_tui.config import LoadedSettings, Settings, default_config_path
+from webitel_tui.domain.bulk import BulkKind
 from webitel_tui.domain.display import json_visible, visible, visible_lines
 from webitel_tui.domain.known import GET_WEBITEL_USERS_PROCESS_CODE
 from webitel_tui.i18n import LANGUAGES, set_language, tr
-from webitel_tui.processes.bulk import BulkKind
 from webitel_tui.redaction import hide_secrets
 from webitel_tui.serve import DEFAULT_HOST, DEFAULT_PORT
 from webitel_tui.terminal_colours import colours

@@ -524,6 +524,7 @@ async def export_users(job: Job, args: argparse.Namespace, out: Output) -> int:
 async def bulk_action(job: Job, args: argparse.Namespace, out: Output) -> int:
     """`users bulk ACTION [ITEM] --search TEXT | --logins ...`: processes/bulk.py, the
     section's bulk actions headless."""
+    from webitel_tui.domain.bulk import BulkKind
     from webitel_tui.processes import bulk
 
     if args.logins:
@@ -531,7 +532,7 @@ async def bulk_action(job: Job, args: argparse.Namespace, out: Output) -> int:
     else:
         request = PageRequest(search=args.search, sort="name")
         records = await bulk.records_of(job.db, job.actor, request)
-    action = bulk.BulkAction(bulk.BulkKind(args.bulk_kind), args.item)
+    action = bulk.BulkAction(BulkKind(args.bulk_kind), args.item)
     try:
         planned = await bulk.plan(job.db, job.actor, job.webitel, action, records)
     except ValidationError as exc:

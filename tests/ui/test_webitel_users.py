@@ -302,7 +302,8 @@ async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimula
             "To reconcile with Webitel: 1 (Actions > Reconcile)",
             "okovalenko: The CRM could not save it.",
         ]
-        assert str(section.grid.table.get_cell_at(Coordinate(0, 0))) == "! okovalenko"  # the marker
+        name = section.grid.table.get_cell_at(Coordinate(0, 1))  # past the tick column
+        assert str(name) == "! okovalenko"  # the marker
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
         menu = app.screen
@@ -332,7 +333,7 @@ async def test_reconcile_from_the_actions_menu(demo_url: str, sim: RunningSimula
             lambda: [r.extension for r in section.grid.records] == ["7005"],
             "7005",
         )
-        assert str(section.grid.table.get_cell_at(Coordinate(0, 0))) == "okovalenko"
+        assert str(section.grid.table.get_cell_at(Coordinate(0, 1))) == "okovalenko"
     async with unit_of_work(Database(demo_url)) as uow:
         assert await uow.reconcile.open_items() == []
         assert (await uow.webitel_users.get(record.id)).extension == "7005"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from webitel_tui.db.engine import Database
+from webitel_tui.domain.bulk import CAPTIONS, NEEDS_ITEM, BulkKind
 from webitel_tui.domain.csv_rows import holds, license_serials, role_id
 from webitel_tui.domain.errors import DomainError
 from webitel_tui.domain.paging import PageRequest
@@ -32,32 +33,6 @@ from webitel_tui.webitel.client import WebitelClient
 
 PAGE = 1000
 """Records read per query when the action takes every record of a filter."""
-
-
-class BulkKind(StrEnum):
-    GRANT_LICENSE = "grant-license"
-    REVOKE_LICENSE = "revoke-license"
-    ADD_ROLE = "add-role"
-    REMOVE_ROLE = "remove-role"
-    STUN_ON = "stun-on"
-    STUN_OFF = "stun-off"
-    REFRESH = "refresh"
-    DELETE = "delete"
-
-
-CAPTIONS = {
-    BulkKind.GRANT_LICENSE: N_("Grant a license"),
-    BulkKind.REVOKE_LICENSE: N_("Revoke a license"),
-    BulkKind.ADD_ROLE: N_("Add a role"),
-    BulkKind.REMOVE_ROLE: N_("Remove a role"),
-    BulkKind.STUN_ON: N_("Enable STUN"),
-    BulkKind.STUN_OFF: N_("Disable STUN"),
-    BulkKind.REFRESH: N_("Refresh from Webitel"),
-    BulkKind.DELETE: N_("Delete"),
-}
-NEEDS_ITEM = frozenset(
-    {BulkKind.GRANT_LICENSE, BulkKind.REVOKE_LICENSE, BulkKind.ADD_ROLE, BulkKind.REMOVE_ROLE}
-)
 
 
 @dataclass(frozen=True)

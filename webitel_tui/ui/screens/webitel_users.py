@@ -24,6 +24,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static, TabbedContent, TabPane
 
 from webitel_tui.domain import known
+from webitel_tui.domain.bulk import CAPTIONS as BULK_CAPTIONS
+from webitel_tui.domain.bulk import BulkKind
 from webitel_tui.domain.display import visible
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS, RUN_GET_WEBITEL_USERS
@@ -315,7 +317,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             items.append(("reconcile", N_("Reconcile")))
         ticked = self.grid.ticked_count
         if ticked and self.may_manage:
-            for kind, caption in bulk.CAPTIONS.items():
+            for kind, caption in BULK_CAPTIONS.items():
                 items.append((f"bulk:{kind.value}", tr("{0} (ticked: {1})", _(caption), ticked)))
         if self.grid.request.filter == TO_RECONCILE:
             items.append(("show-all", N_("Show all records")))
@@ -338,7 +340,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
 
             self.app.push_screen(CsvImportScreen(self.context), self._card_closed)
         elif action is not None and action.startswith("bulk:") and self.may_manage:
-            self._start_bulk(bulk.BulkKind(action.removeprefix("bulk:")))
+            self._start_bulk(BulkKind(action.removeprefix("bulk:")))
         elif action == "reconcile":
             self._reconcile()
         elif action == "show-to-reconcile":
@@ -346,7 +348,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         elif action == "show-all":
             self.grid.set_filter("")
 
-    def _start_bulk(self, kind: bulk.BulkKind) -> None:
+    def _start_bulk(self, kind: BulkKind) -> None:
         """A bulk action on the ticked records: its license or role first, when it has one."""
 
         def with_item(item: str) -> None:
@@ -358,7 +360,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
                 screen = BulkScreen(self.context, action, records=list(grid.selected.values()))
             self.app.push_screen(screen, self._card_closed)
 
-        if kind in (bulk.BulkKind.GRANT_LICENSE, bulk.BulkKind.REVOKE_LICENSE):
+        if kind in (BulkKind.GRANT_LICENSE, BulkKind.REVOKE_LICENSE):
             licenses = licenses_lookup(self.context.webitel(), multi_select=False)
 
             def license_chosen(chosen: list[DomainLicense] | None) -> None:
@@ -366,7 +368,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
                     with_item(chosen[0].product or chosen[0].id)
 
             self.app.push_screen(licenses, license_chosen)
-        elif kind in (bulk.BulkKind.ADD_ROLE, bulk.BulkKind.REMOVE_ROLE):
+        elif kind in (BulkKind.ADD_ROLE, BulkKind.REMOVE_ROLE):
             roles = roles_lookup(self.context.webitel(), multi_select=False)
 
             def role_chosen(chosen: list[DomainRole] | None) -> None:
