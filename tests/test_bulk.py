@@ -11,6 +11,7 @@ from tests.test_provisioning import World, create, open_items
 from tests.webitel.conftest import inject
 from webitel_tui.domain.bulk import BulkKind
 from webitel_tui.domain.errors import ValidationError
+from webitel_tui.domain.paging import PageRequest
 from webitel_tui.domain.webitel_users import WebitelUser
 from webitel_tui.processes import bulk
 from webitel_tui.processes.bulk import BulkAction, Outcome
@@ -151,3 +152,14 @@ async def test_cancel_stops_between_two_users(world: World) -> None:
     async with unit_of_work(world.db) as uow:
         assert await uow.webitel_users.find(records[3].id) is not None
         assert await uow.webitel_users.find(records[0].id) is None
+
+
+async def test_ctrl_a_over_a_longer_list_than_a_bulk_action_takes_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await four(world)
+    monkeypatch.setattr(bulk, "MAX_USERS", 3)
+    with pytest.raises(bulk.TooManyUsersError, match="takes up to 3 users; the list has 4"):
+        await bulk.records_of(world.db, world.actor, PageRequest(sort="name"))
+    found = await bulk.records_of(world.db, world.actor, PageRequest(search="o", sort="name"))
+    assert 0 < len(found) <= 3
