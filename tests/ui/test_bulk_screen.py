@@ -4,48 +4,28 @@ ticked, the preview says who will be refused, ctrl+s runs, and the server and th
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from tests.ui import test_webitel_users
 from tests.ui.conftest import wait_for
-from tests.ui.test_shell import _move_webitel_users_into_contact_center
+from tests.ui.test_card_layout import _webitel_users as webitel_users
 from tests.ui.test_webitel_users import SIZE_BIG, app_for, open_section
-from tests.webitel.conftest import fast_options
 from webitel_tui.db.engine import Database
-from webitel_tui.domain.records import Actor
-from webitel_tui.processes import provisioning
-from webitel_tui.processes.provisioning import WebitelUserForm
+from webitel_tui.processes import bulk
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import RunningSimulator
 from webitel_tui.ui.screens.bulk import BulkScreen
 from webitel_tui.ui.screens.dialogs import ActionsMenu
 from webitel_tui.ui.screens.lookup import LookupDialog
-from webitel_tui.webitel import WebitelClient
 
 sim = test_webitel_users.sim
 
 PEOPLE = (("amelnyk", "7002"), ("jsmith", "7003"), ("okovalenko", "7001"))
 
 
-async def _three_users(url: str, running: RunningSimulator) -> None:
-    await _move_webitel_users_into_contact_center(url)
-    db = Database(url)
-    try:
-        async with WebitelClient(fast_options(running)) as client:
-            for login, extension in PEOPLE:
-                async with unit_of_work(db) as uow:
-                    user = await uow.users.get_by_name(login)
-                assert user is not None
-                form = WebitelUserForm(
-                    user_id=user.id, contact_id=user.contact_id, name=login, extension=extension
-                )
-                await provisioning.create_webitel_user(db, Actor(), client, form)
-    finally:
-        await db.dispose()
-
-
 async def test_tick_two_grant_a_license_one_refused(demo_url: str, sim: RunningSimulator) -> None:
-    await _three_users(demo_url, sim)
+    await webitel_users(demo_url, sim, *PEOPLE)
     operator = sim.state.license_by_product("OPERATOR")
     operator.limit = operator.used + 1  # one grant left for two ticked users
     app = app_for(demo_url, sim)
@@ -100,3 +80,38 @@ async def test_tick_two_grant_a_license_one_refused(demo_url: str, sim: RunningS
         await wait_for(pilot, lambda: grid.ticked_count == 0, "none ticked")
         await pilot.press("enter")  # Enter still opens the card
         await wait_for(pilot, lambda: type(app.screen).__name__ == "WebitelUserCard", "the card")
+
+
+async def test_ctrl_a_over_too_long_a_list_says_so_on_the_screen(
+    demo_url: str, sim: RunningSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk screen's refusal path: nothing planned, nothing run, the reason shown."""
+    await webitel_users(demo_url, sim, *PEOPLE)
+    monkeypatch.setattr(bulk, "MAX_USERS", 2)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app)
+        grid = section.grid
+        await wait_for(pilot, lambda: grid.table.row_count == 3, "the rows")
+        grid.table.focus()
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: grid.ticked_count == 3, "all ticked")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsMenu), "Actions")
+        app.screen.dismiss("bulk:stun-on")
+        await wait_for(pilot, lambda: isinstance(app.screen, BulkScreen), "the screen")
+        screen = app.screen
+        assert isinstance(screen, BulkScreen)
+        await wait_for(pilot, lambda: screen.stage == "failed", "the refusal")
+        hint = str(screen.query_one("#bulk-hint", Static).render())
+        assert "takes up to 2 users; the list has 3" in hint
+        await pilot.press("ctrl+s")  # no plan: nothing runs
+        assert screen.stage == "failed"
+    db = Database(demo_url)
+    try:
+        async with unit_of_work(db) as uow:
+            for login, _extension in PEOPLE:
+                record = await uow.webitel_users.find_by_name(login)
+                assert record is not None and not record.enable_stun
+    finally:
+        await db.dispose()
