@@ -23,7 +23,7 @@ from webitel_tui.domain.folders import (
     folder_filter,
     license_filter,
 )
-from webitel_tui.domain.paging import Cursor, PageRequest
+from webitel_tui.domain.paging import ColumnFilter, Cursor, PageRequest
 from webitel_tui.domain.webitel_users import LicenseGrant
 from webitel_tui.repositories import unit_of_work
 
@@ -87,6 +87,53 @@ async def test_static_folders_hold_chosen_records_and_dynamic_ones_their_conditi
             await uow.webitel_users.page(PageRequest(filter=folder_filter(folder.id)))
         with pytest.raises(ValidationError):
             await uow.webitel_users.page(PageRequest(filter=f"folder:{uuid.uuid4()}x"))
+
+
+async def test_quick_filters_by_column_take_values_as_typed(db: Database) -> None:
+    async with unit_of_work(db) as uow:
+        one = await make_webitel_user(uow, "night_owl", "7001", webitel_id=11)
+        await make_webitel_user(uow, "nightxowl", "7101", webitel_id=12)
+        await make_webitel_user(uow, "Day.Agent", "17001", webitel_id=13)
+        await uow.webitel_users.set_licenses(
+            one.id, [LicenseGrant(license_id="S-1", product="OPERATOR")]
+        )
+
+    async def names(*where: ColumnFilter, folder: str = "") -> list[str]:
+        request = PageRequest(filter=folder, where=where, sort="name")
+        async with unit_of_work(db) as uow:
+            page = await uow.webitel_users.page(request)
+        assert page.total == len(page.items)
+        return [user.name for user in page.items]
+
+    # "_" and "%" are what the user typed, not wildcards; case does not matter.
+    assert await names(ColumnFilter(column="name", value="T_O")) == ["night_owl"]
+    assert await names(ColumnFilter(column="name", value="%")) == []
+    assert await names(ColumnFilter(column="name", value="AGENT")) == ["Day.Agent"]
+    # An extension starts with the digits typed (not contains them).
+    assert await names(ColumnFilter(column="extension", value="70")) == ["night_owl"]
+    assert await names(ColumnFilter(column="extension", value="7")) == ["night_owl", "nightxowl"]
+    assert await names(ColumnFilter(column="webitel_id", value="13")) == ["Day.Agent"]
+    assert await names(ColumnFilter(column="licenses", value="OPERATOR")) == ["night_owl"]
+    assert await names(ColumnFilter(column="contact", value=str(one.contact_id))) == ["night_owl"]
+    assert await names(ColumnFilter(column="stun", value="no")) == [
+        "Day.Agent",
+        "night_owl",
+        "nightxowl",
+    ]
+    # Conditions and a folder: all of them.
+    assert await names(
+        ColumnFilter(column="name", value="night"), folder=license_filter("OPERATOR")
+    ) == ["night_owl"]
+    assert await names(ColumnFilter(column="name", value="night\x00")) == []
+    # A condition no query can run is refused in words, not by the database.
+    for bad in (
+        ColumnFilter(column="webitel_id", value="12a"),
+        ColumnFilter(column="stun", value="maybe"),
+        ColumnFilter(column="contact", value="nobody"),
+        ColumnFilter(column="default_device", value="x"),
+    ):
+        with pytest.raises(ValidationError):
+            await names(bad)
 
 
 async def _explained(db: Database, statement: str, parameters: dict[str, Any]) -> str:
@@ -153,6 +200,49 @@ async def test_every_folder_pages_in_sql_at_100000_users(db: Database) -> None:
         # Searched within the folder, in SQL too.
         found = await page_through(db, request.model_copy(update={"search": "user0001"}))
         assert [u.name for u in found] == [n for n in names if n.startswith("user0001")]
+
+    # Quick filters by column, alone and with a folder, sorted by another column: each
+    # record meets them all; the first page and its count come from SQL.
+    no_license = folder_filter(folders["No license"].id)
+    cases: list[tuple[str, tuple[ColumnFilter, ...], list[dict[str, Any]]]] = [
+        (
+            "",
+            (ColumnFilter(column="extension", value="1000"),),
+            [r for r in rows if (r["Extension"] or "").startswith("1000")],
+        ),
+        (
+            "",
+            (ColumnFilter(column="name", value="ER0042"),),
+            [r for r in rows if "er0042" in r["Name"]],
+        ),
+        (
+            "",
+            (ColumnFilter(column="webitel_id", value="4242"),),
+            [r for r in rows if r["WebitelId"] == 4242],
+        ),
+        (
+            no_license,
+            (ColumnFilter(column="stun", value="yes"),),
+            [r for r in rows if r["EnableStun"] and not r["LicensesText"]],
+        ),
+        (
+            "",
+            (
+                ColumnFilter(column="licenses", value="OPERATOR"),
+                ColumnFilter(column="extension", value="10"),
+            ),
+            [r for r in rows if r["LicensesText"] and (r["Extension"] or "").startswith("10")],
+        ),
+    ]
+    for filter_text, where, wanted in cases:
+        request = PageRequest(limit=50, sort="extension", filter=filter_text, where=where)
+        async with unit_of_work(db) as uow:
+            first = await uow.webitel_users.page(request)
+        assert first.total == len(wanted), where
+        assert {u.id for u in first.items} <= {r["Id"] for r in wanted}, where
+        assert len(first.items) == min(50, len(wanted)), where
+    found = await page_through(db, PageRequest(limit=200, where=cases[0][1]))
+    assert sorted(u.name for u in found) == sorted(r["Name"] for r in cases[0][2])
 
     if db.engine.dialect.name == "postgresql":  # as autovacuum would after such a load
         async with db.engine.begin() as connection:

@@ -59,6 +59,23 @@ SEEDED_FOLDERS: tuple[tuple[str, Condition], ...] = (
 product granted in the CRM (`license_filter`), not stored."""
 
 HAS_LICENSE_CAPTION = N_("Has license {0}")
+FOLDER_TAKEN = N_('A folder named "{0}" already exists.')
+SEED_NAMESPACE = uuid.UUID("5b0c1d1e-7f1a-4f3e-9d0c-4b1f0e5a9c21")
+"""Seeded folders have ids of their own (uuid5 of their condition): found again by the next
+start however an admin renamed them."""
+
+
+def seeded_folder_id(condition: Condition) -> uuid.UUID:
+    return uuid.uuid5(SEED_NAMESPACE, condition.value)
+
+
+def seeded_name(folder: Folder) -> str | None:
+    """The name the seed gave the folder, if it is a seeded one (None: an admin's folder)."""
+    for name, condition in SEEDED_FOLDERS:
+        if folder.id == seeded_folder_id(condition):
+            return name
+    return None
+
 
 _FOLDER = "folder:"
 _LICENSE = "license:"

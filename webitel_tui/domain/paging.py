@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,12 +25,26 @@ class Cursor(BaseModel):
     id: uuid.UUID
 
 
+class ColumnFilter(BaseModel):
+    """A condition on one column of a list (Creatio's quick filter): what `value` means is
+    the column's (domain/column_filters.py); `shown` is the value as the user knows it (a
+    contact's name where `value` is its id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    value: str
+    shown: str = ""
+
+
 class PageRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     search: str = ""
     filter: str = ""
-    """A quick filter the section offers, by name ("" for none)."""
+    """A folder or quick filter the section offers, by name ("" for none)."""
+    where: tuple[ColumnFilter, ...] = ()
+    """Conditions on columns, all of which a record meets (one per column)."""
     sort: str = "name"
     descending: bool = False
     after: Cursor | None = None
@@ -52,3 +67,25 @@ class Page(BaseModel, Generic[T]):
     total: int | None = None
     """How many records the request's search and filter find, on the first page of a request
     (`after` None); None on the pages after it, where it is not counted again."""
+
+
+async def read_all(
+    fetch: Callable[[PageRequest], Awaitable[Page[T]]],
+    request: PageRequest,
+    *,
+    most: int,
+    too_many: Callable[[int], Exception],
+    page_size: int = 500,
+) -> list[T]:
+    """Every record a list's search and filter find (ctrl+a), read page by page; a list of
+    more than `most` is refused (`too_many` of its length) before any page past the first."""
+    found: list[T] = []
+    page_request = request.model_copy(update={"after": None, "limit": page_size})
+    while True:
+        page = await fetch(page_request)
+        if page.total is not None and page.total > most:
+            raise too_many(page.total)
+        found.extend(page.items)
+        if page.next_cursor is None:
+            return found
+        page_request = page_request.next(page.next_cursor)

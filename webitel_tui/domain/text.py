@@ -26,8 +26,17 @@ def finds_nothing(query: str) -> bool:
     return _NEVER_STORED.search(query) is not None
 
 
+def _escaped(query: str) -> str:
+    """The folded query with LIKE's wildcards and its escape character escaped (by "\\")."""
+    folded = fold(query)
+    return folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(query: str) -> str:
     """A LIKE pattern for "contains" (Creatio's default), with wildcards in the query escaped."""
-    folded = fold(query)
-    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(query)}%"
+
+
+def like_prefix(query: str) -> str:
+    """A LIKE pattern for "starts with", with wildcards in the query escaped."""
+    return f"{_escaped(query)}%"

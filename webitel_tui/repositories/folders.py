@@ -20,12 +20,14 @@ from webitel_tui.db.tables import (
 from webitel_tui.domain.changelog import Operation
 from webitel_tui.domain.errors import DuplicateValueError, ValidationError
 from webitel_tui.domain.folders import (
+    FOLDER_TAKEN,
     SEEDED_FOLDERS,
     Condition,
     Folder,
     FolderCondition,
     FolderKind,
     parse_filter,
+    seeded_folder_id,
 )
 from webitel_tui.domain.limits import FOLDER_NAME
 from webitel_tui.domain.rules import require
@@ -35,9 +37,6 @@ from webitel_tui.repositories.reconcile import unsettled_records
 
 ENTITY = "WebitelUserFolder"
 _CAPTION = "folder"
-SEED_NAMESPACE = uuid.UUID("5b0c1d1e-7f1a-4f3e-9d0c-4b1f0e5a9c21")
-"""Seeded folders have ids of their own (uuid5 of their condition): found again by the next
-start however an admin renamed them."""
 
 
 def _folder(row: WebitelUserFolder) -> Folder:
@@ -50,7 +49,7 @@ def _folder(row: WebitelUserFolder) -> Folder:
     )
 
 
-def _condition(condition: FolderCondition) -> ColumnElement[bool]:
+def condition_sql(condition: FolderCondition) -> ColumnElement[bool]:
     """The records that meet one condition. Each is served by an index of its own or by the
     sort's index with a probe per row (see tests/test_folders.py's plans)."""
     match condition.condition:
@@ -74,10 +73,6 @@ def _in_folder(folder_id: uuid.UUID) -> ColumnElement[bool]:
         WebitelUserInFolder.FolderId == folder_id,
         WebitelUserInFolder.WebitelUserId == WebitelUser.Id,
     )
-
-
-def seeded_folder_id(condition: Condition) -> uuid.UUID:
-    return uuid.uuid5(SEED_NAMESPACE, condition.value)
 
 
 class FolderRepository(Repository):
@@ -107,13 +102,13 @@ class FolderRepository(Repository):
         if parsed is None:
             return None
         if isinstance(parsed, FolderCondition):
-            return _condition(parsed)
+            return condition_sql(parsed)
         folder = await self.get(parsed)
         if folder.kind is FolderKind.STATIC:
             return _in_folder(folder.id)
         if not folder.conditions:
             raise ValidationError(tr('The folder "{0}" has no conditions.', folder.name))
-        return and_(*(_condition(item) for item in folder.conditions))
+        return and_(*(condition_sql(item) for item in folder.conditions))
 
     async def _holder_of(self, name: str) -> uuid.UUID | None:
         return await self.session.scalar(
@@ -124,7 +119,7 @@ class FolderRepository(Repository):
         name = require(name, FOLDER_NAME)
         taken = await self._holder_of(name)
         if taken is not None and taken != own_id:
-            raise DuplicateValueError(tr('A folder named "{0}" already exists.', name), "Name")
+            raise DuplicateValueError(tr(FOLDER_TAKEN, name), "Name")
         return name
 
     async def create(
@@ -152,7 +147,7 @@ class FolderRepository(Repository):
         self.stamp_new(row)
         self.session.add(row)
         await self.flush_unique(
-            DuplicateValueError(tr('A folder named "{0}" already exists.', name), "Name"), ENTITY
+            DuplicateValueError(tr(FOLDER_TAKEN, name), "Name"), ENTITY
         )
         self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
         return _folder(row)
