@@ -45,7 +45,7 @@ async def open_export_prompt(pilot: Pilot[None], app: WebitelTuiApp) -> SaveAsDi
     await wait_for(pilot, lambda: isinstance(app.screen, SaveAsDialog), "the file prompt")
     prompt = app.screen
     assert isinstance(prompt, SaveAsDialog)
-    assert app.focused is prompt.query_one("#save-as-path", Input)
+    assert app.focused is prompt.query_one("#prompt-value", Input)
     return prompt
 
 
@@ -100,7 +100,7 @@ async def test_an_existing_file_is_replaced_only_after_a_yes(
     seen: list[Message] = []
     async with app.run_test(size=SIZE_BIG, message_hook=seen.append) as pilot:
         prompt = await open_export_prompt(pilot, app)
-        prompt.query_one("#save-as-path", Input).value = "~/Documents/users.csv"
+        prompt.query_one("#prompt-value", Input).value = "~/Documents/users.csv"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
         question = app.screen
@@ -138,7 +138,7 @@ async def test_a_folder_that_cannot_be_written_keeps_the_prompt_and_the_path(
         prompt = await open_export_prompt(pilot, app)
         assert prompt.typed.startswith(f"{home}/webitel-users-")
         bad = str(home / "missing" / "users.csv")
-        field = prompt.query_one("#save-as-path", Input)
+        field = prompt.query_one("#prompt-value", Input)
         field.value = bad
         await pilot.press("enter")
         await wait_for(pilot, lambda: prompt.problem != "", "the problem")

@@ -8,11 +8,13 @@ import asyncio
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from tests.ui.conftest import make_app, wait_for
 from tests.ui.test_grid_columns import USERS, with_users
 from tests.ui.test_screen_snapshots import SIZES, Navigate, SnapCompare, app_of, shell, steady
 from tests.ui.test_shell import sections_shown
+from webitel_tui.domain.column_filters import typed_filter
 from webitel_tui.i18n import _, set_language
 from webitel_tui.ui.screens.column_setup import ColumnSetupDialog
 from webitel_tui.ui.screens.webitel_users import WebitelUsersSection
@@ -42,9 +44,34 @@ async def column_setup(pilot: Pilot[None]) -> None:
     await pilot.press("down", "space")  # Contact: hidden (not saved: the picture only)
 
 
+async def folder_panel(pilot: Pilot[None]) -> None:
+    """The panel beside the grid, its cursor on "No license" and the grid showing it."""
+    app = app_of(pilot)
+    await grid_with_count(pilot)
+    section = app.screen.query_one(WebitelUsersSection)
+    await pilot.press("f")
+    await wait_for(pilot, lambda: len(section.folder_panel.items) >= 5, "the folders")
+    await pilot.press("down")
+    await wait_for(pilot, lambda: section.grid.request.filter != "", "No license")
+    # Every user of the picture has a license: the list reads as empty once read.
+    empty = section.query_one("#grid-empty", Static)
+    await wait_for(pilot, lambda: empty.display and section.grid.total == 0, "none")
+
+
+async def filtered(pilot: Pilot[None]) -> None:
+    """A condition on a column: the filter line above the list says what it is narrowed by."""
+    app = app_of(pilot)
+    await grid_with_count(pilot)
+    section = app.screen.query_one(WebitelUsersSection)
+    section.grid.set_where((typed_filter("extension", "12"),))
+    await wait_for(pilot, lambda: section.grid.total is not None and section.grid.total < USERS, "")
+
+
 CASES: list[tuple[str, Navigate]] = [
     ("webitel_users_grid", grid_with_count),
     ("column_setup", column_setup),
+    ("folder_panel", folder_panel),
+    ("filtered", filtered),
 ]
 
 

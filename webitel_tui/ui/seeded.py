@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from webitel_tui.db.seed_data import ROLES, SECTIONS, WORKPLACES
+from webitel_tui.domain.folders import Folder, seeded_name
 from webitel_tui.i18n import _
 
 _ROLES = {role_id: name for role_id, name, _unit_type in ROLES}
@@ -31,6 +32,11 @@ def section_caption(code: str, caption: str) -> str:
 
 def workplace_name(name: str) -> str:
     return _(name) if name in _WORKPLACES else name
+
+
+def folder_name(folder: Folder) -> str:
+    """A folder of the Webitel users section as the admin reads it."""
+    return _(folder.name) if seeded_name(folder) == folder.name else folder.name
 
 
 def shown_role_names() -> dict[uuid.UUID, tuple[str, str]]:

@@ -17,7 +17,8 @@ from textual.widgets.option_list import Option
 
 from webitel_tui.domain.display import visible
 from webitel_tui.i18n import N_, _
-from webitel_tui.ui.screens.base import ScreenMixin, ShellContext
+from webitel_tui.ui.profile_data import read_profile, write_profile
+from webitel_tui.ui.screens.base import ScreenMixin
 from webitel_tui.ui.widgets.keys_footer import KeysFooter
 
 TITLE = N_("Select fields to display")
@@ -28,22 +29,9 @@ ColumnItem = tuple[str, str, bool]
 """(column key, caption in English, shown)."""
 
 
-def _context(app: App[object]) -> ShellContext | None:
-    """The logged-in user's context (None: nobody is logged in, or not the product's app)."""
-    from webitel_tui.ui.app import WebitelTuiApp
-
-    if isinstance(app, WebitelTuiApp) and app.logged_in is not None:
-        return app.context(app.logged_in)
-    return None
-
-
 async def saved_columns(app: App[object], key: str) -> list[str] | None:
     """The columns the logged-in user chose for the grid, shown ones in order (None: none)."""
-    context = _context(app)
-    if context is None:
-        return None
-    async with context.unit_of_work() as uow:
-        data = await uow.profiles.read(PROFILE_PREFIX + key)
+    data = await read_profile(app, PROFILE_PREFIX + key)
     shown = None if data is None else data.get("shown")
     if not isinstance(shown, list) or not all(isinstance(k, str) for k in shown):
         return None  # nothing saved, or not what this version writes: the declared columns
@@ -51,10 +39,7 @@ async def saved_columns(app: App[object], key: str) -> list[str] | None:
 
 
 async def save_columns(app: App[object], key: str, shown: Sequence[str]) -> None:
-    context = _context(app)
-    if context is not None:
-        async with context.unit_of_work() as uow:
-            await uow.profiles.write(PROFILE_PREFIX + key, {"shown": list(shown)})
+    await write_profile(app, PROFILE_PREFIX + key, {"shown": list(shown)})
 
 
 class ColumnSetupDialog(ScreenMixin, ModalScreen[list[str] | None]):

@@ -24,6 +24,7 @@ from webitel_tui.i18n import N_, _, tr
 from webitel_tui.repositories import UnitOfWork
 from webitel_tui.ui.screens.accounts import accounts_lookup
 from webitel_tui.ui.screens.base import ShellContext
+from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import RecordPage, field_row
 from webitel_tui.ui.screens.record_section import RecordSection
 from webitel_tui.ui.widgets.data_input import DataInput
@@ -35,6 +36,18 @@ CONTACT_COLUMNS = [
     GridColumn[Contact]("job_title", N_("Job title"), lambda c: c.job_title),
 ]
 """A contact in a lookup ("Select: Contact")."""
+
+
+def contacts_lookup(context: ShellContext) -> LookupDialog[Contact]:
+    """ "Select: Contact": a user's contact, or the contact a list is filtered by."""
+
+    async def contacts(request: PageRequest) -> Page[Contact]:
+        async with context.unit_of_work() as uow:
+            return await uow.contacts.page_contacts(request)
+
+    return LookupDialog("Select: Contact", CONTACT_COLUMNS, contacts, sort="name")
+
+
 CONTACT_SECTION_COLUMNS = [
     *CONTACT_COLUMNS,
     GridColumn[Contact]("phone", N_("Mobile phone"), lambda c: c.mobile_phone),

@@ -78,9 +78,13 @@ class ActionsMenu(ScreenMixin, ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="menu.cancel"),
     ]
 
-    def __init__(self, items: Sequence[MenuItem], *, title: str = "Actions") -> None:
+    def __init__(
+        self, items: Sequence[MenuItem], *, title: str = "Actions", data: bool = False
+    ) -> None:
+        """`data`: the captions are data (folder names, products), shown as they are; else
+        English captions, shown translated."""
         super().__init__()
-        self.items = [(action, _(caption)) for action, caption in items]
+        self.items = [(action, caption if data else _(caption)) for action, caption in items]
         self._title = _(title)
 
     def compose(self) -> ComposeResult:
@@ -88,7 +92,7 @@ class ActionsMenu(ScreenMixin, ModalScreen[str | None]):
             body.border_title = self._title
             body.border_subtitle = _("Enter to choose · Esc to cancel")
             yield OptionList(
-                *(Option(Text(caption), id=action) for action, caption in self.items),
+                *(Option(Text(visible(caption)), id=action) for action, caption in self.items),
                 id="menu-items",
                 compact=True,
             )

@@ -24,7 +24,7 @@ from webitel_tui.domain.users import Role, SystemUser, UserType
 from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import system_users
 from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext
-from webitel_tui.ui.screens.contacts import CONTACT_COLUMNS
+from webitel_tui.ui.screens.contacts import contacts_lookup
 from webitel_tui.ui.screens.designer_page import DesignerPage, require_admin
 from webitel_tui.ui.screens.dialogs import DELETE_ONE, ActionsMenu, ConfirmDialog
 from webitel_tui.ui.screens.lookup import LookupDialog
@@ -267,14 +267,7 @@ class UserPage(RecordPage):
         self.query_one("#contact-shown", Static).update(Text(visible(name) or _("(none)")))
 
     def action_select_contact(self) -> None:
-        async def contacts(request: PageRequest) -> Page[Contact]:
-            async with self.context.unit_of_work() as uow:
-                return await uow.contacts.page_contacts(request)
-
-        dialog: LookupDialog[Contact] = LookupDialog(
-            "Select: Contact", CONTACT_COLUMNS, contacts, sort="name"
-        )
-        self.app.push_screen(dialog, self._contact_chosen)
+        self.app.push_screen(contacts_lookup(self.context), self._contact_chosen)
 
     def _contact_chosen(self, chosen: list[Contact] | None) -> None:
         if chosen:

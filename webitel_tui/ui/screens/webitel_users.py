@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import HorizontalGroup, Vertical, VerticalGroup
+from textual.containers import HorizontalGroup, VerticalGroup
 from textual.message import Message
 from textual.widgets import Input, Label, Static, TabbedContent, TabPane
 
@@ -41,7 +41,7 @@ from webitel_tui.domain.webitel_users import (
     UserRole,
     WebitelUser,
 )
-from webitel_tui.i18n import N_, _, number, tr
+from webitel_tui.i18n import N_, _, tr
 from webitel_tui.processes import bulk, provisioning
 from webitel_tui.processes.export import (
     default_export_path,
@@ -50,7 +50,7 @@ from webitel_tui.processes.export import (
 )
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.processes.reconcile import ReconcileOutcome, reconcile
-from webitel_tui.ui.screens.base import ForwardWorkerErrors, ShellContext
+from webitel_tui.ui.screens.base import ShellContext
 from webitel_tui.ui.screens.bulk import BulkScreen
 from webitel_tui.ui.screens.dialogs import (
     DELETE_ONE,
@@ -61,6 +61,7 @@ from webitel_tui.ui.screens.dialogs import (
 from webitel_tui.ui.screens.lookup import LookupDialog
 from webitel_tui.ui.screens.record_page import SAVED, RecordPage, field_row
 from webitel_tui.ui.screens.save_as import SaveAsDialog
+from webitel_tui.ui.screens.webitel_user_folders import FolderedSection
 from webitel_tui.ui.widgets.checkbox import Checkbox
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.detail_grid import DetailGrid
@@ -143,8 +144,8 @@ async def _reconciled(context: ShellContext, record_id: uuid.UUID | None) -> lis
     )
 
 
-class WebitelUsersSection(ForwardWorkerErrors, Vertical):
-    """The section in the shell's main area: grid, New / Delete / Actions."""
+class WebitelUsersSection(FolderedSection):
+    """The section in the shell's main area: grid, folders, New / Delete / Actions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,insert", "new", "New", id="section.new", tooltip="New Webitel user"),
@@ -165,8 +166,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         """A record was deleted or changed from the section: the grid reloads."""
 
     def __init__(self, context: ShellContext) -> None:
-        super().__init__(id="webitel-users-section", classes="section")
-        self.context = context
+        super().__init__(context, id="webitel-users-section")
         self.open_items: list[ReconcileItem] = []
         """The open reconcile items, as of the grid's last (re)load."""
         self.last_reconcile: list[ReconcileOutcome] = []
@@ -177,7 +177,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     def compose(self) -> ComposeResult:
         yield Label(_("Webitel users"), classes="page-caption")
         yield Static(id="reconcile-banner", classes="record-message -error")
-        yield SectionGrid(
+        grid = SectionGrid(
             _webitel_user_columns(self._has_open_item),
             self._fetch,
             sort="name",
@@ -185,14 +185,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             profile="webitel_users",
             id="webitel-grid",
         )
-        yield Static(id="ticked-count", classes="grid-count")
-
-    @on(SectionGrid.SelectionChanged)
-    def _ticked(self, event: SectionGrid.SelectionChanged) -> None:
-        event.stop()
-        label = self.query_one("#ticked-count", Static)
-        label.update(Text(tr("Records selected: {0}", number(event.count))))
-        label.display = event.count > 0
+        yield from self.folders_and_grid(grid)
 
     def action_tick_all(self) -> None:
         self.grid.tick_all()
@@ -249,12 +242,6 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
     def on_mount(self) -> None:
         self.grid.table.focus()
 
-    @property
-    def may_manage(self) -> bool:
-        """Whether the user may change Webitel users: without it the section is read-only
-        (the processes refuse the changes anyway; here they are not offered)."""
-        return self.context.logged_in.can(MANAGE_WEBITEL_USERS)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("new", "delete"):
             return self.may_manage
@@ -276,8 +263,15 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             self.grid.reload()
 
     def action_delete(self) -> None:
+        """Delete the current record; with ticks, the bulk Delete of the ticked (previewed
+        first, as every bulk action)."""
+        if not self.may_manage:
+            return
+        if self.grid.ticked_count:
+            self._start_bulk(BulkKind.DELETE)
+            return
         record = self.grid.current
-        if record is None or not self.may_manage:
+        if record is None:
             return
 
         def answered(yes: bool | None) -> None:
@@ -319,6 +313,7 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
         if ticked and self.may_manage:
             for kind, caption in BULK_CAPTIONS.items():
                 items.append((f"bulk:{kind.value}", tr("{0} (ticked: {1})", _(caption), ticked)))
+        items += self.folder_actions()
         if self.grid.request.filter == TO_RECONCILE:
             items.append(("show-all", N_("Show all records")))
         elif self.open_items:
@@ -339,6 +334,8 @@ class WebitelUsersSection(ForwardWorkerErrors, Vertical):
             from webitel_tui.ui.screens.csv_import import CsvImportScreen
 
             self.app.push_screen(CsvImportScreen(self.context), self._card_closed)
+        elif action is not None and action.startswith("folder:"):
+            self.folder_action_chosen(action)
         elif action is not None and action.startswith("bulk:") and self.may_manage:
             self._start_bulk(BulkKind(action.removeprefix("bulk:")))
         elif action == "reconcile":

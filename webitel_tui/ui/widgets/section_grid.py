@@ -30,8 +30,10 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from webitel_tui.domain.display import visible
-from webitel_tui.domain.paging import Page, PageRequest
+from webitel_tui.domain.errors import DomainError
+from webitel_tui.domain.paging import ColumnFilter, Page, PageRequest
 from webitel_tui.i18n import N_, _, number, tr
+from webitel_tui.ui.profile_data import save_filters, saved_filters
 from webitel_tui.ui.screens.base import ForwardWorkerErrors
 from webitel_tui.ui.widgets.data_input import DataInput
 from webitel_tui.ui.widgets.keys_in_order import KeysInOrder, release_keys
@@ -338,6 +340,13 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         count: int
 
     @dataclass
+    class FiltersChanged(Message):
+        """The folder or the conditions on columns changed (by the user, or restored as the
+        user left them): `request` holds them."""
+
+        request: PageRequest
+
+    @dataclass
     class Refused(Message):
         """Enter or Space on a record that cannot be chosen (see `why_not`)."""
 
@@ -412,6 +421,8 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         yield self._table
         yield Static(id="grid-empty", classes="grid-empty")
         yield self._count
+        if self.ticks and not self.multi_select:
+            yield Static(id="ticked-count", classes="grid-count ticked-count")
 
     @property
     def table(self) -> GridTable:
@@ -451,10 +462,34 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return self._records.get(str(key.value))
 
-    def set_filter(self, name: str) -> None:
-        """Show only the records of a quick filter the section offers ("" for all)."""
-        self._request = self._request.model_copy(update={"filter": name, "after": None})
-        self.reload()
+    def set_filter(self, name: str, *, delay: float = 0.0) -> None:
+        """Show only the records of a folder or filter the section offers ("" for all)."""
+        self.set_filters(name, self._request.where, delay=delay)
+
+    def set_where(self, where: tuple[ColumnFilter, ...]) -> None:
+        """Show only the records that meet these conditions on columns (() for all)."""
+        self.set_filters(self._request.filter, where)
+
+    def set_filters(
+        self, name: str, where: tuple[ColumnFilter, ...], *, delay: float = 0.0
+    ) -> None:
+        """The folder or filter and the conditions on columns; `delay`: seconds before the
+        list is read (a folder passed over with Down is not read)."""
+        update = {"filter": name, "where": where, "after": None}
+        self._request = self._request.model_copy(update=update)
+        self.post_message(self.FiltersChanged(self._request))
+        if self.profile is not None:  # kept for the user's next visit, as Creatio does
+            self._save_filters(self.profile, self._request)
+        self.reload(delay=delay)
+
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="grid-profile-filters",
+        description="save filters",
+    )
+    async def _save_filters(self, key: str, request: PageRequest) -> None:
+        await save_filters(self.app, key, request.filter, request.where)
 
     # Loading ---------------------------------------------------------------------------------
 
@@ -463,7 +498,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         self._generation += 1
         if self.all_ticked:  # "all of them" meant those of the list as it was
             self.all_ticked = False
-            self.post_message(self.SelectionChanged(len(self.selected)))
+            self._selection_changed()
         # What follows or precedes the rows shown now is stale: nothing loads until it comes.
         self._next = self._before = None
         self._shows_first, self._shows_last = True, False
@@ -542,17 +577,37 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
     async def _load_first(self, request: PageRequest, generation: int, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
+        restored = False
         if not self._profile_read:
             from webitel_tui.ui.screens.column_setup import saved_columns
 
-            # Before the first page: its rows are made with the columns the user chose.
+            # Before the first page: its rows are made with the columns the user chose, and
+            # it is the list of the folder and conditions the user left it with.
             chosen = await saved_columns(self.app, self.profile or "")
+            filters = await saved_filters(self.app, self.profile or "")
             self._profile_read = True  # (not if a new search cancelled this read)
             if chosen is not None:
                 self.show_columns(chosen)
+            if filters is not None and not (request.filter or request.where):
+                request = self._request = request.model_copy(
+                    update={"filter": filters[0], "where": filters[1]}
+                )
+                self.post_message(self.FiltersChanged(request))
+                restored = True
+        try:
+            page = await self._fetch(request)
+        except DomainError:
+            if not restored:
+                raise
+            # The folder left was deleted since (or a condition no longer reads): the whole
+            # list, and the choice forgotten.
+            request = self._request = request.model_copy(update={"filter": "", "where": ()})
+            self.post_message(self.FiltersChanged(request))
+            await save_filters(self.app, self.profile or "", "", ())
+            page = await self._fetch(request)
         # Shown from the worker (it runs in the event loop), not by a message to the grid:
         # the first page can then be in the grid's first frame (see on_mount).
-        self._show_page(generation, await self._fetch(request), reset=True)
+        self._show_page(generation, page, reset=True)
 
     # A group of its own: started by the first page's worker, it must not cancel that one.
     @work(exclusive=True, exit_on_error=False, group="grid-more", description="load page")
@@ -597,7 +652,9 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         empty = self.table.row_count == 0
         label = self.query_one("#grid-empty", Static)
         if empty:
-            text = NO_MATCHES if self._request.search.strip() else self._empty_text
+            request = self._request
+            narrowed = request.search.strip() or request.filter or request.where
+            text = NO_MATCHES if narrowed else self._empty_text
             label.update(Text(_(text)))
         if label.display != empty:  # an update asks for a layout: only when it changes
             label.display = empty
@@ -865,6 +922,22 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             self.post_message(self.Refused(record, reason))
         return reason is not None
 
+    def clear_ticks(self) -> None:
+        """Untick every record (the rows show it when the list is read again)."""
+        self.all_ticked = False
+        self.selected.clear()
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        """Say how many records are ticked: under the list (a section's ticks) and to the
+        screen (a lookup counts them in its own way)."""
+        count = self.ticked_count
+        if self.ticks and not self.multi_select:
+            label = self.query_one("#ticked-count", Static)
+            label.update(Text(tr("Records selected: {0}", number(count))))
+            label.display = count > 0
+        self.post_message(self.SelectionChanged(count))
+
     def tick_all(self) -> None:
         """ctrl+a: tick every record of the search and filter (the bulk action reads them
         page by page); again: untick everything."""
@@ -874,7 +947,7 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         mark = Text(CHECK if self.all_ticked else "")
         for key in self.table.rows:
             self.table.update_cell(key, "__check__", mark)
-        self.post_message(self.SelectionChanged(self.ticked_count))
+        self._selection_changed()
 
     @property
     def ticked_count(self) -> int:
@@ -892,4 +965,4 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         else:
             self.selected[key] = record
         self.table.update_cell(key, "__check__", Text(CHECK if key in self.selected else ""))
-        self.post_message(self.SelectionChanged(len(self.selected)))
+        self._selection_changed()
