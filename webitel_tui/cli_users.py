@@ -575,6 +575,9 @@ async def bulk_action(job: Job, args: argparse.Namespace, out: Output) -> int:
     if counts[bulk.Outcome.REFUSED.value]:
         out.json_line({"ok": False, **result, "exit": EXIT_ERROR})
         return EXIT_ERROR
+    if counts[bulk.Outcome.IN_DOUBT.value]:
+        out.json_line({"ok": False, **result, "exit": EXIT_IN_DOUBT})
+        return EXIT_IN_DOUBT
     return out.result(result)
 
 

@@ -27,6 +27,7 @@ from webitel_tui.domain.webitel_users import DomainLicense, DomainRole, WebitelU
 from webitel_tui.i18n import N_, _, number, tr
 from webitel_tui.processes import provisioning
 from webitel_tui.processes.auth import require_operation
+from webitel_tui.processes.journal import NeedsReconcile
 from webitel_tui.processes.provisioning import WebitelUserForm
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.webitel.client import WebitelClient
@@ -59,6 +60,8 @@ class Outcome(StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     REFUSED = "refused"
+    IN_DOUBT = "in_doubt"
+    """Whether Webitel took the change is not known yet: the record is left for Reconcile."""
     CANCELLED = "cancelled"
 
 
@@ -67,6 +70,7 @@ OUTCOME_CAPTIONS = {
     Outcome.CHANGED: N_("Changed"),
     Outcome.UNCHANGED: N_("Nothing to do"),
     Outcome.REFUSED: N_("Refused"),
+    Outcome.IN_DOUBT: N_("Left for Reconcile"),
     Outcome.CANCELLED: N_("Not done (cancelled)"),
 }
 
@@ -305,6 +309,8 @@ async def _one(
                 detail = "; ".join(refreshed.describe()) or _("Nothing changed.")
             case BulkKind.DELETE:
                 await provisioning.delete_webitel_user(db, actor, client, record.id, record.version)
+    except NeedsReconcile as exc:  # not refused: the server may well have made the change
+        return replace(line, record=record, outcome=Outcome.IN_DOUBT, detail=str(exc))
     except DomainError as exc:
         return replace(line, record=record, outcome=Outcome.REFUSED, detail=str(exc))
     return BulkLine(record, Outcome.CHANGED, detail)

@@ -35,7 +35,8 @@ COLUMNS = (N_("Webitel user name"), N_("Outcome"), N_("Details"))
 
 
 class BulkScreen(ScreenMixin, Screen[bool]):
-    """Dismissed with True once the run changed someone (the section reloads)."""
+    """Dismissed with True once the run changed someone or left one for Reconcile (the
+    section reloads)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "run", "Run", id="bulk.run", priority=True),
@@ -146,7 +147,8 @@ class BulkScreen(ScreenMixin, Screen[bool]):
     @on(Progressed)
     def _progressed(self, event: Progressed) -> None:
         line = event.line
-        self.changed_any |= line.outcome is Outcome.CHANGED
+        # In doubt too: the section reloads to show the record's reconcile marker.
+        self.changed_any |= line.outcome in (Outcome.CHANGED, Outcome.IN_DOUBT)
         table = self.query_one("#bulk-lines", DataTable)
         key = str(line.id)
         for column, cell in zip(table.columns, self._cells(line), strict=True):
@@ -189,7 +191,7 @@ class BulkScreen(ScreenMixin, Screen[bool]):
     @staticmethod
     def _cells(line: BulkLine) -> list[Text]:
         outcome = Text(_(bulk.OUTCOME_CAPTIONS[line.outcome]))
-        if line.outcome is Outcome.REFUSED:
+        if line.outcome in (Outcome.REFUSED, Outcome.IN_DOUBT):
             outcome.stylize("bold")  # told apart by shape too, not only colour
         return [Text(visible(line.record.name)), outcome, Text(visible(line.detail))]
 
