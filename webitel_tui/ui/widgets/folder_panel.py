@@ -91,7 +91,8 @@ class FolderPanel(Vertical):
             for item in self.items
         )
         filters = [item.filter for item in self.items]
-        option_list.highlighted = filters.index(current) if current in filters else 0
+        # No line for a filter that is no folder (the records to reconcile): none is lit.
+        option_list.highlighted = filters.index(current) if current in filters else None
 
     @property
     def current(self) -> FolderItem | None:
@@ -102,7 +103,9 @@ class FolderPanel(Vertical):
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         item = self.current
-        if item is not None:
+        # The user's move only: listing the folders lights the one shown, and the panel may
+        # be hidden while the list changes its filter.
+        if item is not None and self.option_list.has_focus:
             self.post_message(self.Highlighted(item))
 
     @on(OptionList.OptionSelected, "#folder-list")

@@ -33,6 +33,9 @@ SECONDARY = frozenset(
 """Binding ids shown after every other key of the screen, if room is left: they have a
 place of their own (the column header sorts, the side panel shows the workplace) or are
 rarely wanted, and F1 lists them."""
+LATER = frozenset({"section.folders", "section.filter"})
+"""Binding ids shown after the screen's own keys (F9 included) and before `SECONDARY`: a
+section's folders and filters, wanted daily but after New / Delete / Actions / Run."""
 GAP = "  "
 """Between two keys."""
 
@@ -52,9 +55,14 @@ def footer_bindings(screen: Screen[Any]) -> list[ActiveBinding]:
             continue
         seen.add((id(entry.node), binding.action))
         shown.append(entry)
-    shown.sort(key=lambda entry: entry.binding.id in SECONDARY)  # stable: else in order
+    shown.sort(key=_tier)  # stable: else in order
     help_key = _help_binding(screen)
     return [help_key, *shown] if help_key is not None else shown
+
+
+def _tier(entry: ActiveBinding) -> int:
+    key = entry.binding.id
+    return 2 if key in SECONDARY else 1 if key in LATER else 0
 
 
 def _help_binding(screen: Screen[Any]) -> ActiveBinding | None:
