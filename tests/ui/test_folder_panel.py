@@ -14,6 +14,8 @@ from tests.ui.conftest import wait_for
 from tests.ui.test_card_layout import _webitel_users as webitel_users
 from tests.ui.test_webitel_users import SIZE_BIG, app_for, open_section
 from webitel_tui.db.engine import Database
+from webitel_tui.domain.folders import FolderKind, folder_filter
+from webitel_tui.domain.paging import PageRequest
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import RunningSimulator
 from webitel_tui.ui.app import WebitelTuiApp
@@ -193,3 +195,32 @@ async def test_a_folder_left_and_deleted_since_opens_the_whole_list(
         assert line_of(section) == ""
         assert section.grid.request.where == () and section.grid.request.filter == ""
 
+
+async def test_filters_saved_as_a_dynamic_folder(demo_url: str, sim: RunningSimulator) -> None:
+    await webitel_users(demo_url, sim, *PEOPLE)
+    app = app_for(demo_url, sim)
+    async with app.run_test(size=SIZE_BIG) as pilot:
+        section = await open_section(pilot, app)
+        await shows(pilot, section, ["amelnyk", "jsmith", "okovalenko"], "all records")
+        await pilot.press("c")
+        await choose(pilot, app, "extension")
+        await answer(pilot, app, "70")
+        await shows(pilot, section, ["amelnyk", "okovalenko"], "extension starts with 70")
+        await pilot.press("c")
+        await choose(pilot, app, "save-as-folder")
+        await answer(pilot, app, "Seventy")
+        await wait_for(pilot, lambda: line_of(section).startswith("Folder: Seventy"), "shown")
+        assert section.grid.request.where == ()
+        await shows(pilot, section, ["amelnyk", "okovalenko"], "the folder's records")
+
+    # A folder of conditions, not of records: what it shows is read when it is opened.
+    db = Database(demo_url)
+    try:
+        async with unit_of_work(db) as uow:
+            folder = next(f for f in await uow.folders.folders() if f.name == "Seventy")
+            assert folder.kind is FolderKind.DYNAMIC
+            assert [(c.column, c.value) for c in folder.conditions] == [("extension", "70")]
+            page = await uow.webitel_users.page(PageRequest(filter=folder_filter(folder.id)))
+            assert [u.name for u in page.items] == ["amelnyk", "okovalenko"]
+    finally:
+        await db.dispose()

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import model_validator
 
+from webitel_tui.domain.paging import ColumnFilter
 from webitel_tui.domain.records import AuditedRecord, Record
 from webitel_tui.i18n import N_
 
@@ -27,17 +28,26 @@ class Condition(StrEnum):
     NOT_LINKED = "NotLinked"
     NEEDS_RECONCILE = "NeedsReconcile"
     HAS_LICENSE = "HasLicense"
+    COLUMN = "Column"
+    """A condition on a column, as the section's filter by column makes it (saved as a
+    folder): `column` and `value` as in domain/column_filters.py."""
 
 
 class FolderCondition(Record):
     condition: Condition
     product: str = ""
     """The license product of HAS_LICENSE (e.g. OPERATOR); empty for the others."""
+    column: str = ""
+    value: str = ""
+    shown: str = ""
+    """COLUMN's column, value and the value as shown (a contact's name for its id)."""
 
     @model_validator(mode="after")
     def _product_only_for_has_license(self) -> FolderCondition:
         if (self.condition is Condition.HAS_LICENSE) != bool(self.product.strip()):
             raise ValueError("HasLicense, and only HasLicense, names a product")
+        if (self.condition is Condition.COLUMN) != bool(self.column and self.value):
+            raise ValueError("Column, and only Column, names a column and its value")
         return self
 
 
@@ -101,3 +111,13 @@ def parse_filter(text: str) -> uuid.UUID | FolderCondition | None:
     if text.startswith(_LICENSE) and text.removeprefix(_LICENSE).strip():
         return FolderCondition(condition=Condition.HAS_LICENSE, product=text.removeprefix(_LICENSE))
     return None
+
+
+def column_condition(condition: ColumnFilter) -> FolderCondition:
+    """A filter by column as a dynamic folder's condition (the section's "Save as folder")."""
+    return FolderCondition(
+        condition=Condition.COLUMN,
+        column=condition.column,
+        value=condition.value,
+        shown=condition.shown,
+    )

@@ -18,6 +18,7 @@ from webitel_tui.db.tables import (
     utcnow,
 )
 from webitel_tui.domain.changelog import Operation
+from webitel_tui.domain.column_filters import YES, check_value
 from webitel_tui.domain.errors import DuplicateValueError, ValidationError
 from webitel_tui.domain.folders import (
     FOLDER_TAKEN,
@@ -31,8 +32,10 @@ from webitel_tui.domain.folders import (
 )
 from webitel_tui.domain.limits import FOLDER_NAME
 from webitel_tui.domain.rules import require
+from webitel_tui.domain.text import like_pattern, like_prefix
 from webitel_tui.i18n import tr
 from webitel_tui.repositories.base import Repository, audit_fields, column_values
+from webitel_tui.repositories.paging import FilterColumns
 from webitel_tui.repositories.reconcile import unsettled_records
 
 ENTITY = "WebitelUserFolder"
@@ -49,6 +52,27 @@ def _folder(row: WebitelUserFolder) -> Folder:
     )
 
 
+def _has_license(product: str) -> ColumnElement[bool]:
+    return exists().where(
+        WebitelUserLicense.WebitelUserId == WebitelUser.Id,
+        WebitelUserLicense.Product == product,
+    )
+
+
+WEBITEL_USER_FILTER_COLUMNS: FilterColumns = {
+    # What each means: domain/column_filters.py (which checks the values first). Logins are
+    # Latin (check_webitel_login): lower() folds them alike on SQLite and PostgreSQL.
+    "name": lambda value: func.lower(WebitelUser.Name).like(like_pattern(value), escape="\\"),
+    "contact": lambda value: WebitelUser.ContactId == uuid.UUID(value),
+    "extension": lambda value: WebitelUser.Extension.like(like_prefix(value), escape="\\"),
+    "licenses": _has_license,
+    "stun": lambda value: WebitelUser.EnableStun.is_(value == YES),
+    "webitel_id": lambda value: WebitelUser.WebitelId == int(value),
+}
+"""The Webitel users section's filters by column; a folder saved from them holds them as
+conditions (Condition.COLUMN)."""
+
+
 def condition_sql(condition: FolderCondition) -> ColumnElement[bool]:
     """The records that meet one condition. Each is served by an index of its own or by the
     sort's index with a probe per row (see tests/test_folders.py's plans)."""
@@ -62,10 +86,10 @@ def condition_sql(condition: FolderCondition) -> ColumnElement[bool]:
         case Condition.NEEDS_RECONCILE:
             return WebitelUser.Id.in_(unsettled_records())
         case Condition.HAS_LICENSE:
-            return exists().where(
-                WebitelUserLicense.WebitelUserId == WebitelUser.Id,
-                WebitelUserLicense.Product == condition.product,
-            )
+            return _has_license(condition.product)
+        case Condition.COLUMN:
+            check_value(condition.column, condition.value)
+            return WEBITEL_USER_FILTER_COLUMNS[condition.column](condition.value)
 
 
 def _in_folder(folder_id: uuid.UUID) -> ColumnElement[bool]:
@@ -146,9 +170,7 @@ class FolderRepository(Repository):
             row.Id = folder_id
         self.stamp_new(row)
         self.session.add(row)
-        await self.flush_unique(
-            DuplicateValueError(tr(FOLDER_TAKEN, name), "Name"), ENTITY
-        )
+        await self.flush_unique(DuplicateValueError(tr(FOLDER_TAKEN, name), "Name"), ENTITY)
         self.log_change(ENTITY, row.Id, Operation.INSERT, None, column_values(row))
         return _folder(row)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webitel_tui.db.tables import (
@@ -20,14 +20,12 @@ from webitel_tui.db.tables import (
     utcnow,
 )
 from webitel_tui.domain.changelog import Operation
-from webitel_tui.domain.column_filters import YES, check_value
+from webitel_tui.domain.column_filters import check_value
 from webitel_tui.domain.errors import DuplicateValueError, RecordConflictError, ValidationError
-from webitel_tui.domain.folders import Condition, FolderCondition
 from webitel_tui.domain.holders import Holder, duplicate_among
 from webitel_tui.domain.paging import Page, PageRequest
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rules import check_webitel_login, normalize_extension
-from webitel_tui.domain.text import like_pattern, like_prefix
 from webitel_tui.domain.users import SystemUser
 from webitel_tui.domain.webitel_users import (
     TO_RECONCILE,
@@ -47,9 +45,9 @@ from webitel_tui.repositories.base import (
     column_values,
     new_row,
 )
-from webitel_tui.repositories.folders import FolderRepository, condition_sql
+from webitel_tui.repositories.folders import WEBITEL_USER_FILTER_COLUMNS, FolderRepository
 from webitel_tui.repositories.logged_values import loggable
-from webitel_tui.repositories.paging import FilterColumns, SortColumns, fetch_page
+from webitel_tui.repositories.paging import SortColumns, fetch_page
 from webitel_tui.repositories.reconcile import unsettled_records
 from webitel_tui.repositories.search_text import (
     WEBITEL_USER_SEARCHED,
@@ -74,22 +72,6 @@ WEBITEL_USER_SORT_COLUMNS: SortColumns = {
     "default_device": WebitelUser.DefaultDeviceName,
     "licenses": WebitelUser.LicensesText,
     "stun": WebitelUser.EnableStun,
-}
-
-
-def _has_license(product: str) -> ColumnElement[bool]:
-    return condition_sql(FolderCondition(condition=Condition.HAS_LICENSE, product=product))
-
-
-WEBITEL_USER_FILTER_COLUMNS: FilterColumns = {
-    # What each means: domain/column_filters.py (which checks the values first). Logins are
-    # Latin (check_webitel_login): lower() folds them alike on SQLite and PostgreSQL.
-    "name": lambda value: func.lower(WebitelUser.Name).like(like_pattern(value), escape="\\"),
-    "contact": lambda value: WebitelUser.ContactId == uuid.UUID(value),
-    "extension": lambda value: WebitelUser.Extension.like(like_prefix(value), escape="\\"),
-    "licenses": _has_license,
-    "stun": lambda value: WebitelUser.EnableStun.is_(value == YES),
-    "webitel_id": lambda value: WebitelUser.WebitelId == int(value),
 }
 
 

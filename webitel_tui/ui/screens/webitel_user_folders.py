@@ -30,7 +30,13 @@ from webitel_tui.domain.column_filters import (
     typed_filter,
 )
 from webitel_tui.domain.contacts import Contact
-from webitel_tui.domain.folders import FolderKind, folder_filter
+from webitel_tui.domain.folders import (
+    FolderCondition,
+    FolderKind,
+    column_condition,
+    folder_filter,
+    parse_filter,
+)
 from webitel_tui.domain.paging import ColumnFilter, PageRequest
 from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS
 from webitel_tui.domain.webitel_users import WebitelUser
@@ -71,6 +77,13 @@ class FolderChanged(Message):
     text: str
     shown: str | None = None
     """The grid filter to show now (None: the one shown stays)."""
+
+
+@dataclass
+class FolderSaved(Message):
+    """The filters were saved as a folder: the list shows it (the filter it is)."""
+
+    shown: str
 
 
 class FolderedSection(ForwardWorkerErrors, Vertical):
@@ -327,13 +340,55 @@ class FolderedSection(ForwardWorkerErrors, Vertical):
             (f"remove:{c.column}", tr("Remove: {0}", described(c, captions[c.column])))
             for c in self.grid.request.where
         ]
+        if self.grid.request.where and self.may_manage and self._savable():
+            items.append(("save-as-folder", N_("Save as folder")))
         self.app.push_screen(ActionsMenu(items, title=N_("Filter by")), self._column_chosen)
+
+    def _savable(self) -> bool:
+        """Whether the list as shown can be a dynamic folder: its folder, if any, is one of
+        conditions (a static folder's records were chosen; the records to reconcile change
+        by themselves)."""
+        shown = self.grid.request.filter
+        if not shown:
+            return True
+        item = next((i for i in self.folder_list if i.filter == shown), None)
+        return item is not None and not item.is_static
+
+    def _save_as_folder(self) -> None:
+        taken = {i.caption for i in self.folder_list if i.folder is not None}
+        prompt = PromptDialog("", folder_name_check(taken), title=NEW_FOLDER, caption=N_("Name"))
+        self.app.push_screen(prompt, self._dynamic_named)
+
+    def _dynamic_named(self, name: str | None) -> None:
+        if name is not None:
+            self._save_dynamic(name, self.grid.request)
+
+    @work(exclusive=True, exit_on_error=False, group="section-folder-save", description="folder")
+    async def _save_dynamic(self, name: str, request: PageRequest) -> None:
+        """A dynamic folder of the list as shown: its folder's conditions and the filters."""
+        conditions = [column_condition(c) for c in request.where]
+        async with self.context.unit_of_work() as uow:
+            shown = parse_filter(request.filter)
+            if isinstance(shown, FolderCondition):
+                conditions.insert(0, shown)
+            elif shown is not None:
+                conditions[:0] = (await uow.folders.get(shown)).conditions
+            folder = await uow.folders.create(name, FolderKind.DYNAMIC, conditions)
+        self.post_message(FolderChanged(tr('Folder "{0}" saved.', folder.name)))
+        self.post_message(FolderSaved(folder_filter(folder.id)))
+
+    @on(FolderSaved)
+    def _folder_saved(self, event: FolderSaved) -> None:
+        event.stop()
+        self.grid.set_filters(event.shown, ())  # the folder says it all now
 
     def _column_chosen(self, key: str | None) -> None:
         if key is None:
             return
         where = self.grid.request.where
-        if key.startswith("remove:"):
+        if key == "save-as-folder":
+            self._save_as_folder()
+        elif key.startswith("remove:"):
             column = key.removeprefix("remove:")
             self.grid.set_where(tuple(c for c in where if c.column != column))
         elif key in TYPED:
