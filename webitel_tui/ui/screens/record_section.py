@@ -40,14 +40,6 @@ class RecordSection(ForwardWorkerErrors, Vertical, Generic[R]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,insert", "new", "New", id="section.new"),
         Binding("delete", "delete", "Delete", id="section.delete"),
-        Binding(
-            "ctrl+a",
-            "tick_all",
-            "Tick all",
-            id="section.tick_all",
-            tooltip="Tick every record of the list (again: untick them), for the bulk actions",
-            show=False,
-        ),
     ]
     CAPTION: ClassVar[str]
     """English, marked for translation."""
@@ -117,9 +109,6 @@ class RecordSection(ForwardWorkerErrors, Vertical, Generic[R]):
     def _page_closed(self, saved: bool | None) -> None:
         if saved:
             self.grid.reload()
-
-    def action_tick_all(self) -> None:
-        self.grid.tick_all()
 
     def action_delete(self) -> None:
         if self.grid.ticked_count:

@@ -151,14 +151,6 @@ class WebitelUsersSection(FolderedSection):
         Binding("n,insert", "new", "New", id="section.new", tooltip="New Webitel user"),
         Binding("delete", "delete", "Delete", id="section.delete"),
         Binding("a", "actions", "Actions", id="section.actions"),
-        Binding(
-            "ctrl+a",
-            "tick_all",
-            "Tick all",
-            id="section.tick_all",
-            tooltip="Tick every record of the list (again: untick them), for the bulk actions",
-            show=False,
-        ),
     ]
 
     @dataclass
@@ -186,9 +178,6 @@ class WebitelUsersSection(FolderedSection):
             id="webitel-grid",
         )
         yield from self.folders_and_grid(grid)
-
-    def action_tick_all(self) -> None:
-        self.grid.tick_all()
 
     def _has_open_item(self, user: WebitelUser) -> bool:
         """The grid's marker: a set lookup per row, no query (the items come with page 1)."""

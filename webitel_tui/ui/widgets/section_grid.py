@@ -329,6 +329,14 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         Binding(
             "v", "column_setup", "Columns", id="grid.columns", tooltip="Select fields to display"
         ),
+        Binding(
+            "ctrl+a",
+            "tick_all",
+            "Tick all",
+            id="grid.tick_all",
+            tooltip="Tick every record of the list (again: untick them), for the bulk actions",
+            show=False,
+        ),
     ]
 
     @dataclass
@@ -717,6 +725,8 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
         # `focused`, not `has_focus`: that follows only once the focus event is handled.
         if action == "search" and self.screen.focused is self.search_input:
             return None
+        if action == "tick_all":  # a section's ticks (a lookup's are chosen records)
+            return self.ticks and not self.multi_select
         return True
 
     def action_search(self) -> None:
@@ -937,6 +947,9 @@ class SectionGrid(ForwardWorkerErrors, Vertical, Generic[R]):
             label.update(Text(tr("Records selected: {0}", number(count))))
             label.display = count > 0
         self.post_message(self.SelectionChanged(count))
+
+    def action_tick_all(self) -> None:
+        self.tick_all()
 
     def tick_all(self) -> None:
         """ctrl+a: tick every record of the search and filter (the bulk action reads them
