@@ -520,3 +520,48 @@ def test_bulk_grants_a_license_to_the_users_a_search_finds(crm: Crm) -> None:
     assert record is not None and record.enable_stun
     typo = crm.users("bulk", "add-role", "agentz", *logins, "--json")
     assert typo.code == 3 and 'No Webitel role "agentz"' in typo.err
+
+
+def test_bulk_takes_the_users_of_a_csv_file_a_folder_or_filters(crm: Crm, tmp_path: Path) -> None:
+    for login, extension in (("okovalenko", "7001"), ("amelnyk", "7002"), ("jsmith", "7103")):
+        crm.ok("create", login, "--extension", extension)
+
+    # A file `export` wrote, cut down to two users in a spreadsheet: its names are the users.
+    exported = tmp_path / "users.csv"
+    written = crm.users("export", "--csv", "--output", str(exported), "--where", "extension=70")
+    assert written.code == 0, written.err
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3  # the header, amelnyk, okovalenko
+    ran = crm.users("bulk", "stun-on", "--from-csv", str(exported), "--json")
+    assert ran.code == 0, ran.err
+    assert ran.last["counts"] == {"changed": 2}
+    assert [crm.record(n).enable_stun for n in ("amelnyk", "okovalenko", "jsmith")] == [  # type: ignore[union-attr]
+        True,
+        True,
+        False,
+    ]
+
+    # A name the CRM does not know: refused with its row, before anything runs.
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(lines[0] + "\n" + lines[1] + "\nnobody\n", encoding="utf-8")
+    refused = crm.users("bulk", "stun-off", "--from-csv", str(wrong))
+    assert refused.code == 3
+    assert 'row 3: No Webitel user "nobody" in the CRM.' in refused.err
+    assert crm.record("amelnyk").enable_stun  # type: ignore[union-attr]
+
+    # A folder by the name the panel shows, with a filter by column: all of them.
+    folder = crm.users("bulk", "stun-off", "--folder", "STUN on", "--where", "name=KOVAL", "--json")
+    assert folder.code == 0, folder.err
+    assert [u["login"] for u in folder.last["users"]] == ["okovalenko"]
+    assert not crm.record("okovalenko").enable_stun  # type: ignore[union-attr]
+    assert crm.record("amelnyk").enable_stun  # type: ignore[union-attr]
+
+    unknown = crm.users("bulk", "stun-off", "--folder", "Night shift")
+    assert unknown.code == 3
+    assert 'No folder is named "Night shift". The folders: No license; STUN on' in unknown.err
+    bad = crm.users("bulk", "stun-off", "--where", "colour=red")
+    assert bad.code == 3 and "COLUMN=VALUE" in bad.err
+    nothing = crm.users("bulk", "stun-off")
+    assert nothing.code == 3 and "Say which users" in nothing.err
+    listed = crm.users("list", "--where", "stun=yes", "--json")
+    assert listed.code == 0 and listed.last["count"] == 1

@@ -241,6 +241,24 @@ def _add_acting_user(parser: CliParser) -> None:
     )
 
 
+def narrowing(parser: argparse.ArgumentParser) -> None:
+    """The options that narrow the section's list, as its search, folders and filters do."""
+    parser.add_argument("--search", default="", metavar="TEXT", help="quick search")
+    parser.add_argument(
+        "--folder",
+        metavar="NAME",
+        help='a folder of the section: "No license", "STUN on", "Has license OPERATOR", ...',
+    )
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="a filter by column: name= (contains), extension= (starts with), webitel_id=, "
+        "stun=yes|no, licenses=PRODUCT, contact=FULL NAME; given again: all of them",
+    )
+
+
 def _add_users_actions(users: CliParser) -> None:
     """`users ACTION`: the Webitel users section for cron and scripts (cli_users.py)."""
     users.json_failures = True
@@ -266,7 +284,7 @@ def _add_users_actions(users: CliParser) -> None:
         parser.add_argument("login", metavar="LOGIN", help="the Webitel user name")
 
     listed = action("list", "the section's rows, page by page")
-    listed.add_argument("--search", default="", metavar="TEXT", help="quick search")
+    narrowing(listed)
     login(action("show", "a Webitel user with its licenses, roles and open reconcile item"))
     create = action("create", "create a Webitel user on the server and in the CRM")
     login(create)
@@ -302,7 +320,8 @@ def _add_users_actions(users: CliParser) -> None:
     action("reconcile", "settle the open reconcile items: the CRM follows Webitel")
     bulk = action(
         "bulk",
-        "one action on many users (those --search finds, or the LOGINs given), as the "
+        "one action on many users (those --search, --folder and --where find, the LOGINs "
+        "given, or the users of a CSV file), as the "
         "section's bulk actions: a preview of every user, then each through the card's path; "
         "exit 1 when a user was refused",
     )
@@ -315,9 +334,15 @@ def _add_users_actions(users: CliParser) -> None:
     bulk.add_argument(
         "item", nargs="?", default="", metavar="ITEM", help="the license or role (name or id)"
     )
-    chosen = bulk.add_mutually_exclusive_group(required=True)
-    chosen.add_argument("--search", metavar="TEXT", help="every user the quick search finds")
+    narrowing(bulk)
+    chosen = bulk.add_mutually_exclusive_group()
     chosen.add_argument("--logins", nargs="+", metavar="LOGIN", help="these users")
+    chosen.add_argument(
+        "--from-csv",
+        metavar="FILE",
+        help='the users named in the "Webitel user name" column of a CSV file (as `export` '
+        "writes it)",
+    )
     bulk.add_argument(
         "--dry-run", action="store_true", help="say what would be done to each; change nothing"
     )
@@ -336,7 +361,7 @@ def _add_users_actions(users: CliParser) -> None:
         "object per line",
     )
     exported.add_argument("--csv", action="store_true", help="CSV (the default)")
-    exported.add_argument("--search", default="", metavar="TEXT", help="quick search")
+    narrowing(exported)
     exported.add_argument(
         "--output",
         metavar="PATH",

@@ -51,7 +51,7 @@ from webitel_tui.domain.webitel_users import (
     UserLicense,
     WebitelUser,
 )
-from webitel_tui.i18n import N_, _, set_language, tr
+from webitel_tui.i18n import N_, _, number, set_language, tr
 from webitel_tui.processes import csv_import, export, provisioning
 from webitel_tui.processes.journal import NeedsReconcile, read_failure
 from webitel_tui.processes.provisioning import WebitelUserForm
@@ -167,6 +167,46 @@ async def find_record(db: Database, login: str) -> WebitelUser:
     if any(item.name == login for item in await open_items(db)):
         message += " " + _("A change of it waits for Reconcile: run `webitel-tui users reconcile`.")
     raise UsageProblem(message)
+
+
+async def list_request(job: Job, args: argparse.Namespace, *, limit: int = 50) -> PageRequest:
+    """The section's list as --search, --folder and --where narrow it."""
+    from webitel_tui.processes.folders import conditions_named, folder_named
+
+    try:
+        folder = await folder_named(job.db, job.actor, args.folder) if args.folder else ""
+        where = await conditions_named(job.db, job.actor, args.where)
+    except ValidationError as exc:
+        raise UsageProblem(str(exc)) from None
+    return PageRequest(search=args.search, filter=folder, where=where, sort="name", limit=limit)
+
+
+async def records_in_file(job: Job, typed: str) -> list[WebitelUser]:
+    """The users a CSV file names (its "Webitel user name" column, each once); a name the
+    CRM does not know is refused with its row before anything runs."""
+    from webitel_tui.domain.csv_rows import Column
+    from webitel_tui.processes.csv_import import CsvImportError, read_import_file
+
+    try:
+        found = read_import_file(typed)
+    except CsvImportError as exc:
+        raise UsageProblem(str(exc)) from None
+    # A row with a wrong cell elsewhere still names its user; a wrong or repeated name not.
+    named = [(row.row, row.name) for row in found.rows] + [
+        (problem.row, problem.name) for problem in found.problems if problem.column != Column.NAME
+    ]
+    records: list[WebitelUser] = []
+    unknown: list[str] = []
+    async with unit_of_work(job.db, job.actor) as uow:
+        for row, name in sorted(named):
+            record = await uow.webitel_users.find_by_name(name)
+            if record is None:
+                unknown.append(tr('row {0}: No Webitel user "{1}" in the CRM.', row, name))
+            else:
+                records.append(record)
+    if unknown:
+        raise UsageProblem("\n".join(unknown))
+    return records
 
 
 def only_contact(found: Sequence[Contact], name: str) -> Contact:
@@ -326,7 +366,7 @@ async def list_users(job: Job, args: argparse.Namespace, out: Output) -> int:
         return "  ".join(f"{v:<{w}}" for v, w in zip(shown, widths, strict=True)).rstrip()
 
     out.line(row([_(caption) for caption, _width, _value in LIST_COLUMNS]))
-    request = PageRequest(search=args.search, sort="name", limit=LIST_PAGE)
+    request = await list_request(job, args, limit=LIST_PAGE)
     count = 0
     while True:
         async with unit_of_work(job.db) as uow:
@@ -495,7 +535,7 @@ async def export_users(job: Job, args: argparse.Namespace, out: Output) -> int:
     output: CSV (the import reads it back), or with --json one JSON object per user."""
     if args.csv and args.json:
         raise UsageProblem(_("Give --csv or --json, not both."))
-    request = PageRequest(search=args.search, sort="name")
+    request = await list_request(job, args)
     if args.output == "-":
         if args.json:  # one object per line, then the result, as `list --json`
             count = 0
@@ -522,16 +562,27 @@ async def export_users(job: Job, args: argparse.Namespace, out: Output) -> int:
 
 
 async def bulk_action(job: Job, args: argparse.Namespace, out: Output) -> int:
-    """`users bulk ACTION [ITEM] --search TEXT | --logins ...`: processes/bulk.py, the
-    section's bulk actions headless."""
+    """`users bulk ACTION [ITEM] (--search/--folder/--where | --logins | --from-csv)`:
+    processes/bulk.py, the section's bulk actions headless."""
     from webitel_tui.domain.bulk import BulkKind
     from webitel_tui.processes import bulk
 
     if args.logins:
         records = [await find_record(job.db, login) for login in dict.fromkeys(args.logins)]
+    elif args.from_csv:
+        records = await records_in_file(job, args.from_csv)
+    elif args.search or args.folder or args.where:
+        request = await list_request(job, args)
+        try:
+            records = await bulk.records_of(job.db, job.actor, request)
+        except bulk.TooManyUsersError as exc:
+            raise UsageProblem(str(exc)) from None
     else:
-        request = PageRequest(search=args.search, sort="name")
-        records = await bulk.records_of(job.db, job.actor, request)
+        raise UsageProblem(
+            _("Say which users: --search, --folder, --where, --logins or --from-csv.")
+        )
+    if len(records) > bulk.MAX_USERS:
+        raise UsageProblem(tr("A bulk action takes up to {0} users.", number(bulk.MAX_USERS)))
     action = bulk.BulkAction(BulkKind(args.bulk_kind), args.item)
     try:
         planned = await bulk.plan(job.db, job.actor, job.webitel, action, records)
