@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 
-from webitel_tui import cli
-
 aiohttp = pytest.importorskip("aiohttp", reason="the web extra (textual-serve) is not installed")
 pytest.importorskip("textual_serve", reason="the web extra (textual-serve) is not installed")
 
@@ -117,17 +115,3 @@ async def test_a_browser_tab_gets_the_login_and_the_admin_logs_in(served: int) -
         # A second tab is an app of its own: it starts at the login, not in the shell.
         async with session.ws_connect(f"{url}/ws?width=80&height=24") as socket_:
             await Tab(socket_).wait_for("Log in to manage Webitel users")
-
-
-def test_serve_without_the_web_extra_says_how_to_get_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """textual-serve is optional: without it, one line naming the extra and exit 3 (an
-    installation's problem), no traceback."""
-    monkeypatch.setitem(sys.modules, "textual_serve", None)  # `import` then raises ImportError
-    monkeypatch.setitem(sys.modules, "textual_serve.server", None)
-    code = cli.main(["serve", "--port", str(_free_port())])
-    captured = capsys.readouterr()
-    assert code == 3
-    assert 'pip install "webitel-tui[web]"' in captured.err
-    assert "Traceback" not in captured.err

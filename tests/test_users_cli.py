@@ -532,6 +532,10 @@ def test_bulk_takes_the_users_of_a_csv_file_a_folder_or_filters(crm: Crm, tmp_pa
     assert written.code == 0, written.err
     lines = exported.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3  # the header, amelnyk, okovalenko
+    previewed = crm.users("bulk", "stun-on", "--from-csv", str(exported), "--dry-run", "--json")
+    assert previewed.code == 0, previewed.err
+    assert [u["login"] for u in previewed.last["users"]] == ["amelnyk", "okovalenko"]
+    assert not any(crm.record(n).enable_stun for n in ("amelnyk", "okovalenko"))  # type: ignore[union-attr]
     ran = crm.users("bulk", "stun-on", "--from-csv", str(exported), "--json")
     assert ran.code == 0, ran.err
     assert ran.last["counts"] == {"changed": 2}
@@ -561,6 +565,8 @@ def test_bulk_takes_the_users_of_a_csv_file_a_folder_or_filters(crm: Crm, tmp_pa
     assert 'No folder is named "Night shift". The folders: No license; STUN on' in unknown.err
     bad = crm.users("bulk", "stun-off", "--where", "colour=red")
     assert bad.code == 3 and "COLUMN=VALUE" in bad.err
+    mixed = crm.users("bulk", "stun-off", "--from-csv", str(exported), "--folder", "STUN on")
+    assert mixed.code == 3 and "give no --search, --folder or --where" in mixed.err
     nothing = crm.users("bulk", "stun-off")
     assert nothing.code == 3 and "Say which users" in nothing.err
     listed = crm.users("list", "--where", "stun=yes", "--json")

@@ -567,6 +567,12 @@ async def bulk_action(job: Job, args: argparse.Namespace, out: Output) -> int:
     from webitel_tui.domain.bulk import BulkKind
     from webitel_tui.processes import bulk
 
+    if (args.logins or args.from_csv) and (args.search or args.folder or args.where):
+        # argparse cannot group the combinable list options against these two; without this
+        # the list's narrowing would be silently dropped.
+        raise UsageProblem(
+            _("--logins and --from-csv name the users: give no --search, --folder or --where.")
+        )
     if args.logins:
         records = [await find_record(job.db, login) for login in dict.fromkeys(args.logins)]
     elif args.from_csv:
