@@ -136,6 +136,10 @@ def test_the_first_administrator_prompt_echoes_the_name_only(
 QUIET_THEN = (
     "import os, resource, signal, sys, time\n"
     "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGQUIT: no core file\n"
+    # As a terminal's shell starts it: under nohup SIGHUP comes ignored, and the program
+    # rightly leaves an ignored signal ignored.
+    "for name in ('SIGHUP', 'SIGTERM', 'SIGQUIT'):\n"
+    "    signal.signal(getattr(signal, name), signal.SIG_DFL)\n"
     "from webitel_tui.terminal_echo import quiet_for_the_tui\n"
     "quiet_for_the_tui([])\n"
     "print('quiet', flush=True)\n"
