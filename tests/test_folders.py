@@ -14,6 +14,7 @@ from tests.factories import make_webitel_user
 from tests.test_paging_large import ROWS, generate_rows, page_through
 from webitel_tui.db.engine import Database
 from webitel_tui.db.tables import WebitelUser, WebitelUserLicense, utcnow
+from webitel_tui.domain.column_filters import typed_filter
 from webitel_tui.domain.errors import DuplicateValueError, ValidationError
 from webitel_tui.domain.folders import (
     SEEDED_FOLDERS,
@@ -266,3 +267,15 @@ async def test_every_folder_pages_in_sql_at_100000_users(db: Database) -> None:
     for plan in (static_plan, license_plan):
         assert "IX_" in plan or "UQ_" in plan, plan
         assert "TEMP B-TREE" not in plan and 'Seq Scan on "WebitelUserLicense"' not in plan, plan
+
+
+def test_a_typed_filter_value_is_checked_in_creatios_words() -> None:
+    assert typed_filter("extension", " 70 ") == ColumnFilter(
+        column="extension", value="70", shown="70"
+    )
+    with pytest.raises(ValidationError, match="Enter a value to filter by"):
+        typed_filter("name", "   ")
+    with pytest.raises(ValidationError, match="User id is a whole number"):
+        typed_filter("webitel_id", "12a")
+    with pytest.raises(ValidationError, match='cannot be filtered by "stun"'):
+        typed_filter("stun", "yes")  # chosen from Yes / No, never typed

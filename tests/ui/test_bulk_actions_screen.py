@@ -24,8 +24,7 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain.bulk import BulkKind
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.webitel_users import WebitelUser
-from webitel_tui.processes import provisioning
-from webitel_tui.processes.provisioning import WebitelUserForm
+from webitel_tui.processes import bulk, provisioning
 from webitel_tui.repositories import unit_of_work
 from webitel_tui.simulator import FaultRule, RunningSimulator
 from webitel_tui.simulator.model import SimUser
@@ -266,15 +265,7 @@ def with_stun(*names: str) -> Step:
         async with unit_of_work(db) as uow:
             current = [await uow.webitel_users.get(records[name].id) for name in names]
         for record in current:
-            form = WebitelUserForm(
-                record_id=record.id,
-                version=record.version,
-                user_id=record.user_id,
-                contact_id=record.contact_id,
-                name=record.name,
-                extension=record.extension,
-                enable_stun=True,
-            )
+            form = bulk.stun_form(record, stun=True)
             await provisioning.update_webitel_user(db, Actor(), client, form)
 
     return step

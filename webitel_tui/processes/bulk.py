@@ -19,7 +19,7 @@ from webitel_tui.db.engine import Database
 from webitel_tui.domain.bulk import CAPTIONS, NEEDS_ITEM, BulkKind
 from webitel_tui.domain.csv_rows import holds, license_serials, role_id
 from webitel_tui.domain.errors import DomainError
-from webitel_tui.domain.paging import PageRequest
+from webitel_tui.domain.paging import Page, PageRequest, read_all
 from webitel_tui.domain.records import Actor
 from webitel_tui.domain.rights import MANAGE_WEBITEL_USERS
 from webitel_tui.domain.text import fold
@@ -107,24 +107,22 @@ async def records_of(db: Database, actor: Actor, request: PageRequest) -> list[W
     """Every record the grid's search and filter find (ctrl+a), read page by page; more
     than MAX_USERS are refused before any is read past the first page (the preview shows a
     line per user, and a run at 20 ms a request takes minutes per thousand)."""
-    found: list[WebitelUser] = []
-    page_request = request.model_copy(update={"after": None, "limit": PAGE})
-    while True:
+
+    async def fetch(page_request: PageRequest) -> Page[WebitelUser]:
         async with unit_of_work(db, actor) as uow:
-            page = await uow.webitel_users.page(page_request)
-        if page.total is not None and page.total > MAX_USERS:
-            raise TooManyUsersError(
-                tr(
-                    "A bulk action takes up to {0} users; the list has {1}. Narrow it with a "
-                    "search or a folder.",
-                    number(MAX_USERS),
-                    number(page.total),
-                )
+            return await uow.webitel_users.page(page_request)
+
+    def too_many(total: int) -> TooManyUsersError:
+        return TooManyUsersError(
+            tr(
+                "A bulk action takes up to {0} users; the list has {1}. Narrow it with a "
+                "search or a folder.",
+                number(MAX_USERS),
+                number(total),
             )
-        found.extend(page.items)
-        if page.next_cursor is None:
-            return found
-        page_request = page_request.next(page.next_cursor)
+        )
+
+    return await read_all(fetch, request, most=MAX_USERS, too_many=too_many, page_size=PAGE)
 
 
 # Planning ------------------------------------------------------------------------------------
@@ -301,7 +299,7 @@ async def _one(
                 )
             case BulkKind.STUN_ON | BulkKind.STUN_OFF:
                 record = await provisioning.update_webitel_user(
-                    db, actor, client, _form(record, stun=action.kind is BulkKind.STUN_ON)
+                    db, actor, client, stun_form(record, stun=action.kind is BulkKind.STUN_ON)
                 )
             case BulkKind.REFRESH:
                 refreshed = await provisioning.refresh_from_webitel(db, actor, client, record.id)
@@ -316,7 +314,8 @@ async def _one(
     return BulkLine(record, Outcome.CHANGED, detail)
 
 
-def _form(record: WebitelUser, *, stun: bool) -> WebitelUserForm:
+def stun_form(record: WebitelUser, *, stun: bool) -> WebitelUserForm:
+    """The card's form of `record` as it is, with STUN on or off."""
     return WebitelUserForm(
         record_id=record.id,
         version=record.version,
